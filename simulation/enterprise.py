@@ -1,0 +1,60 @@
+"""Livelihoods: weather, farmers' harvests, UMKM production and where it is sold.
+
+Home food processors (salted eggs, cassava and banana chips, kelanting) buy raw material
+from local farmers; their output is limited by that supply, by their skill and by the
+weather that sets the harvest (BMT Trans / KTM Telang case, ../shared/DOMAIN.md). They
+sell through the cooperative shop (UKM Mart), to local buyers, or to partners met through
+kemitraan; partners and the shop pay a premium (market access).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def weather(rng: np.random.Generator, n_villages: int, sigma: float, multiplier: float) -> np.ndarray:
+    """Harvest factor per village: m · exp(ε − σ²/2), ε ~ N(0, σ²), so E[factor] = m.
+
+    A log-normal multiplicative shock (Just & Pope 1978, "Stochastic specification of
+    production functions", J. Econometrics 7:67); m < 1 imposes a harvest failure.
+    """
+    return multiplier * np.exp(rng.normal(-0.5 * sigma * sigma, sigma, n_villages))
+
+
+def harvest(capacity: np.ndarray, village_factor: np.ndarray, village: np.ndarray) -> np.ndarray:
+    """Farm output value H_i = capacity_i · factor_v(i) (Rp M)."""
+    return capacity * village_factor[village]
+
+
+def supply_fill(
+    supply: np.ndarray, demand: np.ndarray
+) -> np.ndarray:
+    """Share of UMKM raw-material demand met in each village: φ_v = min(1, S_v / D_v) (1 if D_v = 0)."""
+    return np.where(demand > 0, np.minimum(1.0, supply / np.maximum(demand, 1e-300)), 1.0)
+
+
+def umkm_output(capacity: np.ndarray, skill: np.ndarray, fill: np.ndarray) -> np.ndarray:
+    """UMKM output value Y_i = capacity_i · (0.5 + 0.5·S_i) · φ_v(i) (Rp M, at base prices).
+
+    Skill raises productivity (finance, production and packaging skills); without raw
+    material (φ = 0) nothing is produced (Leontief in the input).
+    """
+    return capacity * (0.5 + 0.5 * skill) * fill
+
+
+def sales_revenue(
+    output: np.ndarray, price_index: float, shop: np.ndarray, partner: np.ndarray,
+    shop_premium: float, partner_premium: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Revenue R_i = Y_i · p · (1 + π_channel) and the part sold through the cooperative shop.
+
+    Channel: partner if the owner has a live partnership tie (``partner`` ∈ [0, 1] is the
+    share of output partners take), else the shop if the owner sells there (``shop``),
+    else local buyers (no premium).
+    """
+    via_partner = output * partner
+    rest = output - via_partner
+    via_shop = np.where(shop, rest, 0.0)
+    local = rest - via_shop
+    revenue = price_index * (via_partner * (1.0 + partner_premium) + via_shop * (1.0 + shop_premium) + local)
+    return revenue, price_index * via_shop * (1.0 + shop_premium)

@@ -1,0 +1,192 @@
+"""The multiplex social network: ties, their layer and kind, contact, decay and formation.
+
+Each tie is an undirected edge (a < b) with
+
+* a **layer** — bonding (same village: kin, neighbours, same cooperative), bridging
+  (across villages) or linking (to an agency or the moneylender) — Woolcock & Narayan
+  2000, "Social capital: implications for development theory", WBRO 15:225;
+* a **kind** — interest (formed for a purpose), sentiment (friendship, kinship: its own
+  end) or power (top-down, permanent, with conditions), the three network kinds of the
+  BMT Trans study;
+* a **strength** w ∈ (0, 1] that grows with contact and decays without it (Burt 2000,
+  "Decay functions", Social Networks 22:1), so social capital grows only in sustained
+  relationships.
+
+New ties form by proximity and homophily (McPherson, Smith-Lovin & Cook 2001, Annu. Rev.
+Sociol. 27:415) and by triadic closure (Granovetter 1973; Rapoport 1953). Everything is
+stored in parallel numpy arrays; the functions below act on all ties at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BONDING, BRIDGING, LINKING = 0, 1, 2
+LAYER_NAMES = ("bonding", "bridging", "linking")
+INTEREST, SENTIMENT, POWER = 0, 1, 2
+KIND_NAMES = ("interest", "sentiment", "power")
+
+
+@dataclass
+class Ties:
+    """All ties as parallel arrays. ``last_ab``: what a did to b at their last contact (0/1, 0.5 unknown)."""
+
+    a: np.ndarray
+    b: np.ndarray
+    layer: np.ndarray
+    kind: np.ndarray
+    strength: np.ndarray
+    permanent: np.ndarray
+    last_ab: np.ndarray
+    last_ba: np.ndarray
+    born: np.ndarray
+    reach: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Ties:
+        return cls(*(np.zeros(0, dtype=t) for t in _DTYPES))
+
+    def __len__(self) -> int:
+        return self.a.size
+
+    def keys(self, n: int) -> np.ndarray:
+        """Unique integer key a·n + b of each tie."""
+        return self.a * n + self.b
+
+    def subset(self, mask: np.ndarray) -> Ties:
+        return Ties(*(getattr(self, f)[mask] for f in _FIELDS))
+
+    def extend(self, other: Ties) -> Ties:
+        return Ties(*(np.concatenate((getattr(self, f), getattr(other, f))) for f in _FIELDS))
+
+
+_FIELDS = ("a", "b", "layer", "kind", "strength", "permanent", "last_ab", "last_ba", "born", "reach")
+_DTYPES = (np.int64, np.int64, np.int8, np.int8, float, bool, float, float, np.int32, float)
+
+
+def make_ties(
+    a: np.ndarray, b: np.ndarray, layer: np.ndarray | int, kind: np.ndarray | int,
+    strength: np.ndarray | float, permanent: np.ndarray | bool = False, born: int = 0,
+) -> Ties:
+    """Build ties from endpoint arrays, ordering each pair so that a < b (reach set to 1)."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    m = lo.size
+    return Ties(
+        lo, hi,
+        np.broadcast_to(np.asarray(layer, dtype=np.int8), m).copy(),
+        np.broadcast_to(np.asarray(kind, dtype=np.int8), m).copy(),
+        np.broadcast_to(np.asarray(strength, dtype=float), m).copy(),
+        np.broadcast_to(np.asarray(permanent, dtype=bool), m).copy(),
+        np.full(m, 0.5), np.full(m, 0.5), np.full(m, born, dtype=np.int32), np.ones(m),
+    )
+
+
+def deduplicate(ties: Ties, n: int, existing: np.ndarray | None = None) -> Ties:
+    """Drop self-loops, repeated pairs and pairs whose key is in the sorted ``existing`` keys."""
+    keys = ties.keys(n)
+    keep = ties.a != ties.b
+    _, first = np.unique(keys, return_index=True)
+    uniq = np.zeros(keys.size, dtype=bool)
+    uniq[first] = True
+    keep &= uniq
+    if existing is not None and existing.size:
+        pos = np.searchsorted(existing, keys)
+        pos[pos >= existing.size] = existing.size - 1
+        keep &= existing[pos] != keys
+    return ties.subset(keep)
+
+
+def classify_layer(
+    village_a: np.ndarray, village_b: np.ndarray, institutional_a: np.ndarray, institutional_b: np.ndarray
+) -> np.ndarray:
+    """Layer of each tie: linking if either end is an agency or moneylender, else bonding
+    within a village and bridging across villages (Woolcock & Narayan 2000)."""
+    layer = np.where(village_a == village_b, BONDING, BRIDGING).astype(np.int8)
+    layer[institutional_a | institutional_b] = LINKING
+    return layer
+
+
+def reach(distance: np.ndarray, scale: float) -> np.ndarray:
+    """Ease of contact over a distance: ρ = exp(−dist / L) (spatial proximity, Franke 2005)."""
+    return np.exp(-distance / scale)
+
+
+def contacts(rng: np.random.Generator, strength: np.ndarray, reach_: np.ndarray, rate: float) -> np.ndarray:
+    """Ties used this month: Bernoulli(c · w · ρ) — strong, near ties are used more often.
+
+    Frequency of contact is the first relational property of Franke (2005, *Social
+    capital: measurement and policy*, Policy Research Initiative, Canada).
+    """
+    return rng.random(strength.size) < rate * strength * reach_
+
+
+def reinforce_and_decay(
+    strength: np.ndarray, active: np.ndarray, permanent: np.ndarray, reinforcement: float, decay: float
+) -> np.ndarray:
+    """Tie strength after one month (Burt 2000).
+
+    w' = w + r·(1 − w) with contact; w' = (1 − δ)·w without; permanent (power) ties keep w.
+    """
+    new = np.where(active, strength + reinforcement * (1.0 - strength), (1.0 - decay) * strength)
+    return np.where(permanent, strength, new)
+
+
+def adjacency_index(n: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR-style neighbour lists (indptr, neighbours) of the undirected tie list."""
+    src = np.concatenate((a, b))
+    dst = np.concatenate((b, a))
+    order = np.argsort(src, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    return indptr, dst[order]
+
+
+def propose_triadic(
+    rng: np.random.Generator, count: int, indptr: np.ndarray, neighbours: np.ndarray,
+    allowed: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Triadic closure candidates: pick a random broker, then two of its neighbours (j, k).
+
+    Brokers are drawn among ``allowed`` agents with at least two ties; j ≠ k is filtered
+    later with the other checks.
+    """
+    deg = np.diff(indptr)
+    brokers = np.flatnonzero(allowed & (deg >= 2))
+    if brokers.size == 0 or count <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    i = brokers[rng.integers(0, brokers.size, count)]
+    d = deg[i]
+    j = neighbours[indptr[i] + (rng.random(count) * d).astype(np.int64)]
+    k = neighbours[indptr[i] + (rng.random(count) * d).astype(np.int64)]
+    return j, k
+
+
+def propose_proximity(
+    rng: np.random.Generator, count: int, households: np.ndarray, village: np.ndarray,
+    village_start: np.ndarray, village_size: np.ndarray, bridging_share: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Proximity candidates: a random household and a random household of its own village,
+    or with probability ``bridging_share`` of a random other village."""
+    if count <= 0 or households.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    i = households[rng.integers(0, households.size, count)]
+    v = village[i]
+    n_v = village_start.size
+    other = rng.random(count) < bridging_share
+    if n_v > 1:
+        shift = rng.integers(1, n_v, count)
+        v = np.where(other, (v + shift) % n_v, v)
+    j = village_start[v] + (rng.random(count) * village_size[v]).astype(np.int64)
+    return i, j
+
+
+def acceptance(dissimilarity: np.ndarray, distance: np.ndarray, homophily: float, scale: float) -> np.ndarray:
+    """P(tie forms | proposed) = exp(−h·d_ij) · exp(−dist_ij / L).
+
+    d_ij ∈ [0, 1]: dissimilarity in age, wealth and livelihood (homophily, McPherson et
+    al. 2001); dist_ij: km between homes (spatial proximity, Franke 2005).
+    """
+    return np.exp(-homophily * dissimilarity - distance / scale)

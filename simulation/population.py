@@ -1,0 +1,241 @@
+"""Initialisation: the households, cooperatives, agencies and ties of month 0.
+
+Villages sit on a square grid ``village_spacing_km`` apart; village v belongs to
+cooperative v mod n_cooperatives. Livelihoods, age, wealth (log-normal) and skill vary
+between households; each cooperative recruits its initial members, board and
+supervisors from its villages. Ties: kin and neighbour ties in local clusters (bonding,
+sentiment), ties among members of a cooperative (bonding, interest), ties across villages
+(bridging, interest), board friendships (sentiment) and linking ties to agencies
+(interest; the ministry's tie to each board chair is a permanent power tie).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import network as net
+from .parameters import Parameters
+from .participation import BENEFIT_ITEMS
+from .state import (
+    AGENCY,
+    AGENCY_KINDS,
+    BOARD,
+    FARMER,
+    MONEYLENDER,
+    SUPERVISOR,
+    TRADER,
+    UMKM,
+    State,
+)
+
+# Initial perceived benefit of every item (neutral prior before experience).
+NEUTRAL_BENEFIT = 0.5
+KIN_CLUSTER_SPAN = 5      # kin and neighbours live within this many households of each other
+HOME_SCATTER_KM = 1.0     # spread of homes around the village centre
+
+
+def _clipped_normal(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:
+    return np.clip(rng.normal(mean, sd, n), 0.0, 1.0)
+
+
+def build(params: Parameters, rng: np.random.Generator) -> tuple[State, net.Ties]:
+    """Create the month-0 state and ties from parameters using ``rng`` only."""
+    pp, fp = params.population, params.finance
+    V, C, hpv = pp.n_villages, pp.n_cooperatives, pp.households_per_village
+    H = V * hpv
+    n_ml = V * pp.moneylenders_per_village
+    n_agency = len(AGENCY_KINDS)
+    n = H + n_agency + V + n_ml
+
+    village = np.full(n, -1, dtype=np.int64)
+    village[:H] = np.repeat(np.arange(V), hpv)
+    gov = H + n_agency + np.arange(V)
+    village[gov] = np.arange(V)
+    ml_idx = H + n_agency + V + np.arange(n_ml)
+    village[ml_idx] = np.repeat(np.arange(V), pp.moneylenders_per_village)
+    moneylender_of = np.full(V, -1, dtype=np.int64)
+    if n_ml:
+        moneylender_of[:] = ml_idx[:: pp.moneylenders_per_village]
+
+    role = np.full(n, TRADER, dtype=np.int8)
+    u = rng.random(H)
+    role[:H][u < pp.farmer_share] = FARMER
+    role[:H][(u >= pp.farmer_share) & (u < pp.farmer_share + pp.umkm_share)] = UMKM
+    role[H:H + n_agency + V] = AGENCY
+    role[ml_idx] = MONEYLENDER
+    agency_kind = np.full(n, -1, dtype=np.int8)
+    agency_kind[H:H + n_agency] = np.arange(n_agency)
+    agency_kind[gov] = n_agency  # village government
+
+    coop = np.full(n, -1, dtype=np.int64)
+    coop[:H] = village[:H] % C
+
+    side = int(np.ceil(np.sqrt(V)))
+    vx = (np.arange(V) % side) * pp.village_spacing_km
+    vy = (np.arange(V) // side) * pp.village_spacing_km
+    x = np.zeros(n)
+    y = np.zeros(n)
+    hv = village[:H]
+    x[:H] = vx[hv] + rng.normal(0.0, HOME_SCATTER_KM, H)
+    y[:H] = vy[hv] + rng.normal(0.0, HOME_SCATTER_KM, H)
+    x[gov], y[gov] = vx, vy
+    x[ml_idx], y[ml_idx] = vx[village[ml_idx]], vy[village[ml_idx]]
+    # regional agencies sit in the district town at the centre of the grid
+    x[H:H + n_agency] = vx.mean() if V else 0.0
+    y[H:H + n_agency] = vy.mean() if V else 0.0
+
+    age = np.zeros(n)
+    age[:H] = rng.uniform(pp.age_min, pp.age_max, H)
+    wealth = np.zeros(n)
+    wealth[:H] = pp.wealth_median * np.exp(rng.normal(0.0, pp.wealth_sigma, H))
+    needy = np.zeros(n, dtype=bool)
+    if H:
+        needy[:H] = wealth[:H] <= np.quantile(wealth[:H], pp.needy_share)
+    ep = params.enterprise
+    spread = np.exp(rng.normal(0.0, 0.3, n))
+    farm_capacity = np.where(role == FARMER, ep.farm_output * spread, 0.0)
+    umkm_capacity = np.where(role == UMKM, ep.umkm_capacity * spread, 0.0)
+    licensed = (role == UMKM) & (rng.random(n) < ep.licensed_share)
+
+    # members, board and supervisors per cooperative
+    member = np.zeros(n, dtype=bool)
+    office = np.zeros(n, dtype=np.int8)
+    skill = np.zeros(n)
+    skill[:H] = _clipped_normal(rng, params.skills.initial_mean, params.skills.initial_spread, H)
+    order = rng.permutation(H)
+    for c in range(C):  # loop over cooperatives (few), not agents
+        pool = order[coop[order] == c]
+        chosen = pool[: pp.members_per_cooperative]
+        member[chosen] = True
+        # the board and supervisors are the most skilled of the founding members
+        ranked = chosen[np.argsort(-skill[chosen], kind="stable")]
+        office[ranked[: pp.board_size]] = BOARD
+        office[ranked[pp.board_size: pp.board_size + pp.supervisors]] = SUPERVISOR
+
+    tp = params.trust
+    trust = np.zeros((n, 3))
+    for k, mean in enumerate((tp.initial_peer, tp.initial_board, tp.initial_institution)):
+        trust[:H, k] = _clipped_normal(rng, mean, tp.initial_spread, H)
+    participation = np.zeros((n, 3))
+    participation[member] = _clipped_normal(rng, 0.6, 0.15, 3 * int(member.sum())).reshape(-1, 3)
+    informed = member.copy()
+    informed[:H] |= rng.random(H) < params.information.initial_informed
+
+    cash = np.zeros(n)
+    cash[:H] = 0.2 * wealth[:H]
+    # moneylenders can always lend: their fund covers a loan for every household of the village
+    cash[ml_idx] = fp.loan_size * hpv
+    savings_mandatory = np.where(member, fp.mandatory_saving * 24.0, 0.0)
+    coop_cash = fp.initial_coop_capital + np.bincount(coop[member], savings_mandatory[member], minlength=C)
+
+    base_income = fp.base_income * np.ones(n)
+    state = State(
+        n=n, n_households=H, n_coops=C, n_villages=V,
+        role=role, village=village, coop=coop, agency_kind=agency_kind, x=x, y=y,
+        village_start=np.arange(V, dtype=np.int64) * hpv, village_size=np.full(V, hpv, dtype=np.int64),
+        responsiveness=np.full(V, pp.village_government_responsiveness),
+        moneylender_of=moneylender_of,
+        agency_index={k: H + i for i, k in enumerate(AGENCY_KINDS)},
+        village_government=gov,
+        age=age, wealth=wealth, needy=needy, farm_capacity=farm_capacity,
+        umkm_capacity=umkm_capacity, licensed=licensed,
+        member=member, office=office, board_tie=np.zeros(n),
+        trust=trust, image=np.full(n, 0.5), participation=participation,
+        benefit=np.full((n, len(BENEFIT_ITEMS)), NEUTRAL_BENEFIT),
+        willingness=np.zeros(n), attended_rat=np.zeros(n, dtype=bool), informed=informed,
+        skill=skill, skill_base=skill.copy(), trained_at=np.full(n, -1, dtype=np.int64),
+        followed_up=np.zeros(n, dtype=bool),
+        cash=cash, savings_mandatory=savings_mandatory, savings_voluntary=np.zeros(n),
+        coop_loan=np.zeros(n), coop_principal_part=np.zeros(n), coop_interest_part=np.zeros(n),
+        coop_arrears=np.zeros(n, dtype=np.int64),
+        ml_loan=np.zeros(n), ml_principal_part=np.zeros(n), ml_interest_part=np.zeros(n),
+        ml_arrears=np.zeros(n, dtype=np.int64),
+        transactions_year=np.zeros(n), income=base_income.copy(), income_ref=base_income.copy(),
+        revenue=np.zeros(n), harvest=np.zeros(n),
+        coop_cash=coop_cash, coop_surplus=np.zeros(C),
+        rule_clarity=np.full(C, tp.rule_clarity), fairness=np.full(C, tp.fairness),
+        service_quality=np.full(C, params.governance.service_quality), shu_paid=np.zeros(C),
+    )
+    return state, build_ties(params, state, rng)
+
+
+def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ties:
+    """Initial multiplex network (see module docstring)."""
+    np_ = params.network
+    H, V = s.n_households, s.n_villages
+    parts = []
+    hh = np.arange(H)
+    # kin and neighbours: local clusters within the village (high clustering, as in villages)
+    m = round(H * np_.kin_degree / 2)
+    if m and H:
+        i = hh[rng.integers(0, H, m)]
+        v = s.village[i]
+        off = rng.integers(1, KIN_CLUSTER_SPAN * 2 + 1, m) * np.where(rng.random(m) < 0.5, -1, 1)
+        j = s.village_start[v] + (i - s.village_start[v] + off) % s.village_size[v]
+        parts.append(net.make_ties(i, j, net.BONDING, net.SENTIMENT, rng.uniform(0.3, 0.9, m)))
+    # ties among members of the same cooperative
+    members = np.flatnonzero(s.member)
+    m = round(members.size * np_.coop_degree / 2)
+    if m and members.size > 1:
+        i = members[rng.integers(0, members.size, m)]
+        pool_by_coop = [members[s.coop[members] == c] for c in range(s.n_coops)]
+        sizes = np.array([p.size for p in pool_by_coop])
+        starts = np.r_[0, np.cumsum(sizes)[:-1]]
+        flat = np.concatenate(pool_by_coop)
+        c = s.coop[i]
+        j = flat[starts[c] + (rng.random(m) * sizes[c]).astype(np.int64)]
+        parts.append(net.make_ties(i, j, net.BONDING, net.INTEREST, 0.5))
+    # bridging ties across villages
+    m = round(H * np_.bridging_degree / 2)
+    if m and V > 1:
+        i = hh[rng.integers(0, H, m)]
+        v = (s.village[i] + rng.integers(1, V, m)) % V
+        j = s.village_start[v] + (rng.random(m) * s.village_size[v]).astype(np.int64)
+        parts.append(net.make_ties(i, j, net.BRIDGING, net.INTEREST, 0.5))
+    # board friendships and kinship (sentiment)
+    board = np.flatnonzero(s.office == BOARD)
+    plain = members[(s.office[members] != BOARD) & (rng.random(members.size) < np_.board_sentiment_share)]
+    if plain.size and board.size:
+        boards_by_coop = [board[s.coop[board] == c] for c in range(s.n_coops)]
+        pick = np.array([bc[rng.integers(0, bc.size)] if bc.size else -1
+                         for bc in (boards_by_coop[c] for c in s.coop[plain])], dtype=np.int64)
+        ok = pick >= 0
+        parts.append(net.make_ties(plain[ok], pick[ok], net.BONDING, net.SENTIMENT, 0.7))
+    # linking ties
+    ai = s.agency_index
+    chairs = np.array([bc[0] for bc in (board[s.coop[board] == c] for c in range(s.n_coops)) if bc.size],
+                      dtype=np.int64)
+    if board.size:
+        parts.append(net.make_ties(board, np.full(board.size, ai["cooperative_office"]),
+                                   net.LINKING, net.INTEREST, 0.5))
+    if chairs.size:
+        parts.append(net.make_ties(chairs, np.full(chairs.size, ai["state_bank"]), net.LINKING, net.INTEREST, 0.5))
+        parts.append(net.make_ties(chairs, np.full(chairs.size, ai["ministry"]), net.LINKING, net.POWER, 1.0,
+                                   permanent=True))
+        # village governments that respond keep a tie with the board chair serving them
+        gv = np.arange(V)
+        chair_of_coop = np.full(s.n_coops, -1, dtype=np.int64)
+        chair_of_coop[s.coop[chairs]] = chairs
+        ch = chair_of_coop[gv % s.n_coops]
+        ok = (ch >= 0) & (rng.random(V) < s.responsiveness)
+        parts.append(net.make_ties(s.village_government[ok], ch[ok], net.LINKING, net.INTEREST, 0.5))
+    umkm = np.flatnonzero(s.role == UMKM)
+    lic = umkm[s.licensed[umkm]]
+    parts.append(net.make_ties(lic, np.full(lic.size, ai["halal_certifier"]), net.LINKING, net.INTEREST, 0.5))
+    for kind in ("state_bank", "partnership_office"):
+        pick = umkm[rng.random(umkm.size) < np_.agency_link_share]
+        parts.append(net.make_ties(pick, np.full(pick.size, ai[kind]), net.LINKING, net.INTEREST, 0.5))
+    farmers = np.flatnonzero(s.role == FARMER)
+    ml = s.moneylender_of[s.village[farmers]]
+    ok = (ml >= 0) & (rng.random(farmers.size) < np_.agency_link_share)
+    parts.append(net.make_ties(farmers[ok], ml[ok], net.LINKING, net.INTEREST, 0.5))
+
+    ties = net.Ties.empty()
+    for p in parts:
+        ties = ties.extend(p)
+    ties = net.deduplicate(ties, s.n)
+    institutional = s.role >= AGENCY
+    ties.layer = np.where(ties.kind == net.POWER, net.LINKING,
+                          net.classify_layer(s.village[ties.a], s.village[ties.b],
+                                             institutional[ties.a], institutional[ties.b])).astype(np.int8)
+    return ties

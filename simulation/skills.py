@@ -1,0 +1,60 @@
+"""Skills: gained in training (Diklat), spread by peer teaching, fading without follow-up.
+
+Trained skill decays toward its pre-training level when not used or monitored (Arthur,
+Bennett, Stanush & McNelly 1998, "Factors that influence skill decay and retention",
+Human Performance 11:57); follow-up monitoring (post-test, revisit) slows the decay.
+Members learn from better-skilled contacts (social learning; Bandura 1977) — in one
+cooperative two trained seamstresses taught members and a sewing unit grew from it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def train(skill: np.ndarray, trainees: np.ndarray, gain: float) -> np.ndarray:
+    """Training closes a share of the gap to mastery: S' = S + g·(1 − S) for trainees."""
+    return np.where(trainees, skill + gain * (1.0 - skill), skill)
+
+
+def peer_teaching(
+    n: int, skill: np.ndarray, a: np.ndarray, b: np.ndarray, rate: float
+) -> np.ndarray:
+    """Learning along this month's contacts: S'_i = S_i + τ · max_j∈C(i) (S_j − S_i)⁺.
+
+    C(i): agents i met this month. Only the best teacher met counts (one cannot learn the
+    same skill twice in a month), so S' ≤ max(S_i, S_j) and skill stays in [0, 1].
+    """
+    best = skill.copy()
+    np.maximum.at(best, a, skill[b])
+    np.maximum.at(best, b, skill[a])
+    return skill + rate * (best - skill)
+
+
+def fade(skill: np.ndarray, baseline: np.ndarray, rate: np.ndarray | float) -> np.ndarray:
+    """Decay toward the pre-training level: S' = S − δ·(S − S₀) where S > S₀ (Arthur et al. 1998)."""
+    return np.where(skill > baseline, skill - rate * (skill - baseline), skill)
+
+
+def select_trainees(
+    rng: np.random.Generator, eligible: np.ndarray, quota: int, rule: str,
+    age: np.ndarray, productive_age_max: float, wealth: np.ndarray, board_tie: np.ndarray,
+) -> np.ndarray:
+    """Pick up to ``quota`` trainees among ``eligible`` indices by the selection rule.
+
+    ``random``: uniform; ``productive_age``: those of productive age first (the rule one
+    studied board used); ``board_choice``: members tied to the board first; ``neediest``:
+    poorest first. Ties are broken at random.
+    """
+    if quota <= 0 or eligible.size == 0:
+        return eligible[:0]
+    noise = rng.random(eligible.size)
+    if rule == "productive_age":
+        key = (age[eligible] > productive_age_max).astype(float) + noise
+    elif rule == "board_choice":
+        key = (1.0 - board_tie[eligible]) + noise
+    elif rule == "neediest":
+        key = wealth[eligible] + 1e-9 * noise
+    else:
+        key = noise
+    return eligible[np.argsort(key, kind="stable")[:quota]]

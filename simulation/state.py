@@ -1,0 +1,117 @@
+"""Model state: numpy arrays indexed by agent (and by cooperative and village).
+
+Agents are numbered 0..n−1. Households come first, village by village (so each village is
+a contiguous block), then the institutional actors: regional agencies, one village
+government per village, and the moneylenders. Mesa agent objects (``agents.py``) read and
+write these arrays through their ``idx``; the mechanisms act on whole arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Livelihood / actor type of each agent.
+TRADER, FARMER, UMKM, AGENCY, MONEYLENDER = 0, 1, 2, 3, 4
+ROLE_NAMES = ("trader", "farmer", "umkm", "agency", "moneylender")
+
+# Office held in the cooperative.
+NO_OFFICE, BOARD, SUPERVISOR = 0, 1, 2
+OFFICE_NAMES = ("member", "board", "supervisor")
+
+# Trust targets (columns of State.trust).
+PEER, BOARD_TRUST, INSTITUTION = 0, 1, 2
+TRUST_TARGETS = ("peer", "board", "institution")
+
+# Participation domains (columns of State.participation).
+ORGANISATION, BUSINESS, CAPITAL = 0, 1, 2
+
+AGENCY_KINDS = (
+    "cooperative_office",   # Dinas Koperasi/UKM: training, grants, supervision
+    "labour_office",        # Dinas Tenaga Kerja dan Transmigrasi: skills training
+    "state_bank",           # capital, bookkeeping, KUR credit
+    "halal_certifier",      # MUI
+    "ministry",             # Kementerian Koperasi: large targeted grants (power tie)
+    "partnership_office",   # Diskoperindag-type office brokering kemitraan
+)
+VILLAGE_GOVERNMENT = "village_government"
+
+
+@dataclass
+class State:
+    """All mutable state of one model. Arrays of length ``n`` unless noted."""
+
+    n: int
+    n_households: int
+    n_coops: int
+    n_villages: int
+    # identity and place
+    role: np.ndarray            # int8, livelihood / actor type
+    village: np.ndarray         # int64, −1 for regional agencies
+    coop: np.ndarray            # int64, cooperative whose catchment a household lives in; −1 otherwise
+    agency_kind: np.ndarray     # int8 index into AGENCY_KINDS (+ village government), −1 otherwise
+    x: np.ndarray               # km
+    y: np.ndarray               # km
+    village_start: np.ndarray   # (n_villages,) first household index of each village
+    village_size: np.ndarray    # (n_villages,)
+    responsiveness: np.ndarray  # (n_villages,) village government responsiveness ∈ [0, 1]
+    moneylender_of: np.ndarray  # (n_villages,) agent index of the village's moneylender, −1 none
+    agency_index: dict          # kind name -> agent index (regional agencies)
+    village_government: np.ndarray  # (n_villages,) agent index
+    # household attributes (heterogeneity)
+    age: np.ndarray
+    wealth: np.ndarray          # Rp M
+    needy: np.ndarray           # bool
+    farm_capacity: np.ndarray   # Rp M/month
+    umkm_capacity: np.ndarray   # Rp M/month
+    licensed: np.ndarray        # bool, halal / food-safety licence
+    # cooperative membership and office
+    member: np.ndarray          # bool
+    office: np.ndarray          # int8
+    board_tie: np.ndarray       # float 0/1: has a tie to a board member of own cooperative
+    # social capital
+    trust: np.ndarray           # (n, 3) peer, board, institution
+    image: np.ndarray           # reputation as a helper
+    participation: np.ndarray   # (n, 3) organisation, business, capital propensities
+    benefit: np.ndarray         # (n, 7) perceived benefit items (participation.BENEFIT_ITEMS)
+    willingness: np.ndarray     # to serve on the board
+    attended_rat: np.ndarray    # bool, at the last RAT
+    informed: np.ndarray        # bool, knows about membership and credit
+    # skills
+    skill: np.ndarray
+    skill_base: np.ndarray
+    trained_at: np.ndarray      # int, month of last training, −1 never
+    followed_up: np.ndarray     # bool, last training had follow-up monitoring
+    # money (Rp M)
+    cash: np.ndarray            # also the moneylenders' lending cash
+    savings_mandatory: np.ndarray
+    savings_voluntary: np.ndarray
+    coop_loan: np.ndarray       # outstanding principal
+    coop_principal_part: np.ndarray
+    coop_interest_part: np.ndarray
+    coop_arrears: np.ndarray    # consecutive missed instalments
+    ml_loan: np.ndarray
+    ml_principal_part: np.ndarray
+    ml_interest_part: np.ndarray
+    ml_arrears: np.ndarray
+    transactions_year: np.ndarray
+    income: np.ndarray          # last month
+    income_ref: np.ndarray      # reference income (moving average)
+    revenue: np.ndarray         # UMKM revenue last month
+    harvest: np.ndarray         # farm harvest last month
+    # cooperatives (n_coops,)
+    coop_cash: np.ndarray
+    coop_surplus: np.ndarray    # surplus accumulated since the last RAT
+    rule_clarity: np.ndarray
+    fairness: np.ndarray
+    service_quality: np.ndarray
+    shu_paid: np.ndarray        # at the last RAT
+
+    @property
+    def households(self) -> slice:
+        return slice(0, self.n_households)
+
+    def money_total(self) -> float:
+        """All cash in the model: households, moneylenders and cooperatives (Rp M)."""
+        return float(self.cash.sum() + self.coop_cash.sum())
