@@ -25,6 +25,7 @@ from .state import (
     OFFICE_NAMES,
     ORGANISATION,
     PEER,
+    PRODUCTS,
     VILLAGE_GOVERNMENT,
 )
 
@@ -123,6 +124,11 @@ class UMKMOwner(Person):
 
     revenue = _array("revenue", "sales revenue last month, Rp M")
     licensed = _array("licensed", "holds halal / food-safety licences", bool)
+
+    @property
+    def product(self) -> str:
+        """What the enterprise makes: salted_eggs, cassava_chips, banana_chips or kelanting."""
+        return PRODUCTS[int(self.model.state.product[self.idx])]
 
 
 class Agency(Actor):

@@ -79,25 +79,26 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
     row: dict[str, Any] = {"step": model.steps, "members": n_mem, "households": H,
                            "membership_share": n_mem / H if H else float("nan")}
     m_idx = np.flatnonzero(mem)
-    part = s.participation[m_idx]
+    nan3 = np.full(3, np.nan)
+    part = s.participation[m_idx].mean(axis=0) if n_mem else nan3
     for k, name in enumerate(DOMAIN_COLUMNS):
-        row[name] = float(part[:, k].mean()) if n_mem else float("nan")
+        row[name] = float(part[k])
     row["rat_attendance"] = float(s.attended_rat[m_idx].mean()) if n_mem else float("nan")
     tr = s.trust[m_idx]
     tp = p.trust
+    means = tr.mean(axis=0) if n_mem else nan3
+    low, medium, high = trust_levels(tr, tp.low_threshold, tp.high_threshold)
     for k, target in enumerate(TRUST_TARGETS):
-        col = tr[:, k]
-        low, med, high = trust_levels(col, tp.low_threshold, tp.high_threshold)
-        row[f"trust_{target}_mean"] = float(col.mean()) if n_mem else float("nan")
-        row[f"trust_{target}_low"] = low
-        row[f"trust_{target}_medium"] = med
-        row[f"trust_{target}_high"] = high
+        row[f"trust_{target}_mean"] = float(means[k])
+        row[f"trust_{target}_low"] = float(low[k])
+        row[f"trust_{target}_medium"] = float(medium[k])
+        row[f"trust_{target}_high"] = float(high[k])
     row["reciprocity_rate"] = model.last_reciprocity
     row["reputation_mean"] = float(s.image[:H].mean()) if H else float("nan")
-    ben = s.benefit[m_idx]
-    row["benefit_mean"] = float(ben.mean()) if n_mem else float("nan")
+    ben = s.benefit[m_idx].mean(axis=0) if n_mem else np.full(len(BENEFIT_ITEMS), np.nan)
+    row["benefit_mean"] = float(ben.mean())
     for k, item in enumerate(BENEFIT_ITEMS):
-        row[f"benefit_{item}"] = float(ben[:, k].mean()) if n_mem else float("nan")
+        row[f"benefit_{item}"] = float(ben[k])
     row["savings_mandatory"] = float(s.savings_mandatory[:H].sum())
     row["savings_voluntary"] = float(s.savings_voluntary[:H].sum())
     row["coop_loans_outstanding"] = float(s.coop_loan[:H].sum())

@@ -362,19 +362,20 @@ class CooperativeModel(mesa.Model):
         H = s.n_households
         mem = s.member[:H]
         c = np.maximum(s.coop[:H], 0)
-        count = np.bincount(c[mem], minlength=s.n_coops)
-        mean_benefit = np.bincount(c[mem], s.benefit[:H][mem].mean(axis=1), minlength=s.n_coops) / np.maximum(
-            count, 1)
-        mean_part = np.stack([np.bincount(c[mem], s.participation[:H][mem, k], minlength=s.n_coops)
-                              for k in range(3)], axis=1) / np.maximum(count, 1)[:, None]
+        cm = c[mem]
+        count = np.maximum(np.bincount(cm, minlength=s.n_coops), 1)
+        benefit = s.benefit[:H].mean(axis=1)
+        mean_benefit = np.bincount(cm, benefit[mem], minlength=s.n_coops) / count
         u = self.rng.random((2, H))
         inst = s.trust[:H, INSTITUTION]
         join = ~mem & s.informed[:H] & (u[0] < pp.join_rate * inst * mean_benefit[c])
-        leave = mem & (s.office[:H] == NO_OFFICE) & (
-            u[1] < pp.exit_rate * (1.0 - inst) * (1.0 - s.benefit[:H].mean(axis=1)))
+        leave = mem & (s.office[:H] == NO_OFFICE) & (u[1] < pp.exit_rate * (1.0 - inst) * (1.0 - benefit))
         if join.any():
+            # newcomers take up the cooperative's habits: its members' mean participation
+            pm = s.participation[:H][mem]
+            mean_part = np.stack([np.bincount(cm, pm[:, k], minlength=s.n_coops) for k in range(3)], axis=1)
             s.member[:H] |= join
-            s.participation[:H][join] = mean_part[c[join]]  # newcomers take the cooperative's habits
+            s.participation[:H][join] = (mean_part / count[:, None])[c[join]]
         if leave.any():
             refund = np.where(leave, s.savings_mandatory[:H] + s.savings_voluntary[:H], 0.0)
             # the cooperative pays back what its cash allows; the rest stays owed as savings
@@ -529,12 +530,15 @@ class CooperativeModel(mesa.Model):
         return self._adj
 
     def _dissimilarity(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """d_ij ∈ [0, 1]: mean of age gap / age range, log-wealth gap / 4 (capped) and different livelihood."""
+        """d_ij ∈ [0, 1]: mean of age gap / age range, log-wealth gap / 4 (capped) and different trade.
+
+        Different trade: another livelihood, or another product between two UMKM owners.
+        """
         s, pp = self.state, self.p.population
         span = max(pp.age_max - pp.age_min, 1e-9)
         d_age = np.abs(s.age[a] - s.age[b]) / span
         d_wealth = np.minimum(1.0, np.abs(np.log1p(s.wealth[a]) - np.log1p(s.wealth[b])) / 4.0)
-        d_role = (s.role[a] != s.role[b]).astype(float)
+        d_role = ((s.role[a] != s.role[b]) | (s.product[a] != s.product[b])).astype(float)
         return (d_age + d_wealth + d_role) / 3.0
 
     def _ties_changed(self) -> None:

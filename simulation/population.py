@@ -22,6 +22,7 @@ from .state import (
     BOARD,
     FARMER,
     MONEYLENDER,
+    PRODUCTS,
     SUPERVISOR,
     TRADER,
     UMKM,
@@ -32,6 +33,8 @@ from .state import (
 NEUTRAL_BENEFIT = 0.5
 KIN_CLUSTER_SPAN = 5      # kin and neighbours live within this many households of each other
 HOME_SCATTER_KM = 1.0     # spread of homes around the village centre
+CAPACITY_SPREAD = 0.3     # log-normal spread of farm and UMKM capacity between households
+INITIAL_PARTICIPATION = (0.6, 0.15)  # mean and s.d. of founding members' propensities
 
 
 def _clipped_normal(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:
@@ -92,10 +95,11 @@ def build(params: Parameters, rng: np.random.Generator) -> tuple[State, net.Ties
     if H:
         needy[:H] = wealth[:H] <= np.quantile(wealth[:H], pp.needy_share)
     ep = params.enterprise
-    spread = np.exp(rng.normal(0.0, 0.3, n))
+    spread = np.exp(rng.normal(0.0, CAPACITY_SPREAD, n))
     farm_capacity = np.where(role == FARMER, ep.farm_output * spread, 0.0)
     umkm_capacity = np.where(role == UMKM, ep.umkm_capacity * spread, 0.0)
     licensed = (role == UMKM) & (rng.random(n) < ep.licensed_share)
+    product = np.where(role == UMKM, rng.integers(1, len(PRODUCTS), n), 0).astype(np.int8)
 
     # members, board and supervisors per cooperative
     member = np.zeros(n, dtype=bool)
@@ -117,7 +121,7 @@ def build(params: Parameters, rng: np.random.Generator) -> tuple[State, net.Ties
     for k, mean in enumerate((tp.initial_peer, tp.initial_board, tp.initial_institution)):
         trust[:H, k] = _clipped_normal(rng, mean, tp.initial_spread, H)
     participation = np.zeros((n, 3))
-    participation[member] = _clipped_normal(rng, 0.6, 0.15, 3 * int(member.sum())).reshape(-1, 3)
+    participation[member] = _clipped_normal(rng, *INITIAL_PARTICIPATION, 3 * int(member.sum())).reshape(-1, 3)
     informed = member.copy()
     informed[:H] |= rng.random(H) < params.information.initial_informed
 
@@ -138,7 +142,7 @@ def build(params: Parameters, rng: np.random.Generator) -> tuple[State, net.Ties
         agency_index={k: H + i for i, k in enumerate(AGENCY_KINDS)},
         village_government=gov,
         age=age, wealth=wealth, needy=needy, farm_capacity=farm_capacity,
-        umkm_capacity=umkm_capacity, licensed=licensed,
+        umkm_capacity=umkm_capacity, licensed=licensed, product=product,
         member=member, office=office, board_tie=np.zeros(n),
         trust=trust, image=np.full(n, 0.5), participation=participation,
         benefit=np.full((n, len(BENEFIT_ITEMS)), NEUTRAL_BENEFIT),

@@ -27,6 +27,9 @@ TRUST_TARGETS = ("peer", "board", "institution")
 # Participation domains (columns of State.participation).
 ORGANISATION, BUSINESS, CAPITAL = 0, 1, 2
 
+# What a UMKM makes (0 for households without a food business): the studied enterprises.
+PRODUCTS = ("none", "salted_eggs", "cassava_chips", "banana_chips", "kelanting")
+
 AGENCY_KINDS = (
     "cooperative_office",   # Dinas Koperasi/UKM: training, grants, supervision
     "labour_office",        # Dinas Tenaga Kerja dan Transmigrasi: skills training
@@ -66,6 +69,7 @@ class State:
     farm_capacity: np.ndarray   # Rp M/month
     umkm_capacity: np.ndarray   # Rp M/month
     licensed: np.ndarray        # bool, halal / food-safety licence
+    product: np.ndarray         # int8 index into PRODUCTS
     # cooperative membership and office
     member: np.ndarray          # bool
     office: np.ndarray          # int8

@@ -44,11 +44,14 @@ def update_trust(
     return np.clip(trust + gain - loss, 0.0, 1.0)
 
 
-def trust_levels(trust: np.ndarray, low: float, high: float) -> tuple[float, float, float]:
-    """Shares of trust that are low (< low), medium and high (≥ high) — the survey's three bands."""
-    n = trust.size
-    if n == 0:
-        return (float("nan"),) * 3
-    lo = np.count_nonzero(trust < low) / n
-    hi = np.count_nonzero(trust >= high) / n
+def trust_levels(trust: np.ndarray, low: float, high: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shares of low (< low), medium and high (≥ high) trust — the survey's three bands.
+
+    ``trust`` is (n,) or (n, k); shares are per column and sum to 1 (NaN when n = 0).
+    """
+    if trust.shape[0] == 0:
+        nan = np.full(trust.shape[1:], np.nan)
+        return nan, nan, nan
+    lo = (trust < low).mean(axis=0)
+    hi = (trust >= high).mean(axis=0)
     return lo, 1.0 - lo - hi, hi
