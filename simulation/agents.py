@@ -145,3 +145,11 @@ class Moneylender(Actor):
     """Tengkulak: lends at high interest to whoever the cooperative does not reach."""
 
     cash = _array("cash", "lending fund at hand, Rp M")
+
+
+class PartnerFirm(Actor):
+    """A firm in another province met through kemitraan (partnership facilitation)."""
+
+    @property
+    def product(self) -> str:
+        return PRODUCTS[int(self.model.state.product[self.idx])]

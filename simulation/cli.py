@@ -80,7 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="GROUP.NAME=VALUE",
                      help="override one parameter, e.g. --set trust.loss_rate=0.3 (repeatable)")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    sub.add_parser("params", help="list every parameter with its default, unit and allowed range")
+    sub.add_parser("scenarios", help="list the shipped scenarios with their one-line purpose")
+    val = sub.add_parser("validate", help="check scenario files; one line per file, exit 2 if any is invalid")
+    val.add_argument("files", nargs="+", help="scenario TOML files or shipped scenario names")
+    prm = sub.add_parser("params", help="list every parameter with its default, unit and allowed range")
+    prm.add_argument("--markdown", action="store_true", help="print a Markdown table (as in scenarios/README.md)")
     return parser
 
 
@@ -108,12 +112,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .model import CooperativeModel  # imported here so `--help` and errors stay fast
 
     t0 = time.perf_counter()
-    model = CooperativeModel(params, seed=seed)
+    model = CooperativeModel(params, seed=seed, interventions=scen.interventions)
     frame = model.run(steps)
     elapsed = time.perf_counter() - t0
     out.mkdir(parents=True, exist_ok=True)
     frame.to_csv(out / "metrics.csv", index=False)
     manifest = run_manifest(scen.name, scen.source, params, seed, steps, elapsed, model.state.n)
+    manifest["interventions"] = [intervention_record(iv) for iv in scen.interventions]
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=float) + "\n", encoding="utf-8")
     if not args.quiet:
         print(summary(scen.name, scen.description, frame, seed, steps, elapsed, model.state.n, out))
@@ -162,16 +167,71 @@ def _fmt(fmt: str, value: float) -> str:
     return "n/a" if value != value else fmt.format(value)  # NaN != NaN
 
 
-def cmd_params(_: argparse.Namespace) -> int:
+def intervention_record(iv: Any) -> dict[str, Any]:
+    """An intervention as plain data for the manifest."""
+    from dataclasses import asdict
+
+    return {"kind": iv.kind, **asdict(iv)}
+
+
+def cmd_scenarios(_: argparse.Namespace) -> int:
+    import scenarios
+
+    for name in scenarios.available():
+        try:
+            scen = load(name)
+            print(f"{name:<28} {scen.description}")
+        except ScenarioError as err:
+            print(f"{name:<28} INVALID: {err}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    bad = 0
+    for item in args.files:
+        try:
+            scen = load(item)
+        except (ScenarioError, ParameterError) as err:
+            print(f"kopsim: error: {err}", file=sys.stderr)
+            bad += 1
+            continue
+        print(f"{scen.source}: ok ({scen.name}: {scen.steps} months, {len(scen.interventions)} interventions)")
+    return EXIT_USAGE if bad else 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    if args.markdown:
+        print(parameter_table())
+        return 0
     for row in describe():
         unit = f" [{row['unit']}]" if row["unit"] else ""
         print(f"{row['key']:<45} {row['default']!s:>14}{unit}  allowed {row['allowed']}: {row['description']}")
     return 0
 
 
+def parameter_table() -> str:
+    """Every parameter as a Markdown table: key, default, unit, allowed, meaning."""
+    lines = ["| key | default | unit | allowed | meaning |", "|---|---|---|---|---|"]
+    for row in describe():
+        shown = _toml_value(row["default"])
+        lines.append(f"| `{row['key']}` | {shown} | {row['unit']} | {row['allowed']} | {row['description']} |")
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    """A default as it would be written in a scenario file."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"run": cmd_run, "params": cmd_params}
+    handlers = {"run": cmd_run, "params": cmd_params, "scenarios": cmd_scenarios, "validate": cmd_validate}
     try:
         return handlers[args.command](args)
     except (ScenarioError, ParameterError) as err:

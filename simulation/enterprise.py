@@ -44,17 +44,19 @@ def umkm_output(capacity: np.ndarray, skill: np.ndarray, fill: np.ndarray) -> np
 
 def sales_revenue(
     output: np.ndarray, price_index: float, shop: np.ndarray, partner: np.ndarray,
-    shop_premium: float, partner_premium: float,
+    shop_premium: float, partner_premium: float, extra_premium: np.ndarray | float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Revenue R_i = Y_i · p · (1 + π_channel) and the part sold through the cooperative shop.
+    """Revenue R_i = Y_i · p · (1 + π_channel + π_i) and the part sold through the cooperative shop.
 
-    Channel: partner if the owner has a live partnership tie (``partner`` ∈ [0, 1] is the
-    share of output partners take), else the shop if the owner sells there (``shop``),
-    else local buyers (no premium).
+    Channel: partners take a share ``partner`` ∈ [0, 1] of output (from live partnership
+    ties), the rest goes to the shop if the owner sells there this month (``shop``), else to
+    local buyers (no channel premium). π_i (``extra_premium``): branding, licences, online
+    sales (market-access interventions).
     """
     via_partner = output * partner
     rest = output - via_partner
     via_shop = np.where(shop, rest, 0.0)
     local = rest - via_shop
-    revenue = price_index * (via_partner * (1.0 + partner_premium) + via_shop * (1.0 + shop_premium) + local)
+    revenue = price_index * (via_partner * (1.0 + partner_premium) + via_shop * (1.0 + shop_premium) + local
+                             + output * extra_premium)
     return revenue, price_index * via_shop * (1.0 + shop_premium)

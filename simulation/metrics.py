@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from . import network as net
 from .participation import BENEFIT_ITEMS
-from .state import BOARD, TRUST_TARGETS, State
+from .state import BOARD, PARTNER, TRUST_TARGETS, State
 from .trust import trust_levels
 
 if TYPE_CHECKING:
@@ -122,6 +122,7 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
     row["free_rider_share"] = model.last_free_rider_share
     row["board_willingness"] = float(s.willingness[m_idx].mean()) if n_mem else float("nan")
     row.update(network_counts(s, ties))
+    row.update(partnership_counts(s, ties, model.steps, p.metrics.contact_window_months))
     every, cevery = p.metrics.network_every, p.metrics.centrality_every
     due = every > 0 and (model.steps % every == 0 or model.steps == 1)
     row["clustering"] = clustering(s.n, ties.a, ties.b) if due else float("nan")
@@ -149,3 +150,13 @@ def network_counts(s: State, ties: net.Ties) -> dict[str, float]:
     out["linking_share"] = linking / total if total else float("nan")
     out["tie_strength_mean"] = float(ties.strength.mean()) if total else float("nan")
     return out
+
+
+def partnership_counts(s: State, ties: net.Ties, t: int, window: int) -> dict[str, float]:
+    """Partnership ties (to partner firms met through kemitraan): how many exist, how many
+    were used in the last ``window`` months (still in contact, Franke 2005), their mean strength."""
+    partner = (s.role[ties.a] == PARTNER) | (s.role[ties.b] == PARTNER)
+    n = int(partner.sum())
+    in_contact = int((partner & (ties.last_contact > t - window) & (ties.last_contact > ties.born)).sum())
+    return {"partner_ties": n, "partner_ties_in_contact": in_contact,
+            "partner_tie_strength": float(ties.strength[partner].mean()) if n else float("nan")}

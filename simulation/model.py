@@ -23,7 +23,7 @@ fixed order, so the same parameters and seed give identical results.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import mesa
@@ -34,7 +34,8 @@ from . import enterprise, finance, governance, information, metrics, population,
 from . import network as net
 from . import participation as part
 from . import reciprocity as recip
-from .agents import Agency, Farmer, Moneylender, Trader, UMKMOwner
+from .agents import Agency, Farmer, Moneylender, PartnerFirm, Trader, UMKMOwner
+from .interventions import Intervention, Kemitraan
 from .parameters import Parameters
 from .state import (
     AGENCY,
@@ -47,16 +48,19 @@ from .state import (
     MONEYLENDER,
     NO_OFFICE,
     ORGANISATION,
+    PARTNER,
     PEER,
     SUPERVISOR,
     TRADER,
     UMKM,
+    Conditions,
 )
 
 # Columns of State.benefit (participation.BENEFIT_ITEMS).
 B_LOANS, B_INCOME, B_LOAN_SAT, B_SERVICE, B_TRAINING, B_PEERS, B_BOARD = range(7)
 
-_AGENT_CLASS = {TRADER: Trader, FARMER: Farmer, UMKM: UMKMOwner, AGENCY: Agency, MONEYLENDER: Moneylender}
+_AGENT_CLASS = {TRADER: Trader, FARMER: Farmer, UMKM: UMKMOwner, AGENCY: Agency, MONEYLENDER: Moneylender,
+                PARTNER: PartnerFirm}
 
 
 class CooperativeModel(mesa.Model):
@@ -73,17 +77,33 @@ class CooperativeModel(mesa.Model):
     After ``step()`` the month's outcomes are in :meth:`metrics_frame`.
     """
 
-    def __init__(self, params: Parameters | Mapping[str, Any] | None = None, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        params: Parameters | Mapping[str, Any] | None = None,
+        seed: int | None = None,
+        interventions: Sequence[Intervention] = (),
+    ) -> None:
         if params is None:
             params = Parameters()
         elif not isinstance(params, Parameters):
             params = Parameters.from_dict(params)
         super().__init__(rng=seed)
         self.seed = seed
+        self.base_params = params
         self.p = params
-        self.state, ties = population.build(params, self.rng)
+        self.interventions = tuple(interventions)
+        pools = [iv for iv in self.interventions if isinstance(iv, Kemitraan)]
+        self.state, ties = population.build(params, self.rng,
+                                            tuple((iv.partner_pool, iv.distance_km) for iv in pools))
         s = self.state
-        institutional = s.role >= AGENCY
+        start = s.n - sum(iv.partner_pool for iv in pools)
+        self._partner_pools: dict[int, np.ndarray] = {}
+        for iv in pools:
+            self._partner_pools[id(iv)] = np.arange(start, start + iv.partner_pool)
+            start += iv.partner_pool
+        for iv in self.interventions:
+            iv.validate_for(self)
+        institutional = s.institutional
         dist = np.hypot(s.x[ties.a] - s.x[ties.b], s.y[ties.a] - s.y[ties.b])
         ties.reach = np.where(institutional[ties.a] | institutional[ties.b], 1.0,
                               net.reach(dist, params.network.proximity_scale_km))
@@ -95,7 +115,9 @@ class CooperativeModel(mesa.Model):
         self.last_free_rider_share = 0.0
         self.last_shu = 0.0
         self._last_election = 0
-        self.scandal = np.zeros(s.n_coops)  # 1.0 in a month with a board scandal (scenario shocks)
+        self.conditions = Conditions.neutral(s)
+        # rule clarity, fairness and service quality at the start: what unmeasured gains fade to
+        self.initial_governance = (s.rule_clarity.copy(), s.fairness.copy(), s.service_quality.copy())
         self._rows: list[dict[str, Any]] = []
         for i in range(s.n):  # agent objects are thin views: created once, never in the step
             _AGENT_CLASS[int(s.role[i])](self, i)
@@ -130,6 +152,11 @@ class CooperativeModel(mesa.Model):
     # ---- the month ---------------------------------------------------------------------
     def step(self) -> None:
         t = self.steps  # already incremented by mesa.Model
+        self.conditions = Conditions.neutral(self.state)
+        self.p = self.base_params
+        for iv in self.interventions:
+            if iv.active(t):
+                iv.apply(self, t)
         self._livelihoods()
         self._savings()
         self._credit()
@@ -149,16 +176,17 @@ class CooperativeModel(mesa.Model):
         s, ep, fp = self.state, self.p.enterprise, self.p.finance
         H = s.n_households
         v = s.village[:H]
-        factor = enterprise.weather(self.rng, s.n_villages, ep.weather_sigma, ep.harvest_multiplier)
+        cond = self.conditions
+        factor = enterprise.weather(self.rng, s.n_villages, ep.weather_sigma, ep.harvest_multiplier) * cond.harvest
         s.harvest[:H] = enterprise.harvest(s.farm_capacity[:H], factor, v)
         supply = np.bincount(v, s.harvest[:H] * ep.supply_share, minlength=s.n_villages)
         demand = np.bincount(v, s.umkm_capacity[:H] * ep.input_share, minlength=s.n_villages)
         fill = enterprise.supply_fill(supply, demand)
         output = enterprise.umkm_output(s.umkm_capacity[:H], s.skill[:H], fill[v])
-        shop = s.member[:H] & (self.rng.random(H) < s.participation[:H, BUSINESS])
+        shop = s.member[:H] & cond.shop_open[s.coop[:H]] & (self.rng.random(H) < s.participation[:H, BUSINESS])
         partner = np.minimum(1.0, ep.partner_offtake * self._partner_strength()[:H])
-        revenue, shop_sales = enterprise.sales_revenue(output, ep.price_index, shop, partner,
-                                                       ep.shop_premium, ep.partner_premium)
+        revenue, shop_sales = enterprise.sales_revenue(output, ep.price_index * cond.price, shop, partner,
+                                                       ep.shop_premium, ep.partner_premium, cond.premium[:H])
         s.revenue[:H] = revenue
         margin = shop_sales * ep.shop_margin
         s.coop_surplus += np.bincount(s.coop[:H], margin, minlength=s.n_coops)
@@ -214,13 +242,16 @@ class CooperativeModel(mesa.Model):
         approved = apply & (u[2] < p_ok)
         amount = fp.loan_size * np.ones(H)
         cand = np.flatnonzero(approved)
-        liquid = finance.ration_by_liquidity(c[cand], amount[cand], s.coop_cash, u[3][cand])
+        savings = np.bincount(c, s.savings_mandatory[:H] + s.savings_voluntary[:H], minlength=s.n_coops)
+        lendable = np.maximum(s.coop_cash - fp.liquidity_reserve * savings, 0.0)
+        liquid = finance.ration_by_liquidity(c[cand], amount[cand], lendable, u[3][cand])
         granted = np.zeros(H, dtype=bool)
         granted[cand[liquid]] = True
         refused = apply & ~granted
         s.cash[:H], s.coop_cash = self._disburse_coop(granted, amount)
         s.coop_principal_part[:H] = np.where(granted, fp.loan_size / fp.loan_term_months, s.coop_principal_part[:H])
-        s.coop_interest_part[:H] = np.where(granted, fp.loan_size * fp.coop_interest_rate, s.coop_interest_part[:H])
+        rate = fp.coop_interest_rate if self.conditions.coop_rate is None else self.conditions.coop_rate
+        s.coop_interest_part[:H] = np.where(granted, fp.loan_size * rate, s.coop_interest_part[:H])
         # the tengkulak: for non-members, the refused and those who did not apply
         ml = s.moneylender_of[s.village[:H]]
         to_ml = need & ~granted & (ml >= 0) & (u[4] < fp.moneylender_uptake)
@@ -246,7 +277,7 @@ class CooperativeModel(mesa.Model):
         s.coop_loan[:H] = left
         s.coop_arrears[:H] = np.where(missed, s.coop_arrears[:H] + 1, np.where(paid > 0, 0, s.coop_arrears[:H]))
         borrowing = (paid > 0) | missed
-        loan_sat = np.where(paid > 0, 1.0 - fp.coop_interest_rate / max(fp.moneylender_interest_rate, 1e-9), 0.0)
+        loan_sat = np.where(paid > 0, 1.0 - rate / max(fp.moneylender_interest_rate, 1e-9), 0.0)
         self._observe(B_LOAN_SAT, np.clip(loan_sat, 0.0, 1.0), borrowing & s.member[:H])
         self._used_service = granted | (paid > 0) | self._saved
         if s.ml_loan[:H].any():
@@ -296,13 +327,15 @@ class CooperativeModel(mesa.Model):
         met_board[A[on_board[B]]] = True
         met_board[B[on_board[A]]] = True
         c = np.maximum(s.coop[:H], 0)
-        self._observe(B_BOARD, s.fairness[c] * (1.0 - self.scandal[c]), met_board[:H] & s.member[:H])
+        self._observe(B_BOARD, s.fairness[c] * (1.0 - self.conditions.scandal[c]), met_board[:H] & s.member[:H])
         s.skill = skills.peer_teaching(s.n, s.skill, A, B, self.p.skills.peer_teaching_rate)
         # information about membership and credit travels along this month's contacts
         ip = self.p.information
         all_a, all_b = ties.a[active], ties.b[active]
         expo = information.exposure(s.n, all_a, all_b, np.ones(all_a.size), s.informed)[:H]
-        broadcast = (ip.village_broadcast_rate * s.responsiveness[s.village[:H]] + ip.coop_outreach_rate)
+        cond = self.conditions
+        broadcast = (ip.village_broadcast_rate * cond.responsiveness[s.village[:H]] + ip.coop_outreach_rate
+                     + cond.needy_outreach * s.needy[:H])
         learn = ~s.informed[:H] & (rng.random(H) < information.learn_probability(expo, ip.transmission_rate,
                                                                                   broadcast))
         s.informed[:H] |= learn
@@ -315,7 +348,8 @@ class CooperativeModel(mesa.Model):
         mem = s.member[:H]
         riders = governance.free_riders(s.participation[:H, ORGANISATION], mem, gp.free_ride_threshold)
         c = np.maximum(s.coop[:H], 0)
-        sanctioned = governance.sanction_mask(self.rng, riders, s.rule_clarity[c], gp.sanction_probability)
+        p_sanction = min(1.0, gp.sanction_probability * (1.0 + self.conditions.social_control))
+        sanctioned = governance.sanction_mask(self.rng, riders, s.rule_clarity[c], p_sanction)
         s.participation[:H, ORGANISATION] = governance.apply_sanction(
             s.participation[:H, ORGANISATION], sanctioned, gp.sanction_effect)
         n_mem = int(mem.sum())
@@ -332,7 +366,7 @@ class CooperativeModel(mesa.Model):
         quality = s.service_quality[c]
         used = self._used_service & mem
         self._observe(B_SERVICE, quality, used)
-        scandal = self.scandal[c] * gp.scandal_trust_hit
+        scandal = self.conditions.scandal[c] * gp.scandal_trust_hit
         board_pos = np.where(mem, self._board_pos, 0.0)
         board_neg = np.where(mem, np.maximum(self._board_neg, scandal), 0.0)
         s.trust[:H, BOARD_TRUST] = trust.update_trust(s.trust[:H, BOARD_TRUST], board_pos, board_neg,
@@ -396,22 +430,30 @@ class CooperativeModel(mesa.Model):
         s, kp = self.state, self.p.skills
         H = s.n_households
         if kp.training_every_months and t % kp.training_every_months == 0 and kp.training_quota:
-            trainees = np.zeros(s.n, dtype=bool)
+            chosen = []
             for c in range(s.n_coops):  # per cooperative quota: loop over cooperatives, not agents
                 eligible = np.flatnonzero(s.member[:H] & (s.coop[:H] == c))
-                chosen = skills.select_trainees(self.rng, eligible, kp.training_quota, kp.training_selection,
-                                                s.age, self.p.population.productive_age_max, s.wealth,
-                                                s.board_tie)
-                trainees[chosen] = True
-            s.skill_base = np.where(trainees, s.skill, s.skill_base)
-            s.skill = skills.train(s.skill, trainees, kp.training_gain)
-            s.trained_at[trainees] = t
-            s.followed_up[trainees] = kp.follow_up
-            mem = s.member[:H]
-            self._observe(B_TRAINING, trainees[:H].astype(float), mem)
-            self._link(np.flatnonzero(trainees), s.agency_index["labour_office"], t)
+                chosen.append(skills.select_trainees(self.rng, eligible, kp.training_quota, kp.training_selection,
+                                                     s.age, self.p.population.productive_age_max, s.wealth,
+                                                     s.board_tie))
+            self.train(np.concatenate(chosen), kp.training_gain, kp.follow_up, "cooperative_office", t)
         rate = np.where(s.followed_up, kp.fade_rate * kp.follow_up_fade_factor, kp.fade_rate)
         s.skill = skills.fade(s.skill, s.skill_base, rate)
+
+    def train(self, trainees: np.ndarray, gain: float, follow_up: bool, provider: str, t: int) -> None:
+        """Train the households ``trainees`` (indices): skill gain, follow-up flag, a linking tie
+        to the ``provider`` agency, and every member's training-satisfaction observation."""
+        s = self.state
+        H = s.n_households
+        mask = np.zeros(s.n, dtype=bool)
+        mask[trainees] = True
+        s.skill_base = np.where(mask, s.skill, s.skill_base)
+        s.skill = skills.train(s.skill, mask, gain)
+        s.trained_at[mask] = t
+        s.followed_up[mask] = follow_up
+        self._observe(B_TRAINING, mask[:H].astype(float), s.member[:H])
+        self.add_ties(trainees, np.full(trainees.size, s.agency_index[provider]), net.INTEREST,
+                      self.p.network.new_tie_strength, t)
 
     # 10. network dynamics
     def _network_dynamics(self, t: int, active: np.ndarray) -> None:
@@ -421,6 +463,7 @@ class CooperativeModel(mesa.Model):
             active = np.concatenate((active, np.zeros(len(ties) - active.size, dtype=bool)))
         ties.strength = net.reinforce_and_decay(ties.strength, active, ties.permanent,
                                                 np_.reinforcement_rate, np_.decay_rate)
+        ties.last_contact[active] = t
         keep = ties.permanent | (ties.strength >= np_.min_strength)
         changed = not keep.all()
         if changed:
@@ -496,7 +539,8 @@ class CooperativeModel(mesa.Model):
             s.office[old] = NO_OFFICE
             s.office[elected] = BOARD
             # the cooperative office keeps a linking tie with whoever is on the board
-            self._link(elected, s.agency_index["cooperative_office"], t)
+            self.add_ties(elected, np.full(elected.size, s.agency_index["cooperative_office"]), net.INTEREST,
+                          self.p.network.new_tie_strength, t)
         self._update_board_tie()
 
     # ---- helpers -----------------------------------------------------------------------
@@ -514,15 +558,33 @@ class CooperativeModel(mesa.Model):
             governance.board_willingness(s.trust[:, INSTITUTION], s.participation[:, ORGANISATION], s.skill,
                                          self.p.governance.honorarium_cost), 0.0)
 
-    def _link(self, people: np.ndarray, agency: int, t: int) -> None:
-        """Add linking interest ties from ``people`` to an agency (skipping existing ones)."""
-        if people.size == 0:
+    def add_ties(
+        self, a: np.ndarray, b: np.ndarray, kind: int, strength: float, t: int,
+        reach: float | None = None, permanent: bool = False,
+    ) -> None:
+        """Add ties a–b (skipping existing ones). The layer follows from the ends; reach is
+        ``reach`` if given, else 1 for linking ties and distance-based for the others."""
+        s = self.state
+        new = net.deduplicate(net.make_ties(a, b, net.BONDING, kind, strength, permanent, born=t), s.n, self._keys)
+        if not len(new):
             return
-        new = net.deduplicate(net.make_ties(people, np.full(people.size, agency), net.LINKING, net.INTEREST,
-                                            self.p.network.new_tie_strength, born=t), self.state.n, self._keys)
-        if len(new):
-            self.ties = self.ties.extend(new)
-            self._ties_changed()
+        inst = s.institutional
+        new.layer = net.classify_layer(s.village[new.a], s.village[new.b], inst[new.a], inst[new.b])
+        if reach is not None:
+            new.reach[:] = reach
+        else:
+            dist = np.hypot(s.x[new.a] - s.x[new.b], s.y[new.a] - s.y[new.b])
+            new.reach = np.where(new.layer == net.LINKING, 1.0, net.reach(dist, self.p.network.proximity_scale_km))
+        self.ties = self.ties.extend(new)
+        self._ties_changed()
+
+    def partner_firms(self, programme: Kemitraan) -> np.ndarray:
+        """Agent indices of the partner firms of a kemitraan programme."""
+        return self._partner_pools.get(id(programme), np.zeros(0, dtype=np.int64))
+
+    def override_parameters(self, overrides: Mapping[str, Any]) -> None:
+        """Use ``overrides`` ({"group.name": value}) on top of this month's parameters."""
+        self.p = self.p.replace(overrides)
 
     def _adjacency(self) -> tuple[np.ndarray, np.ndarray]:
         if self._adj is None:

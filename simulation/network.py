@@ -32,7 +32,11 @@ KIND_NAMES = ("interest", "sentiment", "power")
 
 @dataclass
 class Ties:
-    """All ties as parallel arrays. ``last_ab``: what a did to b at their last contact (0/1, 0.5 unknown)."""
+    """All ties as parallel arrays.
+
+    ``last_ab``: what a did to b at their last contact (0/1, 0.5 unknown); ``reach``: ease of
+    contact ρ; ``born`` and ``last_contact``: months the tie formed and was last used.
+    """
 
     a: np.ndarray
     b: np.ndarray
@@ -44,6 +48,7 @@ class Ties:
     last_ba: np.ndarray
     born: np.ndarray
     reach: np.ndarray
+    last_contact: np.ndarray
 
     @classmethod
     def empty(cls) -> Ties:
@@ -63,8 +68,8 @@ class Ties:
         return Ties(*(np.concatenate((getattr(self, f), getattr(other, f))) for f in _FIELDS))
 
 
-_FIELDS = ("a", "b", "layer", "kind", "strength", "permanent", "last_ab", "last_ba", "born", "reach")
-_DTYPES = (np.int64, np.int64, np.int8, np.int8, float, bool, float, float, np.int32, float)
+_FIELDS = ("a", "b", "layer", "kind", "strength", "permanent", "last_ab", "last_ba", "born", "reach", "last_contact")
+_DTYPES = (np.int64, np.int64, np.int8, np.int8, float, bool, float, float, np.int32, float, np.int32)
 
 
 def make_ties(
@@ -82,6 +87,7 @@ def make_ties(
         np.broadcast_to(np.asarray(strength, dtype=float), m).copy(),
         np.broadcast_to(np.asarray(permanent, dtype=bool), m).copy(),
         np.full(m, 0.5), np.full(m, 0.5), np.full(m, born, dtype=np.int32), np.ones(m),
+        np.full(m, born, dtype=np.int32),
     )
 
 

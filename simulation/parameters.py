@@ -269,8 +269,8 @@ class Governance(_Group):
 class Finance(_Group):
     """Savings, loans, repayment and SHU (amounts in millions of rupiah)."""
 
-    mandatory_saving: float = param(0.01, 0.0, 1e3, "Rp M/month", "simpanan wajib")
-    voluntary_saving_share: float = param(0.01, 0.0, 1.0, "share of cash",
+    mandatory_saving: float = param(0.005, 0.0, 1e3, "Rp M/month", "simpanan wajib")
+    voluntary_saving_share: float = param(0.005, 0.0, 1.0, "share of cash",
                                           "simpanan sukarela deposited when a member saves")
     withdrawal_rate: float = param(0.05, 0.0, 1.0, "per month",
                                    "share of voluntary savings withdrawn each month")
@@ -278,10 +278,12 @@ class Finance(_Group):
                                       "share of cash at hand spent on lumpy needs each month")
     coop_interest_rate: float = param(0.02, 0.0, 1.0, "per month", "cooperative loan rate (flat)")
     moneylender_interest_rate: float = param(0.10, 0.0, 1.0, "per month", "tengkulak rate (flat)")
-    loan_need_rate: float = param(0.04, 0.0, 1.0, "probability/month",
+    loan_need_rate: float = param(0.06, 0.0, 1.0, "probability/month",
                                   "chance a household without a loan needs credit")
-    loan_size: float = param(2.0, 0.0, 1e4, "Rp M", "typical loan principal")
+    loan_size: float = param(3.0, 0.0, 1e4, "Rp M", "typical loan principal")
     loan_term_months: int = param(12, 1, 600, "months", "loan term")
+    liquidity_reserve: float = param(0.3, 0.0, 1.0, "share of savings",
+                                     "share of members' savings the cooperative keeps in cash, not lent")
     approval_rate: float = param(0.9, 0.0, 1.0, "probability",
                                  "board approval of an eligible application under fair rules")
     favouritism: float = param(0.5, 0.0, 1.0, "share",
@@ -367,6 +369,8 @@ class Metrics(_Group):
                                   "board betweenness every N months (0 = never)")
     betweenness_samples: int = param(64, 1, 1_000_000, "sources",
                                      "sampled sources for betweenness (exact if >= nodes)")
+    contact_window_months: int = param(6, 1, 1200, "months",
+                                       "a tie used within this many months counts as 'in contact'")
 
 
 GROUPS: dict[str, type] = {

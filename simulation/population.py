@@ -22,6 +22,7 @@ from .state import (
     BOARD,
     FARMER,
     MONEYLENDER,
+    PARTNER,
     PRODUCTS,
     SUPERVISOR,
     TRADER,
@@ -41,14 +42,22 @@ def _clipped_normal(rng: np.random.Generator, mean: float, sd: float, n: int) ->
     return np.clip(rng.normal(mean, sd, n), 0.0, 1.0)
 
 
-def build(params: Parameters, rng: np.random.Generator) -> tuple[State, net.Ties]:
-    """Create the month-0 state and ties from parameters using ``rng`` only."""
+def build(
+    params: Parameters, rng: np.random.Generator, partner_pools: tuple[tuple[int, float], ...] = ()
+) -> tuple[State, net.Ties]:
+    """Create the month-0 state and ties from parameters using ``rng`` only.
+
+    ``partner_pools``: (firms, distance_km) per kemitraan programme — partner firms in
+    another province, placed ``distance_km`` east of the district, appended after the
+    moneylenders.
+    """
     pp, fp = params.population, params.finance
     V, C, hpv = pp.n_villages, pp.n_cooperatives, pp.households_per_village
     H = V * hpv
     n_ml = V * pp.moneylenders_per_village
     n_agency = len(AGENCY_KINDS)
-    n = H + n_agency + V + n_ml
+    n_partner = sum(size for size, _ in partner_pools)
+    n = H + n_agency + V + n_ml + n_partner
 
     village = np.full(n, -1, dtype=np.int64)
     village[:H] = np.repeat(np.arange(V), hpv)
@@ -66,6 +75,7 @@ def build(params: Parameters, rng: np.random.Generator) -> tuple[State, net.Ties
     role[:H][(u >= pp.farmer_share) & (u < pp.farmer_share + pp.umkm_share)] = UMKM
     role[H:H + n_agency + V] = AGENCY
     role[ml_idx] = MONEYLENDER
+    role[n - n_partner:] = PARTNER
     agency_kind = np.full(n, -1, dtype=np.int8)
     agency_kind[H:H + n_agency] = np.arange(n_agency)
     agency_kind[gov] = n_agency  # village government
@@ -83,6 +93,10 @@ def build(params: Parameters, rng: np.random.Generator) -> tuple[State, net.Ties
     y[:H] = vy[hv] + rng.normal(0.0, HOME_SCATTER_KM, H)
     x[gov], y[gov] = vx, vy
     x[ml_idx], y[ml_idx] = vx[village[ml_idx]], vy[village[ml_idx]]
+    start = n - n_partner
+    for size, distance in partner_pools:
+        x[start:start + size] = distance
+        start += size
     # regional agencies sit in the district town at the centre of the grid
     x[H:H + n_agency] = vx.mean() if V else 0.0
     y[H:H + n_agency] = vy.mean() if V else 0.0
@@ -99,7 +113,7 @@ def build(params: Parameters, rng: np.random.Generator) -> tuple[State, net.Ties
     farm_capacity = np.where(role == FARMER, ep.farm_output * spread, 0.0)
     umkm_capacity = np.where(role == UMKM, ep.umkm_capacity * spread, 0.0)
     licensed = (role == UMKM) & (rng.random(n) < ep.licensed_share)
-    product = np.where(role == UMKM, rng.integers(1, len(PRODUCTS), n), 0).astype(np.int8)
+    product = np.where((role == UMKM) | (role == PARTNER), rng.integers(1, len(PRODUCTS), n), 0).astype(np.int8)
 
     # members, board and supervisors per cooperative
     member = np.zeros(n, dtype=bool)
@@ -238,7 +252,7 @@ def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ti
     for p in parts:
         ties = ties.extend(p)
     ties = net.deduplicate(ties, s.n)
-    institutional = s.role >= AGENCY
+    institutional = s.institutional
     ties.layer = np.where(ties.kind == net.POWER, net.LINKING,
                           net.classify_layer(s.village[ties.a], s.village[ties.b],
                                              institutional[ties.a], institutional[ties.b])).astype(np.int8)

@@ -2,15 +2,25 @@
 
 Layout (see scenarios/README.md)::
 
+    extends = "baseline.toml"   # optional: start from another scenario (path relative to this file)
+
     [scenario]
-    name = "baseline"
+    name = "training_follow_up"
     description = "one line: the question this scenario answers"
     steps = 120        # months
     seed = 42
 
     [parameters.population]
     n_villages = 4
-    ...
+
+    [[interventions]]  # any number; appended to those of the extended scenario
+    kind = "training"
+    start = 12
+    every = 12
+    follow_up = true
+
+A child scenario overrides single keys of ``[scenario]`` and ``[parameters.*]`` and adds
+interventions to those it extends.
 
 Every mistake raises :class:`ScenarioError` naming the file, the key path and what is
 allowed; the CLI prints it as one line and exits with code 2.
@@ -24,10 +34,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import interventions as iv_lib
+from .interventions import Intervention
 from .parameters import ParameterError, Parameters, unknown_key
 
 SCENARIO_KEYS = {"name": str, "description": str, "steps": int, "seed": int}
-TOP_KEYS = ("scenario", "parameters")
+TOP_KEYS = ("extends", "scenario", "parameters", "interventions")
 MAX_STEPS = 100_000
 
 
@@ -46,6 +58,7 @@ class Scenario:
     params: Parameters
     source: str
     overrides: dict[str, Any]
+    interventions: tuple[Intervention, ...] = ()
 
 
 def resolve(name_or_path: str | Path | None) -> Path:
@@ -68,20 +81,61 @@ def resolve(name_or_path: str | Path | None) -> Path:
 
 
 def load(name_or_path: str | Path | None = None) -> Scenario:
-    """Read and validate a scenario; raises :class:`ScenarioError` on any mistake."""
+    """Read and validate a scenario (following ``extends``); raises :class:`ScenarioError`."""
     path = resolve(name_or_path)
+    data = _read_chain(path, ())
+    return from_dict(data, str(path))
+
+
+def _read(path: Path) -> dict[str, Any]:
     src = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError(f"{src}: file not found") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{src}: not a UTF-8 text file") from None
     except OSError as err:
         raise ScenarioError(f"{src}: cannot read file ({err.strerror})") from None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{src}: not valid TOML: {err}") from None
-    return from_dict(data, src)
+
+
+def _read_chain(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    """The file's mapping merged onto whatever it extends (recursively, refusing cycles)."""
+    here = path.resolve()
+    if here in seen:
+        chain = " -> ".join(p.name for p in (*seen, here))
+        raise ScenarioError(f"{seen[-1]}: extends: cycle {chain}; allowed: a chain that ends in a file "
+                            "without 'extends'")
+    data = _read(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str) or not parent:
+        raise ScenarioError(f"{path}: extends: expected the path of another scenario file, got {parent!r}")
+    base_path = (path.parent / parent) if not Path(parent).is_absolute() else Path(parent)
+    if not base_path.exists() and not parent.endswith(".toml"):
+        base_path = resolve(parent)
+    if not base_path.exists():
+        raise ScenarioError(f"{path}: extends: {parent}: file not found")
+    base = _read_chain(base_path, (*seen, here))
+    return merge(base, data)
+
+
+def merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """Child over base: tables merge key by key, interventions are appended."""
+    out = dict(base)
+    for key, value in child.items():
+        if key == "interventions" and isinstance(value, list) and isinstance(base.get(key), list):
+            out[key] = [*base[key], *value]
+        elif isinstance(value, dict) and isinstance(base.get(key), dict):
+            out[key] = merge(base[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
@@ -111,7 +165,30 @@ def from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
         params = Parameters.from_dict(overrides)
     except ParameterError as err:
         raise ScenarioError(f"{source}: parameters.{err.path}: {err.reason}") from None
+    raw = data.get("interventions", [])
+    if not isinstance(raw, list):
+        raise ScenarioError(f"{source}: interventions: expected an array of tables ([[interventions]])")
+    ivs = []
+    for k, item in enumerate(raw):
+        try:
+            ivs.append(iv_lib.from_dict(item))
+        except ParameterError as err:
+            raise ScenarioError(f"{source}: interventions[{k}].{err.path}: {err.reason}") from None
+        except TypeError as err:  # e.g. a table where a value was expected
+            raise ScenarioError(f"{source}: interventions[{k}]: {err}") from None
     name = head.get("name", Path(source).stem)
-    return Scenario(name=name, description=head.get("description", ""), steps=steps, seed=seed,
-                    params=params, source=source, overrides=overrides)
+    scen = Scenario(name=name, description=head.get("description", ""), steps=steps, seed=seed,
+                    params=params, source=source, overrides=overrides, interventions=tuple(ivs))
+    _check_targets(scen)
+    return scen
+
+
+def _check_targets(scen: Scenario) -> None:
+    """Interventions may only target cooperatives that exist."""
+    n = scen.params.population.n_cooperatives
+    for k, iv in enumerate(scen.interventions):
+        bad = [c for c in iv.cooperatives if c >= n]
+        if bad:
+            raise ScenarioError(f"{scen.source}: interventions[{k}].cooperatives: {bad} out of range; "
+                                f"allowed 0..{n - 1} (population.n_cooperatives = {n})")
 

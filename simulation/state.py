@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 # Livelihood / actor type of each agent.
-TRADER, FARMER, UMKM, AGENCY, MONEYLENDER = 0, 1, 2, 3, 4
-ROLE_NAMES = ("trader", "farmer", "umkm", "agency", "moneylender")
+TRADER, FARMER, UMKM, AGENCY, MONEYLENDER, PARTNER = 0, 1, 2, 3, 4, 5
+ROLE_NAMES = ("trader", "farmer", "umkm", "agency", "moneylender", "partner")
 
 # Office held in the cooperative.
 NO_OFFICE, BOARD, SUPERVISOR = 0, 1, 2
@@ -116,6 +116,31 @@ class State:
     def households(self) -> slice:
         return slice(0, self.n_households)
 
+    @property
+    def institutional(self) -> np.ndarray:
+        """Agencies, village governments and moneylenders: the ends of linking ties."""
+        return (self.role == AGENCY) | (self.role == MONEYLENDER)
+
     def money_total(self) -> float:
         """All cash in the model: households, moneylenders and cooperatives (Rp M)."""
         return float(self.cash.sum() + self.coop_cash.sum())
+
+
+@dataclass
+class Conditions:
+    """This month's exogenous conditions, reset to neutral each month and set by interventions."""
+
+    harvest: np.ndarray         # (n_villages,) harvest factor
+    price: float                # UMKM price factor
+    scandal: np.ndarray         # (n_coops,) 1.0 in a month with a board scandal
+    premium: np.ndarray         # (n,) extra price premium (branding, licences, online sales)
+    shop_open: np.ndarray       # (n_coops,) bool
+    responsiveness: np.ndarray  # (n_villages,) village government responsiveness
+    needy_outreach: float       # extra information hazard for needy households
+    social_control: float       # relative increase of sanctioning
+    coop_rate: float | None     # cooperative loan rate under a credit scheme, None = parameter
+
+    @classmethod
+    def neutral(cls, s: State) -> Conditions:
+        return cls(np.ones(s.n_villages), 1.0, np.zeros(s.n_coops), np.zeros(s.n), np.ones(s.n_coops, dtype=bool),
+                   s.responsiveness.copy(), 0.0, 0.0, None)

@@ -1,0 +1,388 @@
+"""Run the kopsim benchmarks: ``python -m benchmarks [--quick] [--sizes 1k,10k,100k]``.
+
+Prints a table of timings, peak memory and speed ratios and the pass/fail of each target,
+and writes every figure to ``benchmarks/results/latest.json``. See ``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from benchmarks import MANDIRI_JAYA, SIZES, TARGETS, expected_agents
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results"
+AGREEMENT_TOLERANCE = 0.03  # largest relative gap of seed-averaged mean trajectories
+
+
+class WorkerError(RuntimeError):
+    pass
+
+
+def run_worker(task: str, timeout: float, **args: Any) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter and return its RESULT dict."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
+    cmd = [sys.executable, "-m", "benchmarks.worker", task, json.dumps(args)]
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as err:
+        raise WorkerError(f"{task} {args}: no result within {timeout:.0f} s") from err
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    if proc.returncode or not lines:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+        raise WorkerError(f"{task} {args} failed (exit {proc.returncode}):\n{tail}")
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def plan(args: argparse.Namespace) -> dict[str, Any]:
+    """Step counts and repeats of this run."""
+    quick = args.quick
+    return {
+        "mode": "quick" if quick else "full",
+        "full_steps": args.steps or 120,
+        "default_metrics_steps": args.steps or (24 if quick else 120),
+        "mandiri_steps": 120,
+        "mandiri_repeats": args.repeats or (5 if quick else 9),
+        "idiomatic_steps": 20 if quick else 120,
+        "vectorised_steps": 120,
+        "agreement_steps": 30 if quick else 50,
+        "agreement_seeds": [1, 2] if quick else [1, 2, 3],
+    }
+
+
+# ---- formatting ---------------------------------------------------------------------------
+def ms(x: float) -> str:
+    if x >= 100:
+        return f"{x:,.0f} ms"
+    if x >= 10:
+        return f"{x:.1f} ms"
+    return f"{x:.2f} ms"
+
+
+def ratio(x: float) -> str:
+    return f"{x:,.0f}×" if x >= 10 else f"{x:.1f}×"
+
+
+def table(header: list[str], rows: list[list[str]], indent: str = "  ") -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    fmt = indent + "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
+    lines = [fmt.format(*header), indent + "  ".join("-" * w for w in widths)]
+    lines += [fmt.format(*r) for r in rows]
+    return "\n".join(lines)
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+# ---- sections -----------------------------------------------------------------------------
+def bench_mandiri(p: dict[str, Any], seed: int) -> dict[str, Any]:
+    res = run_worker("mandiri", 600, steps=p["mandiri_steps"], repeats=p["mandiri_repeats"], seed=seed)
+    d, o = res["default_metrics"], res["metrics_off"]
+    pop = MANDIRI_JAYA["population"]
+    say(f"Mandiri Jaya-sized cooperative: {pop['members_per_cooperative']} members of "
+        f"{pop['households_per_village']} households, {res['agents']} agents, {res['ties_start']} ties; "
+        f"{res['steps']} steps, median of {res['repeats']} runs after a warm-up")
+    limit = f"target ≤ {TARGETS['mandiri_120_steps_ms']:g} ms"
+    say(table(["metric intervals", f"{res['steps']} steps", "incl. construction", "per step", limit],
+              [["default (every 12 months)", ms(d["run_ms_median"]), ms(d["total_ms_median"]), ms(d["step_ms_mean"]),
+                "PASS" if d["run_ms_median"] <= TARGETS["mandiri_120_steps_ms"] else "FAIL"],
+               ["network metrics off", ms(o["run_ms_median"]), ms(o["total_ms_median"]), ms(o["step_ms_mean"]),
+                "(info)"]]))
+    return res
+
+
+def bench_full(p: dict[str, Any], sizes: list[str], seed: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in sizes:
+        villages = SIZES[name]
+        say(f"  … {name}: {expected_agents(villages):,} agents, {p['full_steps']} steps (network metrics off)")
+        out[name] = run_worker("full", 1800, villages=villages, steps=p["full_steps"], seed=seed, metrics="off")
+    rows = []
+    for name, r in out.items():
+        rows.append([name, f"{r['agents']:,}", f"{r['ties_start']:,} → {r['ties_end']:,}", ms(1e3 * r["build_s"]),
+                     ms(r["step_ms_mean"]), ms(r["step_ms_median"]), ms(r["step_ms_max"]),
+                     f"{r['total_s']:.2f} s", f"{r['peak_rss_mib']:,.0f} MiB",
+                     f"{r['rss_after_imports_mib']:,.0f} MiB"])
+    say(f"Full kopsim model, network metrics off (throughput), {p['full_steps']} steps, seed {seed}:")
+    say(table(["size", "agents", "ties start → end", "construct", "ms/step mean", "median", "max step",
+               "construct+run", "peak RSS", "RSS after imports"], rows))
+    return out
+
+
+def bench_default_metrics(p: dict[str, Any], sizes: list[str], seed: int, off: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in sizes:
+        say(f"  … {name}: {p['default_metrics_steps']} steps with default metric intervals")
+        out[name] = run_worker("full", 1800, villages=SIZES[name], steps=p["default_metrics_steps"], seed=seed,
+                               metrics="default")
+    rows = []
+    for name, r in out.items():
+        base = off[name]["step_ms_mean"] if name in off else float("nan")
+        rows.append([name, f"{r['agents']:,}", ms(r["step_ms_mean"]), ms(r["step_ms_median"]), ms(r["step_ms_max"]),
+                     f"{r['run_s']:.2f} s", ratio(r["step_ms_mean"] / base), f"{r['peak_rss_mib']:,.0f} MiB"])
+    say(f"Full kopsim model, default metric intervals (clustering and sampled board betweenness in months 1, 12, "
+        f"24, …), {p['default_metrics_steps']} steps:")
+    say(table(["size", "agents", "ms/step mean", "median", "max step", "run", "× metrics off", "peak RSS"], rows))
+    return out
+
+
+def bench_idiomatic(p: dict[str, Any], sizes: list[str], seed: int, full: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in sizes:
+        n = full[name]["agents"] if name in full else expected_agents(SIZES[name])
+        say(f"  … {name}: idiomatic Mesa {p['idiomatic_steps']} steps, vectorised {p['vectorised_steps']} steps, "
+            f"{n:,} agents")
+        r = run_worker("idiomatic", 1800, n=n, steps_idiomatic=p["idiomatic_steps"],
+                       steps_vectorised=p["vectorised_steps"], seed=seed)
+        if name in full:
+            r["kopsim_step_ms"] = full[name]["step_ms_mean"]
+            r["ratio_vs_kopsim"] = r["idiomatic"]["step_ms"] / full[name]["step_ms_mean"]
+        out[name] = r
+    rows = []
+    for name, r in out.items():
+        k = r.get("kopsim_step_ms")
+        rows.append([name, f"{r['agents']:,}", f"{r['ties']:,}", ms(r["idiomatic"]["step_ms"]),
+                     ms(1e3 * r["idiomatic"]["build_s"]), ms(r["vectorised"]["step_ms"]), ratio(r["ratio"]),
+                     ms(k) if k else "—", ratio(r["ratio_vs_kopsim"]) if k else "—",
+                     f"{r['idiomatic']['peak_rss_mib']:,.0f} MiB"])
+    say("Idiomatic Mesa (mesa.Agent with a Python step(), shuffle_do) vs vectorised, same reduced trust and "
+        "participation dynamics on a Watts–Strogatz graph (k = 6, p = 0.1):")
+    say(table(["size", "agents", "ties", "idiomatic ms/step", "construct", "vectorised ms/step", "ratio",
+               "full kopsim ms/step", "ratio", "peak RSS"], rows))
+    return out
+
+
+def bench_agreement(p: dict[str, Any], n: int, idio: dict[str, Any]) -> dict[str, Any]:
+    res = run_worker("agreement", 900, n=n, steps=p["agreement_steps"], seeds=p["agreement_seeds"])
+    ok = all(res[k]["rel_gap_max"] <= AGREEMENT_TOLERANCE for k in ("trust_peer", "participation", "image"))
+    res["tolerance"] = AGREEMENT_TOLERANCE
+    res["pass"] = ok
+    say(f"Agreement of the two formulations ({n:,} agents, {res['steps']} steps, mean of seeds "
+        f"{', '.join(map(str, res['seeds']))}; largest relative gap of the mean trajectories):")
+    rows = [[k.replace("_", " "), f"{res[k]['initial']:.3f}", f"{res[k]['idiomatic_final']:.4f}",
+             f"{res[k]['vectorised_final']:.4f}", f"{100 * res[k]['rel_gap_final']:.2f} %",
+             f"{100 * res[k]['rel_gap_max']:.2f} %"] for k in ("trust_peer", "participation", "image")]
+    say(table(["mean of", "step 0", "idiomatic", "vectorised", "gap at end", "largest gap"], rows))
+    checks = []
+    for name, r in idio.items():
+        if r.get("same_steps"):
+            a, b = r["idiomatic"]["final"]["trust_peer"], r["vectorised"]["final"]["trust_peer"]
+            checks.append(f"{name}: mean peer trust after {r['idiomatic']['steps']} steps {a:.4f} vs {b:.4f} "
+                          f"({100 * abs(a - b) / b:.2f} %)")
+    if checks:
+        say("  timing runs, one seed: " + "; ".join(checks))
+    say(f"  agreement within {100 * AGREEMENT_TOLERANCE:g} %: {'PASS' if ok else 'FAIL'}")
+    return res
+
+
+def bench_profile(size: str, steps: int, seed: int, top: int, warmup: int) -> dict[str, Any]:
+    villages = SIZES.get(size, 0)  # 0: the 133-member cooperative
+    res = run_worker("profile", 3600, villages=villages, steps=steps, seed=seed, top=top, warmup=warmup)
+    metrics = "network metrics off" if villages else "default metric intervals"
+    say(f"cProfile, {size} ({res['agents']:,} agents, {res['ties']:,} ties), steps {warmup + 1}–{warmup + steps} "
+        f"after {warmup} unprofiled, {metrics}: {ms(res['step_ms_profiled'])}/step under the profiler, "
+        f"{res['calls_per_step']:,.0f} profiled function calls per step")
+    say("Top functions by own time (tottime):")
+    say(table(["function", "where", "calls", "tottime ms/step", "cumtime ms/step"],
+              [[e["function"], e["where"], str(e["ncalls"]), f"{e['tottime_ms_per_step']:.2f}",
+                f"{e['cumtime_ms_per_step']:.2f}"] for e in res["top_tottime"]]))
+    say("model.py / metrics.py functions by cumulative time:")
+    say(table(["function", "where", "calls", "cumtime ms/step", "tottime ms/step"],
+              [[e["function"], e["where"], str(e["ncalls"]), f"{e['cumtime_ms_per_step']:.2f}",
+                f"{e['tottime_ms_per_step']:.2f}"] for e in res["model_phases"]]))
+    return res
+
+
+def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target with its measured value and PASS / FAIL (or SKIPPED when not measured)."""
+    rows = []
+    m = results.get("mandiri")
+    rows.append({"target": "133-member cooperative, 120 steps (default metrics, excl. construction)",
+                 "limit": f"≤ {TARGETS['mandiri_120_steps_ms']:g} ms",
+                 "value": m["default_metrics"]["run_ms_median"] if m else None, "unit": "ms",
+                 "ok": (m["default_metrics"]["run_ms_median"] <= TARGETS["mandiri_120_steps_ms"]) if m else None})
+    big = results.get("full", {}).get("100k")
+    steps_ok = big is not None and big["steps"] == 120
+    rows.append({"target": "100k agents, construction + 120 steps (metrics off)",
+                 "limit": f"≤ {TARGETS['large_120_steps_s']:g} s",
+                 "value": big["total_s"] if steps_ok else None, "unit": "s",
+                 "ok": (big["total_s"] <= TARGETS["large_120_steps_s"]) if steps_ok else None})
+    rows.append({"target": "100k agents, peak resident memory",
+                 "limit": f"≤ {TARGETS['large_peak_rss_gib']:g} GiB",
+                 "value": big["peak_rss_mib"] / 1024 if big else None, "unit": "GiB",
+                 "ok": (big["peak_rss_mib"] / 1024 <= TARGETS["large_peak_rss_gib"]) if big else None})
+    r10 = results.get("idiomatic", {}).get("10k", {}).get("ratio_vs_kopsim")
+    rows.append({"target": "10k agents: idiomatic Mesa ms/step ÷ full kopsim ms/step",
+                 "limit": f"≥ {TARGETS['speedup_vs_idiomatic_10k']:g}×",
+                 "value": r10, "unit": "×", "ok": (r10 >= TARGETS["speedup_vs_idiomatic_10k"]) if r10 else None})
+    return rows
+
+
+def print_targets(rows: list[dict[str, Any]]) -> None:
+    def val(r: dict[str, Any]) -> str:
+        v = r["value"]
+        if v is None:
+            return "—"
+        return f"{v:.1f} {r['unit']}" if r["unit"] != "×" else f"{v:.1f}×"
+
+    say("Targets:")
+    say(table(["target", "measured", "limit", "status"],
+              [[r["target"], val(r), r["limit"], {True: "PASS", False: "FAIL", None: "SKIPPED"}[r["ok"]]]
+               for r in rows]))
+
+
+def summary_lines(results: dict[str, Any]) -> None:
+    for name, r in results.get("full", {}).items():
+        line = f"{name} agents: {r['step_ms_mean']:.3g} ms/step, peak {r['peak_rss_mib']:,.0f} MiB"
+        i = results.get("idiomatic", {}).get(name)
+        if i and "ratio_vs_kopsim" in i:
+            line += (f"; idiomatic Mesa {i['idiomatic']['step_ms']:.3g} ms/step; ratio {ratio(i['ratio_vs_kopsim'])}"
+                     f" (same reduced dynamics vectorised: {i['vectorised']['step_ms']:.3g} ms/step, "
+                     f"ratio {ratio(i['ratio'])})")
+        say(line)
+
+
+def environment() -> dict[str, Any]:
+    def version(pkg: str) -> str:
+        try:
+            return metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            return "absent"
+
+    def git(*cmd: str) -> str:
+        try:
+            return subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True, check=False,
+                                  timeout=10).stdout.rstrip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    return {
+        "python": platform.python_version(), "implementation": platform.python_implementation(),
+        "platform": platform.platform(), "machine": platform.machine(), "cpus": os.cpu_count(),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "packages": {p: version(p) for p in ("mesa", "numpy", "scipy", "pandas", "networkx", "kopsim")},
+        "git_commit": git("rev-parse", "--short", "HEAD"),
+        "git_uncommitted": [ln[3:] for ln in git("status", "--porcelain", "--", "simulation").splitlines()],
+    }
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true",
+                    help="fewer steps and repeats, sizes 1k and 10k only (about a minute)")
+    ap.add_argument("--sizes", default=None,
+                    help="comma-separated sizes among 1k,10k,100k (default: all; --quick: 1k,10k)")
+    ap.add_argument("--seed", type=int, default=1, help="model seed (default 1)")
+    ap.add_argument("--steps", type=int, default=None, help="override the steps of the full-model runs (default 120)")
+    ap.add_argument("--repeats", type=int, default=None, help="repeats of the 133-member run (default 9; quick 5)")
+    ap.add_argument("--skip", default="",
+                    help="comma-separated sections to skip: mandiri,full,default_metrics,idiomatic,agreement")
+    ap.add_argument("--profile", metavar="SIZE", default=None,
+                    help="only profile SIZE (1k, 10k, 100k with network metrics off, or mandiri: the "
+                         "133-member cooperative with default metrics) with cProfile and print the top functions")
+    ap.add_argument("--profile-steps", type=int, default=5, help="steps profiled with --profile (default 5)")
+    ap.add_argument("--profile-warmup", type=int, default=1,
+                    help="unprofiled steps before --profile starts (default 1; 35 profiles the first "
+                         "board election, month 36)")
+    ap.add_argument("--top", type=int, default=10, help="functions listed with --profile (default 10)")
+    ap.add_argument("--out", type=Path, default=RESULTS / "latest.json", help="JSON results file")
+    args = ap.parse_args(argv)
+    default = "1k,10k" if args.quick else "1k,10k,100k"
+    args.size_list = [s.strip() for s in (args.sizes or default).split(",") if s.strip()]
+    bad = [s for s in args.size_list if s not in SIZES] + (
+        [args.profile] if args.profile and args.profile not in (*SIZES, "mandiri") else [])
+    if bad:
+        ap.error(f"unknown size(s) {', '.join(bad)}; allowed: {', '.join(SIZES)}")
+    args.skip_set = {s.strip() for s in args.skip.split(",") if s.strip()}
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    env = environment()
+    started = time.perf_counter()
+    results: dict[str, Any] = {"timestamp": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                               "argv": sys.argv[1:] if argv is None else argv, "environment": env}
+    pk = env["packages"]
+    say(f"kopsim benchmarks — Python {env['python']}, mesa {pk['mesa']}, numpy {pk['numpy']}, {env['cpus']} CPUs, "
+        f"git {env['git_commit'] or '?'}{' (simulation/ modified)' if env['git_uncommitted'] else ''}"
+        + (f", load average {env['load_average'][0]:.2f}" if env["load_average"] else ""))
+    if args.profile:
+        try:
+            results["profile"] = bench_profile(args.profile, args.profile_steps, args.seed, args.top,
+                                               args.profile_warmup)
+        except WorkerError as err:
+            say(f"ERROR in profile: {err}")
+            results["errors"] = [str(err)]
+            return write(args, results, started, 1)
+        return write(args, results, started)
+    p = plan(args)
+    results["plan"] = p
+    results["sizes"] = args.size_list
+    say(f"{p['mode']} run, sizes {', '.join(args.size_list)}, seed {args.seed}. Each measurement runs in a fresh "
+        "process; peak RSS is that process's ru_maxrss and includes ~115 MiB for importing mesa, pandas, scipy "
+        "and networkx (see 'RSS after imports').")
+    failures: list[str] = []
+
+    def section(key: str, fn: Any, *a: Any) -> Any:
+        if key in args.skip_set:
+            return {}
+        say()
+        try:
+            results[key] = fn(*a)
+        except WorkerError as err:
+            failures.append(str(err))
+            say(f"ERROR in {key}: {err}")
+            results[key] = {}
+        return results[key]
+
+    section("mandiri", bench_mandiri, p, args.seed)
+    full = section("full", bench_full, p, args.size_list, args.seed)
+    small = [s for s in args.size_list if s in ("1k", "10k")]
+    if small:
+        section("default_metrics", bench_default_metrics, p, small, args.seed, full)
+        idio = section("idiomatic", bench_idiomatic, p, small, args.seed, full)
+        n1k = full["1k"]["agents"] if "1k" in full else expected_agents(SIZES["1k"])
+        section("agreement", bench_agreement, p, n1k, idio)
+    say()
+    summary_lines(results)
+    say()
+    results["targets"] = evaluate(results)
+    print_targets(results["targets"])
+    if failures:
+        results["errors"] = failures
+    return write(args, results, started, 1 if failures else 0)
+
+
+def write(args: argparse.Namespace, results: dict[str, Any], started: float, code: int = 0) -> int:
+    results["wall_s"] = time.perf_counter() - started
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    say()
+    say(f"Wall time {results['wall_s']:.0f} s. Results written to {_rel(args.out)}")
+    return code
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,462 @@
+"""The intervention library: programmes and shocks a scenario applies on a timetable.
+
+Each intervention is a validated, frozen dataclass with a ``kind`` (its name in scenario
+files), a timetable (``start``, ``end``, ``every``) and targeting (``cooperatives``), and an
+``apply(model, month)`` method that the model calls at the start of every month. An
+intervention acts only through the model's mechanisms: it changes state (skills, ties,
+cash, rule clarity) or this month's exogenous conditions (``model.conditions``: harvest
+and price factors, scandals, extra sales channels, outreach), never outcomes directly.
+
+Timetable: months are 1-based. ``end = 0`` means "to the end of the run". Event-type
+interventions (training, kemitraan, grants, management, shocks that hit once) fire at
+``start`` and then every ``every`` months up to ``end`` (``every = 0``: once). State-type
+interventions (village engagement, digital marketing, market access, policy, and the
+duration of harvest failures, price drops and scandals) hold in every month from ``start``
+to ``end``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import MISSING, dataclass, fields
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from . import network as net
+from . import skills
+from .parameters import ParameterError, Parameters, _Group, _range_text, param, unknown_key
+
+if TYPE_CHECKING:
+    from .model import CooperativeModel
+
+
+@dataclass(frozen=True)
+class Intervention(_Group):
+    """Base: timetable and targeting shared by all interventions."""
+
+    kind: ClassVar[str] = ""
+    recurring: ClassVar[bool] = True  # fires on a timetable (True) or holds over a period (False)
+
+    start: int = param(1, 1, 100_000, "month", "first month it acts (1 = the first month)")
+    end: int = param(0, 0, 100_000, "month", "last month it acts (0 = to the end of the run)")
+    every: int = param(0, 0, 100_000, "months", "repeat every N months from start (0 = once)")
+    cooperatives: list = param([], doc="cooperative indices it targets (empty = all)")  # noqa: RUF009
+
+    def _check_relations(self) -> None:
+        if self.end and self.end < self.start:
+            raise ParameterError("end", f"{self.end} is before start ({self.start}); "
+                                 "allowed: end >= start, or 0 for the end of the run")
+        if not isinstance(self.cooperatives, list) or not all(
+                isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in self.cooperatives):
+            raise ParameterError("cooperatives", f"expected a list of cooperative indices >= 0, "
+                                 f"got {self.cooperatives!r}")
+        self._check()
+
+    def _check(self) -> None:  # kind-specific relations
+        return None
+
+    def covers(self, t: int) -> bool:
+        """Month t lies within [start, end]."""
+        return t >= self.start and (self.end == 0 or t <= self.end)
+
+    def fires(self, t: int) -> bool:
+        """Month t is one of the timetable's event months."""
+        if not self.covers(t):
+            return False
+        return t == self.start if self.every == 0 else (t - self.start) % self.every == 0
+
+    def active(self, t: int) -> bool:
+        return self.fires(t) if self.recurring else self.covers(t)
+
+    def coop_mask(self, model: CooperativeModel) -> np.ndarray:
+        """Households in the targeted cooperatives (boolean over households)."""
+        c = model.state.coop[: model.state.n_households]
+        if not self.cooperatives:
+            return np.ones(c.size, dtype=bool)
+        return np.isin(c, self.cooperatives)
+
+    def validate_for(self, model: CooperativeModel) -> None:
+        bad = [c for c in self.cooperatives if c >= model.state.n_coops]
+        if bad:
+            raise ParameterError(f"{self.kind}.cooperatives",
+                                 f"{bad} out of range; allowed 0..{model.state.n_coops - 1}")
+
+    def apply(self, model: CooperativeModel, t: int) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+# ---- capacity building ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Training(Intervention):
+    """Diklat by an outside office: a quota of trainees per cooperative, chosen by a rule.
+
+    Acts through ``skills.train`` (S += g (1 − S)), peer teaching afterwards (the contacts
+    mechanism), and fading toward the pre-training level unless ``follow_up`` monitoring
+    (post-test, revisit) slows it (Arthur et al. 1998). Trainees get a linking tie to the
+    provider. Without a timetable it runs once, at ``start``.
+    """
+
+    kind: ClassVar[str] = "training"
+    quota: int = param(10, 0, 1_000_000, "persons/cooperative", "trainees per session")
+    selection: str = param("productive_age", doc="who is sent",
+                           choices=("random", "productive_age", "board_choice", "neediest"))
+    target: str = param("members", doc="who is eligible", choices=("members", "umkm", "all"))
+    gain: float = param(0.4, 0.0, 1.0, "share of gap", "skill gain S += g (1 - S)")
+    follow_up: bool = param(True, doc="post-test and revisit (slows fading)")
+    provider: str = param("labour_office", doc="the office running it",
+                          choices=("labour_office", "cooperative_office", "state_bank"))
+
+    def apply(self, model: CooperativeModel, t: int) -> None:
+        s = model.state
+        H = s.n_households
+        eligible = self.coop_mask(model) & _target(s, self.target)
+        chosen = []
+        for c in range(s.n_coops):  # quota per cooperative: loop over cooperatives
+            pool = np.flatnonzero(eligible & (s.coop[:H] == c))
+            chosen.append(skills.select_trainees(model.rng, pool, self.quota, self.selection, s.age,
+                                                 model.p.population.productive_age_max, s.wealth, s.board_tie))
+        model.train(np.concatenate(chosen), self.gain, self.follow_up, self.provider, t)
+
+
+@dataclass(frozen=True)
+class Kemitraan(Intervention):
+    """Partnership facilitation: an office takes selected UMKM to a multi-day event far away.
+
+    Selection: UMKM owners with their own product, and optionally a licence and a minimum
+    quality (skill). During the event each participant meets ``partners_each`` partner firms
+    (bridging interest ties of strength 1 − exp(−days · exchange_per_day)) and learns
+    (technology transfer: S += tech_gain (1 − S)). Afterwards, distance makes contact rare
+    and the ties decay (Burt 2000); a same-trade ``association`` links participants with the
+    same product and keeps partner contact alive (its ``association_reach`` replaces the
+    distance-based reach of their partner ties). Default timetable: yearly.
+    """
+
+    kind: ClassVar[str] = "kemitraan"
+    every: int = param(12, 0, 100_000, "months", "repeat every N months (yearly event)")
+    participants: int = param(6, 0, 1_000_000, "UMKM/event", "UMKM taken to each event")
+    require_licence: bool = param(False, doc="only UMKM with halal / food-safety licences")
+    min_skill: float = param(0.0, 0.0, 1.0, "skill", "minimum product quality (skill)")
+    days: float = param(3.0, 0.0, 365.0, "days", "length of the event")
+    exchange_per_day: float = param(0.25, 0.0, 10.0, "per day", "tie strength built per day of exchange")
+    partners_each: int = param(2, 0, 1000, "partners", "partner firms met per participant")
+    partner_pool: int = param(20, 1, 100_000, "firms", "partner firms in the other province")
+    distance_km: float = param(500.0, 0.0, 20_000.0, "km", "distance to the partners")
+    tech_gain: float = param(0.1, 0.0, 1.0, "share of gap", "skill gained at the event")
+    association: bool = param(False, doc="a same-trade association sustains ties after the event")
+    association_reach: float = param(0.5, 0.0, 1.0, "reach", "ease of contact kept by the association")
+
+    def apply(self, model: CooperativeModel, t: int) -> None:
+        s = model.state
+        H = s.n_households
+        ok = self.coop_mask(model) & (s.product[:H] > 0) & (s.skill[:H] >= self.min_skill)
+        if self.require_licence:
+            ok &= s.licensed[:H]
+        pool = np.flatnonzero(ok)
+        chosen = pool[model.rng.permutation(pool.size)[: self.participants]]
+        partners = model.partner_firms(self)
+        if chosen.size == 0 or partners.size == 0:
+            return
+        k = min(self.partners_each, partners.size)
+        picks = np.stack([model.rng.permutation(partners.size)[:k] for _ in range(chosen.size)]).ravel()
+        strength = -np.expm1(-self.days * self.exchange_per_day)
+        reach = self.association_reach if self.association else None
+        model.add_ties(np.repeat(chosen, k), partners[picks], net.INTEREST, strength, t, reach=reach)
+        s.skill = skills.train(s.skill, np.isin(np.arange(s.n), chosen), self.tech_gain)
+        if self.association:  # same-trade participants know each other from now on
+            prod = s.product[chosen]
+            a, b = np.triu_indices(chosen.size, 1)
+            same = prod[a] == prod[b]
+            model.add_ties(chosen[a[same]], chosen[b[same]], net.INTEREST, strength, t,
+                           reach=self.association_reach)
+
+
+# ---- capital ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Grant(Intervention):
+    """Capital grants: cash to the cooperative's lending fund (e.g. PUAP Rp 100 million), cash to
+    targeted households (ministry grants that must reach members in real need), or in-kind
+    (computers, accounting software) that raises service quality and rule clarity.
+
+    Cash to the cooperative acts through credit rationing (more loans granted instead of the
+    tengkulak); cash to households through their cash; in-kind through service experience and
+    the rule factor on trust gains.
+    """
+
+    kind: ClassVar[str] = "grant"
+    form: str = param("cash", doc="cash or in-kind", choices=("cash", "in_kind"))
+    recipient: str = param("cooperative", doc="who receives it", choices=("cooperative", "households"))
+    amount: float = param(100.0, 0.0, 1e9, "Rp M", "cash per cooperative (split among targeted households)")
+    target: str = param("needy", doc="households targeted", choices=("needy", "members", "umkm", "all"))
+    quality_gain: float = param(0.3, 0.0, 1.0, "share of gap", "in-kind: service quality and rule clarity gain")
+
+    def apply(self, model: CooperativeModel, t: int) -> None:
+        s = model.state
+        coops = np.array(self.cooperatives or range(s.n_coops), dtype=np.int64)
+        if self.form == "in_kind":
+            for arr in (s.service_quality, s.rule_clarity):
+                arr[coops] += self.quality_gain * (1.0 - arr[coops])
+            return
+        if self.recipient == "cooperative":
+            s.coop_cash[coops] += self.amount
+            return
+        H = s.n_households
+        who = self.coop_mask(model) & _target(s, self.target)
+        count = np.bincount(s.coop[:H][who], minlength=s.n_coops)
+        each = np.where(count > 0, self.amount / np.maximum(count, 1), 0.0)
+        s.cash[:H] += np.where(who, each[s.coop[:H]], 0.0)
+
+
+@dataclass(frozen=True)
+class Credit(Intervention):
+    """Subsidised bank credit (KUR-style) channelled through the cooperative.
+
+    The state bank opens a credit line to the cooperative (its lending fund grows by
+    ``credit_line``) and the subsidy lowers the rate members pay to ``member_rate`` while the
+    scheme holds. Acts through credit rationing, loan satisfaction and the moneylender's
+    share of borrowing. Holds from ``start`` to ``end``; the line is drawn at ``start``.
+    """
+
+    kind: ClassVar[str] = "credit"
+    recurring: ClassVar[bool] = False
+    credit_line: float = param(100.0, 0.0, 1e9, "Rp M", "credit line per cooperative")
+    member_rate: float = param(0.005, 0.0, 1.0, "per month", "rate members pay under the scheme")
+
+    def apply(self, model: CooperativeModel, t: int) -> None:
+        if t == self.start:
+            coops = np.array(self.cooperatives or range(model.state.n_coops), dtype=np.int64)
+            model.state.coop_cash[coops] += self.credit_line
+        model.conditions.coop_rate = self.member_rate
+
+
+@dataclass(frozen=True)
+class Policy(Intervention):
+    """Any parameter changed while the policy holds, e.g. the cooperative's own lending rate:
+    ``set = {"finance.coop_interest_rate" = 0.015}``. Acts through whichever mechanism reads it."""
+
+    kind: ClassVar[str] = "policy"
+    recurring: ClassVar[bool] = False
+    set: dict = param({}, doc="parameter overrides {\"group.name\" = value} while it holds")  # noqa: RUF009
+
+    def _check(self) -> None:
+        if not self.set or not isinstance(self.set, dict):
+            raise ParameterError("set", "expected a table of parameter overrides, e.g. "
+                                 "{\"finance.coop_interest_rate\" = 0.015}")
+        Parameters().replace(self.set)  # validates names and values
+
+    def apply(self, model: CooperativeModel, t: int) -> None:
+        model.override_parameters(self.set)
+
+
+# ---- management --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Management(Intervention):
+    """Management support (pembinaan) and action research on rules and service.
+
+    Each session raises rule clarity, fairness and service quality: x += gain (1 − x) (SOPs,
+    extension, advocacy). With ``action_research`` a session is a diagnose → act → measure
+    cycle; if ``measure`` is false (the office skips measuring again) the gains fade back
+    toward their level before the programme at ``fade_rate`` per month. Acts through the
+    rule factor on trust gains, loan approval fairness, sanctions and service experience.
+    """
+
+    kind: ClassVar[str] = "management"
+    every: int = param(12, 0, 100_000, "months", "sessions every N months")
+    gain: float = param(0.3, 0.0, 1.0, "share of gap", "improvement per session")
+    measure: bool = param(True, doc="measure again after acting (keeps the gains)")
+    fade_rate: float = param(0.05, 0.0, 1.0, "per month", "loss of unmeasured gains")
+
+    def apply(self, model: CooperativeModel, t: int) -> None:
+        s = model.state
+        coops = np.array(self.cooperatives or range(s.n_coops), dtype=np.int64)
+        targets = (s.rule_clarity, s.fairness, s.service_quality)
+        if self.fires(t):
+            for arr in targets:
+                arr[coops] += self.gain * (1.0 - arr[coops])
+        elif not self.measure:
+            base = model.initial_governance
+            for arr, b in zip(targets, base, strict=True):
+                arr[coops] -= self.fade_rate * (arr[coops] - b[coops])
+
+    def active(self, t: int) -> bool:  # fading happens between sessions and after the programme
+        return t >= self.start
+
+
+# ---- village and market ------------------------------------------------------------------
+@dataclass(frozen=True)
+class VillageEngagement(Intervention):
+    """Reaching the village apparatus: its government relays information about membership
+    and credit (to needy households first) and adds social control.
+
+    While it holds, village responsiveness is ``responsiveness``, needy households get an
+    extra information hazard ``needy_outreach`` and free-riders are sanctioned more often
+    (sanction probability × (1 + social_control)).
+    """
+
+    kind: ClassVar[str] = "village_engagement"
+    recurring: ClassVar[bool] = False
+    responsiveness: float = param(1.0, 0.0, 1.0, "probability", "village government responsiveness")
+    needy_outreach: float = param(0.1, 0.0, 10.0, "per month", "extra hazard of learning for needy households")
+    social_control: float = param(0.5, 0.0, 10.0, "factor", "relative increase of sanctioning")
+
+    def apply(self, model: CooperativeModel, t: int) -> None:
+        cond = model.conditions
+        villages = np.unique(model.state.village[: model.state.n_households][self.coop_mask(model)])
+        cond.responsiveness[villages] = self.responsiveness
+        cond.needy_outreach = max(cond.needy_outreach, self.needy_outreach)
+        cond.social_control = max(cond.social_control, self.social_control)
+
+
+@dataclass(frozen=True)
+class DigitalMarketing(Intervention):
+    """Young people sell members' products on social media: an online channel for member UMKM.
+
+    While it holds, a share ``online_share`` of member UMKM output is sold online at
+    ``online_premium`` over local prices.
+    """
+
+    kind: ClassVar[str] = "digital_marketing"
+    recurring: ClassVar[bool] = False
+    online_share: float = param(0.3, 0.0, 1.0, "share of output", "output sold online")
+    online_premium: float = param(0.2, 0.0, 5.0, "share", "online price premium")
+
+    def apply(self, model: CooperativeModel, t: int) -> None:
+        s = model.state
+        H = s.n_households
+        who = self.coop_mask(model) & s.member[:H] & (s.product[:H] > 0)
+        model.conditions.premium[:H] += np.where(who, self.online_share * self.online_premium, 0.0)
+
+
+@dataclass(frozen=True)
+class MarketAccess(Intervention):
+    """Market access: branding and packaging (a price premium for member UMKM) and licences
+    (halal, food safety) obtained for up to ``licences`` unlicensed UMKM at ``start``; licensed
+    products earn ``licence_premium``. Without ``shop`` the cooperative shop is closed."""
+
+    kind: ClassVar[str] = "market_access"
+    recurring: ClassVar[bool] = False
+    shop: bool = param(True, doc="the cooperative shop (UKM Mart) is open")
+    branding_premium: float = param(0.1, 0.0, 5.0, "share", "premium from branding and packaging")
+    licences: int = param(5, 0, 1_000_000, "UMKM/cooperative", "licences obtained at start")
+    licence_premium: float = param(0.05, 0.0, 5.0, "share", "premium of licensed products")
+
+    def apply(self, model: CooperativeModel, t: int) -> None:
+        s = model.state
+        H = s.n_households
+        target = self.coop_mask(model) & (s.product[:H] > 0)
+        if t == self.start and self.licences:
+            for c in range(s.n_coops):  # per-cooperative quota
+                pool = np.flatnonzero(target & ~s.licensed[:H] & (s.coop[:H] == c))
+                got = pool[model.rng.permutation(pool.size)[: self.licences]]
+                s.licensed[got] = True
+                model.add_ties(got, np.full(got.size, s.agency_index["halal_certifier"]), net.INTEREST,
+                               model.p.network.new_tie_strength, t)
+        prem = np.where(target & s.member[:H], self.branding_premium, 0.0)
+        prem += np.where(target & s.licensed[:H], self.licence_premium, 0.0)
+        model.conditions.premium[:H] += prem
+        if not self.shop:
+            model.conditions.shop_open[np.array(self.cooperatives or range(s.n_coops))] = False
+
+
+# ---- shocks ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class HarvestFailure(Intervention):
+    """Bad weather / harvest failure: harvests × ``factor`` in the targeted villages while it holds."""
+
+    kind: ClassVar[str] = "harvest_failure"
+    recurring: ClassVar[bool] = False
+    factor: float = param(0.3, 0.0, 10.0, "factor", "harvest multiplier during the shock")
+
+    def apply(self, model: CooperativeModel, t: int) -> None:
+        villages = np.unique(model.state.village[: model.state.n_households][self.coop_mask(model)])
+        model.conditions.harvest[villages] *= self.factor
+
+
+@dataclass(frozen=True)
+class PriceDrop(Intervention):
+    """A price drop: UMKM product prices × ``factor`` while it holds."""
+
+    kind: ClassVar[str] = "price_drop"
+    recurring: ClassVar[bool] = False
+    factor: float = param(0.7, 0.0, 10.0, "factor", "price multiplier during the shock")
+
+    def apply(self, model: CooperativeModel, t: int) -> None:
+        model.conditions.price *= self.factor
+
+
+@dataclass(frozen=True)
+class BoardScandal(Intervention):
+    """A board scandal: members' board and institutional experience is negative while it
+    holds (``governance.scandal_trust_hit``), and the board's fairness drops by ``fairness_loss``
+    at ``start``."""
+
+    kind: ClassVar[str] = "board_scandal"
+    recurring: ClassVar[bool] = False
+    fairness_loss: float = param(0.3, 0.0, 1.0, "share", "fairness lost at the scandal")
+
+    def apply(self, model: CooperativeModel, t: int) -> None:
+        coops = np.array(self.cooperatives or range(model.state.n_coops), dtype=np.int64)
+        model.conditions.scandal[coops] = 1.0
+        if t == self.start:
+            model.state.fairness[coops] *= 1.0 - self.fairness_loss
+
+
+@dataclass(frozen=True)
+class GrantEnding(Intervention):
+    """A grant ends: the funder withdraws ``amount`` from the cooperative's lending fund at
+    ``start`` (as far as its cash allows). Acts through credit rationing."""
+
+    kind: ClassVar[str] = "grant_ending"
+    amount: float = param(100.0, 0.0, 1e9, "Rp M", "capital withdrawn per cooperative")
+
+    def apply(self, model: CooperativeModel, t: int) -> None:
+        s = model.state
+        coops = np.array(self.cooperatives or range(s.n_coops), dtype=np.int64)
+        s.coop_cash[coops] -= np.minimum(self.amount, s.coop_cash[coops])
+
+
+KINDS: dict[str, type[Intervention]] = {
+    cls.kind: cls
+    for cls in (Training, Kemitraan, Grant, Credit, Policy, Management, VillageEngagement, DigitalMarketing,
+                MarketAccess, HarvestFailure, PriceDrop, BoardScandal, GrantEnding)
+}
+
+
+def _target(s: Any, target: str) -> np.ndarray:
+    H = s.n_households
+    if target == "members":
+        return s.member[:H].copy()
+    if target == "umkm":
+        return s.product[:H] > 0
+    if target == "needy":
+        return s.needy[:H].copy()
+    return np.ones(H, dtype=bool)
+
+
+def from_dict(data: dict[str, Any]) -> Intervention:
+    """Build an intervention from ``{"kind": ..., field: value}``; errors name the field."""
+    if not isinstance(data, dict):
+        raise ParameterError("kind", f"expected a table with a 'kind', got {data!r}")
+    kind = data.get("kind")
+    if kind not in KINDS:
+        hint = difflib.get_close_matches(str(kind), KINDS, n=1)
+        extra = f"did you mean {hint[0]!r}?" if hint else "allowed: " + ", ".join(KINDS)
+        raise ParameterError("kind", f"{kind!r} is not an intervention kind; {extra}")
+    cls = KINDS[kind]
+    names = {f.name for f in fields(cls)}
+    for key in data:
+        if key != "kind" and key not in names:
+            raise ParameterError(key, unknown_key(key, names))
+    values = {k: v for k, v in data.items() if k != "kind"}
+    return cls(**values)
+
+
+def describe() -> list[dict[str, Any]]:
+    """One row per intervention field: kind, key, default, unit, allowed, description."""
+    rows = []
+    for kind, cls in KINDS.items():
+        for f in fields(cls):
+            default = f.default if f.default is not MISSING else f.default_factory()
+            rows.append({"kind": kind, "key": f.name, "default": default, "unit": f.metadata.get("unit", ""),
+                         "allowed": _range_text(f.metadata), "description": f.metadata.get("doc", "")})
+    return rows
