@@ -210,11 +210,23 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 def parameter_table() -> str:
-    """Every parameter as a Markdown table: key, default, unit, allowed, meaning."""
-    lines = ["| key | default | unit | allowed | meaning |", "|---|---|---|---|---|"]
+    """Every parameter, then every intervention field, as Markdown tables (scenarios/README.md)."""
+    from .interventions import KINDS
+    from .interventions import describe as describe_interventions
+
+    lines = ["## Every parameter", "", "| key | default | unit | allowed | meaning |", "|---|---|---|---|---|"]
     for row in describe():
         shown = _toml_value(row["default"])
         lines.append(f"| `{row['key']}` | {shown} | {row['unit']} | {row['allowed']} | {row['description']} |")
+    rows = describe_interventions()
+    for kind, cls in KINDS.items():
+        doc = " ".join((cls.__doc__ or "").split())
+        lines += ["", f"### `kind = \"{kind}\"`", "", doc, "",
+                  "| key | default | unit | allowed | meaning |", "|---|---|---|---|---|"]
+        for row in rows:
+            if row["kind"] == kind:
+                lines.append(f"| `{row['key']}` | {_toml_value(row['default'])} | {row['unit']} | {row['allowed']} "
+                             f"| {row['description']} |")
     return "\n".join(lines)
 
 
@@ -226,6 +238,8 @@ def _toml_value(value: Any) -> str:
         return f"{value:.4g}"
     if isinstance(value, str):
         return f'"{value}"'
+    if isinstance(value, dict):
+        return "{}" if not value else str(value)
     return str(value)
 
 

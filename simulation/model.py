@@ -56,6 +56,9 @@ from .state import (
     Conditions,
 )
 
+# Neighbour lists for triadic closure are rebuilt when the tie count moves by more than this.
+ADJACENCY_TOLERANCE = 0.01
+
 # Columns of State.benefit (participation.BENEFIT_ITEMS).
 B_LOANS, B_INCOME, B_LOAN_SAT, B_SERVICE, B_TRAINING, B_PEERS, B_BOARD = range(7)
 
@@ -465,16 +468,15 @@ class CooperativeModel(mesa.Model):
                                                 np_.reinforcement_rate, np_.decay_rate)
         ties.last_contact[active] = t
         keep = ties.permanent | (ties.strength >= np_.min_strength)
-        changed = not keep.all()
-        if changed:
-            self.ties = ties = ties.subset(keep)
+        if not keep.all():
+            self._drop_ties(keep)
         H = s.n_households
         count = rng.poisson(np_.formation_attempts * H) if H else 0
         if count:
             n_tri = rng.binomial(count, np_.triadic_share)
             person = np.zeros(s.n, dtype=bool)
             person[:H] = True
-            indptr, nbrs = self._adjacency()
+            indptr, nbrs = self._adjacency(t)
             tj, tk = net.propose_triadic(rng, n_tri, indptr, nbrs, person)
             pj, pk = net.propose_proximity(rng, count - n_tri, np.arange(H), s.village, s.village_start,
                                            s.village_size, np_.bridging_share)
@@ -493,10 +495,7 @@ class CooperativeModel(mesa.Model):
                                                    np.zeros(len(new), bool), np.zeros(len(new), bool))
                     new.kind = np.where(new.layer == net.BONDING, net.SENTIMENT, net.INTEREST).astype(np.int8)
                     new.reach = net.reach(dist[acc], np_.proximity_scale_km)
-                    self.ties = self.ties.extend(new)
-                    changed = True
-        if changed:
-            self._ties_changed()
+                    self._append_ties(new)
 
     # 11. the annual members' meeting
     def _rat(self, t: int) -> None:
@@ -529,6 +528,7 @@ class CooperativeModel(mesa.Model):
         self._last_election = t
         H = s.n_households
         seats = self.p.population.board_size
+        boards = []
         for c in range(s.n_coops):  # one election per cooperative
             pool = np.flatnonzero(s.member[:H] & (s.coop[:H] == c) & (s.office[:H] != SUPERVISOR))
             elected = governance.elect_board(self.rng, pool, s.willingness, s.image, seats)
@@ -538,9 +538,11 @@ class CooperativeModel(mesa.Model):
             old = pool[s.office[pool] == BOARD]
             s.office[old] = NO_OFFICE
             s.office[elected] = BOARD
-            # the cooperative office keeps a linking tie with whoever is on the board
-            self.add_ties(elected, np.full(elected.size, s.agency_index["cooperative_office"]), net.INTEREST,
-                          self.p.network.new_tie_strength, t)
+            boards.append(elected)
+        # the cooperative office keeps a linking tie with whoever is on the board
+        board = np.concatenate(boards)
+        self.add_ties(board, np.full(board.size, s.agency_index["cooperative_office"]), net.INTEREST,
+                      self.p.network.new_tie_strength, t)
         self._update_board_tie()
 
     # ---- helpers -----------------------------------------------------------------------
@@ -575,8 +577,7 @@ class CooperativeModel(mesa.Model):
         else:
             dist = np.hypot(s.x[new.a] - s.x[new.b], s.y[new.a] - s.y[new.b])
             new.reach = np.where(new.layer == net.LINKING, 1.0, net.reach(dist, self.p.network.proximity_scale_km))
-        self.ties = self.ties.extend(new)
-        self._ties_changed()
+        self._append_ties(new)
 
     def partner_firms(self, programme: Kemitraan) -> np.ndarray:
         """Agent indices of the partner firms of a kemitraan programme."""
@@ -586,9 +587,18 @@ class CooperativeModel(mesa.Model):
         """Use ``overrides`` ({"group.name": value}) on top of this month's parameters."""
         self.p = self.p.replace(overrides)
 
-    def _adjacency(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._adj is None:
+    def _adjacency(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Neighbour lists for triadic-closure proposals.
+
+        Rebuilt when the tie count has moved by more than ADJACENCY_TOLERANCE since the last
+        build, or yearly: a proposal from a slightly stale wedge is still checked against the
+        current ties, and rebuilding every month would dominate large runs.
+        """
+        n_ties = len(self.ties)
+        if (self._adj is None or abs(n_ties - self._adj_size) > ADJACENCY_TOLERANCE * max(self._adj_size, 1)
+                or t - self._adj_month >= 12):
             self._adj = net.adjacency_index(self.state.n, self.ties.a, self.ties.b)
+            self._adj_size, self._adj_month = n_ties, t
         return self._adj
 
     def _dissimilarity(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -604,9 +614,24 @@ class CooperativeModel(mesa.Model):
         return (d_age + d_wealth + d_role) / 3.0
 
     def _ties_changed(self) -> None:
-        """Refresh what is derived from the tie list after it changed."""
+        """Rebuild everything derived from the tie list (after construction)."""
         self._keys = np.sort(self.ties.keys(self.state.n))  # sorted, for membership tests
         self._adj = None
+        self._adj_size = self._adj_month = 0
+        self._update_board_tie()
+
+    def _append_ties(self, new: net.Ties) -> None:
+        """Add ties (already deduplicated) and keep the sorted key index in step."""
+        keys = np.sort(new.keys(self.state.n))
+        self._keys = np.insert(self._keys, np.searchsorted(self._keys, keys), keys)
+        self.ties = self.ties.extend(new)
+        self._update_board_tie()
+
+    def _drop_ties(self, keep: np.ndarray) -> None:
+        """Remove the ties where ``keep`` is False."""
+        gone = self.ties.keys(self.state.n)[~keep]
+        self._keys = np.delete(self._keys, np.searchsorted(self._keys, gone))
+        self.ties = self.ties.subset(keep)
         self._update_board_tie()
 
     def _partner_strength(self) -> np.ndarray:
@@ -617,12 +642,15 @@ class CooperativeModel(mesa.Model):
         return np.bincount(ties.a[bridging], w, minlength=s.n) + np.bincount(ties.b[bridging], w, minlength=s.n)
 
     def _update_board_tie(self) -> None:
+        """board_tie = 1 for agents with a tie to a board member of their own cooperative."""
         s, ties = self.state, self.ties
         on_board = (s.office == BOARD) & s.member
-        same = s.coop[ties.a] == s.coop[ties.b]
+        touch = np.flatnonzero(on_board[ties.a] | on_board[ties.b])
+        a, b = ties.a[touch], ties.b[touch]
+        same = s.coop[a] == s.coop[b]
         tie = np.zeros(s.n)
-        tie[ties.a[on_board[ties.b] & same]] = 1.0
-        tie[ties.b[on_board[ties.a] & same]] = 1.0
+        tie[a[on_board[b] & same]] = 1.0
+        tie[b[on_board[a] & same]] = 1.0
         s.board_tie = tie
 
     @property

@@ -74,12 +74,11 @@ def neighbour_mean(
     ``values`` may be (n,) or (n, k). Agents without ties get their own value.
     """
     wsum = np.bincount(a, w, minlength=n) + np.bincount(b, w, minlength=n)
-    if values.ndim == 1:
-        tot = np.bincount(a, w * values[b], minlength=n) + np.bincount(b, w * values[a], minlength=n)
-        return np.where(wsum > 0, tot / np.maximum(wsum, 1e-12), values)
-    out = np.empty_like(values)
-    for k in range(values.shape[1]):  # loop over domains (3), not agents
-        col = values[:, k]
+    has = wsum > 0
+    inv = 1.0 / np.where(has, wsum, 1.0)
+    cols = np.ascontiguousarray(values.reshape(n, -1).T)  # one contiguous row per column
+    out = np.empty_like(cols)
+    for k, col in enumerate(cols):  # loop over the (few) columns, not over agents
         tot = np.bincount(a, w * col[b], minlength=n) + np.bincount(b, w * col[a], minlength=n)
-        out[:, k] = np.where(wsum > 0, tot / np.maximum(wsum, 1e-12), col)
-    return out
+        out[k] = np.where(has, tot * inv, col)
+    return out.T.reshape(values.shape)

@@ -219,7 +219,7 @@ def test_load_file_errors(tmp_path):
         scen.load(tmp_path)
     latin1 = tmp_path / "latin1.toml"
     latin1.write_bytes(b'[scenario]\nname = "caf\xe9"\n')
-    with pytest.raises(scen.ScenarioError, match="latin1.toml"):
+    with pytest.raises(scen.ScenarioError, match=r"latin1\.toml"):
         scen.load(latin1)
 
 
