@@ -251,12 +251,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ScenarioError, ParameterError) as err:
         print(f"kopsim: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # e.g. `kopsim params | head`: the reader has gone, which is fine
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        return 0
     except OSError as err:
         print(f"kopsim: error: {err.filename or ''}: {err.strerror}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("kopsim: interrupted", file=sys.stderr)
         return 130
+
 
 
 if __name__ == "__main__":

@@ -155,6 +155,7 @@ class CooperativeModel(mesa.Model):
     # ---- the month ---------------------------------------------------------------------
     def step(self) -> None:
         t = self.steps  # already incremented by mesa.Model
+        self.last_shu = 0.0  # SHU is paid only in the RAT month
         self.conditions = Conditions.neutral(self.state)
         self.p = self.base_params
         for iv in self.interventions:

@@ -173,8 +173,8 @@ class Network(_Group):
     reinforcement_rate: float = param(0.10, 0.0, 1.0, "per contact",
                                       "tie strength gain per contact: w += r (1 - w)")
     decay_rate: float = param(0.04, 0.0, 1.0, "per month", "tie strength loss without contact")
-    min_strength: float = param(0.05, 0.0, 1.0, "strength", "ties weaker than this dissolve")
-    new_tie_strength: float = param(0.3, 0.0, 1.0, "strength", "strength of a newly formed tie")
+    min_strength: float = param(0.05, 0.001, 1.0, "strength", "ties weaker than this dissolve")
+    new_tie_strength: float = param(0.3, 0.001, 1.0, "strength", "strength of a newly formed tie")
     formation_attempts: float = param(0.02, 0.0, 10.0, "attempts/household/month",
                                       "candidate new ties proposed per household per month")
     triadic_share: float = param(0.5, 0.0, 1.0, "share",

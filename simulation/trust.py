@@ -54,4 +54,4 @@ def trust_levels(trust: np.ndarray, low: float, high: float) -> tuple[np.ndarray
         return nan, nan, nan
     lo = (trust < low).mean(axis=0)
     hi = (trust >= high).mean(axis=0)
-    return lo, 1.0 - lo - hi, hi
+    return lo, np.maximum(1.0 - lo - hi, 0.0), hi
