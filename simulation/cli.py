@@ -12,7 +12,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,10 @@ from .parameters import ParameterError, Parameters, describe
 from .scenario import ScenarioError, load
 
 EXIT_USAGE = 2
+
+
+class UsageError(ValueError):
+    """Bad input found by a command: printed as one line, exit code 2."""
 
 SUMMARY_COLUMNS = (
     ("members", "members", "{:.0f}"),
@@ -66,7 +70,8 @@ def _pos_int(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(extensions: Sequence[Callable[[Any], None]] = ()) -> argparse.ArgumentParser:
+    """The ``kopsim`` parser; each extension adds subcommands (with ``set_defaults(handler=…)``)."""
     parser = _Parser(prog="kopsim", description="Social capital in Indonesian cooperatives and UMKM (Mesa 3).")
     parser.add_argument("--version", action="version", version=f"kopsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -80,11 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="GROUP.NAME=VALUE",
                      help="override one parameter, e.g. --set trust.loss_rate=0.3 (repeatable)")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    sub.add_parser("scenarios", help="list the shipped scenarios with their one-line purpose")
+    run.set_defaults(handler=cmd_run)
+    sub.add_parser("scenarios", help="list the shipped scenarios with their one-line purpose").set_defaults(
+        handler=cmd_scenarios)
     val = sub.add_parser("validate", help="check scenario files; one line per file, exit 2 if any is invalid")
     val.add_argument("files", nargs="+", help="scenario TOML files or shipped scenario names")
+    val.set_defaults(handler=cmd_validate)
     prm = sub.add_parser("params", help="list every parameter with its default, unit and allowed range")
     prm.add_argument("--markdown", action="store_true", help="print a Markdown table (as in scenarios/README.md)")
+    prm.set_defaults(handler=cmd_params)
+    for extend in extensions:
+        extend(sub)
     return parser
 
 
@@ -243,12 +254,12 @@ def _toml_value(value: Any) -> str:
     return str(value)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    handlers = {"run": cmd_run, "params": cmd_params, "scenarios": cmd_scenarios, "validate": cmd_validate}
+def main(argv: Sequence[str] | None = None, extensions: Sequence[Callable[[Any], None]] = ()) -> int:
+    """Run the command line; ``extensions`` add subcommands (the experiments package adds its own)."""
+    args = build_parser(extensions).parse_args(argv)
     try:
-        return handlers[args.command](args)
-    except (ScenarioError, ParameterError) as err:
+        return args.handler(args)
+    except (ScenarioError, ParameterError, UsageError) as err:
         print(f"kopsim: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # e.g. `kopsim params | head`: the reader has gone, which is fine
@@ -260,7 +271,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kopsim: interrupted", file=sys.stderr)
         return 130
-
 
 
 if __name__ == "__main__":

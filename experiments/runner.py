@@ -1,0 +1,150 @@
+"""Running an experiment: every planned run on an executor, each written as it finishes.
+
+Only a bounded window of runs is in flight (a few per worker), and each result is written to
+the store and dropped as soon as it arrives, so memory does not grow with the number of runs.
+Re-running the same command skips every run that already has a record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import simulation
+from simulation import CooperativeModel
+
+from .executors import default_workers, make_executor
+from .spec import Experiment, RunSpec
+from .store import Store
+
+IN_FLIGHT_PER_WORKER = 2
+
+
+def execute(spec: RunSpec) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """Run one simulation; never raises: an exception is returned as an error record."""
+    cfg = spec.config
+    record: dict[str, Any] = {
+        "run_id": spec.run_id, "config_id": cfg.config_id, "label": cfg.label, "scenario": cfg.scenario.name,
+        "overrides": cfg.overrides, "replication": spec.replication, "seed": spec.seed, "steps": spec.steps,
+    }
+    t0 = time.perf_counter()
+    try:
+        model = CooperativeModel(cfg.scenario.params, seed=spec.seed, interventions=cfg.scenario.interventions)
+        frame = model.run(spec.steps)
+    except Exception as err:  # recorded, and the sweep goes on
+        record.update(status="error", error=f"{type(err).__name__}: {err}",
+                      duration_s=round(time.perf_counter() - t0, 4))
+        return record, None
+    steps = frame[["step", *spec.outcomes]].copy()
+    steps.insert(0, "replication", spec.replication)
+    steps.insert(0, "label", cfg.label)
+    steps.insert(0, "config_id", cfg.config_id)
+    steps.insert(0, "run_id", spec.run_id)
+    last = frame.iloc[-1]
+    record.update(status="ok", error="", duration_s=round(time.perf_counter() - t0, 4),
+                  **{f"final_{o}": float(last[o]) for o in spec.outcomes})
+    return record, steps
+
+
+def fingerprint(exp: Experiment) -> str:
+    """What makes two invocations the same experiment (replications may grow between them)."""
+    blob = json.dumps({"configs": [c.config_id for c in exp.configs], "steps": exp.steps, "seed": exp.seed,
+                       "outcomes": list(exp.outcomes)}, sort_keys=True)
+    return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+
+def manifest(exp: Experiment) -> dict[str, Any]:
+    import mesa
+    import numpy as np
+
+    return {
+        "experiment": exp.name,
+        "source": exp.source,
+        "fingerprint": fingerprint(exp),
+        "kopsim_version": simulation.__version__,
+        "root_seed": exp.seed,
+        "replication_seeds": "numpy.random.SeedSequence(root_seed).spawn(replications)[i].generate_state(1)[0]",
+        "replications": exp.replications,
+        "steps": exp.steps,
+        "outcomes": list(exp.outcomes),
+        "configs": [{"index": k, "config_id": c.config_id, "label": c.label, "scenario": c.scenario.name,
+                     "scenario_file": c.scenario.source, "overrides": c.overrides,
+                     "interventions": [{"kind": i.kind, **asdict(i)} for i in c.scenario.interventions],
+                     "parameters": c.scenario.params.to_dict()} for k, c in enumerate(exp.configs)],
+        "spec": exp.spec,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "python": platform.python_version(),
+        "mesa": mesa.__version__,
+        "numpy": np.__version__,
+    }
+
+
+@dataclass
+class Outcome:
+    planned: int
+    skipped: int
+    ok: int
+    failed: int
+    seconds: float
+
+
+def run_experiment(
+    exp: Experiment, out: str | Path, executor: str = "process", workers: int | None = None,
+    dask: str | None = None, quiet: bool = False,
+) -> Outcome:
+    """Run every planned run of ``exp`` not yet in the store at ``out``."""
+    from tqdm import tqdm
+
+    store = Store(out)
+    store.open(manifest(exp))
+    index = {c.config_id: k for k, c in enumerate(exp.configs)}
+    planned = exp.runs()
+    done = store.finished()
+    todo = [r for r in planned if r.run_id not in done]
+    ok = failed = 0
+    t0 = time.perf_counter()
+    bar = tqdm(total=len(planned), initial=len(planned) - len(todo), unit="run", disable=quiet, file=sys.stderr,
+               desc=exp.name[:40], dynamic_ncols=True)
+    if todo:
+        workers = workers or default_workers()
+        with make_executor(executor, workers, dask) as ex:
+            pending: set[Future] = set()
+            queue = iter(todo)
+            window = max(1, IN_FLIGHT_PER_WORKER * workers)
+            exhausted = False
+            while pending or not exhausted:
+                while not exhausted and len(pending) < window:
+                    spec = next(queue, None)
+                    if spec is None:
+                        exhausted = True
+                    else:
+                        pending.add(ex.submit(execute, spec))
+                if not pending:
+                    break
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    record, steps = fut.result()
+                    record["config_index"] = index[record["config_id"]]
+                    store.write_run(record, steps)
+                    if record["status"] == "ok":
+                        ok += 1
+                    else:
+                        failed += 1
+                        if not quiet:
+                            bar.write(f"kopsim: run {record['run_id']} failed: {record['error']}", file=sys.stderr)
+                    bar.update(1)
+    bar.close()
+    store.consolidate()
+    from .stats import write_statistics
+
+    write_statistics(store)
+    return Outcome(len(planned), len(planned) - len(todo), ok, failed, time.perf_counter() - t0)
