@@ -21,7 +21,7 @@ from typing import Any
 
 from simulation.cli import UsageError
 
-DASK_CONNECT_TIMEOUT = "10s"
+DASK_CONNECT_TIMEOUT = "5s"
 
 
 class SequentialExecutor(Executor):

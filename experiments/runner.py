@@ -7,6 +7,7 @@ Re-running the same command skips every run that already has a record.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import platform
@@ -105,43 +106,44 @@ def run_experiment(
     from tqdm import tqdm
 
     store = Store(out)
-    store.open(manifest(exp))
+    info = manifest(exp)
+    store.check(info)  # before anything starts: refuse a directory holding another experiment
     index = {c.config_id: k for k, c in enumerate(exp.configs)}
     planned = exp.runs()
     done = store.finished()
     todo = [r for r in planned if r.run_id not in done]
     ok = failed = 0
     t0 = time.perf_counter()
-    bar = tqdm(total=len(planned), initial=len(planned) - len(todo), unit="run", disable=quiet, file=sys.stderr,
-               desc=exp.name[:40], dynamic_ncols=True)
-    if todo:
-        workers = workers or default_workers()
-        with make_executor(executor, workers, dask) as ex:
-            pending: set[Future] = set()
-            queue = iter(todo)
-            window = max(1, IN_FLIGHT_PER_WORKER * workers)
-            exhausted = False
-            while pending or not exhausted:
-                while not exhausted and len(pending) < window:
-                    spec = next(queue, None)
-                    if spec is None:
-                        exhausted = True
-                    else:
-                        pending.add(ex.submit(execute, spec))
-                if not pending:
-                    break
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    record, steps = fut.result()
-                    record["config_index"] = index[record["config_id"]]
-                    store.write_run(record, steps)
-                    if record["status"] == "ok":
-                        ok += 1
-                    else:
-                        failed += 1
-                        if not quiet:
-                            bar.write(f"kopsim: run {record['run_id']} failed: {record['error']}", file=sys.stderr)
-                    bar.update(1)
+    workers = workers or default_workers()
+    with make_executor(executor, workers, dask) if todo else contextlib.nullcontext() as ex:
+        store.open(info)  # only once the executor is up, so a failed connection writes nothing
+        bar = tqdm(total=len(planned), initial=len(planned) - len(todo), unit="run", disable=quiet,
+                   file=sys.stderr, desc=exp.name[:40], dynamic_ncols=True)
+        pending: set[Future] = set()
+        queue = iter(todo)
+        window = max(1, IN_FLIGHT_PER_WORKER * workers)
+        exhausted = not todo
+        while pending or not exhausted:
+            while not exhausted and len(pending) < window:
+                spec = next(queue, None)
+                if spec is None:
+                    exhausted = True
+                else:
+                    pending.add(ex.submit(execute, spec))
+            if not pending:
+                break
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                record, steps = fut.result()
+                record["config_index"] = index[record["config_id"]]
+                store.write_run(record, steps)
+                if record["status"] == "ok":
+                    ok += 1
+                else:
+                    failed += 1
+                    if not quiet:
+                        bar.write(f"kopsim: run {record['run_id']} failed: {record['error']}", file=sys.stderr)
+                bar.update(1)
     bar.close()
     store.consolidate()
     from .stats import write_statistics

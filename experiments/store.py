@@ -39,20 +39,28 @@ class Store:
         self.steps_dir = self.root / "steps"
 
     # ---- writing ------------------------------------------------------------------------
-    def open(self, manifest: dict[str, Any]) -> None:
-        """Create the directory, or check that an existing one holds the same experiment."""
+    def check(self, manifest: dict[str, Any]) -> bool:
+        """Refuse a directory that holds something else; True if it already holds this experiment."""
         existing = self.root / MANIFEST
         if existing.exists():
             old = self.manifest()
             if old.get("fingerprint") != manifest["fingerprint"]:
                 raise UsageError(f"{self.root}: holds results of a different experiment "
                                  f"({old.get('experiment', '?')!r}); choose another --out directory")
-            return
-        if self.root.exists() and any(self.root.iterdir()):
+            return True
+        if self.root.exists() and (not self.root.is_dir() or any(self.root.iterdir())):
             raise UsageError(f"{self.root}: exists and is not a kopsim results directory; choose another --out")
+        return False
+
+    def open(self, manifest: dict[str, Any]) -> None:
+        """Create the directory (or reuse it for the same experiment); clear half-written temp files."""
+        if self.check(manifest):
+            for tmp in [*self.runs_dir.glob(".*.tmp"), *self.steps_dir.glob(".*.tmp")]:
+                tmp.unlink(missing_ok=True)  # left by a killed run; its result was never renamed in
+            return
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self.steps_dir.mkdir(parents=True, exist_ok=True)
-        _atomic_write_text(existing, json.dumps(manifest, indent=2, default=str) + "\n")
+        _atomic_write_text(self.root / MANIFEST, json.dumps(manifest, indent=2, default=str) + "\n")
 
     def write_run(self, record: dict[str, Any], steps: pd.DataFrame | None) -> None:
         """Persist one finished run: its step table (if any), then its record."""
