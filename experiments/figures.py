@@ -31,7 +31,6 @@ from simulation.state import (
     INSTITUTION,
     MONEYLENDER,
     PARTNER,
-    ROLE_NAMES,
     TRADER,
     UMKM,
 )
@@ -144,11 +143,13 @@ def time_series(
     order = _label_order(rows, labels)
     colours = colours or palette(order)
     if ax is None:
-        fig = new_figure(5.0, 3.2, layout="constrained")
+        fig = new_figure(5.0, 3.2)
+        fig.subplots_adjust(left=0.15, right=0.97, top=0.9, bottom=0.15)  # fixed: a layout engine draws twice
         ax = fig.add_subplot()
     else:
         fig = ax.figure
-    for lab in order:
+    band_alpha = 0.2 if len(order) <= 3 else 0.1  # many overlapping bands turn to mud
+    for z, lab in enumerate(order):
         part = rows[rows["label"].astype(str) == lab].sort_values("step")
         part = part[part["mean"].notna()]
         if part.empty:
@@ -156,12 +157,14 @@ def time_series(
         x = part["step"].to_numpy(dtype=float)
         sparse = len(part) < 0.5 * (x.max() - x.min() + 1) or len(part) <= 3
         colour = colours.get(lab)
+        # the first configuration (the reference) on top: under common random numbers the others
+        # coincide with it until they diverge
         ax.plot(x, part["mean"].to_numpy(dtype=float), color=colour, lw=1.6, label=lab,
-                marker="o" if sparse else None, ms=3)
+                marker="o" if sparse else None, ms=3, zorder=3 + len(order) - z)
         lo, hi = part["ci_low"].to_numpy(dtype=float), part["ci_high"].to_numpy(dtype=float)
         ok = np.isfinite(lo) & np.isfinite(hi)
         if ok.any():
-            ax.fill_between(x, lo, hi, where=ok, color=colour, alpha=0.18, lw=0, interpolate=False)
+            ax.fill_between(x, lo, hi, where=ok, color=colour, alpha=band_alpha, lw=0, interpolate=False)
     ax.set_title(title if title is not None else outcome_label(outcome), fontsize=10)
     ax.set_xlabel("month", fontsize=9)
     ax.tick_params(labelsize=8)
@@ -195,7 +198,9 @@ def forest_plot(
     if not outcomes:
         raise ValueError("every difference is NaN")
     order = _label_order(diffs, labels)
-    colours = colours or palette(order)
+    if colours is None:  # the reference takes the first colour, as in time_series
+        ref_label = str(diffs["reference"].iloc[0]) if "reference" in diffs else ""
+        colours = palette([ref_label, *order])
     k = len(order)
     ncols = max(1, min(ncols, len(outcomes)))
     nrows = math.ceil(len(outcomes) / ncols)
@@ -249,32 +254,26 @@ def network_subgraph(model: CooperativeModel, max_nodes: int = 400) -> nx.Graph:
     """
     s, ties = model.state, model.ties
     H = s.n_households
-    inst_all = np.flatnonzero(np.arange(s.n) >= H)
+    inst_mask = np.arange(s.n) >= H
+    keep = np.zeros(s.n, dtype=bool)
     if s.n <= max_nodes:
-        households = np.arange(H)
-        chosen_inst = inst_all
+        keep[:H] = True
     else:
         c0 = np.flatnonzero(s.coop[:H] == 0)
-        members = c0[s.member[c0]]
-        others = c0[~s.member[c0]]
-        room = max(1, max_nodes - 40)  # leave room for the institutional actors
-        if members.size >= room:
-            households = members[np.linspace(0, members.size - 1, room).astype(np.int64)]
-        else:
-            rest = room - members.size
-            pick = others if others.size <= rest else others[np.linspace(0, others.size - 1, rest).astype(np.int64)]
-            households = np.sort(np.concatenate((members, pick)))
-        chosen_inst = inst_all
-    keep = np.zeros(s.n, dtype=bool)
-    keep[households] = True
-    inst_mask = np.zeros(s.n, dtype=bool)
-    inst_mask[chosen_inst] = True
+        keep[c0] = True
+        # room for the institutional actors tied to this cooperative's households, households get the rest
+        room = max(max_nodes - _linked(ties, keep, inst_mask).size, max_nodes // 2)
+        if c0.size > room:
+            members, others = c0[s.member[c0]], c0[~s.member[c0]]
+            if members.size >= room:
+                chosen = _evenly(members, room)
+            else:
+                chosen = np.concatenate((members, _evenly(others, room - members.size)))
+            keep[:] = False
+            keep[chosen] = True
     # institutional actors enter only through a tie to a drawn household
-    touch = (keep[ties.a] & inst_mask[ties.b]) | (keep[ties.b] & inst_mask[ties.a])
-    linked = np.unique(np.concatenate((ties.a[touch], ties.b[touch])))
-    linked = linked[inst_mask[linked]]
-    if s.n > max_nodes and households.size + linked.size > max_nodes:
-        linked = linked[: max(0, max_nodes - households.size)]
+    linked = _linked(ties, keep, inst_mask)
+    linked = linked[: max(0, max_nodes - int(keep.sum()))] if s.n > max_nodes else linked
     keep[linked] = True
     part = s.participation.mean(axis=1)
     g = nx.Graph()
@@ -288,6 +287,36 @@ def network_subgraph(model: CooperativeModel, max_nodes: int = 400) -> nx.Graph:
                               strict=True):
         g.add_edge(int(a), int(b), layer=int(layer), strength=float(w))
     return g
+
+
+def _linked(ties: net.Ties, keep: np.ndarray, inst_mask: np.ndarray) -> np.ndarray:
+    """Institutional actors with a tie to an agent in ``keep``."""
+    touch = (keep[ties.a] & inst_mask[ties.b]) | (keep[ties.b] & inst_mask[ties.a])
+    ends = np.unique(np.concatenate((ties.a[touch], ties.b[touch])))
+    return ends[inst_mask[ends]]
+
+
+def _evenly(items: np.ndarray, count: int) -> np.ndarray:
+    """``count`` items spread evenly over ``items`` (households are ordered village by village)."""
+    if count >= items.size:
+        return items
+    return items[np.linspace(0, items.size - 1, max(count, 0)).astype(np.int64)]
+
+
+def _layout(g: nx.Graph, seed: int) -> dict[int, np.ndarray]:
+    """Spring layout (seeded, so deterministic) of the connected nodes; isolated nodes, which a
+    spring layout flings far out, go in rows under the picture."""
+    isolated = sorted(n for n in g.nodes if g.degree(n) == 0)
+    core = g.subgraph([n for n in g.nodes if g.degree(n) > 0])
+    pos: dict[int, np.ndarray] = {}
+    if core.number_of_nodes():
+        k = 1.6 / math.sqrt(core.number_of_nodes())
+        pos = nx.spring_layout(core, seed=seed, weight="strength", k=k, iterations=60)
+    if isolated:
+        per_row = max(10, math.ceil(math.sqrt(len(isolated)) * 3))
+        for j, n in enumerate(isolated):
+            pos[n] = np.array([-1.0 + 2.0 * (j % per_row) / max(per_row - 1, 1), -1.15 - 0.08 * (j // per_row)])
+    return pos
 
 
 def network_picture(
@@ -310,8 +339,7 @@ def network_picture(
     if not nodes:
         ax.text(0.5, 0.5, "no agents to draw", ha="center", va="center", transform=ax.transAxes)
         return fig
-    k = 1.6 / math.sqrt(len(nodes))
-    pos = nx.spring_layout(g, seed=seed, weight="strength", k=k, iterations=60)
+    pos = _layout(g, seed)
     xy = np.array([pos[i] for i in nodes])
     index = {node: j for j, node in enumerate(nodes)}
     # edges: one collection per layer, opacity from strength
@@ -334,7 +362,7 @@ def network_picture(
     roles = np.array([d["role"] for d in data])
     is_h = np.array([d["household"] for d in data])
     trust_v = np.array([d["trust"] for d in data])
-    size = np.where(is_h, 12.0 + 140.0 * np.array([d["participation"] for d in data]), 110.0)
+    size = np.where(is_h, 8.0 + 100.0 * np.array([d["participation"] for d in data]), 110.0)
     board = np.array([d["board"] for d in data])
     for role, marker in MARKERS.items():
         sel = roles == role
@@ -359,8 +387,9 @@ def network_picture(
     handles += [Line2D([], [], ls="", marker="o", mfc="0.85", mec="black", mew=1.2, ms=7, label="board member")]
     handles += [Line2D([], [], color="0.2", ls=LAYER_STYLES[la], lw=1.2,
                        label=f"{net.LAYER_NAMES[la]} tie ({layer_count.get(la, 0)})") for la in LAYER_STYLES]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 1.0), fontsize=8, framealpha=0.85,
-              title="marker size: mean participation\nedge opacity: tie strength", title_fontsize=8)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=4, fontsize=8, frameon=False,
+              title="marker size: mean participation (non-members smallest); edge opacity: tie strength",
+              title_fontsize=8)
     n_h = int(is_h.sum())
     n_m = int(sum(d["member"] for d in data))
     whole = s.n <= max_nodes
@@ -369,6 +398,3 @@ def network_picture(
     ax.set_title(title if title is not None else default, fontsize=10)
     return fig
 
-
-def role_name(role: int) -> str:
-    return ROLE_NAMES[role]

@@ -58,8 +58,8 @@ def board_willingness(
     """Willingness to serve on the board: W = σ(2·T_inst + 2·P_org + S − 3 − h).
 
     Rises with trust and involvement and with skill (confidence to keep the books); the
-    small honorarium is a cost h (Firdaus & Baga 2019). The fixed coefficients centre W
-    at 0.5 for an average, moderately involved member before the honorarium cost.
+    small honorarium is a cost h (Firdaus & Baga 2019). The fixed coefficients put W at 0.5
+    where 2·T_inst + 2·P_org + S = 3 + h (e.g. T = P = 0.6 and S = 0.6 + h).
     """
     return logistic(2.0 * trust_institution + 2.0 * org_participation + skill - 3.0 - honorarium_cost)
 

@@ -12,7 +12,10 @@ import numpy as np
 
 
 def exposure(n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, informed: np.ndarray) -> np.ndarray:
-    """Tie-weighted informed contacts: E_i = Σ_j w_ij · 1[j informed]."""
+    """Weighted informed contacts: E_i = Σ_j w_ij · 1[j informed] over the ties (a, b) given.
+
+    The model passes this month's used ties with w = 1, so E_i counts contacts with informed agents.
+    """
     inf = informed.astype(float)
     return np.bincount(a, w * inf[b], minlength=n) + np.bincount(b, w * inf[a], minlength=n)
 
@@ -20,7 +23,7 @@ def exposure(n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, informed: np.n
 def learn_probability(exposure_: np.ndarray, transmission: float, broadcast: np.ndarray) -> np.ndarray:
     """P(learn this month) = 1 − exp(−(β·E_i + b_i)).
 
-    β: transmission hazard per unit of informed tie strength; b_i: hazard from the
+    β: transmission hazard per informed contact; b_i: hazard from the
     village government's relay and the cooperative's outreach. The continuous-time
     form of the independent cascade (1 − Π_j (1 − β w_ij) ≈ 1 − e^(−β Σ w_ij)).
     """

@@ -128,8 +128,9 @@ class Kemitraan(Intervention):
     (bridging interest ties of strength 1 − exp(−days · exchange_per_day)) and learns
     (technology transfer: S += tech_gain (1 − S)). Afterwards, distance makes contact rare
     and the ties decay (Burt 2000); a same-trade ``association`` links participants with the
-    same product and keeps partner contact alive (its ``association_reach`` replaces the
-    distance-based reach of their partner ties). Default timetable: yearly.
+    same product and keeps partners easier to reach (its ``association_reach`` replaces the
+    distance-based reach of their partner ties, so they are used, and reinforced, more
+    often and fade more slowly). Default timetable: yearly.
     """
 
     kind: ClassVar[str] = "kemitraan"
@@ -253,11 +254,11 @@ class Policy(Intervention):
 class Management(Intervention):
     """Management support (pembinaan) and action research on rules and service.
 
-    Each session raises rule clarity, fairness and service quality: x += gain (1 − x) (SOPs,
-    extension, advocacy). With ``action_research`` a session is a diagnose → act → measure
-    cycle; if ``measure`` is false (the office skips measuring again) the gains fade back
-    toward their level before the programme at ``fade_rate`` per month. Acts through the
-    rule factor on trust gains, loan approval fairness, sanctions and service experience.
+    Each session — a diagnose → act → measure cycle — raises rule clarity, fairness and
+    service quality: x += gain (1 − x) (SOPs, extension, advocacy). If ``measure`` is false
+    (the office skips measuring again) the gains fade back toward their level when the
+    programme started, at ``fade_rate`` per month, between and after sessions. Acts through
+    the rule factor on trust gains, loan approval fairness, sanctions and service experience.
     """
 
     kind: ClassVar[str] = "management"
@@ -270,13 +271,15 @@ class Management(Intervention):
         s = model.state
         coops = np.array(self.cooperatives or range(s.n_coops), dtype=np.int64)
         targets = (s.rule_clarity, s.fairness, s.service_quality)
+        # levels when the programme started: what unmeasured gains fade back to
+        base = model.intervention_memory.setdefault(id(self), tuple(arr.copy() for arr in targets))
         if self.fires(t):
             for arr in targets:
                 arr[coops] += self.gain * (1.0 - arr[coops])
         elif not self.measure:
-            base = model.initial_governance
             for arr, b in zip(targets, base, strict=True):
-                arr[coops] -= self.fade_rate * (arr[coops] - b[coops])
+                gap = np.maximum(arr[coops] - b[coops], 0.0)  # only gains fade, not later losses
+                arr[coops] -= self.fade_rate * gap
 
     def active(self, t: int) -> bool:  # fading happens between sessions and after the programme
         return t >= self.start
@@ -302,9 +305,10 @@ class VillageEngagement(Intervention):
     def apply(self, model: CooperativeModel, t: int) -> None:
         cond = model.conditions
         villages = np.unique(model.state.village[: model.state.n_households][self.coop_mask(model)])
+        coops = np.array(self.cooperatives or range(model.state.n_coops), dtype=np.int64)
         cond.responsiveness[villages] = self.responsiveness
-        cond.needy_outreach = max(cond.needy_outreach, self.needy_outreach)
-        cond.social_control = max(cond.social_control, self.social_control)
+        cond.needy_outreach[villages] = np.maximum(cond.needy_outreach[villages], self.needy_outreach)
+        cond.social_control[coops] = np.maximum(cond.social_control[coops], self.social_control)
 
 
 @dataclass(frozen=True)
@@ -381,7 +385,8 @@ class PriceDrop(Intervention):
     factor: float = param(0.7, 0.0, 10.0, "factor", "price multiplier during the shock")
 
     def apply(self, model: CooperativeModel, t: int) -> None:
-        model.conditions.price *= self.factor
+        coops = np.array(self.cooperatives or range(model.state.n_coops), dtype=np.int64)
+        model.conditions.price[coops] *= self.factor
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,18 @@
 
 Process order within a month (see docs/ODD.md, "Process overview and scheduling"):
 
+0. interventions — this month's conditions reset to neutral, then every active
+   intervention applies (state changes, conditions such as harvest or price factors);
 1. livelihoods — weather, harvests, UMKM production and sales, income, consumption;
 2. savings — mandatory and voluntary deposits;
-3. credit — loan needs, applications to the cooperative, board approval, moneylender,
-   repayments and arrears; the cooperative's operating cost;
+3. credit — repayments and arrears of running loans, then loan needs, applications to the
+   cooperative, board approval, liquidity, the moneylender; the cooperative's operating cost;
 4. contacts — ties used this month; exchanges (reciprocity), reputation, peer trust,
    peer teaching, information diffusion;
 5. governance — free-riding and sanction;
-6. perceived benefit, then trust in the board and the institution;
+6. service experience, then trust in the board and the institution (perceived-benefit
+   items are updated where each is experienced: income in 1, loans in 3, relations in 4,
+   service in 6, training in 9);
 7. participation in the three domains;
 8. membership — joining by informed households, exits;
 9. training (Diklat) on its timetable, skill fading;
@@ -119,8 +123,8 @@ class CooperativeModel(mesa.Model):
         self.last_shu = 0.0
         self._last_election = 0
         self.conditions = Conditions.neutral(s)
-        # rule clarity, fairness and service quality at the start: what unmeasured gains fade to
-        self.initial_governance = (s.rule_clarity.copy(), s.fairness.copy(), s.service_quality.copy())
+        # what interventions need to remember between months (e.g. levels before a programme)
+        self.intervention_memory: dict[int, Any] = {}
         self._rows: list[dict[str, Any]] = []
         for i in range(s.n):  # agent objects are thin views: created once, never in the step
             _AGENT_CLASS[int(s.role[i])](self, i)
@@ -189,7 +193,7 @@ class CooperativeModel(mesa.Model):
         output = enterprise.umkm_output(s.umkm_capacity[:H], s.skill[:H], fill[v])
         shop = s.member[:H] & cond.shop_open[s.coop[:H]] & (self.rng.random(H) < s.participation[:H, BUSINESS])
         partner = np.minimum(1.0, ep.partner_offtake * self._partner_strength()[:H])
-        revenue, shop_sales = enterprise.sales_revenue(output, ep.price_index * cond.price, shop, partner,
+        revenue, shop_sales = enterprise.sales_revenue(output, ep.price_index * cond.price[s.coop[:H]], shop, partner,
                                                        ep.shop_premium, ep.partner_premium, cond.premium[:H])
         s.revenue[:H] = revenue
         margin = shop_sales * ep.shop_margin
@@ -236,6 +240,30 @@ class CooperativeModel(mesa.Model):
         H = s.n_households
         idx = np.arange(H)
         c = s.coop[:H]
+        ml = s.moneylender_of[s.village[:H]]
+        # instalments of running loans (a loan paid out this month is first due next month)
+        willing = rng.random((2, H)) < fp.repayment_discipline
+        paid, left, missed = finance.repay(s.cash[:H], s.coop_loan[:H], s.coop_principal_part[:H],
+                                           s.coop_interest_part[:H], willing[0])
+        interest = np.where(paid > 0, s.coop_interest_part[:H], 0.0)
+        s.cash[:H], s.coop_cash = finance.transfer(s.cash[:H], s.coop_cash, idx, c, paid)
+        s.coop_surplus += np.bincount(c, interest, minlength=s.n_coops)
+        s.transactions_year[:H] += interest
+        s.coop_loan[:H] = left
+        s.coop_arrears[:H] = np.where(missed, s.coop_arrears[:H] + 1, np.where(paid > 0, 0, s.coop_arrears[:H]))
+        # satisfaction with a loan: how much cheaper it is than the tengkulak; none when in arrears
+        own_rate = s.coop_interest_part[:H] / max(fp.loan_size, 1e-12)
+        loan_sat = np.where(paid > 0, 1.0 - own_rate / max(fp.moneylender_interest_rate, 1e-9), 0.0)
+        self._observe(B_LOAN_SAT, np.clip(loan_sat, 0.0, 1.0), ((paid > 0) | missed) & s.member[:H])
+        repaid = paid > 0
+        if s.ml_loan[:H].any():
+            paid, left, missed = finance.repay(s.cash[:H], s.ml_loan[:H], s.ml_principal_part[:H],
+                                               s.ml_interest_part[:H], willing[1])
+            has = paid > 0
+            s.cash = finance.move(s.cash, idx[has], ml[has], paid[has])
+            s.ml_loan[:H] = left
+            s.ml_arrears[:H] = np.where(missed, s.ml_arrears[:H] + 1, np.where(has, 0, s.ml_arrears[:H]))
+        # new loans: need, application, the board's decision, the cooperative's liquidity
         mem = s.member[:H]
         no_loan = (s.coop_loan[:H] <= 0) & (s.ml_loan[:H] <= 0)
         u = rng.random((5, H))
@@ -251,13 +279,11 @@ class CooperativeModel(mesa.Model):
         liquid = finance.ration_by_liquidity(c[cand], amount[cand], lendable, u[3][cand])
         granted = np.zeros(H, dtype=bool)
         granted[cand[liquid]] = True
-        refused = apply & ~granted
         s.cash[:H], s.coop_cash = self._disburse_coop(granted, amount)
         s.coop_principal_part[:H] = np.where(granted, fp.loan_size / fp.loan_term_months, s.coop_principal_part[:H])
         rate = fp.coop_interest_rate if self.conditions.coop_rate is None else self.conditions.coop_rate
         s.coop_interest_part[:H] = np.where(granted, fp.loan_size * rate, s.coop_interest_part[:H])
         # the tengkulak: for non-members, the refused and those who did not apply
-        ml = s.moneylender_of[s.village[:H]]
         to_ml = need & ~granted & (ml >= 0) & (u[4] < fp.moneylender_uptake)
         if to_ml.any():
             s.cash = finance.move(s.cash, ml[to_ml], idx[to_ml], amount[to_ml])
@@ -265,32 +291,13 @@ class CooperativeModel(mesa.Model):
             s.ml_principal_part[:H] = np.where(to_ml, fp.loan_size / fp.loan_term_months, s.ml_principal_part[:H])
             s.ml_interest_part[:H] = np.where(to_ml, fp.loan_size * fp.moneylender_interest_rate,
                                               s.ml_interest_part[:H])
-        # experiences of applicants: ease of loans and the board's decision
+        # experiences of applicants: ease of loans (any refusal), the board's decision (its own refusals)
         self._observe(B_LOANS, granted.astype(float), apply)
         self._board_pos = np.where(granted, 1.0, 0.0)
         g = trust.rule_gain_factor(s.rule_clarity[c], fair)
-        self._board_neg = np.where(refused, 1.0 - g, 0.0)  # a refusal under clear, fair rules is understood
-        # repayments
-        willing = rng.random((2, H)) < fp.repayment_discipline
-        paid, left, missed = finance.repay(s.cash[:H], s.coop_loan[:H], s.coop_principal_part[:H],
-                                           s.coop_interest_part[:H], willing[0])
-        interest = np.where(paid > 0, s.coop_interest_part[:H], 0.0)
-        s.cash[:H], s.coop_cash = finance.transfer(s.cash[:H], s.coop_cash, idx, np.maximum(c, 0), paid)
-        s.coop_surplus += np.bincount(np.maximum(c, 0), interest, minlength=s.n_coops)
-        s.transactions_year[:H] += interest
-        s.coop_loan[:H] = left
-        s.coop_arrears[:H] = np.where(missed, s.coop_arrears[:H] + 1, np.where(paid > 0, 0, s.coop_arrears[:H]))
-        borrowing = (paid > 0) | missed
-        loan_sat = np.where(paid > 0, 1.0 - rate / max(fp.moneylender_interest_rate, 1e-9), 0.0)
-        self._observe(B_LOAN_SAT, np.clip(loan_sat, 0.0, 1.0), borrowing & s.member[:H])
-        self._used_service = granted | (paid > 0) | self._saved
-        if s.ml_loan[:H].any():
-            paid, left, missed = finance.repay(s.cash[:H], s.ml_loan[:H], s.ml_principal_part[:H],
-                                               s.ml_interest_part[:H], willing[1])
-            has = paid > 0
-            s.cash = finance.move(s.cash, idx[has], ml[has], paid[has])
-            s.ml_loan[:H] = left
-            s.ml_arrears[:H] = np.where(missed, s.ml_arrears[:H] + 1, np.where(has, 0, s.ml_arrears[:H]))
+        board_refused = apply & ~approved
+        self._board_neg = np.where(board_refused, 1.0 - g, 0.0)  # a refusal under clear, fair rules is understood
+        self._used_service = granted | repaid | self._saved
         # the cooperative's running cost, paid as far as its cash allows
         cost = np.minimum(self.p.finance.operating_cost, s.coop_cash)
         s.coop_cash = s.coop_cash - cost
@@ -327,9 +334,10 @@ class CooperativeModel(mesa.Model):
         self._observe(B_PEERS, pos[:H], (cnt[:H] > 0) & s.member[:H])
         # board contact: the member–board relation as the board's fairness, marred by a scandal
         on_board = (s.office == BOARD) & s.member
+        same = s.coop[A] == s.coop[B]
         met_board = np.zeros(s.n, dtype=bool)
-        met_board[A[on_board[B]]] = True
-        met_board[B[on_board[A]]] = True
+        met_board[A[on_board[B] & same]] = True
+        met_board[B[on_board[A] & same]] = True
         c = np.maximum(s.coop[:H], 0)
         self._observe(B_BOARD, s.fairness[c] * (1.0 - self.conditions.scandal[c]), met_board[:H] & s.member[:H])
         s.skill = skills.peer_teaching(s.n, s.skill, A, B, self.p.skills.peer_teaching_rate)
@@ -339,7 +347,7 @@ class CooperativeModel(mesa.Model):
         expo = information.exposure(s.n, all_a, all_b, np.ones(all_a.size), s.informed)[:H]
         cond = self.conditions
         broadcast = (ip.village_broadcast_rate * cond.responsiveness[s.village[:H]] + ip.coop_outreach_rate
-                     + cond.needy_outreach * s.needy[:H])
+                     + cond.needy_outreach[s.village[:H]] * s.needy[:H])
         learn = ~s.informed[:H] & (rng.random(H) < information.learn_probability(expo, ip.transmission_rate,
                                                                                   broadcast))
         s.informed[:H] |= learn
@@ -352,7 +360,7 @@ class CooperativeModel(mesa.Model):
         mem = s.member[:H]
         riders = governance.free_riders(s.participation[:H, ORGANISATION], mem, gp.free_ride_threshold)
         c = np.maximum(s.coop[:H], 0)
-        p_sanction = min(1.0, gp.sanction_probability * (1.0 + self.conditions.social_control))
+        p_sanction = np.minimum(1.0, gp.sanction_probability * (1.0 + self.conditions.social_control[c]))
         sanctioned = governance.sanction_mask(self.rng, riders, s.rule_clarity[c], p_sanction)
         s.participation[:H, ORGANISATION] = governance.apply_sanction(
             s.participation[:H, ORGANISATION], sanctioned, gp.sanction_effect)
@@ -387,7 +395,8 @@ class CooperativeModel(mesa.Model):
         H = s.n_households
         mem = s.member[:H]
         benefit = s.benefit[:H].mean(axis=1)
-        norm = part.neighbour_mean(s.n, ties.a, ties.b, ties.strength, s.participation)[:H]
+        # the norm is what fellow members do: non-members, agencies and firms do not count
+        norm = part.neighbour_mean(s.n, ties.a, ties.b, ties.strength, s.participation, include=s.member)[:H]
         target = part.target_propensity(
             self._intercepts, benefit[:, None], norm, s.trust[:H, INSTITUTION][:, None], self._costs,
             pp.benefit_weight, pp.norm_weight, pp.trust_weight)
@@ -518,7 +527,7 @@ class CooperativeModel(mesa.Model):
         g = trust.rule_gain_factor(s.rule_clarity[c], s.fairness[c])
         s.trust[:H, BOARD_TRUST] = trust.update_trust(s.trust[:H, BOARD_TRUST], got.astype(float),
                                                       np.zeros(H), tp.gain_rate, tp.loss_rate, g)
-        s.coop_surplus[:] = 0.0
+        s.coop_surplus = np.minimum(s.coop_surplus, 0.0)  # a loss is carried forward; profits were shared
         s.transactions_year[:H] = 0.0
         self._update_willingness()
         if t - self._last_election >= gp.board_term_months:

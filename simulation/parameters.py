@@ -133,7 +133,7 @@ class Population(_Group):
     moneylenders_per_village: int = param(1, 0, 100, "lenders", "tengkulak per village")
     village_government_responsiveness: float = param(
         0.5, 0.0, 1.0, "probability", "how far the village government (pemerintah desa) relays "
-        "information and social control")
+        "information about membership and credit")
     village_spacing_km: float = param(5.0, 0.0, 1000.0, "km", "distance between neighbouring villages")
 
     def _check_relations(self) -> None:
@@ -167,7 +167,8 @@ class Network(_Group):
     board_sentiment_share: float = param(0.3, 0.0, 1.0, "share",
                                          "share of members with a sentiment tie to a board member")
     agency_link_share: float = param(0.3, 0.0, 1.0, "share",
-                                     "share of UMKM owners with a linking tie to each market agency")
+                                     "share of UMKM owners tied to each market agency (state bank, "
+                                     "partnership office) and of farmers tied to the moneylender")
     contact_rate: float = param(0.6, 0.0, 1.0, "probability/month",
                                 "chance that a tie of strength 1 is used in a month")
     reinforcement_rate: float = param(0.10, 0.0, 1.0, "per contact",
@@ -296,7 +297,7 @@ class Finance(_Group):
                                         "chance a member pays simpanan wajib regardless of capital "
                                         "participation; the rest follows participation")
     repayment_discipline: float = param(0.9, 0.0, 1.0, "probability",
-                                        "chance an able borrower pays on time at full skill")
+                                        "chance a borrower with enough cash pays the instalment on time")
     base_income: float = param(1.5, 0.0, 1e4, "Rp M/month", "household income outside business")
     consumption_share: float = param(0.85, 0.0, 1.0, "share", "share of income consumed")
     operating_cost: float = param(1.4, 0.0, 1e6, "Rp M/month per cooperative", "cooperative running cost")
@@ -331,8 +332,8 @@ class Information(_Group):
     """Diffusion of information about membership and credit."""
 
     initial_informed: float = param(0.3, 0.0, 1.0, "share", "non-members informed at start")
-    transmission_rate: float = param(0.05, 0.0, 10.0, "per tie-strength/month",
-                                     "hazard of learning from each informed contact")
+    transmission_rate: float = param(0.05, 0.0, 10.0, "per contact",
+                                     "hazard of learning from each contact with an informed agent this month")
     village_broadcast_rate: float = param(0.05, 0.0, 10.0, "per month",
                                           "hazard of learning from a responsive village government")
     coop_outreach_rate: float = param(0.01, 0.0, 10.0, "per month",
@@ -351,8 +352,8 @@ class Skills(_Group):
     training_selection: str = param("productive_age", doc="who the board sends",
                                     choices=("random", "productive_age", "board_choice", "neediest"))
     training_gain: float = param(0.4, 0.0, 1.0, "share of gap", "skill gain: s += g (1 - s)")
-    peer_teaching_rate: float = param(0.05, 0.0, 1.0, "per contact",
-                                      "share of a skill gap closed per contact with a better teacher")
+    peer_teaching_rate: float = param(0.05, 0.0, 1.0, "per month",
+                                      "share of the gap to the best-skilled contact of the month closed")
     fade_rate: float = param(0.06, 0.0, 1.0, "per month", "decay of trained skill toward baseline")
     follow_up: bool = param(False, doc="post-test and revisit after training")
     follow_up_fade_factor: float = param(0.25, 0.0, 1.0, "factor",
@@ -364,7 +365,8 @@ class Metrics(_Group):
     """What is measured and how often the costly network metrics run."""
 
     network_every: int = param(12, 0, 100_000, "months",
-                               "density, clustering and E-I index every N months (0 = never)")
+                               "clustering every N months and in month 1 (0 = never); tie counts, "
+                               "density and E-I index are computed every month")
     centrality_every: int = param(12, 0, 100_000, "months",
                                   "board betweenness every N months (0 = never)")
     betweenness_samples: int = param(64, 1, 1_000_000, "sources",

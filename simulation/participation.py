@@ -67,18 +67,23 @@ def update_benefit(benefit: np.ndarray, observed: np.ndarray, mask: np.ndarray, 
 
 
 def neighbour_mean(
-    n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, values: np.ndarray
+    n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, values: np.ndarray, include: np.ndarray | None = None,
 ) -> np.ndarray:
     """Tie-weighted mean of ``values`` over each agent's neighbours: Σ_j w_ij v_j / Σ_j w_ij.
 
-    ``values`` may be (n,) or (n, k). Agents without ties get their own value.
+    ``values`` may be (n,) or (n, k). Only neighbours j with ``include[j]`` count (all if
+    None). Agents without counted neighbours get their own value.
     """
-    wsum = np.bincount(a, w, minlength=n) + np.bincount(b, w, minlength=n)
+    if include is None:
+        w_ab = w_ba = w  # w_ab: weight of b's value in a's mean
+    else:
+        w_ab, w_ba = w * include[b], w * include[a]
+    wsum = np.bincount(a, w_ab, minlength=n) + np.bincount(b, w_ba, minlength=n)
     has = wsum > 0
     inv = 1.0 / np.where(has, wsum, 1.0)
     cols = np.ascontiguousarray(values.reshape(n, -1).T)  # one contiguous row per column
     out = np.empty_like(cols)
     for k, col in enumerate(cols):  # loop over the (few) columns, not over agents
-        tot = np.bincount(a, w * col[b], minlength=n) + np.bincount(b, w * col[a], minlength=n)
+        tot = np.bincount(a, w_ab * col[b], minlength=n) + np.bincount(b, w_ba * col[a], minlength=n)
         out[k] = np.where(has, tot * inv, col)
     return out.T.reshape(values.shape)

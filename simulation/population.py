@@ -23,6 +23,7 @@ from .state import (
     FARMER,
     MONEYLENDER,
     PARTNER,
+    PEER,
     PRODUCTS,
     SUPERVISOR,
     TRADER,
@@ -32,7 +33,7 @@ from .state import (
 
 # Initial perceived benefit of every item (neutral prior before experience).
 NEUTRAL_BENEFIT = 0.5
-KIN_CLUSTER_SPAN = 5      # kin and neighbours live within this many households of each other
+KIN_CLUSTER_SPAN = 5      # kin and neighbours: offsets of 1 .. 2·span households along the village
 HOME_SCATTER_KM = 1.0     # spread of homes around the village centre
 CAPACITY_SPREAD = 0.3     # log-normal spread of farm and UMKM capacity between households
 INITIAL_PARTICIPATION = (0.6, 0.15)  # mean and s.d. of founding members' propensities
@@ -134,6 +135,7 @@ def build(
     trust = np.zeros((n, 3))
     for k, mean in enumerate((tp.initial_peer, tp.initial_board, tp.initial_institution)):
         trust[:H, k] = _clipped_normal(rng, mean, tp.initial_spread, H)
+    trust[role == PARTNER, PEER] = tp.initial_peer  # partner firms trust like an average household
     participation = np.zeros((n, 3))
     participation[member] = _clipped_normal(rng, *INITIAL_PARTICIPATION, 3 * int(member.sum())).reshape(-1, 3)
     informed = member.copy()

@@ -131,16 +131,17 @@ class Conditions:
     """This month's exogenous conditions, reset to neutral each month and set by interventions."""
 
     harvest: np.ndarray         # (n_villages,) harvest factor
-    price: float                # UMKM price factor
+    price: np.ndarray           # (n_coops,) UMKM price factor in each cooperative's villages
     scandal: np.ndarray         # (n_coops,) 1.0 in a month with a board scandal
     premium: np.ndarray         # (n,) extra price premium (branding, licences, online sales)
     shop_open: np.ndarray       # (n_coops,) bool
     responsiveness: np.ndarray  # (n_villages,) village government responsiveness
-    needy_outreach: float       # extra information hazard for needy households
-    social_control: float       # relative increase of sanctioning
+    needy_outreach: np.ndarray  # (n_villages,) extra information hazard for needy households
+    social_control: np.ndarray  # (n_coops,) relative increase of sanctioning
     coop_rate: float | None     # cooperative loan rate under a credit scheme, None = parameter
 
     @classmethod
     def neutral(cls, s: State) -> Conditions:
-        return cls(np.ones(s.n_villages), 1.0, np.zeros(s.n_coops), np.zeros(s.n), np.ones(s.n_coops, dtype=bool),
-                   s.responsiveness.copy(), 0.0, 0.0, None)
+        return cls(np.ones(s.n_villages), np.ones(s.n_coops), np.zeros(s.n_coops), np.zeros(s.n),
+                   np.ones(s.n_coops, dtype=bool), s.responsiveness.copy(), np.zeros(s.n_villages),
+                   np.zeros(s.n_coops), None)

@@ -1,0 +1,100 @@
+"""Page texts in Bahasa Indonesia (``id``, the default: the classrooms are Indonesian) and English (``en``).
+
+``text(key, lang, **values)`` returns the string for ``key`` in ``lang`` with ``values`` filled in;
+an unknown language falls back to Indonesian. Every visible word of the page and its figures
+comes from here, so a test can check that both languages cover the same keys.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+
+TEXTS: dict[str, dict[str, str]] = {
+    "title": {"id": "Modal sosial di koperasi — simulasi untuk kelas",
+              "en": "Social capital in a cooperative — classroom simulation"},
+    "intro": {"id": "Setiap titik adalah satu aktor; setiap langkah adalah satu bulan. Lihat bagaimana "
+                    "kepercayaan tumbuh atau runtuh, lalu coba intervensi di panel kiri.",
+              "en": "Each dot is one actor; each step is one month. Watch trust grow or collapse, "
+                    "then try the interventions in the left panel."},
+    "language": {"id": "Bahasa", "en": "Language"},
+    "month": {"id": "Bulan {month} dari {steps}", "en": "Month {month} of {steps}"},
+    "finished": {"id": "Simulasi sudah sampai bulan terakhir. Tekan Atur ulang untuk mulai lagi.",
+                 "en": "The run has reached its last month. Press Reset to start again."},
+    "step": {"id": "Langkah", "en": "Step"},
+    "run": {"id": "Jalankan", "en": "Run"},
+    "pause": {"id": "Jeda", "en": "Pause"},
+    "reset": {"id": "Atur ulang", "en": "Reset"},
+    "run_group": {"id": "Simulasi", "en": "Simulation"},
+    "scenario": {"id": "Skenario", "en": "Scenario"},
+    "seed": {"id": "Benih acak (seed)", "en": "Random seed"},
+    "households": {"id": "Jumlah rumah tangga", "en": "Households"},
+    "agents": {"id": "{n} aktor", "en": "{n} actors"},
+    "interventions": {"id": "Intervensi — berlaku saat Atur ulang",
+                      "en": "Interventions — take effect on Reset"},
+    "training_quota": {"id": "Kuota pelatihan (Diklat) per koperasi, tiap 12 bulan mulai bulan 1",
+                       "en": "Training (Diklat) quota per cooperative, every 12 months from month 1"},
+    "follow_up": {"id": "Pendampingan setelah pelatihan (post-test, kunjungan ulang)",
+                  "en": "Follow-up after training (post-test, revisit)"},
+    "kemitraan": {"id": "Kemitraan: pameran UMKM di provinsi lain, tiap tahun mulai bulan 3",
+                  "en": "Kemitraan: UMKM partnership event in another province, yearly from month 3"},
+    "association": {"id": "Asosiasi usaha sejenis (menjaga hubungan dengan mitra)",
+                    "en": "Same-trade association (keeps partner contact alive)"},
+    "grant": {"id": "Hibah modal ke koperasi pada bulan 3 (Rp juta per koperasi)",
+              "en": "Capital grant to the cooperative in month 3 (Rp million per cooperative)"},
+    "village": {"id": "Pelibatan pemerintah desa (informasi sampai ke warga miskin, kontrol sosial)",
+                "en": "Village government engagement (information reaches the needy, social control)"},
+    "harvest": {"id": "Gagal panen bulan 6–11: hasil panen yang hilang (%)",
+                "en": "Harvest failure in months 6–11: share of the harvest lost (%)"},
+    "pending": {"id": "Pengaturan sudah diubah — tekan Atur ulang untuk menerapkannya.",
+                "en": "Settings changed — press Reset to apply them."},
+    "applied": {"id": "Intervensi aktif: {items}", "en": "Active interventions: {items}"},
+    "none": {"id": "tidak ada (hanya skenario)", "en": "none (scenario only)"},
+    "colour_by": {"id": "Warna titik = kepercayaan kepada", "en": "Dot colour = trust in"},
+    "trust_peer": {"id": "sesama warga", "en": "peers"},
+    "trust_board": {"id": "pengurus", "en": "the board"},
+    "trust_institution": {"id": "koperasi", "en": "the cooperative"},
+    # figures
+    "network_title": {"id": "Jaringan sosial — bulan {month}", "en": "Social network — month {month}"},
+    "trust_axis": {"id": "kepercayaan kepada {target}", "en": "trust in {target}"},
+    "size_note": {"id": "ukuran titik = partisipasi; pudar = bukan anggota; tepi hitam = pengurus",
+                  "en": "dot size = participation; faded = not a member; black rim = board"},
+    "participation_title": {"id": "Partisipasi anggota per bidang", "en": "Members' participation by domain"},
+    "organisation": {"id": "organisasi", "en": "organisation"},
+    "business": {"id": "unit usaha", "en": "business unit"},
+    "capital": {"id": "permodalan", "en": "capital"},
+    "trust_title": {"id": "Kepercayaan kepada {target}: rendah / sedang / tinggi",
+                    "en": "Trust in {target}: low / medium / high"},
+    "low": {"id": "rendah", "en": "low"},
+    "medium": {"id": "sedang", "en": "medium"},
+    "high": {"id": "tinggi", "en": "high"},
+    "ties_title": {"id": "Ikatan: perekat (bonding) vs penjembatan (bridging)",
+                   "en": "Ties: bonding vs bridging"},
+    "bonding": {"id": "perekat (bonding)", "en": "bonding"},
+    "bridging": {"id": "penjembatan (bridging)", "en": "bridging"},
+    "linking": {"id": "pengait (linking)", "en": "linking"},
+    "month_axis": {"id": "bulan", "en": "month"},
+    "share_axis": {"id": "proporsi", "en": "share"},
+    "ties_axis": {"id": "jumlah ikatan", "en": "number of ties"},
+    "trader": {"id": "pedagang (bakulan)", "en": "trader (bakulan)"},
+    "farmer": {"id": "petani", "en": "farmer (petani)"},
+    "umkm": {"id": "pemilik UMKM", "en": "UMKM owner"},
+    "agency": {"id": "instansi / pemerintah desa", "en": "agency / village government"},
+    "moneylender": {"id": "tengkulak", "en": "moneylender (tengkulak)"},
+    "partner": {"id": "mitra usaha (provinsi lain)", "en": "partner firm (other province)"},
+    # status line
+    "members": {"id": "anggota", "en": "members"},
+    "mean_trust": {"id": "rata-rata kepercayaan kepada koperasi", "en": "mean trust in the cooperative"},
+    # errors
+    "error": {"id": "Terjadi kesalahan: {message}", "en": "Something went wrong: {message}"},
+    "error_unexpected": {"id": "kesalahan tak terduga ({kind}) — detailnya ada di jendela terminal server",
+                         "en": "unexpected error ({kind}) — details are in the server's terminal window"},
+    "try_again": {"id": "Coba lagi", "en": "Try again"},
+}
+
+
+def text(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
+    """The text for ``key`` in ``lang`` (Indonesian if ``lang`` is unknown), formatted with ``values``."""
+    entry = TEXTS[key]
+    template = entry.get(lang, entry[DEFAULT_LANGUAGE])
+    return template.format(**values) if values else template
