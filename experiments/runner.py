@@ -57,9 +57,12 @@ def execute(spec: RunSpec) -> tuple[dict[str, Any], pd.DataFrame | None]:
 
 
 def fingerprint(exp: Experiment) -> str:
-    """What makes two invocations the same experiment (replications may grow between them)."""
+    """What makes two invocations the same experiment (replications may grow between them).
+
+    The kopsim version is part of it, so results of another model version are never mixed in.
+    """
     blob = json.dumps({"configs": [c.config_id for c in exp.configs], "steps": exp.steps, "seed": exp.seed,
-                       "outcomes": list(exp.outcomes)}, sort_keys=True)
+                       "outcomes": list(exp.outcomes), "kopsim": simulation.__version__}, sort_keys=True)
     return hashlib.sha1(blob.encode()).hexdigest()[:16]
 
 

@@ -80,6 +80,8 @@ class CooperativeModel(mesa.Model):
         ``{group: {name: value}}``, or None for the defaults.
     seed:
         Seed of the model's numpy Generator (``self.rng``); same seed, same run.
+    interventions:
+        Programmes and shocks (:mod:`simulation.interventions`) applied on their timetables.
 
     After ``step()`` the month's outcomes are in :meth:`metrics_frame`.
     """
@@ -168,9 +170,9 @@ class CooperativeModel(mesa.Model):
         self._livelihoods()
         self._savings()
         self._credit()
-        active, _a_h, _b_h = self._contacts(t)
+        active = self._contacts()
         riders, sanctioned = self._governance()
-        self._institutional_trust(riders, sanctioned, active)
+        self._institutional_trust(riders, sanctioned)
         self._participation()
         self._membership()
         self._training(t)
@@ -312,7 +314,7 @@ class CooperativeModel(mesa.Model):
         return cash_h, cash_c
 
     # 4. contacts, exchange, peer trust, teaching, information
-    def _contacts(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _contacts(self) -> np.ndarray:
         s, ties, rng = self.state, self.ties, self.rng
         np_, rp, tp = self.p.network, self.p.reciprocity, self.p.trust
         active = net.contacts(rng, ties.strength, ties.reach, np_.contact_rate)
@@ -351,7 +353,7 @@ class CooperativeModel(mesa.Model):
         learn = ~s.informed[:H] & (rng.random(H) < information.learn_probability(expo, ip.transmission_rate,
                                                                                   broadcast))
         s.informed[:H] |= learn
-        return active, a_h, b_h
+        return active
 
     # 5. governance
     def _governance(self) -> tuple[np.ndarray, np.ndarray]:
@@ -369,7 +371,7 @@ class CooperativeModel(mesa.Model):
         return riders, sanctioned
 
     # 6. benefit and trust in board and institution
-    def _institutional_trust(self, riders: np.ndarray, sanctioned: np.ndarray, active: np.ndarray) -> None:
+    def _institutional_trust(self, riders: np.ndarray, sanctioned: np.ndarray) -> None:
         s, tp, gp = self.state, self.p.trust, self.p.governance
         H = s.n_households
         mem = s.member[:H]
