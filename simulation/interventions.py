@@ -8,11 +8,12 @@ cash, rule clarity) or this month's exogenous conditions (``model.conditions``: 
 and price factors, scandals, extra sales channels, outreach), never outcomes directly.
 
 Timetable: months are 1-based. ``end = 0`` means "to the end of the run". Event-type
-interventions (training, kemitraan, grants, management, shocks that hit once) fire at
-``start`` and then every ``every`` months up to ``end`` (``every = 0``: once). State-type
-interventions (village engagement, digital marketing, market access, policy, and the
-duration of harvest failures, price drops and scandals) hold in every month from ``start``
-to ``end``.
+interventions (training, kemitraan, grant, grant_ending, management) fire at ``start`` and
+then every ``every`` months up to ``end`` (``every = 0``: once); unmeasured management gains
+also fade in the months between and after its sessions. Period-type interventions (credit,
+policy, village_engagement, digital_marketing, market_access, harvest_failure, price_drop,
+board_scandal) hold in every month from ``start`` to ``end``. ``policy`` acts on the whole
+model; every other kind can be limited to some ``cooperatives``.
 """
 
 from __future__ import annotations
@@ -227,7 +228,8 @@ class Credit(Intervention):
         if t == self.start:
             coops = np.array(self.cooperatives or range(model.state.n_coops), dtype=np.int64)
             model.state.coop_cash[coops] += self.credit_line
-        model.conditions.coop_rate = self.member_rate
+        coops = np.array(self.cooperatives or range(model.state.n_coops), dtype=np.int64)
+        model.conditions.coop_rate[coops] = self.member_rate
 
 
 @dataclass(frozen=True)

@@ -254,8 +254,7 @@ class CooperativeModel(mesa.Model):
         s.coop_loan[:H] = left
         s.coop_arrears[:H] = np.where(missed, s.coop_arrears[:H] + 1, np.where(paid > 0, 0, s.coop_arrears[:H]))
         # satisfaction with a loan: how much cheaper it is than the tengkulak; none when in arrears
-        own_rate = s.coop_interest_part[:H] / max(fp.loan_size, 1e-12)
-        loan_sat = np.where(paid > 0, 1.0 - own_rate / max(fp.moneylender_interest_rate, 1e-9), 0.0)
+        loan_sat = np.where(paid > 0, 1.0 - s.coop_loan_rate[:H] / max(fp.moneylender_interest_rate, 1e-9), 0.0)
         self._observe(B_LOAN_SAT, np.clip(loan_sat, 0.0, 1.0), ((paid > 0) | missed) & s.member[:H])
         repaid = paid > 0
         if s.ml_loan[:H].any():
@@ -283,7 +282,9 @@ class CooperativeModel(mesa.Model):
         granted[cand[liquid]] = True
         s.cash[:H], s.coop_cash = self._disburse_coop(granted, amount)
         s.coop_principal_part[:H] = np.where(granted, fp.loan_size / fp.loan_term_months, s.coop_principal_part[:H])
-        rate = fp.coop_interest_rate if self.conditions.coop_rate is None else self.conditions.coop_rate
+        scheme = self.conditions.coop_rate[c]
+        rate = np.where(np.isnan(scheme), fp.coop_interest_rate, scheme)
+        s.coop_loan_rate[:H] = np.where(granted, rate, s.coop_loan_rate[:H])
         s.coop_interest_part[:H] = np.where(granted, fp.loan_size * rate, s.coop_interest_part[:H])
         # the tengkulak: for non-members, the refused and those who did not apply
         to_ml = need & ~granted & (ml >= 0) & (u[4] < fp.moneylender_uptake)
@@ -529,7 +530,9 @@ class CooperativeModel(mesa.Model):
         g = trust.rule_gain_factor(s.rule_clarity[c], s.fairness[c])
         s.trust[:H, BOARD_TRUST] = trust.update_trust(s.trust[:H, BOARD_TRUST], got.astype(float),
                                                       np.zeros(H), tp.gain_rate, tp.loss_rate, g)
-        s.coop_surplus = np.minimum(s.coop_surplus, 0.0)  # a loss is carried forward; profits were shared
+        # a loss is carried forward; of a profit, the share not paid for want of cash stays owed
+        settled = np.where(owed > 0, scale, 1.0)  # nothing owed (e.g. no members): all goes to reserves
+        s.coop_surplus = np.where(s.coop_surplus > 0, s.coop_surplus * (1.0 - settled), s.coop_surplus)
         s.transactions_year[:H] = 0.0
         self._update_willingness()
         if t - self._last_election >= gp.board_term_months:

@@ -167,6 +167,7 @@ def build(
         followed_up=np.zeros(n, dtype=bool),
         cash=cash, savings_mandatory=savings_mandatory, savings_voluntary=np.zeros(n),
         coop_loan=np.zeros(n), coop_principal_part=np.zeros(n), coop_interest_part=np.zeros(n),
+        coop_loan_rate=np.zeros(n),
         coop_arrears=np.zeros(n, dtype=np.int64),
         ml_loan=np.zeros(n), ml_principal_part=np.zeros(n), ml_interest_part=np.zeros(n),
         ml_arrears=np.zeros(n, dtype=np.int64),

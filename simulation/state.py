@@ -2,7 +2,8 @@
 
 Agents are numbered 0..n−1. Households come first, village by village (so each village is
 a contiguous block), then the institutional actors: regional agencies, one village
-government per village, and the moneylenders. Mesa agent objects (``agents.py``) read and
+government per village, the moneylenders, and last the partner firms of kemitraan
+programmes (if any). Mesa agent objects (``agents.py``) read and
 write these arrays through their ``idx``; the mechanisms act on whole arrays.
 """
 
@@ -94,6 +95,7 @@ class State:
     coop_loan: np.ndarray       # outstanding principal
     coop_principal_part: np.ndarray
     coop_interest_part: np.ndarray
+    coop_loan_rate: np.ndarray  # monthly rate of the running cooperative loan
     coop_arrears: np.ndarray    # consecutive missed instalments
     ml_loan: np.ndarray
     ml_principal_part: np.ndarray
@@ -138,10 +140,10 @@ class Conditions:
     responsiveness: np.ndarray  # (n_villages,) village government responsiveness
     needy_outreach: np.ndarray  # (n_villages,) extra information hazard for needy households
     social_control: np.ndarray  # (n_coops,) relative increase of sanctioning
-    coop_rate: float | None     # cooperative loan rate under a credit scheme, None = parameter
+    coop_rate: np.ndarray       # (n_coops,) loan rate under a credit scheme; NaN = finance.coop_interest_rate
 
     @classmethod
     def neutral(cls, s: State) -> Conditions:
         return cls(np.ones(s.n_villages), np.ones(s.n_coops), np.zeros(s.n_coops), np.zeros(s.n),
                    np.ones(s.n_coops, dtype=bool), s.responsiveness.copy(), np.zeros(s.n_villages),
-                   np.zeros(s.n_coops), None)
+                   np.zeros(s.n_coops), np.full(s.n_coops, np.nan))
