@@ -10,6 +10,8 @@ from typing import Any
 
 from simulation import cli as base
 
+from .sensitivity import register as register_sensitivity
+
 
 def _add_execution_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=None, help="results directory (re-run the command to resume)")
@@ -42,6 +44,7 @@ def register(sub: Any) -> None:
     exp = sub.add_parser("export", help="write runs.csv and steps.csv of a results directory")
     exp.add_argument("results", type=Path)
     exp.set_defaults(handler=cmd_export)
+    register_sensitivity(sub)
 
 
 def _finish(exp: Any, args: argparse.Namespace, default_out: str) -> int:

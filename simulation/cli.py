@@ -94,6 +94,9 @@ def build_parser(extensions: Sequence[Callable[[Any], None]] = ()) -> argparse.A
     prm = sub.add_parser("params", help="list every parameter with its default, unit and allowed range")
     prm.add_argument("--markdown", action="store_true", help="print a Markdown table (as in scenarios/README.md)")
     prm.set_defaults(handler=cmd_params)
+    from .survey_cli import register as register_survey  # imported here: survey_cli imports this module
+
+    register_survey(sub)
     for extend in extensions:
         extend(sub)
     return parser

@@ -1,0 +1,127 @@
+"""``kopsim survey``: member-survey statistics of real answers, of a simulated cooperative, or published.
+
+* ``kopsim survey FILE.csv`` — item totals, categories, answer shares and Spearman r_s of real
+  answers (CSV layout: :func:`simulation.survey.load_survey_csv`; ``--template FILE`` writes an
+  empty one);
+* ``kopsim survey --simulate SCENARIO [--respondents 30] [--seed S] [--steps N]`` — runs the
+  scenario, surveys cooperative 0 (``--cooperative``) through the response model and prints
+  the same statistics, then the cooperative's PTP score and its partnership ties;
+  ``--responses-out FILE`` saves the simulated answers in the CSV layout;
+* ``kopsim survey --published mandiri_jaya`` — the bundled published figures; added to either
+  of the above, the published totals, r_s and PTP are printed alongside.
+
+Bad input prints one line ``kopsim: error: …`` and exits 2 (every error is a UsageError).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from .cli import UsageError, _nonneg_int, _parse_override, _pos_int
+
+DEFAULT_RESPONDENTS = 30
+SIMULATE_ONLY = ("respondents", "steps", "seed", "survey_seed", "cooperative", "responses_out", "overrides")
+
+
+def register(sub: Any) -> None:
+    """Add ``kopsim survey`` to the ``kopsim`` parser (a no-op if it is already there)."""
+    if "survey" in sub.choices:
+        return
+    p = sub.add_parser(
+        "survey", help="member-survey statistics of a CSV of answers, a simulated cooperative or published figures",
+        description="Item totals, categories (low/medium/high), answer shares and Spearman r_s between benefit "
+                    "and each participation domain - of real answers (FILE.csv), of a simulated cooperative "
+                    "(--simulate), or the bundled published figures (--published).")
+    p.add_argument("file", nargs="?", type=Path, default=None,
+                   help="CSV of answers: a header row with the 15 item columns (and optionally 'respondent'), "
+                        "one row per respondent, answers 1, 2 or 3")
+    p.add_argument("--simulate", metavar="SCENARIO", default=None,
+                   help="run this scenario (name or TOML file) and survey its cooperative")
+    p.add_argument("--respondents", type=_pos_int, default=None,
+                   help=f"members drawn at random (default {DEFAULT_RESPONDENTS}; capped at the number of members)")
+    p.add_argument("--steps", type=_pos_int, default=None, help="months to simulate (default: the scenario's)")
+    p.add_argument("--seed", type=_nonneg_int, default=None, help="seed of the run (default: the scenario's)")
+    p.add_argument("--survey-seed", type=_nonneg_int, default=None,
+                   help="seed of the respondents' draw and answer noise (default: the run seed)")
+    p.add_argument("--cooperative", type=_nonneg_int, default=None, help="cooperative surveyed (default 0)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="GROUP.NAME=VALUE",
+                   help="override one parameter of the scenario (repeatable)")
+    p.add_argument("--responses-out", type=Path, default=None, metavar="FILE.csv",
+                   help="also write the simulated answers in the CSV layout (readable by `kopsim survey FILE`)")
+    p.add_argument("--published", default=None, metavar="NAME|FILE.toml",
+                   help="published figures: a bundled dataset (mandiri_jaya) or a TOML file of that layout")
+    p.add_argument("--template", type=Path, default=None, metavar="FILE.csv",
+                   help="write an empty CSV template (header row) to FILE and stop")
+    p.set_defaults(handler=cmd_survey)
+
+
+def cmd_survey(args: argparse.Namespace) -> int:
+    from . import survey as sv
+
+    if args.template is not None:
+        if args.file is not None or args.simulate is not None or args.published is not None:
+            raise UsageError("--template writes the CSV template and takes no FILE, --simulate or --published")
+        if args.template.exists():
+            raise UsageError(f"--template: {args.template} already exists; name a new file")
+        args.template.write_text(sv.template_text(), encoding="utf-8")
+        print(f"wrote {args.template}: one row per respondent below the header, answers 1, 2 or 3")
+        return 0
+    if args.file is not None and args.simulate is not None:
+        raise UsageError("give either a CSV file of answers or --simulate SCENARIO, not both")
+    if args.simulate is None:
+        for name in SIMULATE_ONLY:
+            if getattr(args, name) not in (None, []):
+                raise UsageError(f"--{name.replace('_', '-').replace('overrides', 'set')} applies to --simulate only")
+    published = sv.load_published(args.published) if args.published is not None else None
+    if args.file is not None:
+        responses = sv.load_survey_csv(args.file)
+        result = sv.analyse(responses, source=str(args.file))
+        print(f"member survey: {args.file}, {result.n} respondents")
+        print(result.format(published))
+    elif args.simulate is not None:
+        _simulate(args, published)
+    elif published is not None:
+        print(published.format())
+    else:
+        raise UsageError("name a CSV file of answers, --simulate SCENARIO or --published NAME "
+                         "(see `kopsim survey --help`)")
+    return 0
+
+
+def _simulate(args: argparse.Namespace, published: Any) -> None:
+    from . import survey as sv
+    from .model import CooperativeModel
+    from .scenario import load
+
+    scen = load(args.simulate)
+    params = scen.params
+    if args.overrides:
+        params = params.replace(dict(_parse_override(o) for o in args.overrides))
+    steps = args.steps if args.steps is not None else scen.steps
+    seed = args.seed if args.seed is not None else scen.seed
+    survey_seed = args.survey_seed if args.survey_seed is not None else seed
+    coop = args.cooperative if args.cooperative is not None else 0
+    wanted = args.respondents if args.respondents is not None else DEFAULT_RESPONDENTS
+    if coop >= params.population.n_cooperatives:
+        raise UsageError(f"--cooperative: {coop} does not exist in {scen.name!r}; allowed: "
+                         f"0..{params.population.n_cooperatives - 1}")
+    model = CooperativeModel(params, seed=seed, interventions=scen.interventions)
+    model.run(steps)
+    members = sv.survey_members(model, coop).size
+    responses = sv.virtual_survey(model, wanted, survey_seed, coop)
+    result = sv.analyse(responses)
+    capped = f" (asked for {wanted}: all members surveyed)" if wanted > members else ""
+    print(f"virtual member survey: scenario {scen.name!r}, month {steps}, run seed {seed}; cooperative {coop}: "
+          f"{result.n} of {members} members{capped}, survey seed {survey_seed}")
+    print(result.format(published))
+    if args.responses_out is not None:
+        sv.write_survey_csv(responses, args.responses_out)
+        print(f"wrote the answers to {args.responses_out}")
+    print()
+    print(f"PTP (Penilaian Tangga Perkembangan) of cooperative {coop}:")
+    print(sv.ptp_score(model, coop).format(published))
+    print()
+    print(f"partnerships of cooperative {coop} (relational properties):")
+    print(sv.partnership_properties(model, coop).format())
