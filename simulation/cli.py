@@ -97,6 +97,9 @@ def build_parser(extensions: Sequence[Callable[[Any], None]] = ()) -> argparse.A
     from .survey_cli import register as register_survey  # imported here: survey_cli imports this module
 
     register_survey(sub)
+    from .app.cli import register as register_app  # `kopsim app`; imports no Solara
+
+    register_app(sub)
     for extend in extensions:
         extend(sub)
     return parser

@@ -30,8 +30,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "seed": {"id": "Benih acak (seed)", "en": "Random seed"},
     "households": {"id": "Jumlah rumah tangga", "en": "Households"},
     "agents": {"id": "{n} aktor", "en": "{n} actors"},
-    "interventions": {"id": "Intervensi — berlaku saat Atur ulang",
-                      "en": "Interventions — take effect on Reset"},
+    "interventions": {"id": "Intervensi", "en": "Interventions"},
     "training_quota": {"id": "Kuota pelatihan (Diklat) per koperasi, tiap 12 bulan mulai bulan 1",
                        "en": "Training (Diklat) quota per cooperative, every 12 months from month 1"},
     "follow_up": {"id": "Pendampingan setelah pelatihan (post-test, kunjungan ulang)",
@@ -49,6 +48,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "pending": {"id": "Pengaturan sudah diubah — tekan Atur ulang untuk menerapkannya.",
                 "en": "Settings changed — press Reset to apply them."},
     "applied": {"id": "Intervensi aktif: {items}", "en": "Active interventions: {items}"},
+    "short_training": {"id": "Diklat {quota} orang/koperasi", "en": "Diklat {quota} per cooperative"},
+    "short_follow_up": {"id": " dengan pendampingan", "en": " with follow-up"},
+    "short_kemitraan": {"id": "kemitraan", "en": "kemitraan"},
+    "short_association": {"id": " + asosiasi", "en": " + association"},
+    "short_grant": {"id": "hibah Rp {amount} juta", "en": "grant Rp {amount} million"},
+    "short_village": {"id": "pelibatan desa", "en": "village engagement"},
+    "short_harvest": {"id": "gagal panen −{loss}%", "en": "harvest failure −{loss}%"},
+    "settings": {"id": "Pengaturan — berlaku saat Atur ulang", "en": "Settings — take effect on Reset"},
     "none": {"id": "tidak ada (hanya skenario)", "en": "none (scenario only)"},
     "colour_by": {"id": "Warna titik = kepercayaan kepada", "en": "Dot colour = trust in"},
     "trust_peer": {"id": "sesama warga", "en": "peers"},
@@ -56,6 +63,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "trust_institution": {"id": "koperasi", "en": "the cooperative"},
     # figures
     "network_title": {"id": "Jaringan sosial — bulan {month}", "en": "Social network — month {month}"},
+    "village_label": {"id": "Desa {n}", "en": "Village {n}"},
     "trust_axis": {"id": "kepercayaan kepada {target}", "en": "trust in {target}"},
     "size_note": {"id": "ukuran titik = partisipasi; pudar = bukan anggota; tepi hitam = pengurus",
                   "en": "dot size = participation; faded = not a member; black rim = board"},
@@ -89,7 +97,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "error": {"id": "Terjadi kesalahan: {message}", "en": "Something went wrong: {message}"},
     "error_unexpected": {"id": "kesalahan tak terduga ({kind}) — detailnya ada di jendela terminal server",
                          "en": "unexpected error ({kind}) — details are in the server's terminal window"},
-    "try_again": {"id": "Coba lagi", "en": "Try again"},
 }
 
 

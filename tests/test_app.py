@@ -1,0 +1,371 @@
+"""The classroom app (``kopsim app``): bad input, the session logic, and the page in real headless Chromium.
+
+The browser test needs the optional extra ``app`` (Solara), Selenium, and Debian's
+``chromium`` + ``chromium-driver``; it installs the last two with apt-get when they are
+missing and the test runs as root (as in CI), and is skipped with the reason otherwise.
+Set ``KOPSIM_APP_SCREENSHOT=path.png`` to also save its screenshot there (e.g. the README's
+``docs/app-screenshot.png``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+def _app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "simulation.app", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def _one_error_line(proc: subprocess.CompletedProcess) -> str:
+    assert proc.returncode == 2, proc
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("kopsim: error: "), proc.stderr
+    assert "Traceback" not in proc.stderr
+    return lines[0]
+
+
+# ---- bad input: one line, exit 2 ---------------------------------------------------------------
+def test_unknown_scenario_is_one_line_exit_2():
+    line = _one_error_line(_app("no_such_scenario", "--port", "0"))
+    assert "no_such_scenario: no such scenario" in line
+
+
+def test_port_in_use_is_one_line_exit_2():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        line = _one_error_line(_app("baseline", "--port", str(port)))
+    assert f"port {port} on 127.0.0.1 is already in use" in line
+
+
+@pytest.mark.parametrize("args", [["--port", "70000"], ["--port", "http"], ["--households", "-5"],
+                                  ["--lang", "fr"]])
+def test_bad_options_are_one_line_exit_2(args):
+    _one_error_line(_app(*args))
+
+
+def test_importing_the_cli_does_not_import_solara():
+    code = ("import sys, simulation, simulation.cli, simulation.app, simulation.app.cli, simulation.app.sim; "
+            "assert 'solara' not in sys.modules, 'solara imported'")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
+
+
+# ---- the session behind the page (no browser) --------------------------------------------------
+def test_labels_cover_both_languages():
+    from simulation.app.labels import LANGUAGES, TEXTS, text
+
+    for key, entry in TEXTS.items():
+        assert set(entry) == set(LANGUAGES), key
+    assert text("month", "en", month=3, steps=120) == "Month 3 of 120"
+    assert text("month", "id", month=3, steps=120) == "Bulan 3 dari 120"
+    assert text("step", "xx") == text("step", "id")  # unknown language: Indonesian
+
+
+def test_classroom_steps_and_sliders_change_the_run():
+    from simulation.app.sim import Classroom, Settings
+
+    base = Classroom(Settings())
+    assert 280 <= base.model.state.n <= 320  # classroom size
+    before = base.snapshot().data()
+    assert base.step(3) == 3
+    after = base.snapshot().data()
+    assert after["month"] == 3 and before["month"] == 0
+    assert after["participation_organisation"] != before["participation_organisation"]
+    again = Classroom(Settings())
+    again.step(3)
+    assert again.snapshot().data() == after  # same settings, same run
+    trained = Classroom(Settings(training_quota=10))
+    trained.step(3)
+    assert trained.snapshot().data() != after
+    everything = Classroom(Settings(training_quota=5, training_follow_up=False, kemitraan=True, association=True,
+                                    grant=100, village_engagement=True, harvest_loss=50))
+    assert {iv.kind for iv in everything.model.interventions} >= {
+        "training", "kemitraan", "grant", "village_engagement", "harvest_failure"}
+    everything.step(12)
+    assert everything.snapshot().month == 12
+
+
+def test_classroom_errors_are_readable():
+    from simulation.app.sim import AppError, Classroom, Settings
+
+    with pytest.raises(AppError, match="no such scenario"):
+        Classroom(Settings(scenario="no_such_scenario"))
+    with pytest.raises(AppError, match="seed: -1 is negative"):
+        Classroom(Settings(seed=-1))
+
+
+def test_every_shipped_scenario_fits_a_classroom():
+    import scenarios
+    from simulation.app.sim import Classroom, Settings
+
+    for name in scenarios.available():
+        room = Classroom(Settings(scenario=name))
+        assert 250 <= room.model.state.n <= 360, name
+        room.step(1)
+
+
+def test_step_and_redraw_within_200_ms_at_300_agents():
+    from simulation.app.sim import Classroom, Painter, Settings
+
+    room = Classroom(Settings())
+    painter = Painter(room.snapshot(), "id")
+    painter.draw(room.snapshot())
+    times = []
+    for _ in range(20):
+        t0 = time.perf_counter()
+        room.step()
+        net, charts = painter.draw(room.snapshot())
+        times.append(time.perf_counter() - t0)
+    assert net[:2] == b"\xff\xd8" and charts[:2] == b"\xff\xd8"  # JPEG pictures
+    median = float(np.median(times))
+    print(f"step + redraw at {room.model.state.n} agents: median {1000 * median:.0f} ms, "
+          f"max {1000 * max(times):.0f} ms")
+    assert median <= 0.2
+
+
+# ---- the page in headless Chromium --------------------------------------------------------------
+def _ensure_chromium() -> None:
+    if os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        pytest.skip("Chromium and chromedriver are missing and apt-get is not available as root "
+                    "(install Debian's chromium and chromium-driver)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    cmd = ["apt-get", "install", "-y", "-q", "chromium", "chromium-driver"]
+    if subprocess.run(cmd, env=env, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True)
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"apt-get could not install chromium chromium-driver: {done.stderr.strip()[-300:]}")
+
+
+@pytest.fixture(scope="module")
+def app_server():
+    for module in ("solara", "solara_assets", "selenium"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"{module} is not installed: the browser test needs pip install '.[app]' selenium")
+    _ensure_chromium()
+    with tempfile.TemporaryFile(mode="w+") as log:
+        # --port 0: the server picks a free port and prints its address (no race for a port)
+        proc = subprocess.Popen([sys.executable, "-m", "simulation.app", "baseline", "--port", "0"], cwd=ROOT,
+                                stdout=log, stderr=subprocess.STDOUT, text=True)
+        try:
+            port = _wait_for_port(proc, log)
+            yield f"http://127.0.0.1:{port}/", proc, log
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _wait_for_port(proc: subprocess.Popen, log) -> int:
+    """The port from the server's first line, once it accepts connections (60 s at most)."""
+    deadline = time.monotonic() + 60
+    port = None
+    while time.monotonic() < deadline:
+        log.seek(0)
+        output = log.read()
+        if proc.poll() is not None:
+            pytest.fail(f"kopsim app exited with {proc.returncode}: {output}")
+        found = re.search(r"at http://localhost:(\d+)/", output)
+        if found:
+            port = int(found.group(1))
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                return port
+        time.sleep(0.2)
+    pytest.fail(f"kopsim app did not start listening within 60 s (port {port})")
+
+
+@pytest.fixture(scope="module")
+def browser(app_server):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="kopsim-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={profile}", "--window-size=1600,1250"):
+        opts.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver.set_script_timeout(30)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+# Click a button and resolve (in the page, timed with performance.now()) once both the month's
+# data and the network picture have changed: the step + redraw time a student sees.
+_CLICK_AND_TIME = """
+const [selector, done] = [arguments[0], arguments[arguments.length - 1]];
+const data = () => (document.querySelector('.kopsim-data') || {}).textContent;
+const picture = () => { const img = document.querySelector('.kopsim-network img, img.kopsim-network');
+                        return img ? img.src : null; };
+const before = [data(), picture()];
+const t0 = performance.now();
+const check = () => {
+  if (data() !== before[0] && picture() !== before[1]) { observer.disconnect(); done(performance.now() - t0); }
+};
+const observer = new MutationObserver(check);
+observer.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+document.querySelector(selector).click();
+setTimeout(() => { observer.disconnect(); done(-1); }, 20000);
+"""
+
+
+def test_page_in_headless_chromium(app_server, browser):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, proc, log = app_server
+    t_start = time.monotonic()
+    browser.get(url)
+    try:
+        WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "button.kopsim-step"))
+    except Exception:
+        body = browser.find_element(By.TAG_NAME, "body").text[:500]
+        pytest.fail(f"the page did not render within 60 s (offline assets missing?); it shows: {body!r}")
+
+    def data() -> dict:
+        return json.loads(browser.find_element(By.CSS_SELECTOR, ".kopsim-data").get_attribute("textContent"))
+
+    def wait_month(month: int) -> dict:
+        WebDriverWait(browser, 30, poll_frequency=0.05).until(lambda d: data()["month"] == month)
+        return data()
+
+    def click(css: str) -> None:
+        browser.find_element(By.CSS_SELECTOR, css).click()
+
+    def choose(css: str, item: str) -> None:
+        """Pick ``item`` in the drop-down inside ``css``."""
+        browser.find_element(By.CSS_SELECTOR, f"{css} .v-select__slot").click()
+
+        def option(d):  # in the open menu (another one may still be closing)
+            for el in d.find_elements(By.CSS_SELECTOR, ".menuable__content__active .v-list-item"):
+                if el.get_attribute("textContent").strip() == item:
+                    return el
+            return None
+
+        found = WebDriverWait(browser, 10).until(option, f"no {item!r} in the {css} drop-down")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", found)
+        found.click()
+        WebDriverWait(browser, 10).until(lambda d: item in d.find_element(By.CSS_SELECTOR, css).text)
+        time.sleep(0.3)  # the menu closes
+
+    start = wait_month(0)
+    assert start["agents"] >= 280
+    network0 = browser.find_element(By.CSS_SELECTOR, ".kopsim-network img, img.kopsim-network").get_attribute("src")
+    # Step several times: the month advances and the charts' data change
+    latencies = []
+    for month in (1, 2, 3):
+        ms = browser.execute_async_script(_CLICK_AND_TIME, "button.kopsim-step")
+        assert ms > 0, "no redraw within 20 s of pressing Step"
+        latencies.append(ms)
+        wait_month(month)
+    month3 = data()
+    charted = [k for k in month3 if k.startswith(("participation_", "trust_", "ties_"))]
+    assert any(month3[k] != start[k] for k in charted), (start, month3)
+    assert month3["participation_organisation"] != start["participation_organisation"]
+    network3 = browser.find_element(By.CSS_SELECTOR, ".kopsim-network img, img.kopsim-network").get_attribute("src")
+    assert network3 != network0
+    assert "3" in browser.find_element(By.CSS_SELECTOR, ".kopsim-month").text
+    print(f"\nstep + redraw in the browser (click -> new data and picture): "
+          f"{', '.join(f'{ms:.0f}' for ms in latencies)} ms")
+    # Run and pause
+    click("button.kopsim-run")
+    WebDriverWait(browser, 30, poll_frequency=0.05).until(lambda d: data()["month"] >= 6)
+    click("button.kopsim-run")
+    time.sleep(0.6)
+    paused = data()["month"]
+    time.sleep(0.6)
+    assert data()["month"] == paused, "Pause did not stop the run"
+    # Move a slider (training quota, with the keyboard as a student could), reset: the run differs
+    thumb = browser.find_element(By.CSS_SELECTOR, ".kopsim-training-quota [role=slider]")
+    browser.execute_script("arguments[0].focus();", thumb)  # the thumb has no size of its own to click
+    ActionChains(browser).send_keys(Keys.HOME).send_keys(*[Keys.ARROW_RIGHT] * 10).perform()
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, ".kopsim-training-quota-label")
+                                     .text.endswith(": 10"))
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".kopsim-pending"))
+    click("button.kopsim-reset")
+    wait_month(0)
+    WebDriverWait(browser, 10).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".kopsim-pending"))
+    for month in (1, 2, 3):
+        click("button.kopsim-step")
+        wait_month(month)
+    trained3 = data()
+    assert trained3 != month3, "the training slider did not change the run"
+    assert trained3["ties_linking"] > month3["ties_linking"]  # trainees are linked to the training office
+    assert "Diklat 10 " in browser.find_element(By.CSS_SELECTOR, ".kopsim-scenario-line").text
+    # A bad value is a readable message, never a traceback
+    seed = browser.find_element(By.CSS_SELECTOR, ".kopsim-seed input")
+    seed.send_keys(Keys.CONTROL, "a")
+    seed.send_keys("-1", Keys.ENTER)
+    click("button.kopsim-reset")
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".kopsim-error"))
+    message = browser.find_element(By.CSS_SELECTOR, ".kopsim-error").text
+    assert "seed: -1 is negative" in message
+    assert data()["month"] == 3  # the running model stays
+    seed.send_keys(Keys.CONTROL, "a")
+    seed.send_keys("42", Keys.ENTER)
+    click("button.kopsim-reset")
+    wait_month(0)
+    WebDriverWait(browser, 10).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".kopsim-error"))
+    for month in range(1, 13):
+        click("button.kopsim-step")
+        wait_month(month)
+    # Language switch
+    assert "Modal sosial" in browser.find_element(By.CSS_SELECTOR, ".kopsim-title").text
+    click(".kopsim-lang-en")
+    WebDriverWait(browser, 10).until(lambda d: "Social capital" in d.find_element(By.CSS_SELECTOR, ".kopsim-title")
+                                     .text)
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, ".kopsim-month").text
+                                     .startswith("Month 12"))
+    # Pick another scenario and colour the dots by trust in the board; reset and run: trust collapses
+    choose(".kopsim-scenario", "board_scandal")
+    choose(".kopsim-trust-target", "the board")
+    click("button.kopsim-reset")
+    wait_month(0)
+    assert data()["scenario"] == "board_scandal"
+    click("button.kopsim-run")
+    WebDriverWait(browser, 60, poll_frequency=0.05).until(lambda d: data()["month"] >= 42)
+    click("button.kopsim-run")
+    time.sleep(0.8)  # let the last pictures arrive
+    after = data()
+    assert after["trust_board_low"] > 0.2, after  # the scandal in months 36-38 (trust lost fast)
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "Traceback" not in body
+    shot = Path(tempfile.mkdtemp(prefix="kopsim-app-")) / "kopsim-app.png"
+    browser.save_screenshot(str(shot))
+    if os.environ.get("KOPSIM_APP_SCREENSHOT"):
+        shutil.copyfile(shot, os.environ["KOPSIM_APP_SCREENSHOT"])
+    print(f"screenshot: {shot} (browser test {time.monotonic() - t_start:.1f} s)")
+    assert shot.stat().st_size > 10_000
+    assert proc.poll() is None, "the server stopped"
+    log.seek(0)
+    assert "Traceback" not in log.read()
