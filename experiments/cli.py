@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation import cli as base
+from simulation.argtypes import nonneg_int, pos_int
 
 from .sensitivity import register as register_sensitivity
 
@@ -17,7 +18,7 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=None, help="results directory (re-run the command to resume)")
     p.add_argument("--executor", choices=("process", "sequential"), default="process",
                    help="local process pool (default; workers = cores) or sequential")
-    p.add_argument("--workers", type=base._pos_int, default=None, help="worker processes (default: cores)")
+    p.add_argument("--workers", type=pos_int, default=None, help="worker processes (default: cores)")
     p.add_argument("--dask", default=None, metavar="local|tcp://HOST:PORT",
                    help="run on Dask: 'local' starts a LocalCluster, an address joins a scheduler")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
@@ -28,8 +29,8 @@ def register(sub: Any) -> None:
     cmp = sub.add_parser("compare", help="every scenario against the first, with common random numbers")
     cmp.add_argument("scenarios", nargs="+", help="scenario names or files; the first is the reference")
     cmp.add_argument("--replications", type=int, default=10, help="replications per scenario (default 10)")
-    cmp.add_argument("--steps", type=base._pos_int, default=None, help="months (default: the first scenario's)")
-    cmp.add_argument("--seed", type=base._nonneg_int, default=0, help="root seed (default 0)")
+    cmp.add_argument("--steps", type=pos_int, default=None, help="months (default: the first scenario's)")
+    cmp.add_argument("--seed", type=nonneg_int, default=0, help="root seed (default 0)")
     cmp.add_argument("--outcomes", default=None, help="comma-separated metric columns to keep")
     _add_execution_options(cmp)
     cmp.set_defaults(handler=cmd_compare)

@@ -38,7 +38,6 @@ import json
 import math
 import sys
 import time
-import tomllib
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
@@ -48,10 +47,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simulation import cli as base
+from simulation.argtypes import nonneg_int, pos_int
 from simulation.cli import UsageError
 from simulation.parameters import GROUPS, ParameterError, Parameters, unknown_key
 from simulation.scenario import Scenario, load
+from simulation.tomlio import read_toml
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -118,14 +118,7 @@ def parse_factors(spec: str, params: Parameters) -> list[Factor]:
 
 
 def _factors_from_toml(path: str) -> list[tuple[str, Any, Any]]:
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"--params: {path}: file not found") from None
-    except (IsADirectoryError, UnicodeDecodeError):
-        raise UsageError(f"--params: {path}: not a readable UTF-8 text file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise UsageError(f"{path}: not valid TOML: {err}") from None
+    data = read_toml(path, UsageError)
     out = []
     for key, value in data.items():
         items = value.items() if isinstance(value, dict) else [(None, value)]
@@ -454,21 +447,21 @@ def register(sub: Any) -> None:
                         "or a TOML file of \"group.name\" = [low, high]")
     p.add_argument("--outcomes", required=True, metavar="A,B", help="metric columns, e.g. trust_institution_mean")
     p.add_argument("--method", choices=METHODS, default="morris", help="morris (default; screening) or sobol")
-    p.add_argument("--samples", type=base._pos_int, default=None,
+    p.add_argument("--samples", type=pos_int, default=None,
                    help="Morris: trajectories (default 10); Sobol': base sample size, a power of 2 (default 64)")
-    p.add_argument("--levels", type=base._pos_int, default=4, help="Morris grid levels (default 4)")
+    p.add_argument("--levels", type=pos_int, default=4, help="Morris grid levels (default 4)")
     p.add_argument("--summary", choices=SUMMARIES, default="final",
                    help="outcome value of a run: final month (default) or mean of the last 12 months")
-    p.add_argument("--replications", type=base._pos_int, default=1, help="runs per sample, averaged (default 1)")
+    p.add_argument("--replications", type=pos_int, default=1, help="runs per sample, averaged (default 1)")
     p.add_argument("--seeding", choices=("common", "independent"), default="common",
                    help="common random numbers across samples (default) or independent seeds per sample")
-    p.add_argument("--steps", type=base._pos_int, default=None, help="months (default: the scenario's)")
-    p.add_argument("--seed", type=base._nonneg_int, default=None, help="root seed (default: the scenario's)")
+    p.add_argument("--steps", type=pos_int, default=None, help="months (default: the scenario's)")
+    p.add_argument("--seed", type=nonneg_int, default=None, help="root seed (default: the scenario's)")
     p.add_argument("--out", type=Path, default=None,
                    help="output directory (default: kopsim-results/sensitivity-<scenario>-<method>-seed<seed>)")
     p.add_argument("--executor", choices=("process", "sequential"), default="process",
                    help="local process pool (default; workers = cores) or sequential")
-    p.add_argument("--workers", type=base._pos_int, default=None, help="worker processes (default: cores)")
+    p.add_argument("--workers", type=pos_int, default=None, help="worker processes (default: cores)")
     p.add_argument("--dask", default=None, metavar="local|tcp://HOST:PORT", help="run on Dask")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(handler=cmd_sensitivity)

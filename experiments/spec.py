@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ import numpy as np
 from simulation.cli import UsageError
 from simulation.parameters import ParameterError, unknown_key
 from simulation.scenario import Scenario, ScenarioError, load
+from simulation.tomlio import read_toml
 
 EXPERIMENT_KEYS = {"name": str, "scenarios": list, "replications": int, "steps": int, "seed": int,
                    "outcomes": list}
@@ -148,14 +148,7 @@ def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file; errors are :class:`UsageError` naming file and key."""
     path = Path(path)
     src = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{src}: file not found") from None
-    except (UnicodeDecodeError, IsADirectoryError):
-        raise UsageError(f"{src}: not a readable UTF-8 text file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise UsageError(f"{src}: not valid TOML: {err}") from None
+    data = read_toml(path, UsageError)
     for key in data:
         if key not in TOP_KEYS:
             raise UsageError(f"{src}: {key}: {unknown_key(key, TOP_KEYS)}")

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .argtypes import nonneg_int, pos_int
 from .parameters import ParameterError, Parameters, describe
 from .scenario import ScenarioError, load
 
 EXIT_USAGE = 2
+_pos_int, _nonneg_int = pos_int, nonneg_int  # old names (kept while other modules move to argtypes)
 
 
 class UsageError(ValueError):
@@ -50,26 +52,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"kopsim: error: {message}\n")
 
 
-def _nonneg_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
-
-
-def _pos_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
-
-
 def build_parser(extensions: Sequence[Callable[[Any], None]] = ()) -> argparse.ArgumentParser:
     """The ``kopsim`` parser; each extension adds subcommands (with ``set_defaults(handler=…)``)."""
     parser = _Parser(prog="kopsim", description="Social capital in Indonesian cooperatives and UMKM (Mesa 3).")
@@ -78,8 +60,8 @@ def build_parser(extensions: Sequence[Callable[[Any], None]] = ()) -> argparse.A
     run = sub.add_parser("run", help="run one simulation and write its metrics and manifest")
     run.add_argument("scenario", nargs="?", default=None,
                      help="shipped scenario name or path to a scenario TOML file (default: baseline)")
-    run.add_argument("--steps", type=_pos_int, default=None, help="months to simulate (default: the scenario's)")
-    run.add_argument("--seed", type=_nonneg_int, default=None, help="random seed (default: the scenario's)")
+    run.add_argument("--steps", type=pos_int, default=None, help="months to simulate (default: the scenario's)")
+    run.add_argument("--seed", type=nonneg_int, default=None, help="random seed (default: the scenario's)")
     run.add_argument("--out", type=Path, default=None,
                      help="output directory (default: kopsim-output/<scenario>-seed<seed>)")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="GROUP.NAME=VALUE",

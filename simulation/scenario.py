@@ -29,7 +29,6 @@ allowed; the CLI prints it as one line and exits with code 2.
 from __future__ import annotations
 
 import difflib
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from typing import Any
 from . import interventions as iv_lib
 from .interventions import Intervention
 from .parameters import ParameterError, Parameters, unknown_key
+from .tomlio import read_toml
 
 SCENARIO_KEYS = {"name": str, "description": str, "steps": int, "seed": int}
 TOP_KEYS = ("extends", "scenario", "parameters", "interventions")
@@ -88,19 +88,7 @@ def load(name_or_path: str | Path | None = None) -> Scenario:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    src = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{src}: file not found") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{src}: not a UTF-8 text file") from None
-    except OSError as err:
-        raise ScenarioError(f"{src}: cannot read file ({err.strerror})") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{src}: not valid TOML: {err}") from None
+    return read_toml(path, ScenarioError)
 
 
 def _read_chain(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:

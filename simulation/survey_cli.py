@@ -19,7 +19,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .cli import UsageError, _nonneg_int, _parse_override, _pos_int
+from .argtypes import nonneg_int, pos_int
+from .cli import UsageError, _parse_override
 
 DEFAULT_RESPONDENTS = 30
 SIMULATE_ONLY = ("respondents", "steps", "seed", "survey_seed", "cooperative", "responses_out", "overrides")
@@ -39,13 +40,13 @@ def register(sub: Any) -> None:
                         "one row per respondent, answers 1, 2 or 3")
     p.add_argument("--simulate", metavar="SCENARIO", default=None,
                    help="run this scenario (name or TOML file) and survey its cooperative")
-    p.add_argument("--respondents", type=_pos_int, default=None,
+    p.add_argument("--respondents", type=pos_int, default=None,
                    help=f"members drawn at random (default {DEFAULT_RESPONDENTS}; capped at the number of members)")
-    p.add_argument("--steps", type=_pos_int, default=None, help="months to simulate (default: the scenario's)")
-    p.add_argument("--seed", type=_nonneg_int, default=None, help="seed of the run (default: the scenario's)")
-    p.add_argument("--survey-seed", type=_nonneg_int, default=None,
+    p.add_argument("--steps", type=pos_int, default=None, help="months to simulate (default: the scenario's)")
+    p.add_argument("--seed", type=nonneg_int, default=None, help="seed of the run (default: the scenario's)")
+    p.add_argument("--survey-seed", type=nonneg_int, default=None,
                    help="seed of the respondents' draw and answer noise (default: the run seed)")
-    p.add_argument("--cooperative", type=_nonneg_int, default=None, help="cooperative surveyed (default 0)")
+    p.add_argument("--cooperative", type=nonneg_int, default=None, help="cooperative surveyed (default 0)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="GROUP.NAME=VALUE",
                    help="override one parameter of the scenario (repeatable)")
     p.add_argument("--responses-out", type=Path, default=None, metavar="FILE.csv",

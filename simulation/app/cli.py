@@ -9,27 +9,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..argtypes import nonneg_int, port
+
 DEFAULT_PORT = 8765
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port number 0..65535 (0 = any free port), got {text!r}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return value
 
 
 def register(sub: Any) -> None:
@@ -45,13 +27,13 @@ def register(sub: Any) -> None:
                     "extra: pip install 'kopsim[app]'. Works without internet.")
     app.add_argument("scenario", nargs="?", default=None,
                      help="shipped scenario name or path to a scenario TOML file (default: baseline)")
-    app.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free)")
+    app.add_argument("--port", type=port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free)")
     app.add_argument("--host", default="127.0.0.1",
                      help="address to serve on (default 127.0.0.1: this computer only; 0.0.0.0: the local network)")
-    app.add_argument("--households", type=_count, default=DEFAULT_HOUSEHOLDS,
+    app.add_argument("--households", type=nonneg_int, default=DEFAULT_HOUSEHOLDS,
                      help=f"class-size population: about this many households (default {DEFAULT_HOUSEHOLDS}, "
                           "about 300 agents; 0 = the scenario's own population)")
-    app.add_argument("--seed", type=_count, default=None, help="random seed (default: the scenario's)")
+    app.add_argument("--seed", type=nonneg_int, default=None, help="random seed (default: the scenario's)")
     app.add_argument("--lang", choices=("id", "en"), default="id",
                      help="starting language: id (Bahasa Indonesia, default) or en (English)")
     app.add_argument("--open", action="store_true", help="open the page in the default web browser")
