@@ -11,6 +11,7 @@ from typing import Any
 from simulation import cli as base
 from simulation.argtypes import nonneg_int, pos_int
 
+from .calibration import register as register_calibration
 from .sensitivity import register as register_sensitivity
 
 
@@ -46,6 +47,7 @@ def register(sub: Any) -> None:
     exp.add_argument("results", type=Path)
     exp.set_defaults(handler=cmd_export)
     register_sensitivity(sub)
+    register_calibration(sub)
 
 
 def _finish(exp: Any, args: argparse.Namespace, default_out: str) -> int:

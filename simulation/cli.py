@@ -22,7 +22,6 @@ from .parameters import ParameterError, Parameters, describe
 from .scenario import ScenarioError, load
 
 EXIT_USAGE = 2
-_pos_int, _nonneg_int = pos_int, nonneg_int  # old names (kept while other modules move to argtypes)
 
 
 class UsageError(ValueError):

@@ -78,7 +78,7 @@ def test_respondents_are_capped_at_the_members(model):
 
 
 def test_without_noise_answers_are_the_thirds_of_the_latent_score(model):
-    rm = sv.ResponseModel(noise_sd=0.0)
+    rm = sv.ResponseModel(noise_sd=0.0, cut_low=1 / 3, cut_high=2 / 3)
     resp = sv.virtual_survey(model, 25, seed=3, rm=rm)
     latent = sv.latent_scores(model, resp.index.to_numpy(), rm)
     expected = 1 + (latent >= 1 / 3).astype(int) + (latent >= 2 / 3).astype(int)

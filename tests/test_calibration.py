@@ -1,0 +1,269 @@
+"""``kopsim calibrate``: targets files, distances, ABC-SMC recovering known parameters, outputs, bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("pyabc")
+
+from experiments import calibration as cal
+from simulation import cli
+from simulation import survey as sv
+from simulation.model import CooperativeModel
+from simulation.scenario import load
+
+TINY = """
+[scenario]
+name = "tiny"
+description = "a tiny cooperative for calibration tests"
+steps = 36
+seed = 5
+
+[parameters.population]
+n_villages = 1
+n_cooperatives = 1
+households_per_village = 60
+members_per_cooperative = 50
+"""
+
+TARGETS = """
+[targets]
+respondents = 50
+
+[targets.items]
+willing_to_serve_board = 80
+training_satisfaction = 90
+
+[targets.spearman]
+organisation = 0.3
+
+[targets.categories]
+rat_attendance = "high"
+
+[targets.shares.training_satisfaction]
+1 = 0.3
+
+[priors]
+"governance.honorarium_cost" = { low = 0, high = 5 }
+"skills.training_quota" = { low = 2, high = 50 }
+"""
+
+
+@pytest.fixture
+def scenario_file(tmp_path):
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def targets_file(tmp_path):
+    path = tmp_path / "targets.toml"
+    path.write_text(TARGETS, encoding="utf-8")
+    return path
+
+
+def kopsim(args, capsys):
+    capsys.readouterr()
+    try:
+        code = cli.main(args, extensions=(cal.register,))
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+# ---- distances ----------------------------------------------------------------------------------
+def test_fisher_z_respects_sample_size():
+    assert cal.spearman_z(0.529, 0.529, 30) == 0.0
+    gap30 = abs(cal.spearman_z(0.2, 0.5, 30))
+    gap100 = abs(cal.spearman_z(0.2, 0.5, 100))
+    assert 0 < gap30 < gap100
+    assert gap100 / gap30 == pytest.approx(math.sqrt(97 / 27))
+    assert cal.spearman_z(float("nan"), 0.0, 30) == 0.0  # an undefined r_s counts as 0
+    assert math.isfinite(cal.spearman_z(1.0, -1.0, 30))
+
+
+def test_total_category_and_share_distances():
+    assert cal.total_z(84, 84, 30) == 0.0
+    assert abs(cal.total_z(80, 84, 30)) < abs(cal.total_z(80 * 4, 84 * 4, 120))  # same mean answers, larger n
+    assert math.isfinite(cal.total_z(85, 90, 30))  # an all-3 item keeps a finite weight
+    # categories: 0 inside, growing with the distance outside; bounds as in simulation.survey
+    assert cal.category_z(60, "medium", 30) == 0.0
+    assert cal.category_z(72, "high", 30) == 0.0 and cal.category_z(72, "medium", 30) > 0
+    assert 0 < cal.category_z(49, "medium", 30) < cal.category_z(40, "medium", 30)
+    for total in range(30, 91):
+        cat = sv.category_bounds(30).category(total)
+        assert cal.category_z(total, cat, 30) == 0.0
+    # shares: small where simulated and observed agree, larger with more respondents for the same gap
+    same = cal.share_deviance({1: 0.2, 2: 0.3, 3: 0.5}, {1: 0.2, 2: 0.3, 3: 0.5}, 30, 30)
+    off30 = cal.share_deviance({1: 0.5, 2: 0.3, 3: 0.2}, {1: 0.2, 2: 0.3, 3: 0.5}, 30, 30)
+    off90 = cal.share_deviance({1: 0.5, 2: 0.3, 3: 0.2}, {1: 0.2, 2: 0.3, 3: 0.5}, 90, 90)
+    assert same < 0.2 < off30 < off90
+    assert cal.share_cells({1: 0.2}) == [((1,), 0.2), ((2, 3), 0.8)]
+
+
+def test_the_shipped_mandiri_jaya_targets_state_the_published_figures():
+    targets = cal.load_targets("mandiri_jaya", load("mandiri_jaya").params)
+    pub = sv.load_published("mandiri_jaya")
+    assert targets.respondents == pub.respondents == 30
+    cats = {t.key: (t.observed, t.reported) for t in targets.targets if t.kind == "category"}
+    assert cats == {k: (pub.bounds.category(v), float(v)) for k, v in pub.totals.items()}
+    rs = {t.key: t.observed for t in targets.targets if t.kind == "spearman"}
+    assert rs == {d: v[0] for d, v in pub.spearman.items()}
+    assert targets.priors and all(not p.response for p in targets.priors)
+
+
+# ---- bad input ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("edit", "expected"), [
+    (("willing_to_serve_board = 80", "willing_to_serve_bord = 80"),
+     "targets.items.willing_to_serve_bord: unknown statistic; did you mean 'willing_to_serve_board'?"),
+    (("[targets.spearman]", "[targets.spearmann]"), "targets.spearmann: unknown statistic; did you mean 'spearman'?"),
+    (("organisation = 0.3", "organization = 0.3"), "targets.spearman.organization: unknown statistic; did you mean"),
+    (("{ low = 0, high = 5 }", "{ low = 5, high = 0 }"),
+     "priors.governance.honorarium_cost: low (5) > high (0); allowed: low < high"),
+    (('"governance.honorarium_cost"', '"governance.honorarium_costs"'),
+     "priors.governance.honorarium_costs: unknown parameter; did you mean 'honorarium_cost'?"),
+    (('"governance.honorarium_cost"', '"governence.honorarium_cost"'),
+     "priors.governence.honorarium_cost: unknown parameter group; did you mean 'governance'?"),
+    (("rat_attendance = \"high\"", "rat_attendance = \"very high\""), "expected low, medium or high"),
+    (("willing_to_serve_board = 80", "willing_to_serve_board = 200"), "expected an item total in 50..150"),
+    (("1 = 0.3", "4 = 0.3"), "targets.shares.training_satisfaction.4: unknown answer"),
+    (("respondents = 50", "respondents = 0"), "targets.respondents: expected the number of respondents"),
+    (('"skills.training_quota" = { low = 2, high = 50 }', '"skills.training_selection" = { low = 2, high = 50 }'),
+     "not a numeric parameter"),
+])
+def test_bad_targets_are_one_line_and_exit_2(scenario_file, targets_file, tmp_path, capsys, edit, expected):
+    old, new = edit
+    text = TARGETS.replace(old, new)
+    assert text != TARGETS
+    targets_file.write_text(text, encoding="utf-8")
+    code, _out, err = kopsim(["calibrate", str(scenario_file), str(targets_file), "--out", str(tmp_path / "o")],
+                            capsys)
+    assert code == 2, err
+    assert err.startswith("kopsim: error: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert expected in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_other_bad_input(scenario_file, targets_file, tmp_path, capsys, monkeypatch):
+    code, _, err = kopsim(["calibrate", str(scenario_file), str(tmp_path / "missing.toml")], capsys)
+    assert code == 2 and "file not found" in err and err.count("\n") == 1
+    code, _, err = kopsim(["calibrate", str(scenario_file), "mandiri_jya"], capsys)
+    assert code == 2 and "did you mean 'mandiri_jaya'?" in err
+    code, _, err = kopsim(["calibrate", str(scenario_file), str(targets_file), "--budget", "10",
+                           "--population", "20", "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and "--budget: 10 is too small" in err and err.count("\n") == 1
+    monkeypatch.setitem(sys.modules, "pyabc", None)  # as if pyabc were not installed
+    code, _, err = kopsim(["calibrate", str(scenario_file), str(targets_file)], capsys)
+    assert code == 2 and "kopsim[calibration]" in err and err.count("\n") == 1
+
+
+# ---- the fit ------------------------------------------------------------------------------------
+def test_synthetic_truth_is_recovered_within_the_90_percent_interval(scenario_file):
+    """Simulate a survey from known parameters, calibrate, and find them inside the posterior's 90%
+    interval, which is narrower than the prior."""
+    scen = load(str(scenario_file))
+    truth = {"governance.honorarium_cost": 2.5, "skills.training_quota": 30}
+    model = CooperativeModel(scen.params.replace(truth), seed=101)
+    model.run(scen.steps)
+    observed = sv.analyse(sv.virtual_survey(model, 50, 202))
+    data = {
+        "targets": {"respondents": 50,
+                    "items": {k: int(v) for k, v in observed.items["total"].items()},
+                    "shares": {k: {str(a): float(observed.items.loc[k, f"share_{a}"]) for a in (1, 2)}
+                               for k in ("willing_to_serve_board", "training_satisfaction")}},
+        "priors": {"governance.honorarium_cost": {"low": 0, "high": 5},
+                   "skills.training_quota": {"low": 2, "high": 50}},
+    }
+    targets = cal.targets_from_dict(data, "synthetic", scen.params)
+    result = cal.run_calibration(scen, targets, budget=700, population=60, generations=6, seed=7, ppc_draws=30,
+                                 executor="sequential")
+    summary = result.summary.set_index("parameter")
+    for key, value in truth.items():
+        row = summary.loc[key]
+        assert row["q05"] <= value <= row["q95"], (key, value, row.to_dict())
+        assert row["interval_share_of_prior"] < 0.75, (key, row.to_dict())
+    assert result.simulations_used <= 700
+    assert len(result.populations) >= 2
+    assert np.all(np.diff(result.populations["epsilon"]) < 0)  # the threshold shrinks
+    assert result.posterior["weight"].sum() == pytest.approx(1.0)
+    # the posterior-predictive table covers every target; the willingness item is reproduced
+    ppc = result.ppc.set_index("statistic")
+    assert len(ppc) == 15 + 2 * 3
+    assert ppc.loc["total.willing_to_serve_board", "inside"]
+
+
+def test_cli_writes_posterior_ppc_and_a_runnable_calibrated_scenario(scenario_file, targets_file, tmp_path, capsys):
+    out = tmp_path / "fit"
+    code, stdout, err = kopsim(["calibrate", str(scenario_file), str(targets_file), "--budget", "150",
+                                "--population", "30", "--ppc-draws", "12", "--executor", "sequential",
+                                "--seed", "3", "--out", str(out)], capsys)
+    assert code == 0, err
+    for name in ("posterior.csv", "posterior_summary.csv", "ppc.csv", "ppc_draws.csv", "populations.csv",
+                 "posterior.png", "ppc.png", "calibrated.toml", "manifest.json", "abc.db"):
+        assert (out / name).stat().st_size > 0, name
+    posterior = pd.read_csv(out / "posterior.csv")
+    assert {"governance.honorarium_cost", "skills.training_quota", "weight", "distance"} <= set(posterior.columns)
+    assert len(posterior) == 30 and posterior["weight"].sum() == pytest.approx(1.0)
+    ppc = pd.read_csv(out / "ppc.csv")
+    assert list(ppc["statistic"]) == ["total.willing_to_serve_board", "total.training_satisfaction",
+                                      "category.rat_attendance", "rs.organisation",
+                                      "share.training_satisfaction.1", "share.training_satisfaction.2+3"]
+    assert {"observed", "median", "q05", "q95", "inside"} <= set(ppc.columns)
+    assert (ppc["q05"] <= ppc["median"]).all() and (ppc["median"] <= ppc["q95"]).all()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["command"].startswith("kopsim calibrate ") and "--seed 3" in manifest["command"]
+    assert manifest["simulations_used"] <= 150 and manifest["root_seed"] == 3
+    assert manifest["wall_time_seconds"] > 0 and manifest["kopsim_version"]
+    text = (out / "calibrated.toml").read_text()
+    assert f'extends = "{scenario_file.resolve()}"' in text and "[parameters.governance]" in text
+    scen = load(str(out / "calibrated.toml"))
+    summary = pd.read_csv(out / "posterior_summary.csv").set_index("parameter")
+    point = summary.loc["governance.honorarium_cost", "point"]  # the posterior mode (--point best, the default)
+    assert scen.params.governance.honorarium_cost == pytest.approx(point, rel=1e-5)
+    assert summary.loc["governance.honorarium_cost", "q05"] <= point <= summary.loc["governance.honorarium_cost", "q95"]
+    assert scen.params.skills.training_quota == round(summary.loc["skills.training_quota", "point"])
+    assert {"point_median", "point_q05", "point_q95", "point_inside"} <= set(ppc.columns)
+    assert scen.params.population.households_per_village == 60  # the rest comes from the extended scenario
+    code, stdout, err = kopsim(["run", str(out / "calibrated.toml"), "--steps", "2", "--out", str(tmp_path / "run"),
+                                "--quiet"], capsys)
+    assert code == 0, err
+    assert (tmp_path / "run" / "metrics.csv").exists()
+    assert "targets inside the 90% posterior-predictive interval" not in stdout  # --quiet run
+
+
+def test_same_seed_same_fit_on_every_executor(scenario_file, targets_file, tmp_path):
+    scen = load(str(scenario_file))
+    targets = cal.load_targets(str(targets_file), scen.params)
+    runs = [cal.run_calibration(scen, targets, budget=100, population=20, generations=2, seed=11, ppc_draws=5,
+                                executor=kind, workers=2) for kind in ("sequential", "process")]
+    pd.testing.assert_frame_equal(runs[0].posterior, runs[1].posterior)
+    pd.testing.assert_frame_equal(runs[0].ppc, runs[1].ppc)
+    assert runs[0].simulations_used == runs[1].simulations_used
+
+
+def test_from_survey_writes_a_targets_file_that_loads(scenario_file, tmp_path, capsys):
+    scen = load(str(scenario_file))
+    model = CooperativeModel(scen.params, seed=1)
+    model.run(12)
+    answers = tmp_path / "answers.csv"
+    sv.write_survey_csv(sv.virtual_survey(model, 25, 1), answers)
+    dest = tmp_path / "my_targets.toml"
+    code, _stdout, err = kopsim(["calibrate", str(scenario_file), str(dest), "--from-survey", str(answers)], capsys)
+    assert code == 0, err
+    targets = cal.load_targets(str(dest), scen.params)
+    assert targets.respondents == 25
+    assert sum(t.kind == "total" for t in targets.targets) == 15
+    code, _, err = kopsim(["calibrate", str(scenario_file), str(dest), "--from-survey", str(answers)], capsys)
+    assert code == 2 and "already exists" in err
+    dest2 = tmp_path / "published.toml"
+    code, _, err = kopsim(["calibrate", "mandiri_jaya", str(dest2), "--from-survey", "mandiri_jaya"], capsys)
+    assert code == 0, err
+    assert cal.load_targets(str(dest2)).respondents == 30
