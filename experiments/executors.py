@@ -22,6 +22,7 @@ from typing import Any
 from simulation.cli import UsageError
 
 DASK_CONNECT_TIMEOUT = "5s"
+TASKS_PER_WORKER = 500  # runs before a pool worker is replaced (Python >= 3.11; uses spawn)
 
 
 class SequentialExecutor(Executor):
@@ -51,7 +52,8 @@ def make_executor(kind: str = "process", workers: int | None = None, dask: str |
     if kind == "sequential":
         yield SequentialExecutor()
     elif kind == "process":
-        with ProcessPoolExecutor(max_workers=workers) as ex:
+        # fresh worker processes now and then, so a long sweep's workers cannot grow without bound
+        with ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=TASKS_PER_WORKER) as ex:
             yield ex
     else:
         raise UsageError(f"--executor: {kind!r} is not an executor; allowed: sequential, process (or --dask)")
