@@ -56,10 +56,14 @@ the observed one; the ABC distance is their sum D = Σ_t z_t² (:func:`total_z`,
 **ABC-SMC** (Toni et al. 2009; Beaumont et al. 2009; pyabc: Schälte et al. 2022): a prior
 calibration sample of P particles sets the first threshold ε₀ (median distance), each
 generation accepts P particles with D ≤ ε_t, perturbed from the previous generation by a
-multivariate normal kernel and weighted by prior / proposal, and ε_{t+1} is the median
-accepted distance. It stops after ``--generations`` generations, at ``--min-epsilon``, or
-when ``--budget`` simulations are used: the generation that would need more is abandoned
-and the last complete one is the posterior (so no more than the budget is spent).
+multivariate normal kernel (pyabc's default: the weighted covariance of the population, scaled
+by Silverman's rule) and weighted by prior / proposal, and ε_{t+1} is the median accepted
+distance. ``populations.csv`` gives each generation's
+effective sample size ESS = 1/Σw² (weights normalised); a final ESS below a fifth of P is
+reported as a note (the posterior then rests on few particles: raise the budget). It stops
+after ``--generations`` generations, at ``--min-epsilon``, or when ``--budget`` simulations
+are used: the generation that would need more is abandoned and the last complete one is the
+posterior (so no more than the budget is spent).
 
 **One simulation**: the scenario with the particle's parameters (network metrics off: they do
 not feed back) run ``steps`` months with a run seed s, then :func:`simulation.survey.virtual_survey`
@@ -111,6 +115,7 @@ import pandas as pd
 
 from simulation import survey as sv
 from simulation.argtypes import nonneg_int, pos_int
+from simulation.batch import release
 from simulation.cli import UsageError
 from simulation.parameters import GROUPS, ParameterError, Parameters, unknown_key
 from simulation.participation import DOMAINS
@@ -650,13 +655,16 @@ class SurveySimulator:
         except ParameterError:
             return {INVALID: 1.0}
         model = CooperativeModel(params, seed=seed, interventions=self.interventions)
-        model.run(self.steps)
-        survey_seed = int(np.random.SeedSequence([seed, 1]).generate_state(1)[0])
         try:
-            responses = sv.virtual_survey(model, self.respondents, survey_seed, self.cooperative, rm)
-        except sv.SurveyError:  # e.g. every member has left
-            return {INVALID: 1.0}
-        return survey_statistics(sv.analyse(responses), self.respondents)
+            model.run(self.steps)
+            survey_seed = int(np.random.SeedSequence([seed, 1]).generate_state(1)[0])
+            try:
+                responses = sv.virtual_survey(model, self.respondents, survey_seed, self.cooperative, rm)
+            except sv.SurveyError:  # e.g. every member has left
+                return {INVALID: 1.0}
+            return survey_statistics(sv.analyse(responses), self.respondents)
+        finally:
+            release(model)
 
     def __call__(self, pars: Mapping[str, float]) -> dict[str, float]:
         # the worker's numpy generator was seeded for this job (see _SeededSampler)
@@ -805,6 +813,12 @@ class CalibrationResult:
     simulations_discarded: int
     seed: int
     notes: list[str]
+
+
+def effective_sample_size(weights: np.ndarray) -> float:
+    """ESS = (Σw)² / Σw²."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / np.sum(w**2)) if w.size else 0.0
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, qs: Sequence[float]) -> np.ndarray:
@@ -970,7 +984,13 @@ def run_calibration(
                                     "particles": pops["particles"].to_numpy(),
                                     "simulations": pops["samples"].to_numpy()})
         populations = populations[populations["t"] >= 0].reset_index(drop=True)
+        populations["ess"] = [effective_sample_size(history.get_distribution(m=0, t=int(t))[1])
+                              for t in populations["t"]]
         notes = []
+        ess = effective_sample_size(posterior["weight"].to_numpy())
+        if ess < 0.2 * population:
+            notes.append(f"the final generation's effective sample size is {ess:.0f} of {population} particles; "
+                         "the posterior rests on few particles (a larger --budget helps)")
         invalid = int(draws[INVALID].fillna(0).sum()) if INVALID in draws else 0
         if invalid:
             notes.append(f"{invalid} of {ppc_draws} posterior-predictive runs were invalid and are left out")
@@ -1337,6 +1357,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         "cooperative": targets.cooperative, "root_seed": seed, "budget": args.budget,
         "population": args.population, "generations_max": args.generations, "min_epsilon": args.min_epsilon,
         "generations": len(result.populations), "simulations_used": result.simulations_used,
+        "final_ess": result.populations["ess"].iloc[-1] if len(result.populations) else None,
         "simulations_discarded": result.simulations_discarded,
         "epsilons": result.populations["epsilon"].tolist(), "ppc_draws": args.ppc_draws,
         "executor": "dask" if args.dask else args.executor, "workers": args.workers,

@@ -82,6 +82,12 @@ class CooperativeModel(mesa.Model):
         Seed of the model's numpy Generator (``self.rng``); same seed, same run.
     interventions:
         Programmes and shocks (:mod:`simulation.interventions`) applied on their timetables.
+    replicates:
+        Independent copies of the world simulated together as one array program (a
+        vectorised batch; the ``worlds`` of :func:`simulation.population.build`): replicate r is
+        cooperative r·C … r·C + C − 1 (C = ``population.n_cooperatives``). A batch keeps no
+        pooled metrics (survey or read each replicate: :mod:`simulation.batch`), takes no
+        interventions and creates no Mesa agent views (``model.agents`` is empty).
 
     After ``step()`` the month's outcomes are in :meth:`metrics_frame`.
     """
@@ -91,7 +97,12 @@ class CooperativeModel(mesa.Model):
         params: Parameters | Mapping[str, Any] | None = None,
         seed: int | None = None,
         interventions: Sequence[Intervention] = (),
+        replicates: int = 1,
     ) -> None:
+        if replicates < 1:
+            raise ValueError(f"replicates: {replicates}; allowed: at least 1")
+        if replicates > 1 and interventions:
+            raise ValueError("a batch of replicates takes no interventions; run the replicates one by one")
         if params is None:
             params = Parameters()
         elif not isinstance(params, Parameters):
@@ -102,8 +113,9 @@ class CooperativeModel(mesa.Model):
         self.p = params
         self.interventions = tuple(interventions)
         pools = [iv for iv in self.interventions if isinstance(iv, Kemitraan)]
+        self.replicates = replicates
         self.state, ties = population.build(params, self.rng,
-                                            tuple((iv.partner_pool, iv.distance_km) for iv in pools))
+                                            tuple((iv.partner_pool, iv.distance_km) for iv in pools), replicates)
         s = self.state
         start = s.n - sum(iv.partner_pool for iv in pools)
         self._partner_pools: dict[int, np.ndarray] = {}
@@ -128,7 +140,10 @@ class CooperativeModel(mesa.Model):
         # what interventions need to remember between months (e.g. levels before a programme)
         self.intervention_memory: dict[int, Any] = {}
         self._rows: list[dict[str, Any]] = []
-        for i in range(s.n):  # agent objects are thin views: created once, never in the step
+        # agent objects are thin views: created once, never in the step; a batch of
+        # replicates is an array program only (tens of thousands of views would cost more
+        # than its runs)
+        for i in range(s.n if replicates == 1 else 0):
             _AGENT_CLASS[int(s.role[i])](self, i)
         self._by_idx = sorted(self.agents, key=lambda a: a.idx)
         self._update_willingness()
@@ -150,7 +165,15 @@ class CooperativeModel(mesa.Model):
 
     def metrics_frame(self) -> pd.DataFrame:
         """Tidy table of outcomes: one row per step, one named column per outcome."""
+        if self.replicates > 1:
+            raise ValueError("a batch of replicates keeps no pooled metrics; read each replicate "
+                             "(simulation.batch) or run the replicates one by one")
         return pd.DataFrame(self._rows)
+
+    def run_steps(self, steps: int) -> None:
+        """Run ``steps`` months (a batch of replicates too; :meth:`run` also returns the metrics)."""
+        for _ in range(steps):
+            self.step()
 
     def run(self, steps: int) -> pd.DataFrame:
         """Run ``steps`` months and return :meth:`metrics_frame`."""
@@ -167,19 +190,22 @@ class CooperativeModel(mesa.Model):
         for iv in self.interventions:
             if iv.active(t):
                 iv.apply(self, t)
+        self.refresh_board_tie()
         self._livelihoods()
         self._savings()
         self._credit()
-        active = self._contacts()
+        used = self._contacts()
         riders, sanctioned = self._governance()
         self._institutional_trust(riders, sanctioned)
         self._participation()
         self._membership()
         self._training(t)
-        self._network_dynamics(t, active)
+        self._network_dynamics(t, used)
         if t % 12 == self.p.governance.rat_month % 12:
             self._rat(t)
-        self._rows.append(metrics.collect(self))
+        self.refresh_board_tie()
+        if self.replicates == 1:
+            self._rows.append(metrics.collect(self))
 
     # 1. livelihoods
     def _livelihoods(self) -> None:
@@ -316,10 +342,13 @@ class CooperativeModel(mesa.Model):
 
     # 4. contacts, exchange, peer trust, teaching, information
     def _contacts(self) -> np.ndarray:
+        """Returns the indices of the ties used this month."""
         s, ties, rng = self.state, self.ties, self.rng
         np_, rp, tp = self.p.network, self.p.reciprocity, self.p.trust
         active = net.contacts(rng, ties.strength, ties.reach, np_.contact_rate)
-        personal = active & (ties.layer != net.LINKING)
+        used = np.flatnonzero(active)  # indices, not masks: each is used many times below
+        all_a, all_b = ties.a[used], ties.b[used]
+        personal = used[ties.layer[used] != net.LINKING]
         A, B = ties.a[personal], ties.b[personal]
         peer = s.trust[:, PEER]
         weights = (rp.helping_norm, rp.trust_weight, rp.image_weight, rp.direct_weight)
@@ -346,7 +375,6 @@ class CooperativeModel(mesa.Model):
         s.skill = skills.peer_teaching(s.n, s.skill, A, B, self.p.skills.peer_teaching_rate)
         # information about membership and credit travels along this month's contacts
         ip = self.p.information
-        all_a, all_b = ties.a[active], ties.b[active]
         expo = information.exposure(s.n, all_a, all_b, np.ones(all_a.size), s.informed)[:H]
         cond = self.conditions
         broadcast = (ip.village_broadcast_rate * cond.responsiveness[s.village[:H]] + ip.coop_outreach_rate
@@ -354,7 +382,7 @@ class CooperativeModel(mesa.Model):
         learn = ~s.informed[:H] & (rng.random(H) < information.learn_probability(expo, ip.transmission_rate,
                                                                                   broadcast))
         s.informed[:H] |= learn
-        return active
+        return used
 
     # 5. governance
     def _governance(self) -> tuple[np.ndarray, np.ndarray]:
@@ -397,7 +425,7 @@ class CooperativeModel(mesa.Model):
         s, pp, ties = self.state, self.p.participation, self.ties
         H = s.n_households
         mem = s.member[:H]
-        benefit = s.benefit[:H].mean(axis=1)
+        benefit = self._mean_benefit = s.benefit[:H] @ np.full(s.benefit.shape[1], 1.0 / s.benefit.shape[1])
         # the norm is what fellow members do: non-members, agencies and firms do not count
         norm = part.neighbour_mean(s.n, ties.a, ties.b, ties.strength, s.participation, include=s.member)[:H]
         target = part.target_propensity(
@@ -414,7 +442,7 @@ class CooperativeModel(mesa.Model):
         c = np.maximum(s.coop[:H], 0)
         cm = c[mem]
         count = np.maximum(np.bincount(cm, minlength=s.n_coops), 1)
-        benefit = s.benefit[:H].mean(axis=1)
+        benefit = self._mean_benefit  # B̄ of step 7: benefit items do not change in between
         mean_benefit = np.bincount(cm, benefit[mem], minlength=s.n_coops) / count
         u = self.rng.random((2, H))
         inst = s.trust[:H, INSTITUTION]
@@ -439,13 +467,14 @@ class CooperativeModel(mesa.Model):
             s.participation[:H][leave] = 0.0
             s.attended_rat[:H] &= ~leave
         if join.any() or leave.any():
-            self._update_board_tie()
+            self._board_tie_stale = True
 
     # 9. training and fading
     def _training(self, t: int) -> None:
         s, kp = self.state, self.p.skills
         H = s.n_households
         if kp.training_every_months and t % kp.training_every_months == 0 and kp.training_quota:
+            self.refresh_board_tie()
             chosen = []
             for c in range(s.n_coops):  # per cooperative quota: loop over cooperatives, not agents
                 eligible = np.flatnonzero(s.member[:H] & (s.coop[:H] == c))
@@ -472,27 +501,33 @@ class CooperativeModel(mesa.Model):
                       self.p.network.new_tie_strength, t)
 
     # 10. network dynamics
-    def _network_dynamics(self, t: int, active: np.ndarray) -> None:
+    def _network_dynamics(self, t: int, used: np.ndarray) -> None:
         s, np_, rng = self.state, self.p.network, self.rng
         ties = self.ties
-        if active.size < len(ties):  # ties added since the contacts (e.g. at training) had none
-            active = np.concatenate((active, np.zeros(len(ties) - active.size, dtype=bool)))
+        # ties added since the contacts (e.g. at training) are appended, so ``used`` still holds
+        active = np.zeros(len(ties), dtype=bool)
+        active[used] = True
         ties.strength = net.reinforce_and_decay(ties.strength, active, ties.permanent,
                                                 np_.reinforcement_rate, np_.decay_rate)
-        ties.last_contact[active] = t
+        ties.last_contact[used] = t
         keep = ties.permanent | (ties.strength >= np_.min_strength)
-        if not keep.all():
-            self._drop_ties(keep)
+        if keep.all():
+            keep = None
+        else:  # dissolved now; the tie arrays are rebuilt once, below, with the month's new ties
+            gone = ties.keys(s.n)[~keep]
+            self._keys = np.delete(self._keys, np.searchsorted(self._keys, gone))
+            self._board_tie_stale = True
+        new = None
         H = s.n_households
         count = rng.poisson(np_.formation_attempts * H) if H else 0
         if count:
             n_tri = rng.binomial(count, np_.triadic_share)
             person = np.zeros(s.n, dtype=bool)
             person[:H] = True
-            indptr, nbrs = self._adjacency(t)
+            indptr, nbrs = self._adjacency(t, keep)
             tj, tk = net.propose_triadic(rng, n_tri, indptr, nbrs, person)
             pj, pk = net.propose_proximity(rng, count - n_tri, np.arange(H), s.village, s.village_start,
-                                           s.village_size, np_.bridging_share)
+                                           s.village_size, np_.bridging_share, s.villages_per_world)
             ci, cj = np.concatenate((tj, pj)), np.concatenate((tk, pk))
             ok = (ci < H) & (cj < H)
             cand = net.deduplicate(net.make_ties(ci[ok], cj[ok], net.BONDING, net.SENTIMENT,
@@ -508,14 +543,18 @@ class CooperativeModel(mesa.Model):
                                                    np.zeros(len(new), bool), np.zeros(len(new), bool))
                     new.kind = np.where(new.layer == net.BONDING, net.SENTIMENT, net.INTEREST).astype(np.int8)
                     new.reach = net.reach(dist[acc], np_.proximity_scale_km)
-                    self._append_ties(new)
+        if keep is not None or new is not None:
+            self.ties = ties.subset_extend(keep, new)
+        if new is not None:
+            self._insert_keys(new)
 
     # 11. the annual members' meeting
     def _rat(self, t: int) -> None:
         s, fp, gp, tp = self.state, self.p.finance, self.p.governance, self.p.trust
         H = s.n_households
         mem = s.member[:H]
-        s.attended_rat[:H] = mem & (self.rng.random(H) < s.participation[:H, ORGANISATION])
+        attend = governance.rat_attendance_probability(s.participation[:H, ORGANISATION], gp.rat_mobilisation)
+        s.attended_rat[:H] = mem & (self.rng.random(H) < attend)
         c = np.maximum(s.coop[:H], 0)
         capital = s.savings_mandatory[:H] + s.savings_voluntary[:H]
         payout = finance.shu_payout(s.coop_surplus, c, mem, capital, s.transactions_year[:H],
@@ -558,15 +597,16 @@ class CooperativeModel(mesa.Model):
         board = np.concatenate(boards)
         self.add_ties(board, np.full(board.size, s.agency_index["cooperative_office"]), net.INTEREST,
                       self.p.network.new_tie_strength, t)
-        self._update_board_tie()
+        self._board_tie_stale = True
 
     # ---- helpers -----------------------------------------------------------------------
     def _observe(self, item: int, observed: np.ndarray | float, mask: np.ndarray) -> None:
         """Update one perceived-benefit item of households where it was observed."""
         s = self.state
-        H = s.n_households
-        s.benefit[:H, item] = part.update_benefit(s.benefit[:H, item], observed, mask,
-                                                  self.p.participation.benefit_memory)
+        at = np.flatnonzero(mask)  # few households observe an item in a month: update only theirs
+        seen = observed[at] if isinstance(observed, np.ndarray) and observed.ndim else observed
+        col = s.benefit[:, item]
+        col[at] = part.update_benefit(col[at], seen, True, self.p.participation.benefit_memory)
 
     def _update_willingness(self) -> None:
         s = self.state
@@ -602,17 +642,18 @@ class CooperativeModel(mesa.Model):
         """Use ``overrides`` ({"group.name": value}) on top of this month's parameters."""
         self.p = self.p.replace(overrides)
 
-    def _adjacency(self, t: int) -> tuple[np.ndarray, np.ndarray]:
-        """Neighbour lists for triadic-closure proposals.
+    def _adjacency(self, t: int, keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Neighbour lists for triadic-closure proposals (over the ties ``keep``, default all).
 
         Rebuilt when the tie count has moved by more than ADJACENCY_TOLERANCE since the last
         build, or yearly: a proposal from a slightly stale wedge is still checked against the
         current ties, and rebuilding every month would dominate large runs.
         """
-        n_ties = len(self.ties)
+        n_ties = len(self.ties) if keep is None else int(keep.sum())
         if (self._adj is None or abs(n_ties - self._adj_size) > ADJACENCY_TOLERANCE * max(self._adj_size, 1)
                 or t - self._adj_month >= 12):
-            self._adj = net.adjacency_index(self.state.n, self.ties.a, self.ties.b)
+            a, b = (self.ties.a, self.ties.b) if keep is None else (self.ties.a[keep], self.ties.b[keep])
+            self._adj = net.adjacency_index(self.state.n, a, b)
             self._adj_size, self._adj_month = n_ties, t
         return self._adj
 
@@ -633,21 +674,18 @@ class CooperativeModel(mesa.Model):
         self._keys = np.sort(self.ties.keys(self.state.n))  # sorted, for membership tests
         self._adj = None
         self._adj_size = self._adj_month = 0
-        self._update_board_tie()
+        self._board_tie_stale = True
+        self.refresh_board_tie()
 
     def _append_ties(self, new: net.Ties) -> None:
         """Add ties (already deduplicated) and keep the sorted key index in step."""
+        self._insert_keys(new)
+        self.ties = self.ties.extend(new)
+
+    def _insert_keys(self, new: net.Ties) -> None:
         keys = np.sort(new.keys(self.state.n))
         self._keys = np.insert(self._keys, np.searchsorted(self._keys, keys), keys)
-        self.ties = self.ties.extend(new)
-        self._update_board_tie()
-
-    def _drop_ties(self, keep: np.ndarray) -> None:
-        """Remove the ties where ``keep`` is False."""
-        gone = self.ties.keys(self.state.n)[~keep]
-        self._keys = np.delete(self._keys, np.searchsorted(self._keys, gone))
-        self.ties = self.ties.subset(keep)
-        self._update_board_tie()
+        self._board_tie_stale = True
 
     def _partner_strength(self) -> np.ndarray:
         """Σ strength of each agent's bridging ties (trading partners in other places)."""
@@ -656,8 +694,15 @@ class CooperativeModel(mesa.Model):
         w = ties.strength[bridging]
         return np.bincount(ties.a[bridging], w, minlength=s.n) + np.bincount(ties.b[bridging], w, minlength=s.n)
 
-    def _update_board_tie(self) -> None:
-        """board_tie = 1 for agents with a tie to a board member of their own cooperative."""
+    def refresh_board_tie(self) -> None:  # public: interventions read board_tie mid-month
+        """board_tie = 1 for agents with a tie to a board member of their own cooperative.
+
+        Ties and offices change several times a month; the flag is recomputed only where it is
+        read (credit, training) and at the end of the month, if anything changed since.
+        """
+        if not self._board_tie_stale:
+            return
+        self._board_tie_stale = False
         s, ties = self.state, self.ties
         on_board = (s.office == BOARD) & s.member
         touch = np.flatnonzero(on_board[ties.a] | on_board[ties.b])

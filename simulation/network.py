@@ -67,6 +67,24 @@ class Ties:
     def extend(self, other: Ties) -> Ties:
         return Ties(*(np.concatenate((getattr(self, f), getattr(other, f))) for f in _FIELDS))
 
+    def subset_extend(self, keep: np.ndarray | None, new: Ties | None) -> Ties:
+        """The ties where ``keep`` (all if None), then ``new`` (none if None): one copy per field."""
+        idx = np.flatnonzero(keep) if keep is not None else None
+        size = (len(self) if idx is None else idx.size) + (len(new) if new is not None else 0)
+        fields = []
+        for f in _FIELDS:
+            old = getattr(self, f)
+            out = np.empty(size, dtype=old.dtype)
+            k = old.size if idx is None else idx.size
+            if idx is None:
+                out[:k] = old
+            else:
+                np.take(old, idx, out=out[:k])
+            if new is not None:
+                out[k:] = getattr(new, f)
+            fields.append(out)
+        return Ties(*fields)
+
 
 _FIELDS = ("a", "b", "layer", "kind", "strength", "permanent", "last_ab", "last_ba", "born", "reach", "last_contact")
 _DTYPES = (np.int64, np.int64, np.int8, np.int8, float, bool, float, float, np.int32, float, np.int32)
@@ -181,18 +199,25 @@ def propose_triadic(
 def propose_proximity(
     rng: np.random.Generator, count: int, households: np.ndarray, village: np.ndarray,
     village_start: np.ndarray, village_size: np.ndarray, bridging_share: float,
+    villages_per_world: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Proximity candidates: a random household and a random household of its own village,
-    or with probability ``bridging_share`` of a random other village."""
+    or with probability ``bridging_share`` of a random other village of its world.
+
+    Villages are numbered world by world in blocks of ``villages_per_world`` (default: all
+    villages form one world); a batch of independent replicates (the ``worlds`` of
+    :func:`simulation.population.build`) never proposes a tie across worlds.
+    """
     if count <= 0 or households.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     i = households[rng.integers(0, households.size, count)]
     v = village[i]
-    n_v = village_start.size
+    n_v = village_start.size if villages_per_world is None else villages_per_world
     other = rng.random(count) < bridging_share
     if n_v > 1:
         shift = rng.integers(1, n_v, count)
-        v = np.where(other, (v + shift) % n_v, v)
+        first = v - v % n_v
+        v = np.where(other, first + (v - first + shift) % n_v, v)
     j = village_start[v] + (rng.random(count) * village_size[v]).astype(np.int64)
     return i, j
 

@@ -260,6 +260,9 @@ class Governance(_Group):
                                   "negative institutional experience per unsanctioned free-rider share")
     honorarium_cost: float = param(1.2, 0.0, 50.0, "logit", "low honorarium: cost of serving")
     rat_month: int = param(12, 1, 12, "month of year", "month of the annual members' meeting (RAT)")
+    rat_mobilisation: float = param(0.0, 0.0, 1.0, "probability",
+                                    "chance a member attends the RAT because the board mobilises a quorum, "
+                                    "whatever their organisation participation")
     board_term_months: int = param(36, 1, 600, "months", "board elected every this many months")
     service_quality: float = param(0.8, 0.0, 1.0, "index", "quality of the cooperative's service")
     scandal_trust_hit: float = param(0.8, 0.0, 1.0, "experience",

@@ -39,21 +39,56 @@ CAPACITY_SPREAD = 0.3     # log-normal spread of farm and UMKM capacity between 
 INITIAL_PARTICIPATION = (0.6, 0.15)  # mean and s.d. of founding members' propensities
 
 
+def _draw_per_world(rng: np.random.Generator, worlds: int, size: int, m: int) -> np.ndarray:
+    """``m`` uniform draws from each world's ``size`` items (world r: r·size … r·size + size − 1),
+    so every world gets the same number of initial ties as a single world would."""
+    return np.repeat(np.arange(worlds) * size, m) + rng.integers(0, size, worlds * m)
+
+
+def _group(idx: np.ndarray, key: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """``idx`` grouped by ``key[idx]`` (0..groups−1), in their order within a group, and the
+    group bounds: group g is ``out[bounds[g]:bounds[g + 1]]``."""
+    out = idx[np.argsort(key[idx], kind="stable")]
+    return out, np.searchsorted(key[out], np.arange(groups + 1))
+
+
+def coop_of_village(village: np.ndarray, villages_per_world: int, coops_per_world: int) -> np.ndarray:
+    """Cooperative of each village: village v of a world belongs to its cooperative v mod C."""
+    return (village // villages_per_world) * coops_per_world + (village % villages_per_world) % coops_per_world
+
+
 def _clipped_normal(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:
     return np.clip(rng.normal(mean, sd, n), 0.0, 1.0)
 
 
 def build(
-    params: Parameters, rng: np.random.Generator, partner_pools: tuple[tuple[int, float], ...] = ()
+    params: Parameters, rng: np.random.Generator, partner_pools: tuple[tuple[int, float], ...] = (),
+    worlds: int = 1,
 ) -> tuple[State, net.Ties]:
     """Create the month-0 state and ties from parameters using ``rng`` only.
 
     ``partner_pools``: (firms, distance_km) per kemitraan programme — partner firms in
     another province, placed ``distance_km`` east of the district, appended after the
     moneylenders.
+
+    ``worlds``: independent copies of the population in one state, a vectorised batch of
+    replicates. Villages and cooperatives are numbered world by world (world r holds villages
+    r·V … r·V + V − 1 and cooperatives r·C … r·C + C − 1) and households village by village,
+    so every mechanism that acts per village or per cooperative acts per world; initial ties
+    never join two worlds, nor do new ones (:func:`simulation.network.propose_proximity`).
+    Each world has the same village grid, its own needy share, members, board and village
+    governments. The regional agencies are shared: they are passive ends of linking ties in
+    the monthly dynamics (never brokers of triadic closure, never informed, never members;
+    linking ties carry no exchange), so sharing them couples no two worlds (only their degree,
+    a network metric, is pooled). With ``worlds = 1`` this is the single world.
     """
+    if worlds < 1:
+        raise ValueError(f"worlds: {worlds}; allowed: at least 1")
+    if worlds > 1 and partner_pools:
+        raise ValueError("partner firms (kemitraan) are not supported with several worlds")
     pp, fp = params.population, params.finance
-    V, C, hpv = pp.n_villages, pp.n_cooperatives, pp.households_per_village
+    V0, C0, hpv = pp.n_villages, pp.n_cooperatives, pp.households_per_village
+    V, C = V0 * worlds, C0 * worlds
     H = V * hpv
     n_ml = V * pp.moneylenders_per_village
     n_agency = len(AGENCY_KINDS)
@@ -82,11 +117,11 @@ def build(
     agency_kind[gov] = n_agency  # village government
 
     coop = np.full(n, -1, dtype=np.int64)
-    coop[:H] = village[:H] % C
+    coop[:H] = coop_of_village(village[:H], V0, C0)
 
-    side = int(np.ceil(np.sqrt(V)))
-    vx = (np.arange(V) % side) * pp.village_spacing_km
-    vy = (np.arange(V) // side) * pp.village_spacing_km
+    side = int(np.ceil(np.sqrt(V0)))  # the same grid in every world
+    vx = (np.arange(V) % V0 % side) * pp.village_spacing_km
+    vy = (np.arange(V) % V0 // side) * pp.village_spacing_km
     x = np.zeros(n)
     y = np.zeros(n)
     hv = village[:H]
@@ -99,16 +134,17 @@ def build(
         x[start:start + size] = distance
         start += size
     # regional agencies sit in the district town at the centre of the grid
-    x[H:H + n_agency] = vx.mean() if V else 0.0
-    y[H:H + n_agency] = vy.mean() if V else 0.0
+    x[H:H + n_agency] = vx[:V0].mean() if V else 0.0
+    y[H:H + n_agency] = vy[:V0].mean() if V else 0.0
 
     age = np.zeros(n)
     age[:H] = rng.uniform(pp.age_min, pp.age_max, H)
     wealth = np.zeros(n)
     wealth[:H] = pp.wealth_median * np.exp(rng.normal(0.0, pp.wealth_sigma, H))
     needy = np.zeros(n, dtype=bool)
-    if H:
-        needy[:H] = wealth[:H] <= np.quantile(wealth[:H], pp.needy_share)
+    if H:  # the poorest share of each world
+        line = np.quantile(wealth[:H].reshape(worlds, -1), pp.needy_share, axis=1)
+        needy[:H] = wealth[:H] <= np.repeat(line, H // worlds)
     ep = params.enterprise
     spread = np.exp(rng.normal(0.0, CAPACITY_SPREAD, n))
     farm_capacity = np.where(role == FARMER, ep.farm_output * spread, 0.0)
@@ -121,9 +157,9 @@ def build(
     office = np.zeros(n, dtype=np.int8)
     skill = np.zeros(n)
     skill[:H] = _clipped_normal(rng, params.skills.initial_mean, params.skills.initial_spread, H)
-    order = rng.permutation(H)
-    for c in range(C):  # loop over cooperatives (few), not agents
-        pool = order[coop[order] == c]
+    order, start = _group(rng.permutation(H), coop, C)
+    for c in range(C):  # loop over cooperatives, not agents
+        pool = order[start[c]:start[c + 1]]
         chosen = pool[: pp.members_per_cooperative]
         member[chosen] = True
         # the board and supervisors are the most skilled of the founding members
@@ -150,7 +186,7 @@ def build(
 
     base_income = fp.base_income * np.ones(n)
     state = State(
-        n=n, n_households=H, n_coops=C, n_villages=V,
+        n=n, n_households=H, n_coops=C, n_villages=V, worlds=worlds,
         role=role, village=village, coop=coop, agency_kind=agency_kind, x=x, y=y,
         village_start=np.arange(V, dtype=np.int64) * hpv, village_size=np.full(V, hpv, dtype=np.int64),
         responsiveness=np.full(V, pp.village_government_responsiveness),
@@ -183,41 +219,44 @@ def build(
 def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ties:
     """Initial multiplex network (see module docstring)."""
     np_ = params.network
-    H, V = s.n_households, s.n_villages
+    H, V, W = s.n_households, s.n_villages, s.worlds
     parts = []
-    hh = np.arange(H)
     # kin and neighbours: local clusters within the village (high clustering, as in villages)
-    m = round(H * np_.kin_degree / 2)
+    m = round(H // W * np_.kin_degree / 2)
     if m and H:
-        i = hh[rng.integers(0, H, m)]
+        i = _draw_per_world(rng, W, H // W, m)
+        m = i.size
         v = s.village[i]
         off = rng.integers(1, KIN_CLUSTER_SPAN * 2 + 1, m) * np.where(rng.random(m) < 0.5, -1, 1)
         j = s.village_start[v] + (i - s.village_start[v] + off) % s.village_size[v]
         parts.append(net.make_ties(i, j, net.BONDING, net.SENTIMENT, rng.uniform(0.3, 0.9, m)))
     # ties among members of the same cooperative
-    members = np.flatnonzero(s.member)
-    m = round(members.size * np_.coop_degree / 2)
-    if m and members.size > 1:
-        i = members[rng.integers(0, members.size, m)]
-        pool_by_coop = [members[s.coop[members] == c] for c in range(s.n_coops)]
-        sizes = np.array([p.size for p in pool_by_coop])
-        starts = np.r_[0, np.cumsum(sizes)[:-1]]
-        flat = np.concatenate(pool_by_coop)
+    members = np.flatnonzero(s.member)  # ascending, so world by world, as many in each
+    m = round(members.size // W * np_.coop_degree / 2)
+    if m and members.size > W:
+        i = members[_draw_per_world(rng, W, members.size // W, m)]
+        m = i.size
+        flat, bounds = _group(members, s.coop, s.n_coops)
+        starts, sizes = bounds[:-1], np.diff(bounds)
         c = s.coop[i]
         j = flat[starts[c] + (rng.random(m) * sizes[c]).astype(np.int64)]
         parts.append(net.make_ties(i, j, net.BONDING, net.INTEREST, 0.5))
     # bridging ties across villages
-    m = round(H * np_.bridging_degree / 2)
-    if m and V > 1:
-        i = hh[rng.integers(0, H, m)]
-        v = (s.village[i] + rng.integers(1, V, m)) % V
+    m = round(H // W * np_.bridging_degree / 2)
+    V0 = s.villages_per_world
+    if m and V0 > 1:  # to another village of the same world
+        i = _draw_per_world(rng, W, H // W, m)
+        m = i.size
+        first = s.village[i] - s.village[i] % V0
+        v = first + (s.village[i] - first + rng.integers(1, V0, m)) % V0
         j = s.village_start[v] + (rng.random(m) * s.village_size[v]).astype(np.int64)
         parts.append(net.make_ties(i, j, net.BRIDGING, net.INTEREST, 0.5))
     # board friendships and kinship (sentiment)
     board = np.flatnonzero(s.office == BOARD)
     plain = members[(s.office[members] != BOARD) & (rng.random(members.size) < np_.board_sentiment_share)]
     if plain.size and board.size:
-        boards_by_coop = [board[s.coop[board] == c] for c in range(s.n_coops)]
+        by_coop, bounds = _group(board, s.coop, s.n_coops)
+        boards_by_coop = [by_coop[bounds[c]:bounds[c + 1]] for c in range(s.n_coops)]
         pick = np.array([bc[rng.integers(0, bc.size)] if bc.size else -1
                          for bc in (boards_by_coop[c] for c in s.coop[plain])], dtype=np.int64)
         ok = pick >= 0
@@ -237,7 +276,7 @@ def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ti
         gv = np.arange(V)
         chair_of_coop = np.full(s.n_coops, -1, dtype=np.int64)
         chair_of_coop[s.coop[chairs]] = chairs
-        ch = chair_of_coop[gv % s.n_coops]
+        ch = chair_of_coop[coop_of_village(gv, V0, s.coops_per_world)]
         ok = (ch >= 0) & (rng.random(V) < s.responsiveness)
         parts.append(net.make_ties(s.village_government[ok], ch[ok], net.LINKING, net.INTEREST, 0.5))
     umkm = np.flatnonzero(s.role == UMKM)
@@ -260,3 +299,4 @@ def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ti
                           net.classify_layer(s.village[ties.a], s.village[ties.b],
                                              institutional[ties.a], institutional[ties.b])).astype(np.int8)
     return ties
+

@@ -113,6 +113,17 @@ class State:
     fairness: np.ndarray
     service_quality: np.ndarray
     shu_paid: np.ndarray        # at the last RAT
+    # independent copies of the world in one state (population.build(worlds=...)); villages
+    # and cooperatives are numbered world by world, households too
+    worlds: int = 1
+
+    @property
+    def villages_per_world(self) -> int:
+        return self.n_villages // self.worlds
+
+    @property
+    def coops_per_world(self) -> int:
+        return self.n_coops // self.worlds
 
     @property
     def households(self) -> slice:

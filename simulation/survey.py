@@ -228,11 +228,20 @@ def virtual_survey(
     frame = survey_members(model, cooperative)
     if frame.size == 0:
         raise SurveyError(f"cooperative {cooperative} has no members to survey")
-    rng = np.random.default_rng(seed)
-    chosen = np.sort(rng.choice(frame, size=min(n, frame.size), replace=False))
-    noise = rng.normal(0.0, 1.0, (chosen.size, len(ITEM_NAMES))) * rm.noise_sd
+    chosen, noise = draw_respondents(frame, min(n, frame.size), seed, rm)
     latent = latent_scores(model, chosen, rm)
     return pd.DataFrame(answer(latent.to_numpy(), noise, rm), index=latent.index, columns=list(ITEM_NAMES))
+
+
+def draw_respondents(
+    frame: np.ndarray, n: int, seed: int | None, rm: ResponseModel,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The survey's draws: ``n`` respondents of ``frame`` without replacement (ascending), then an
+    (n × 15) block of answer noise ε ~ N(0, σ²), both from ``numpy.random.default_rng(seed)``."""
+    rng = np.random.default_rng(seed)
+    chosen = np.sort(rng.choice(frame, size=n, replace=False))
+    noise = rng.normal(0.0, 1.0, (chosen.size, len(ITEM_NAMES))) * rm.noise_sd
+    return chosen, noise
 
 
 # ---- analysis -----------------------------------------------------------------------------------

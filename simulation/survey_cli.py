@@ -7,6 +7,10 @@
   scenario, surveys cooperative 0 (``--cooperative``) through the response model and prints
   the same statistics, then the cooperative's PTP score and its partnership ties;
   ``--responses-out FILE`` saves the simulated answers in the CSV layout;
+* ``kopsim survey --simulate SCENARIO --replicates R`` — R independent runs of the scenario in
+  one vectorised batch (:mod:`simulation.batch`), each surveyed: per item the median total, its
+  90% range over the runs and the share of runs in each category, and the r_s likewise
+  (``--replicates-out FILE.csv``: one row per run);
 * ``kopsim survey --published mandiri_jaya`` — the bundled published figures; added to either
   of the above, the published totals, r_s and PTP are printed alongside.
 
@@ -23,7 +27,8 @@ from .argtypes import nonneg_int, pos_int
 from .cli import UsageError, _parse_override
 
 DEFAULT_RESPONDENTS = 30
-SIMULATE_ONLY = ("respondents", "steps", "seed", "survey_seed", "cooperative", "responses_out", "overrides")
+SIMULATE_ONLY = ("respondents", "steps", "seed", "survey_seed", "cooperative", "responses_out", "overrides",
+                 "replicates", "replicates_out")
 
 
 def register(sub: Any) -> None:
@@ -51,6 +56,12 @@ def register(sub: Any) -> None:
                    help="override one parameter of the scenario (repeatable)")
     p.add_argument("--responses-out", type=Path, default=None, metavar="FILE.csv",
                    help="also write the simulated answers in the CSV layout (readable by `kopsim survey FILE`)")
+    p.add_argument("--replicates", type=pos_int, default=None, metavar="R",
+                   help="run R independent replicates of the scenario in one vectorised batch and survey each: "
+                        "medians, 90%% ranges and category shares over the replicates (scenarios without "
+                        "interventions)")
+    p.add_argument("--replicates-out", type=Path, default=None, metavar="FILE.csv",
+                   help="with --replicates: write one row per replicate (totals, r_s, p)")
     p.add_argument("--published", default=None, metavar="NAME|FILE.toml",
                    help="published figures: a bundled dataset (mandiri_jaya) or a TOML file of that layout")
     p.add_argument("--template", type=Path, default=None, metavar="FILE.csv",
@@ -108,6 +119,17 @@ def _simulate(args: argparse.Namespace, published: Any) -> None:
     if coop >= params.population.n_cooperatives:
         raise UsageError(f"--cooperative: {coop} does not exist in {scen.name!r}; allowed: "
                          f"0..{params.population.n_cooperatives - 1}")
+    if args.replicates_out is not None and args.replicates is None:
+        raise UsageError("--replicates-out needs --replicates R")
+    if args.replicates is not None:
+        for name in ("survey_seed", "responses_out"):
+            if getattr(args, name) is not None:
+                raise UsageError(f"--{name.replace('_', '-')} applies to a single run, not to --replicates")
+        if scen.interventions:
+            raise UsageError(f"--replicates: scenario {scen.name!r} has interventions, which a batch of "
+                             "replicates does not take; run it without --replicates")
+        _replicates(args, scen.name, params, steps, seed, coop, wanted, published)
+        return
     model = CooperativeModel(params, seed=seed, interventions=scen.interventions)
     model.run(steps)
     members = sv.survey_members(model, coop).size
@@ -126,3 +148,43 @@ def _simulate(args: argparse.Namespace, published: Any) -> None:
     print()
     print(f"partnerships of cooperative {coop} (relational properties):")
     print(sv.partnership_properties(model, coop).format())
+
+
+def _replicates(args: argparse.Namespace, name: str, params: Any, steps: int, seed: int, coop: int,
+                wanted: int, published: Any) -> None:
+    from . import batch
+    from . import survey as sv
+
+    result = batch.run_and_survey(params, args.replicates, steps, seed, wanted, coop)
+    ok = int(result.valid.sum())
+    print(f"virtual member surveys of {args.replicates} replicates (one vectorised batch): scenario {name!r}, "
+          f"month {steps}, batch seed {seed}; cooperative {coop} of each, {wanted} respondents")
+    if ok < args.replicates:
+        print(f"{args.replicates - ok} replicates had fewer than {wanted} members and are left out")
+    if ok == 0:
+        raise UsageError(f"--respondents: no replicate has {wanted} members to survey; ask fewer")
+    summary = result.summary()
+    head = f"{'statistic':<28}{'median':>8}{'5%':>8}{'95%':>8}   {'low':>6}{'medium':>7}{'high':>6}"
+    if published:
+        head += f"{'published':>11}"
+    lines = [f"categories of an item total: {sv.category_bounds(wanted).text()}; shares of replicates per category",
+             head]
+    for stat, row in summary.iterrows():
+        rs = str(stat).startswith("rs_")
+        fmt = "{:>8.3f}" if rs else "{:>8.0f}"
+        line = f"{stat:<28}" + "".join(fmt.format(row[c]) for c in ("median", "q_low", "q_high"))
+        if not rs:
+            line += f"   {row['share_low']:>6.2f}{row['share_medium']:>7.2f}{row['share_high']:>6.2f}"
+        if published:
+            if rs:
+                dom = str(stat)[3:]
+                if dom in published.spearman:
+                    line += f"{'':>22}{published.spearman[dom][0]:>8.3f}"
+            else:
+                total = published.totals[str(stat)]
+                line += f"{total:>11d} {published.bounds.category(total)}"
+        lines.append(line)
+    print("\n".join(line.rstrip() for line in lines))
+    if args.replicates_out is not None:
+        result.to_frame().to_csv(args.replicates_out)
+        print(f"wrote one row per replicate to {args.replicates_out}")
