@@ -42,7 +42,8 @@ class BatchSurveys:
 
     ``totals``: (R, 15) item totals in :data:`simulation.survey.ITEM_NAMES` order; ``rs`` and
     ``p``: (R, 3) Spearman r_s of the benefit score with each participation domain
-    (:data:`simulation.participation.DOMAINS` order) and its two-sided p; ``valid``: (R,)
+    (:data:`simulation.participation.DOMAINS` order) and its two-sided p; ``shares``: (R, 15, 3)
+    the share of respondents answering 1, 2 and 3 to each item; ``valid``: (R,)
     False for a replicate with fewer than n members (its rows are NaN); ``seeds``: the survey
     seed of each replicate.
     """
@@ -51,6 +52,7 @@ class BatchSurveys:
     totals: np.ndarray
     rs: np.ndarray
     p: np.ndarray
+    shares: np.ndarray
     valid: np.ndarray
     seeds: np.ndarray
 
@@ -178,10 +180,10 @@ def batch_statistics(answers: np.ndarray, valid: np.ndarray, seeds: Sequence[int
     p = np.full((R, len(DOMAINS)), np.nan)
     for k, dom in enumerate(DOMAINS):
         rs[:, k], p[:, k] = spearman_rows(scores["benefit"].astype(float), scores[dom].astype(float))
-    totals[~valid] = np.nan
-    rs[~valid] = np.nan
-    p[~valid] = np.nan
-    return BatchSurveys(n, totals, rs, p, valid, np.asarray(seeds, dtype=np.uint64))
+    shares = np.stack([(answers == a).mean(axis=1) for a in sv.ANSWERS], axis=-1)
+    for x in (totals, rs, p, shares):
+        x[~valid] = np.nan
+    return BatchSurveys(n, totals, rs, p, shares, valid, np.asarray(seeds, dtype=np.uint64))
 
 
 def run_and_survey(

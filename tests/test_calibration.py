@@ -267,3 +267,20 @@ def test_from_survey_writes_a_targets_file_that_loads(scenario_file, tmp_path, c
     code, _, err = kopsim(["calibrate", "mandiri_jaya", str(dest2), "--from-survey", "mandiri_jaya"], capsys)
     assert code == 0, err
     assert cal.load_targets(str(dest2)).respondents == 30
+
+
+def test_batch_statistics_equal_those_of_single_surveys():
+    """--point best evaluates candidates in vectorised batches: each replicate's statistics must be
+    what survey_statistics gives for the same replicate's answers."""
+    from simulation import batch
+
+    model = CooperativeModel(load("mandiri_jaya").params.replace({"metrics.network_every": 0}), seed=4, replicates=5)
+    model.run_steps(24)
+    seeds = batch.survey_seeds(8, 5)
+    answers, valid = batch.survey_replicates(model, 30, seeds)
+    stats_batch = cal.batch_survey_statistics(batch.batch_statistics(answers, valid, seeds), 30)
+    for r in range(5):
+        one = cal.survey_statistics(sv.analyse(sv.virtual_survey(model, 30, int(seeds[r]), cooperative=r)), 30)
+        assert stats_batch[r].keys() == one.keys()
+        for key, value in one.items():
+            assert stats_batch[r][key] == pytest.approx(value, abs=1e-12), key

@@ -267,6 +267,12 @@ def test_csv_layout_accepts_spreadsheet_variants(tmp_path):
     (["survey", "--published", "mandiri"], "did you mean 'mandiri_jaya'"),
     (["survey", "missing.csv"], "missing.csv: file not found"),
     (["survey", "--simulate", "baseline", "--cooperative", "5"], "--cooperative: 5 does not exist"),
+    (["survey", "--simulate", "training_follow_up", "--replicates", "3"], "has interventions"),
+    (["survey", "--simulate", "mandiri_jaya", "--replicates-out", "r.csv"], "--replicates-out needs --replicates"),
+    (["survey", "--simulate", "mandiri_jaya", "--replicates", "2", "--survey-seed", "4"],
+     "--survey-seed applies to a single run"),
+    (["survey", "--simulate", "mandiri_jaya", "--replicates", "0"], "--replicates"),
+    (["survey", "x.csv", "--replicates", "3"], "--replicates applies to --simulate only"),
 ])
 def test_bad_survey_arguments(tmp_path, capsys, monkeypatch, args, expected):
     monkeypatch.chdir(tmp_path)
@@ -349,3 +355,23 @@ def test_partnership_properties_on_kemitraan():
     assert pb.share_in_contact > 0.0 and pb.contacts_per_month > pa.contacts_per_month
     assert sv.partnership_properties(assoc, cooperative=0).ties == pb.ties
     assert "mean distance" in pb.format()
+
+
+def test_replicates_print_the_distribution_and_write_one_row_per_replicate(tmp_path, capsys):
+    from simulation import batch
+    from simulation.scenario import load
+
+    out = tmp_path / "reps.csv"
+    code, stdout, err = kopsim(["survey", "--simulate", "mandiri_jaya", "--replicates", "6", "--steps", "12",
+                                "--seed", "3", "--replicates-out", str(out), "--published", "mandiri_jaya"], capsys)
+    assert code == 0, err
+    assert "6 replicates" in stdout and "rat_attendance" in stdout and "rs_capital" in stdout
+    table = pd.read_csv(out, index_col="replicate")
+    assert len(table) == 6 and table["valid"].all()
+    # the same batch from Python: the rows are those of run_and_survey with the same seed
+    ref = batch.run_and_survey(load("mandiri_jaya").params, 6, 12, 3, 30).to_frame()
+    assert np.array_equal(table[list(sv.ITEM_NAMES)].to_numpy(), ref[list(sv.ITEM_NAMES)].to_numpy())
+    medians = table[list(sv.ITEM_NAMES)].median()
+    for item in ("rat_attendance", "training_satisfaction"):
+        line = next(ln for ln in stdout.splitlines() if ln.startswith(item))
+        assert float(line.split()[1]) == pytest.approx(medians[item])
