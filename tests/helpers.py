@@ -1,8 +1,9 @@
-"""Shared helpers: a small population that keeps model-level tests fast."""
+"""Shared helpers: a small population that keeps model-level tests fast; kopsim run in-process."""
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Sequence
 from typing import Any
 
 SMALL_POPULATION: dict[str, Any] = {
@@ -19,3 +20,17 @@ def small_params(overrides: dict[str, dict[str, Any]] | None = None) -> dict[str
     for group, values in copy.deepcopy(overrides or {}).items():
         params.setdefault(group, {}).update(values)
     return params
+
+
+def run_kopsim(args: list[str], capsys: Any, extensions: Sequence[Callable[[Any], None]] = ()) -> tuple[int, str, str]:
+    """``kopsim ARGS`` in this process, with the subcommands ``extensions`` add: (exit code, stdout,
+    stderr). argparse reports usage errors by exiting; that exit becomes the code."""
+    from simulation import cli
+
+    capsys.readouterr()
+    try:
+        code = cli.main(args, extensions=extensions)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out = capsys.readouterr()
+    return code, out.out, out.err

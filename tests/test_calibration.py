@@ -13,10 +13,10 @@ import pytest
 pytest.importorskip("pyabc")
 
 from experiments import calibration as cal
-from simulation import cli
 from simulation import survey as sv
 from simulation.model import CooperativeModel
 from simulation.scenario import load
+from tests.helpers import run_kopsim
 
 TINY = """
 [scenario]
@@ -70,13 +70,7 @@ def targets_file(tmp_path):
 
 
 def kopsim(args, capsys):
-    capsys.readouterr()
-    try:
-        code = cli.main(args, extensions=(cal.register,))
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    return run_kopsim(args, capsys, (cal.register,))
 
 
 # ---- distances ----------------------------------------------------------------------------------

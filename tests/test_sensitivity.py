@@ -12,8 +12,8 @@ import pytest
 pytest.importorskip("SALib")
 
 from experiments import sensitivity as sa
-from simulation import cli
 from simulation.scenario import load
+from tests.helpers import run_kopsim
 
 TINY = """
 [scenario]
@@ -38,13 +38,7 @@ def scenario_file(tmp_path):
 
 
 def kopsim(args, capsys):
-    capsys.readouterr()
-    try:
-        code = cli.main(args, extensions=(sa.register,))
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    return run_kopsim(args, capsys, (sa.register,))
 
 
 def test_morris_finds_the_parameter_without_effect(scenario_file):

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulation import CooperativeModel, cli
+from simulation import CooperativeModel
 from simulation import survey as sv
 from simulation.interventions import Kemitraan
 from simulation.parameters import ParameterError
 from simulation.state import PARTNER
 from simulation.survey_cli import register
-from tests.helpers import small_params
+from tests.helpers import run_kopsim, small_params
 
 SMALL_SCENARIO = """
 [scenario]
@@ -40,14 +40,8 @@ def model() -> CooperativeModel:
     return m
 
 
-def kopsim(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    capsys.readouterr()
-    try:
-        code = cli.main(args, extensions=(register,))
-    except SystemExit as exc:  # argparse usage errors
-        code = exc.code if isinstance(exc.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.out, out.err
+def kopsim(args, capsys):
+    return run_kopsim(args, capsys, (register,))
 
 
 # ---------------------------------------------------------------- the virtual survey
