@@ -609,13 +609,20 @@ def survey_statistics(result: sv.SurveyResult, n_target: int) -> dict[str, float
     """Every statistic a target can name, of one analysed survey: ``total.<item>`` (the mean answer
     × n_target, so a survey capped at fewer members is on the target's scale), ``share.<item>.<a>``,
     ``rs.<domain>`` (0 when undefined) and ``respondents``."""
-    x: dict[str, float] = {"respondents": float(result.n)}
-    for item, row in result.items.iterrows():
-        x[f"total.{item}"] = float(row["total"]) / result.n * n_target
-        for a in sv.ANSWERS:
-            x[f"share.{item}.{a}"] = float(row[f"share_{a}"])
-    for dom, row in result.spearman.iterrows():
-        r = float(row["rs"])
+    items = result.items.loc[list(sv.ITEM_NAMES)]
+    return _statistics(result.n, items["total"].to_numpy(), items[[f"share_{a}" for a in sv.ANSWERS]].to_numpy(),
+                       result.spearman.loc[list(DOMAINS), "rs"].to_numpy(), n_target)
+
+
+def _statistics(n: int, totals: np.ndarray, shares: np.ndarray, rs: np.ndarray, n_target: int) -> dict[str, float]:
+    """The statistics dict of one survey: totals (15,), shares (15, 3), r_s (3,) in ITEM_NAMES / DOMAINS order."""
+    x: dict[str, float] = {"respondents": float(n)}
+    for k, item in enumerate(sv.ITEM_NAMES):
+        x[f"total.{item}"] = float(totals[k]) / n * n_target
+        for j, a in enumerate(sv.ANSWERS):
+            x[f"share.{item}.{a}"] = float(shares[k, j])
+    for k, dom in enumerate(DOMAINS):
+        r = float(rs[k])
         x[f"rs.{dom}"] = 0.0 if r != r else r
     return x
 
@@ -626,21 +633,8 @@ INVALID = "invalid"
 def batch_survey_statistics(res: Any, n_target: int) -> list[dict[str, float]]:
     """:func:`survey_statistics` of every replicate of a :class:`simulation.batch.BatchSurveys`
     (``{"invalid": 1}`` for a replicate with too few members)."""
-    out: list[dict[str, float]] = []
-    for r in range(len(res)):
-        if not res.valid[r]:
-            out.append({INVALID: 1.0})
-            continue
-        x: dict[str, float] = {"respondents": float(res.n)}
-        for k, item in enumerate(sv.ITEM_NAMES):
-            x[f"total.{item}"] = float(res.totals[r, k]) / res.n * n_target
-            for j, a in enumerate(sv.ANSWERS):
-                x[f"share.{item}.{a}"] = float(res.shares[r, k, j])
-        for k, dom in enumerate(DOMAINS):
-            v = float(res.rs[r, k])
-            x[f"rs.{dom}"] = 0.0 if v != v else v
-        out.append(x)
-    return out
+    return [_statistics(res.n, res.totals[r], res.shares[r], res.rs[r], n_target) if res.valid[r] else {INVALID: 1.0}
+            for r in range(len(res))]
 
 
 @dataclass(frozen=True)
@@ -667,16 +661,22 @@ class SurveySimulator:
                 model[p.key] = p.value(x)
         return model, response
 
+    def configure(self, pars: Mapping[str, float]) -> tuple[Parameters, sv.ResponseModel] | None:
+        """The scenario's parameters and the response model of a particle; None if the model refuses them."""
+        model_over, response = self.split(pars)
+        try:
+            return self.params.replace(model_over), sv.ResponseModel(**response)
+        except ParameterError:
+            return None
+
     def simulate(self, pars: Mapping[str, float], seed: int) -> dict[str, float]:
         """The statistics of one run and survey (``{"invalid": 1}`` for a parameter set the model refuses)."""
         from simulation.model import CooperativeModel
 
-        model_over, response = self.split(pars)
-        try:
-            params = self.params.replace(model_over)
-            rm = sv.ResponseModel(**response)
-        except ParameterError:
+        configured = self.configure(pars)
+        if configured is None:
             return {INVALID: 1.0}
+        params, rm = configured
         model = CooperativeModel(params, seed=seed, interventions=self.interventions)
         try:
             model.run(self.steps)
@@ -698,12 +698,10 @@ class SurveySimulator:
         if self.interventions:
             seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, runs)
             return [self.simulate(pars, int(x)) for x in seeds]
-        model_over, response = self.split(pars)
-        try:
-            params = self.params.replace(model_over)
-            rm = sv.ResponseModel(**response)
-        except ParameterError:
+        configured = self.configure(pars)
+        if configured is None:
             return [{INVALID: 1.0}] * runs
+        params, rm = configured
         res = batch.run_and_survey(params, runs, self.steps, seed, self.respondents, self.cooperative, rm)
         return batch_survey_statistics(res, self.respondents)
 

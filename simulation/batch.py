@@ -61,10 +61,7 @@ class BatchSurveys:
 
     def categories(self) -> np.ndarray:
         """(R, 15) category of each total: 'low', 'medium', 'high' ('' for an invalid replicate)."""
-        low = self.totals * sv.LOW_MAX_MEAN[1] <= sv.LOW_MAX_MEAN[0] * self.n
-        high = self.totals * sv.HIGH_MIN_MEAN[1] >= sv.HIGH_MIN_MEAN[0] * self.n
-        out = np.where(low, "low", np.where(high, "high", "medium"))
-        return np.where(self.valid[:, None], out, "")
+        return np.where(self.valid[:, None], sv.category_bounds(self.n).categories(self.totals), "")
 
     def to_frame(self) -> pd.DataFrame:
         """One row per replicate: survey seed, valid, the 15 totals and ``rs_<domain>``, ``p_<domain>``."""

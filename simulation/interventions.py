@@ -112,7 +112,6 @@ class Training(Intervention):
         s = model.state
         H = s.n_households
         eligible = self.coop_mask(model) & _target(s, self.target)
-        model.refresh_board_tie()  # another programme this month may have added ties
         chosen = []
         for c in range(s.n_coops):  # quota per cooperative: loop over cooperatives
             pool = np.flatnonzero(eligible & (s.coop[:H] == c))

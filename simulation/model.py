@@ -190,7 +190,7 @@ class CooperativeModel(mesa.Model):
         for iv in self.interventions:
             if iv.active(t):
                 iv.apply(self, t)
-        self.refresh_board_tie()
+                self._refresh_board_tie()  # the next programme, and credit, read it
         self._livelihoods()
         self._savings()
         self._credit()
@@ -203,7 +203,7 @@ class CooperativeModel(mesa.Model):
         self._network_dynamics(t, used)
         if t % 12 == self.p.governance.rat_month % 12:
             self._rat(t)
-        self.refresh_board_tie()
+        self._refresh_board_tie()
         if self.replicates == 1:
             self._rows.append(metrics.collect(self))
 
@@ -474,7 +474,7 @@ class CooperativeModel(mesa.Model):
         s, kp = self.state, self.p.skills
         H = s.n_households
         if kp.training_every_months and t % kp.training_every_months == 0 and kp.training_quota:
-            self.refresh_board_tie()
+            self._refresh_board_tie()
             chosen = []
             for c in range(s.n_coops):  # per cooperative quota: loop over cooperatives, not agents
                 eligible = np.flatnonzero(s.member[:H] & (s.coop[:H] == c))
@@ -675,7 +675,7 @@ class CooperativeModel(mesa.Model):
         self._adj = None
         self._adj_size = self._adj_month = 0
         self._board_tie_stale = True
-        self.refresh_board_tie()
+        self._refresh_board_tie()
 
     def _append_ties(self, new: net.Ties) -> None:
         """Add ties (already deduplicated) and keep the sorted key index in step."""
@@ -694,7 +694,7 @@ class CooperativeModel(mesa.Model):
         w = ties.strength[bridging]
         return np.bincount(ties.a[bridging], w, minlength=s.n) + np.bincount(ties.b[bridging], w, minlength=s.n)
 
-    def refresh_board_tie(self) -> None:  # public: interventions read board_tie mid-month
+    def _refresh_board_tie(self) -> None:
         """board_tie = 1 for agents with a tie to a board member of their own cooperative.
 
         Ties and offices change several times a month; the flag is recomputed only where it is

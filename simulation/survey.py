@@ -256,11 +256,14 @@ class CategoryBounds:
 
     def category(self, total: float) -> str:
         """'low', 'medium' or 'high' for an item total (by the mean answer total / n, see module)."""
-        if total * LOW_MAX_MEAN[1] <= LOW_MAX_MEAN[0] * self.n:
-            return "low"
-        if total * HIGH_MIN_MEAN[1] >= HIGH_MIN_MEAN[0] * self.n:
-            return "high"
-        return "medium"
+        return str(self.categories(total))
+
+    def categories(self, totals: np.ndarray | float) -> np.ndarray:
+        """:meth:`category` of every total of an array (same shape, strings)."""
+        t = np.asarray(totals, dtype=float)
+        low = t * LOW_MAX_MEAN[1] <= LOW_MAX_MEAN[0] * self.n
+        high = t * HIGH_MIN_MEAN[1] >= HIGH_MIN_MEAN[0] * self.n
+        return np.where(low, "low", np.where(high, "high", "medium"))
 
     def text(self) -> str:
         def span(lo: int, hi: int) -> str:
