@@ -5,7 +5,7 @@ survey at the end) in at most 10 minutes on 2 cores. Measured two ways:
 
 1. **one by one**: ``CooperativeModel`` per run (network metrics off) plus
    ``virtual_survey`` and ``analyse``, a few runs on one core;
-2. **vectorised batches**: ``simulation.batch.run_and_survey`` (R replicates in one array
+2. **vectorised batches**: ``kopsim.batch.run_and_survey`` (R replicates in one array
    program, the surveys' statistics vectorised), batches spread over a process pool of
    ``--workers`` (default 2) processes.
 
@@ -35,16 +35,16 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _params():
-    from simulation.scenario import load
+    from kopsim.scenario import load
 
     return load("mandiri_jaya").params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
 
 
 def one_by_one(runs: int) -> float:
     """Seconds per simulation, run and surveyed one at a time on one core."""
-    from simulation import survey as sv
-    from simulation.batch import release
-    from simulation.model import CooperativeModel
+    from kopsim import survey as sv
+    from kopsim.batch import release
+    from kopsim.model import CooperativeModel
 
     params = _params()
     t0 = time.perf_counter()
@@ -57,7 +57,7 @@ def one_by_one(runs: int) -> float:
 
 
 def _batch(job: tuple[int, int, int]) -> tuple[int, float, list[float]]:
-    from simulation.batch import run_and_survey
+    from kopsim.batch import run_and_survey
 
     seed, replicates, index = job
     batch_seed = int(np.random.SeedSequence([seed, index]).generate_state(1)[0])

@@ -45,8 +45,8 @@ outcomes = ["members", "trust_institution_mean", "participation_capital"]
 
 
 def _throughput(backend: str, runs: int, workers: int) -> dict[str, float]:
-    from experiments.runner import run_experiment
-    from experiments.spec import compare_experiment
+    from kopsim.experiments.runner import run_experiment
+    from kopsim.experiments.spec import compare_experiment
 
     exp = compare_experiment(["mandiri_jaya"], runs, 120, 1, None)
     with tempfile.TemporaryDirectory() as tmp:
@@ -59,8 +59,8 @@ def _throughput(backend: str, runs: int, workers: int) -> dict[str, float]:
 
 
 def _memory(runs: int, workers: int) -> dict[str, float]:
-    from experiments.runner import run_experiment
-    from experiments.spec import load_experiment
+    from kopsim.experiments.runner import run_experiment
+    from kopsim.experiments.spec import load_experiment
 
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)

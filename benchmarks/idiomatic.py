@@ -6,20 +6,20 @@ The *reduced dynamics* are the core of kopsim's monthly contacts (step 4) and pa
 1. each tie (i, j) of strength w is used this month with probability ``contact_rate · w``;
 2. on a used tie each side helps the other with
    p = σ(logit h + w_T (T_giver − ½) + w_R (R_receiver − ½) + w_D (D − ½))
-   (:func:`simulation.reciprocity.help_probability`; D: what the receiver did to the giver
+   (:func:`kopsim.reciprocity.help_probability`; D: what the receiver did to the giver
    at their last contact, ½ before the first);
 3. peer trust follows T' = T + a⁺·pos·(1 − T) − a⁻·neg·T with pos / neg the shares of the
-   agent's contacts in which it was helped / refused (:func:`simulation.trust.update_trust`),
+   agent's contacts in which it was helped / refused (:func:`kopsim.trust.update_trust`),
    the image score follows the share of contacts in which the agent helped
-   (:func:`simulation.reciprocity.update_image`), and perceived benefit B is a moving average
-   of ``pos`` (kopsim's member–member relations item, :func:`simulation.participation.update_benefit`);
+   (:func:`kopsim.reciprocity.update_image`), and perceived benefit B is a moving average
+   of ``pos`` (kopsim's member–member relations item, :func:`kopsim.participation.update_benefit`);
 4. participation in each domain d moves toward
    P*_d = σ(a_d − c_d + β_B·B + β_N·N_d + β_T·T_inst), N_d the tie-weighted mean participation
-   of the agent's neighbours (:func:`simulation.participation.target_propensity`,
+   of the agent's neighbours (:func:`kopsim.participation.target_propensity`,
    :func:`~simulation.participation.neighbour_mean`, :func:`~simulation.participation.adjust`).
    Institutional trust T_inst is held at its initial value here.
 
-All coefficients are kopsim's defaults (:class:`simulation.parameters.Parameters`).
+All coefficients are kopsim's defaults (:class:`kopsim.parameters.Parameters`).
 
 * :class:`IdiomaticModel` is how these dynamics are usually written with Mesa: one
   ``mesa.Agent`` per household holding plain Python attributes and its neighbour list, a
@@ -29,7 +29,7 @@ All coefficients are kopsim's defaults (:class:`simulation.parameters.Parameters
   chance per month as in kopsim), and an agent updates its trust from the contacts it had
   since its previous activation.
 * :class:`VectorisedReduced` runs exactly the same equations on edge arrays with kopsim's
-  own numpy functions, synchronously, as :class:`simulation.model.CooperativeModel` does.
+  own numpy functions, synchronously, as :class:`kopsim.model.CooperativeModel` does.
 
 Both start from the same network and initial state (:func:`initial_state`), so their
 trajectories agree statistically, not draw for draw (different random streams and update
@@ -46,10 +46,10 @@ import mesa
 import networkx as nx
 import numpy as np
 
-from simulation import participation as part
-from simulation import reciprocity as recip
-from simulation import trust as trust_mod
-from simulation.parameters import Parameters
+from kopsim import participation as part
+from kopsim import reciprocity as recip
+from kopsim import trust as trust_mod
+from kopsim.parameters import Parameters
 
 WS_DEGREE = 6       # Watts–Strogatz: each node joined to its 6 nearest ring neighbours …
 WS_REWIRE = 0.1     # … with 10 % of the ties rewired at random
@@ -126,7 +126,7 @@ def initial_state(n: int, seed: int) -> dict[str, np.ndarray]:
 
 # ---- idiomatic Mesa ----------------------------------------------------------------------
 def help_probability(trust_giver: float, image_receiver: float, last_from_receiver: float, d: Dynamics) -> float:
-    """Scalar twin of :func:`simulation.reciprocity.help_probability`."""
+    """Scalar twin of :func:`kopsim.reciprocity.help_probability`."""
     h = min(max(d.helping_norm, 1e-9), 1.0 - 1e-9)
     x = (math.log(h / (1.0 - h)) + d.help_trust_weight * (trust_giver - 0.5)
          + d.image_weight * (image_receiver - 0.5) + d.direct_weight * (last_from_receiver - 0.5))

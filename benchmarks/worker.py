@@ -40,7 +40,7 @@ def _log(msg: str) -> None:
 
 def task_full(villages: int, steps: int, seed: int, metrics: str = "off") -> dict[str, Any]:
     """Construction time, then the time of each of ``steps`` steps, and peak memory."""
-    from simulation.model import CooperativeModel
+    from kopsim.model import CooperativeModel
 
     rss_imports = peak_rss_mib()
     params = _params(villages, metrics)
@@ -73,7 +73,7 @@ def task_full(villages: int, steps: int, seed: int, metrics: str = "off") -> dic
 
 def task_mandiri(steps: int, repeats: int, seed: int) -> dict[str, Any]:
     """The 133-member cooperative: ``repeats`` timed runs (after one warm-up), two metric settings."""
-    from simulation.model import CooperativeModel
+    from kopsim.model import CooperativeModel
 
     out: dict[str, Any] = {"steps": steps, "repeats": repeats, "seed": seed}
     for label, params in (("default_metrics", MANDIRI_JAYA), ("metrics_off", {**MANDIRI_JAYA, "metrics": METRICS_OFF})):
@@ -145,7 +145,7 @@ def task_profile(villages: int, steps: int, seed: int, top: int = 10, warmup: in
     ``villages`` > 0: that population with network metrics off; 0: the 133-member
     cooperative with the default metric intervals (the conditions of its target).
     """
-    from simulation.model import CooperativeModel
+    from kopsim.model import CooperativeModel
 
     params = _params(villages, "off") if villages else MANDIRI_JAYA
     model = CooperativeModel(params, seed=seed)

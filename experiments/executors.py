@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
-from simulation.cli import UsageError
+from kopsim.errors import UsageError
 
 DASK_CONNECT_TIMEOUT = "5s"
 TASKS_PER_WORKER = 500  # runs before a pool worker is replaced (Python >= 3.11; uses spawn)

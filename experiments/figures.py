@@ -23,8 +23,8 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from simulation import network as net
-from simulation.state import (
+from kopsim import network as net
+from kopsim.state import (
     AGENCY,
     BOARD,
     FARMER,
@@ -36,7 +36,7 @@ from simulation.state import (
 )
 
 if TYPE_CHECKING:
-    from simulation.model import CooperativeModel
+    from kopsim.model import CooperativeModel
 
 # Readable names (with units) of the outcomes; others fall back to the column name.
 OUTCOME_LABELS: dict[str, str] = {

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import simulation
-from simulation.cli import UsageError
+import kopsim
+from kopsim.errors import UsageError
 
 from . import stats
 from .store import Store
@@ -239,7 +239,7 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def _intervention_text(item: dict[str, Any]) -> str:
     """``training: months 12 to the end, every 12 months; quota 15, ...`` (every field shown)."""
-    from simulation.interventions import KINDS
+    from kopsim.interventions import KINDS
 
     kind = str(item.get("kind", "?"))
     start, end, every = item.get("start"), item.get("end"), item.get("every")
@@ -264,7 +264,7 @@ def _intervention_text(item: dict[str, Any]) -> str:
 
 def _description(cfg: dict[str, Any]) -> str:
     """The scenario's one-line description, read from its file if it still loads."""
-    from simulation.scenario import load
+    from kopsim.scenario import load
 
     src = cfg.get("scenario_file") or cfg.get("scenario")
     try:
@@ -312,7 +312,7 @@ def _section_settings(data: _Data) -> str:
     failed = runs[runs["status"] != "ok"]
     missing = max(0, planned - len(runs))
     version = str(m.get("kopsim_version", "?"))
-    ver_note = "" if version == simulation.__version__ else f" (this report made with kopsim {simulation.__version__})"
+    ver_note = "" if version == kopsim.__version__ else f" (this report made with kopsim {kopsim.__version__})"
     items = [
         ("experiment", _e(m.get("experiment", "?"))),
         ("defined by", _e(m.get("source", "?"))),
@@ -477,8 +477,8 @@ def _section_time_series(data: _Data) -> str:
 
 
 def _section_network(data: _Data) -> str:
-    from simulation import CooperativeModel, Parameters
-    from simulation.interventions import from_dict
+    from kopsim import CooperativeModel, Parameters
+    from kopsim.interventions import from_dict
 
     from .figures import network_picture
     from .spec import replication_seeds
@@ -577,6 +577,6 @@ def _render(data: _Data, network: bool) -> str:
         '<meta name=viewport content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
         f"<h1>{_e(title)}</h1><p class=sub>{sub}</p><nav>{nav}</nav>{body}"
-        f"<footer>Made by <code>kopsim report</code> (kopsim {_e(simulation.__version__)}) on {_e(made)}. "
+        f"<footer>Made by <code>kopsim report</code> (kopsim {_e(kopsim.__version__)}) on {_e(made)}. "
         "kopsim is an agent-based model of social capital in Indonesian cooperatives (koperasi) and small "
         "enterprises (UMKM); its results are model outcomes, not observations.</footer></body></html>\n")

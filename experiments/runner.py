@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-import simulation
-from simulation import CooperativeModel
+import kopsim
+from kopsim import CooperativeModel
 
 from .executors import default_workers, make_executor
 from .spec import Experiment, RunSpec
@@ -62,7 +62,7 @@ def fingerprint(exp: Experiment) -> str:
     The kopsim version is part of it, so results of another model version are never mixed in.
     """
     blob = json.dumps({"configs": [c.config_id for c in exp.configs], "steps": exp.steps, "seed": exp.seed,
-                       "outcomes": list(exp.outcomes), "kopsim": simulation.__version__}, sort_keys=True)
+                       "outcomes": list(exp.outcomes), "kopsim": kopsim.__version__}, sort_keys=True)
     return hashlib.sha1(blob.encode()).hexdigest()[:16]
 
 
@@ -74,7 +74,7 @@ def manifest(exp: Experiment) -> dict[str, Any]:
         "experiment": exp.name,
         "source": exp.source,
         "fingerprint": fingerprint(exp),
-        "kopsim_version": simulation.__version__,
+        "kopsim_version": kopsim.__version__,
         "root_seed": exp.seed,
         "replication_seeds": "numpy.random.SeedSequence(root_seed).spawn(replications)[i].generate_state(1)[0]",
         "replications": exp.replications,

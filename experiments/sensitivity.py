@@ -33,11 +33,9 @@ Needs SALib: the optional extra ``kopsim[sensitivity]``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
-import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
@@ -47,11 +45,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simulation.argtypes import nonneg_int, pos_int
-from simulation.cli import UsageError
-from simulation.parameters import GROUPS, ParameterError, Parameters, unknown_key
-from simulation.scenario import Scenario, load
-from simulation.tomlio import read_toml
+from kopsim.errors import UsageError
+from kopsim.parameters import GROUPS, ParameterError, Parameters, unknown_key
+from kopsim.scenario import Scenario
+from kopsim.tomlio import read_toml
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -168,7 +165,7 @@ def _factor(key: str, lo: Any, hi: Any, params: Parameters, where: str) -> Facto
 
 def metric_columns(params: Parameters) -> list[str]:
     """Names of the metric columns (from a one-month run of ``params`` without network metrics)."""
-    from simulation import CooperativeModel
+    from kopsim import CooperativeModel
 
     tiny = params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
     return list(CooperativeModel(tiny, seed=0).run(1).columns)
@@ -214,7 +211,7 @@ def summarise(frame: pd.DataFrame, outcomes: Sequence[str], summary: str) -> np.
 
 def evaluate(task: Task) -> tuple[int, np.ndarray]:
     """Run one sample for each of its seeds; its outcome values averaged over the seeds."""
-    from simulation import CooperativeModel
+    from kopsim import CooperativeModel
 
     rows = []
     for seed in task.seeds:
@@ -429,87 +426,3 @@ def format_indices(indices: pd.DataFrame, method: str) -> str:
         for _, row in part.iterrows():
             lines.append(f"  {row['parameter']:<{width}}" + "".join(f"{row[c]:>14.4g}" for c in cols))
     return "\n".join(lines)
-
-
-# ---- command line -----------------------------------------------------------------------------
-def register(sub: Any) -> None:
-    """Add ``kopsim sensitivity`` to the ``kopsim`` parser (a no-op if it is already there)."""
-    if "sensitivity" in sub.choices:
-        return
-    p = sub.add_parser(
-        "sensitivity", help="global sensitivity analysis (SALib: Morris or Sobol') of outcomes to parameters",
-        description="Vary parameters over ranges, run the scenario for every sample and compute Morris "
-                    "(mu*, sigma) or Sobol' (S1, ST) indices with 95% confidence intervals. "
-                    "Needs kopsim[sensitivity] (SALib).")
-    p.add_argument("scenario", help="shipped scenario name or scenario TOML file")
-    p.add_argument("--params", required=True, metavar="GROUP.NAME=LOW:HIGH,...|FILE.toml",
-                   help="parameters and ranges, e.g. trust.loss_rate=0.1:0.4,skills.training_quota=5:20, "
-                        "or a TOML file of \"group.name\" = [low, high]")
-    p.add_argument("--outcomes", required=True, metavar="A,B", help="metric columns, e.g. trust_institution_mean")
-    p.add_argument("--method", choices=METHODS, default="morris", help="morris (default; screening) or sobol")
-    p.add_argument("--samples", type=pos_int, default=None,
-                   help="Morris: trajectories (default 10); Sobol': base sample size, a power of 2 (default 64)")
-    p.add_argument("--levels", type=pos_int, default=4, help="Morris grid levels (default 4)")
-    p.add_argument("--summary", choices=SUMMARIES, default="final",
-                   help="outcome value of a run: final month (default) or mean of the last 12 months")
-    p.add_argument("--replications", type=pos_int, default=1, help="runs per sample, averaged (default 1)")
-    p.add_argument("--seeding", choices=("common", "independent"), default="common",
-                   help="common random numbers across samples (default) or independent seeds per sample")
-    p.add_argument("--steps", type=pos_int, default=None, help="months (default: the scenario's)")
-    p.add_argument("--seed", type=nonneg_int, default=None, help="root seed (default: the scenario's)")
-    p.add_argument("--out", type=Path, default=None,
-                   help="output directory (default: kopsim-results/sensitivity-<scenario>-<method>-seed<seed>)")
-    p.add_argument("--executor", choices=("process", "sequential"), default="process",
-                   help="local process pool (default; workers = cores) or sequential")
-    p.add_argument("--workers", type=pos_int, default=None, help="worker processes (default: cores)")
-    p.add_argument("--dask", default=None, metavar="local|tcp://HOST:PORT", help="run on Dask")
-    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
-    p.set_defaults(handler=cmd_sensitivity)
-
-
-def cmd_sensitivity(args: argparse.Namespace) -> int:
-    import simulation
-
-    _salib()
-    scen = load(args.scenario)
-    factors = parse_factors(args.params, scen.params)
-    outcomes = parse_outcomes(args.outcomes, scen.params)
-    seed = args.seed if args.seed is not None else scen.seed
-    steps = args.steps if args.steps is not None else scen.steps
-    out = args.out or Path("kopsim-results") / f"sensitivity-{scen.name}-{args.method}-seed{seed}"
-    t0 = time.perf_counter()
-    result = run_sensitivity(scen, factors, outcomes, args.method, args.samples, steps, seed, args.replications,
-                             args.seeding, args.summary, args.levels, args.executor, args.workers, args.dask,
-                             args.quiet)
-    elapsed = time.perf_counter() - t0
-    import SALib
-
-    info = {
-        "kopsim_version": simulation.__version__, "scenario": scen.name, "scenario_file": scen.source,
-        "method": args.method, "samples": args.samples or DEFAULT_SAMPLES[args.method], "levels": args.levels,
-        "evaluations": len(result.X) * args.replications, "steps": steps, "root_seed": seed,
-        "seeding": args.seeding, "replications": args.replications, "summary": args.summary,
-        "parameters": [{"key": f.key, "low": f.low, "high": f.high, "integer": f.integer} for f in factors],
-        "outcomes": outcomes, "confidence_level": CONF_LEVEL, "bootstrap_resamples": BOOTSTRAP_RESAMPLES,
-        "salib": getattr(SALib, "__version__", _version("SALib")), "wall_time_seconds": round(elapsed, 3),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
-    paths = write_outputs(result, out, info)
-    for note in result.notes:
-        print(f"kopsim: note: {note}", file=sys.stderr)
-    if not args.quiet:
-        print(f"{args.method} sensitivity of {scen.name!r}: {len(factors)} parameters, {len(result.X)} samples x "
-              f"{args.replications} replications, {steps} months, seed {seed}, {elapsed:.1f} s")
-        print(format_indices(result.indices, args.method))
-        print(f"wrote {paths['indices']}, {paths['samples'].name}, {paths['figure'].name} and "
-              f"{paths['manifest'].name}")
-    return 0
-
-
-def _version(dist: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return "unknown"

@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from simulation.cli import UsageError
-from simulation.parameters import ParameterError, unknown_key
-from simulation.scenario import Scenario, ScenarioError, load
-from simulation.tomlio import read_toml
+from kopsim.errors import UsageError
+from kopsim.parameters import ParameterError, unknown_key
+from kopsim.scenario import Scenario, ScenarioError, load
+from kopsim.tomlio import read_toml
 
 EXPERIMENT_KEYS = {"name": str, "scenarios": list, "replications": int, "steps": int, "seed": int,
                    "outcomes": list}
@@ -242,7 +242,7 @@ def _points(data: dict[str, Any], src: str, seed: int) -> list[dict[str, Any]]:
 
 def check_outcomes(exp: Experiment) -> None:
     """Every outcome must be a metric column; checked on a one-month run of the first configuration."""
-    from simulation import CooperativeModel
+    from kopsim import CooperativeModel
 
     cfg = exp.configs[0]
     tiny = cfg.scenario.params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})

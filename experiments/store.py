@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from simulation.cli import UsageError
+from kopsim.errors import UsageError
 
 MANIFEST = "manifest.json"
 

@@ -4,7 +4,7 @@ A calibration or a posterior-predictive check needs thousands of runs of a small
 (Mandiri Jaya: 188 agents). Run one by one, a month costs about 1 ms of numpy call overhead
 whatever the size; :class:`~simulation.model.CooperativeModel` with ``replicates=R`` instead
 lays R independent copies of the world side by side in one state
-(the ``worlds`` of :func:`simulation.population.build`), so every mechanism acts on all R at once
+(the ``worlds`` of :func:`kopsim.population.build`), so every mechanism acts on all R at once
 and the overhead is shared. Replicate r is cooperative r·C + c (C cooperatives per world).
 
 The copies are independent draws of the same stochastic process, not the runs that seeds
@@ -12,10 +12,10 @@ The copies are independent draws of the same stochastic process, not the runs th
 seed and R give the same results (tested), as the one-by-one runs do.
 
 Surveys: :func:`survey_replicates` asks ``n`` members of each replicate exactly as
-:func:`simulation.survey.virtual_survey` asks one cooperative (same respondents and answers
+:func:`kopsim.survey.virtual_survey` asks one cooperative (same respondents and answers
 for the same survey seed), and :func:`batch_statistics` computes item totals and Spearman
 r_s with p for all replicates in a few array operations; they equal
-:func:`simulation.survey.analyse` replicate by replicate (tested).
+:func:`kopsim.survey.analyse` replicate by replicate (tested).
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ _DOMAIN_COLUMNS = {dom: [k for k, it in enumerate(sv.ITEMS) if it.domain == dom]
 class BatchSurveys:
     """Survey statistics of R replicates, n respondents each.
 
-    ``totals``: (R, 15) item totals in :data:`simulation.survey.ITEM_NAMES` order; ``rs`` and
+    ``totals``: (R, 15) item totals in :data:`kopsim.survey.ITEM_NAMES` order; ``rs`` and
     ``p``: (R, 3) Spearman r_s of the benefit score with each participation domain
-    (:data:`simulation.participation.DOMAINS` order) and its two-sided p; ``shares``: (R, 15, 3)
+    (:data:`kopsim.participation.DOMAINS` order) and its two-sided p; ``shares``: (R, 15, 3)
     the share of respondents answering 1, 2 and 3 to each item; ``valid``: (R,)
     False for a replicate with fewer than n members (its rows are NaN); ``seeds``: the survey
     seed of each replicate.
@@ -166,7 +166,7 @@ def spearman_rows(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 def batch_statistics(answers: np.ndarray, valid: np.ndarray, seeds: Sequence[int]) -> BatchSurveys:
     """Item totals and Spearman r_s (benefit score against each participation domain score) per replicate.
 
-    The same statistics as :func:`simulation.survey.analyse` of each replicate's answers: a
+    The same statistics as :func:`kopsim.survey.analyse` of each replicate's answers: a
     domain score is the sum of the domain's items, the benefit score the sum of the seven
     benefit items.
     """

@@ -81,12 +81,12 @@ class CooperativeModel(mesa.Model):
     seed:
         Seed of the model's numpy Generator (``self.rng``); same seed, same run.
     interventions:
-        Programmes and shocks (:mod:`simulation.interventions`) applied on their timetables.
+        Programmes and shocks (:mod:`kopsim.interventions`) applied on their timetables.
     replicates:
         Independent copies of the world simulated together as one array program (a
-        vectorised batch; the ``worlds`` of :func:`simulation.population.build`): replicate r is
+        vectorised batch; the ``worlds`` of :func:`kopsim.population.build`): replicate r is
         cooperative r·C … r·C + C − 1 (C = ``population.n_cooperatives``). A batch keeps no
-        pooled metrics (survey or read each replicate: :mod:`simulation.batch`), takes no
+        pooled metrics (survey or read each replicate: :mod:`kopsim.batch`), takes no
         interventions and creates no Mesa agent views (``model.agents`` is empty).
 
     After ``step()`` the month's outcomes are in :meth:`metrics_frame`.

@@ -206,7 +206,7 @@ def propose_proximity(
 
     Villages are numbered world by world in blocks of ``villages_per_world`` (default: all
     villages form one world); a batch of independent replicates (the ``worlds`` of
-    :func:`simulation.population.build`) never proposes a tie across worlds.
+    :func:`kopsim.population.build`) never proposes a tie across worlds.
     """
     if count <= 0 or households.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)

@@ -17,16 +17,7 @@ from collections.abc import Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
-
-class ParameterError(ValueError):
-    """An invalid parameter: the message names the parameter, its value and what is allowed."""
-
-    def __init__(self, path: str, message: str, source: str | None = None) -> None:
-        self.path = path
-        self.source = source
-        self.reason = message
-        prefix = f"{source}: " if source else ""
-        super().__init__(f"{prefix}{path}: {message}")
+from .errors import ParameterError
 
 
 def param(

@@ -75,7 +75,7 @@ def build(
     replicates. Villages and cooperatives are numbered world by world (world r holds villages
     r·V … r·V + V − 1 and cooperatives r·C … r·C + C − 1) and households village by village,
     so every mechanism that acts per village or per cooperative acts per world; initial ties
-    never join two worlds, nor do new ones (:func:`simulation.network.propose_proximity`).
+    never join two worlds, nor do new ones (:func:`kopsim.network.propose_proximity`).
     Each world has the same village grid, its own needy share, members, board and village
     governments. The regional agencies are shared: they are passive ends of linking ties in
     the monthly dynamics (never brokers of triadic closure, never informed, never members;

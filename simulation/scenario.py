@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from . import interventions as iv_lib
+from .errors import ScenarioError
 from .interventions import Intervention
 from .parameters import ParameterError, Parameters, unknown_key
 from .tomlio import read_toml
@@ -41,10 +42,6 @@ from .tomlio import read_toml
 SCENARIO_KEYS = {"name": str, "description": str, "steps": int, "seed": int}
 TOP_KEYS = ("extends", "scenario", "parameters", "interventions")
 MAX_STEPS = 100_000
-
-
-class ScenarioError(ValueError):
-    """A scenario file that cannot be used: message is 'file: key.path: what is allowed'."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +60,7 @@ class Scenario:
 
 def resolve(name_or_path: str | Path | None) -> Path:
     """A shipped scenario name ('baseline') or a path to a TOML file; None = the default."""
-    import scenarios
+    from kopsim import scenarios
 
     if name_or_path is None:
         return scenarios.path(scenarios.DEFAULT)

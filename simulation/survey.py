@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .cli import UsageError
+from .errors import UsageError
 from .parameters import _Group, param
 from .participation import BENEFIT_ITEMS, DOMAINS, logistic
 from .state import BOARD, BOARD_TRUST, BUSINESS, CAPITAL, INSTITUTION, ORGANISATION, PARTNER, SUPERVISOR
@@ -70,7 +70,7 @@ if TYPE_CHECKING:
 class SurveyError(UsageError):
     """Unusable survey input (CSV, published dataset, respondents): one line naming row, column or key.
 
-    A :class:`simulation.cli.UsageError`, so ``kopsim`` prints it as ``kopsim: error: …`` and exits 2.
+    A :class:`kopsim.errors.UsageError`, so ``kopsim`` prints it as ``kopsim: error: …`` and exits 2.
     """
 
 
@@ -399,7 +399,7 @@ def spearman(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 # ---- real answers: CSV in and out ----------------------------------------------------------------
-DATA = resources.files("simulation") / "data"
+DATA = resources.files("kopsim") / "data"
 TEMPLATE_NAME = "survey_template.csv"
 
 

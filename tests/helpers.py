@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
 from typing import Any
 
 SMALL_POPULATION: dict[str, Any] = {
@@ -22,14 +21,14 @@ def small_params(overrides: dict[str, dict[str, Any]] | None = None) -> dict[str
     return params
 
 
-def run_kopsim(args: list[str], capsys: Any, extensions: Sequence[Callable[[Any], None]] = ()) -> tuple[int, str, str]:
-    """``kopsim ARGS`` in this process, with the subcommands ``extensions`` add: (exit code, stdout,
-    stderr). argparse reports usage errors by exiting; that exit becomes the code."""
-    from simulation import cli
+def run_kopsim(args: list[str], capsys: Any) -> tuple[int, str, str]:
+    """``kopsim ARGS`` in this process: (exit code, stdout, stderr). argparse reports usage errors by
+    exiting; that exit becomes the code."""
+    from kopsim.experiments import cli
 
     capsys.readouterr()
     try:
-        code = cli.main(args, extensions=extensions)
+        code = cli.main(args)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     out = capsys.readouterr()

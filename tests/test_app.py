@@ -30,7 +30,7 @@ CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 
 def _app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "simulation.app", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "kopsim.app", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -65,14 +65,14 @@ def test_bad_options_are_one_line_exit_2(args):
 
 
 def test_importing_the_cli_does_not_import_solara():
-    code = ("import sys, simulation, simulation.cli, simulation.app, simulation.app.cli, simulation.app.sim; "
+    code = ("import sys, kopsim, kopsim.experiments.cli, kopsim.app, kopsim.app.sim; "
             "assert 'solara' not in sys.modules, 'solara imported'")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
 
 
 # ---- the session behind the page (no browser) --------------------------------------------------
 def test_labels_cover_both_languages():
-    from simulation.app.labels import LANGUAGES, TEXTS, text
+    from kopsim.app.labels import LANGUAGES, TEXTS, text
 
     for key, entry in TEXTS.items():
         assert set(entry) == set(LANGUAGES), key
@@ -82,7 +82,7 @@ def test_labels_cover_both_languages():
 
 
 def test_classroom_steps_and_sliders_change_the_run():
-    from simulation.app.sim import Classroom, Settings
+    from kopsim.app.sim import Classroom, Settings
 
     base = Classroom(Settings())
     assert 280 <= base.model.state.n <= 320  # classroom size
@@ -106,7 +106,7 @@ def test_classroom_steps_and_sliders_change_the_run():
 
 
 def test_classroom_errors_are_readable():
-    from simulation.app.sim import AppError, Classroom, Settings
+    from kopsim.app.sim import AppError, Classroom, Settings
 
     with pytest.raises(AppError, match="no such scenario"):
         Classroom(Settings(scenario="no_such_scenario"))
@@ -115,8 +115,8 @@ def test_classroom_errors_are_readable():
 
 
 def test_every_shipped_scenario_fits_a_classroom():
-    import scenarios
-    from simulation.app.sim import Classroom, Settings
+    from kopsim import scenarios
+    from kopsim.app.sim import Classroom, Settings
 
     for name in scenarios.available():
         room = Classroom(Settings(scenario=name))
@@ -125,7 +125,7 @@ def test_every_shipped_scenario_fits_a_classroom():
 
 
 def test_step_and_redraw_within_200_ms_at_300_agents():
-    from simulation.app.sim import Classroom, Painter, Settings
+    from kopsim.app.sim import Classroom, Painter, Settings
 
     room = Classroom(Settings())
     painter = Painter(room.snapshot(), "id")
@@ -167,7 +167,7 @@ def app_server():
     _ensure_chromium()
     with tempfile.TemporaryFile(mode="w+") as log:
         # --port 0: the server picks a free port and prints its address (no race for a port)
-        proc = subprocess.Popen([sys.executable, "-m", "simulation.app", "baseline", "--port", "0"], cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "kopsim.app", "baseline", "--port", "0"], cwd=ROOT,
                                 stdout=log, stderr=subprocess.STDOUT, text=True)
         try:
             port = _wait_for_port(proc, log)

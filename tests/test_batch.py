@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulation import batch
-from simulation import survey as sv
-from simulation.model import CooperativeModel
-from simulation.parameters import Parameters
-from simulation.population import build
-from simulation.scenario import load
+from kopsim import batch
+from kopsim import survey as sv
+from kopsim.model import CooperativeModel
+from kopsim.parameters import Parameters
+from kopsim.population import build
+from kopsim.scenario import load
 
 SMALL = {"population.households_per_village": 60, "population.members_per_cooperative": 40,
          "metrics.network_every": 0, "metrics.centrality_every": 0}

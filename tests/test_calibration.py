@@ -12,10 +12,10 @@ import pytest
 
 pytest.importorskip("pyabc")
 
-from experiments import calibration as cal
-from simulation import survey as sv
-from simulation.model import CooperativeModel
-from simulation.scenario import load
+from kopsim import survey as sv
+from kopsim.experiments import calibration as cal
+from kopsim.model import CooperativeModel
+from kopsim.scenario import load
 from tests.helpers import run_kopsim
 
 TINY = """
@@ -70,7 +70,7 @@ def targets_file(tmp_path):
 
 
 def kopsim(args, capsys):
-    return run_kopsim(args, capsys, (cal.register,))
+    return run_kopsim(args, capsys)
 
 
 # ---- distances ----------------------------------------------------------------------------------
@@ -266,7 +266,7 @@ def test_from_survey_writes_a_targets_file_that_loads(scenario_file, tmp_path, c
 def test_batch_statistics_equal_those_of_single_surveys():
     """--point best evaluates candidates in vectorised batches: each replicate's statistics must be
     what survey_statistics gives for the same replicate's answers."""
-    from simulation import batch
+    from kopsim import batch
 
     model = CooperativeModel(load("mandiri_jaya").params.replace({"metrics.network_every": 0}), seed=4, replicates=5)
     model.run_steps(24)

@@ -1,4 +1,4 @@
-"""The ``kopsim`` command line, as a subprocess and in-process through ``simulation.cli.main``."""
+"""The ``kopsim`` command line, as a subprocess and in-process through ``kopsim.experiments.cli.main``."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import simulation
-from simulation import CooperativeModel, Parameters, cli
-from simulation.parameters import describe
-from simulation.scenario import load
+from kopsim import CooperativeModel, Parameters, __version__
+from kopsim.experiments import cli
+from kopsim.parameters import describe
+from kopsim.scenario import load
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Result:
 
 
 def run_subprocess(args: list[str], cwd: Path) -> Result:
-    proc = subprocess.run([sys.executable, "-m", "simulation.cli", *args], cwd=cwd, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "kopsim", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=120)
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
@@ -62,7 +62,7 @@ def test_run_writes_metrics_and_manifest(kopsim, tmp_path):
     assert manifest["seed"] == 1
     assert manifest["steps"] == 3
     assert manifest["scenario"] == "baseline"
-    assert manifest["kopsim_version"] == simulation.__version__
+    assert manifest["kopsim_version"] == __version__
     assert manifest["parameters"] == load("baseline").params.to_dict()
     assert manifest["files"]["metrics"] == "metrics.csv"
     assert "wrote" in res.out and "metrics.csv" in res.out
@@ -115,7 +115,7 @@ def test_params_lists_every_key(kopsim):
 def test_version(tmp_path):
     res = run_subprocess(["--version"], tmp_path)
     assert res.code == 0
-    assert res.out.strip() == f"kopsim {simulation.__version__}"
+    assert res.out.strip() == f"kopsim {__version__}"
 
 
 # ---------------------------------------------------------------- bad input

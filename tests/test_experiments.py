@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import cli as exp_cli
-from experiments import runner
-from experiments.spec import compare_experiment, load_experiment, replication_seeds
-from experiments.stats import t_interval
-from experiments.store import Store
+from kopsim.experiments import cli as exp_cli
+from kopsim.experiments import runner
+from kopsim.experiments.spec import compare_experiment, load_experiment, replication_seeds
+from kopsim.experiments.stats import t_interval
+from kopsim.experiments.store import Store
 
 SMALL = """
 [experiment]
@@ -152,7 +152,7 @@ def test_resume_skips_finished_runs_and_more_replications_extend(tmp_path):
 
 
 def _sweep_cmd(exp: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "experiments.cli", "sweep", str(exp), "--out", str(out), "--quiet",
+    return [sys.executable, "-m", "kopsim", "sweep", str(exp), "--out", str(out), "--quiet",
             "--workers", "2"]
 
 
@@ -227,7 +227,7 @@ def test_dask_scheduler_and_worker_as_separate_processes(tmp_path):
 
 # ---------------------------------------------------------------- bad input
 def _one_line_error(args: list[str], cwd: Path) -> str:
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", *args], cwd=cwd, capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "kopsim", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     lines = proc.stderr.splitlines()

@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation import CooperativeModel
-from simulation import interventions as iv
-from simulation.parameters import ParameterError
-from simulation.scenario import load
+from kopsim import CooperativeModel
+from kopsim import interventions as iv
+from kopsim.parameters import ParameterError
+from kopsim.scenario import load
 
 REPLICATIONS = 4
 METRICS_OFF = {"metrics.network_every": 0, "metrics.centrality_every": 0}

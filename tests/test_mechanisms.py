@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from simulation import enterprise, finance, governance, information, metrics, skills, trust
-from simulation import network as net
-from simulation import participation as part
-from simulation import reciprocity as recip
-from simulation.parameters import Parameters
+from kopsim import enterprise, finance, governance, information, metrics, skills, trust
+from kopsim import network as net
+from kopsim import participation as part
+from kopsim import reciprocity as recip
+from kopsim.parameters import Parameters
 
 DEFAULTS = Parameters()
 unit_floats = st.floats(0.0, 1.0, allow_nan=False)

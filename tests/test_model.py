@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from helpers import small_params
 
-from simulation import CooperativeModel
-from simulation.agents import Agency, Farmer, Moneylender, Person, Trader, UMKMOwner
-from simulation.state import AGENCY_KINDS, BOARD, FARMER, INSTITUTION, PEER, UMKM, VILLAGE_GOVERNMENT
+from kopsim import CooperativeModel
+from kopsim.agents import Agency, Farmer, Moneylender, Person, Trader, UMKMOwner
+from kopsim.state import AGENCY_KINDS, BOARD, FARMER, INSTITUTION, PEER, UMKM, VILLAGE_GOVERNMENT
 
 SEEDS = (0, 1, 2, 3)
 DOMAINS = ("participation_organisation", "participation_business", "participation_capital")
@@ -49,7 +49,7 @@ def test_different_seed_differs():
 
 
 def test_parameters_object_and_mapping_give_same_run():
-    from simulation import Parameters
+    from kopsim import Parameters
 
     _, a = run(seed=3, steps=4)
     b = CooperativeModel(Parameters.from_dict(small_params()), seed=3).run(4)

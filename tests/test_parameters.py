@@ -6,10 +6,9 @@ import dataclasses
 
 import pytest
 
-import scenarios
-from simulation import ParameterError, Parameters
-from simulation import scenario as scen
-from simulation.parameters import GROUPS, describe
+from kopsim import ParameterError, Parameters, scenarios
+from kopsim import scenario as scen
+from kopsim.parameters import GROUPS, describe
 
 
 # ---------------------------------------------------------------- Parameters.from_dict
@@ -170,7 +169,7 @@ def test_load_baseline():
 
 
 def test_baseline_scenario_builds_a_model():
-    from simulation import CooperativeModel
+    from kopsim import CooperativeModel
 
     s = scen.load("baseline")
     model = CooperativeModel(s.params, seed=s.seed)

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulation import CooperativeModel, ParameterError, Parameters
-from simulation.parameters import GROUPS
+from kopsim import CooperativeModel, ParameterError, Parameters
+from kopsim.parameters import GROUPS
 
 unit = st.floats(0.0, 1.0, allow_nan=False)
 RUN_SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -15,9 +15,9 @@ from helpers import small_params
 from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 
-from experiments import cli
-from experiments.figures import forest_plot, network_picture, network_subgraph, time_series
-from simulation import CooperativeModel
+from kopsim import CooperativeModel
+from kopsim.experiments import cli
+from kopsim.experiments.figures import forest_plot, network_picture, network_subgraph, time_series
 
 OUTCOMES = ["members", "trust_institution_mean", "umkm_revenue", "clustering"]
 SCENARIOS = ["baseline", "harvest_shock"]

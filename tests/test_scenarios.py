@@ -12,9 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import scenarios
-from simulation import CooperativeModel, cli
-from simulation.scenario import ScenarioError, load, merge
+from kopsim import CooperativeModel, scenarios
+from kopsim.experiments import cli
+from kopsim.experiments.cli import catalogue
+from kopsim.scenario import ScenarioError, load, merge
 
 SHIPPED = scenarios.available()
 METRICS_OFF = {"metrics.network_every": 0, "metrics.centrality_every": 0}
@@ -120,13 +121,13 @@ def test_cli_scenarios_lists_every_shipped_file_with_its_purpose(capsys):
 
 def test_cli_validate(tmp_path):
     good = [str(scenarios.path(n)) for n in SHIPPED]
-    proc = subprocess.run([sys.executable, "-m", "simulation.cli", "validate", *good], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "kopsim", "validate", *good], capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.splitlines()) == len(SHIPPED)
     bad = tmp_path / "bad.toml"
     bad.write_text('[[interventions]]\nkind = "training"\nstart = 12\nend = 6\n', encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "simulation.cli", "validate", good[0], str(bad)],
+    proc = subprocess.run([sys.executable, "-m", "kopsim", "validate", good[0], str(bad)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("kopsim: error:")
@@ -199,4 +200,4 @@ def test_paths_are_resolved_relative_to_the_extending_file(tmp_path, monkeypatch
 
 def test_schema_document_matches_the_code():
     text = (Path(scenarios.__file__).parent / "README.md").read_text(encoding="utf-8")
-    assert cli.parameter_table() in text
+    assert catalogue.parameter_table() in text

@@ -11,8 +11,8 @@ import pytest
 
 pytest.importorskip("SALib")
 
-from experiments import sensitivity as sa
-from simulation.scenario import load
+from kopsim.experiments import sensitivity as sa
+from kopsim.scenario import load
 from tests.helpers import run_kopsim
 
 TINY = """
@@ -38,7 +38,7 @@ def scenario_file(tmp_path):
 
 
 def kopsim(args, capsys):
-    return run_kopsim(args, capsys, (sa.register,))
+    return run_kopsim(args, capsys)
 
 
 def test_morris_finds_the_parameter_without_effect(scenario_file):

@@ -10,12 +10,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulation import CooperativeModel
-from simulation import survey as sv
-from simulation.interventions import Kemitraan
-from simulation.parameters import ParameterError
-from simulation.state import PARTNER
-from simulation.survey_cli import register
+from kopsim import CooperativeModel
+from kopsim import survey as sv
+from kopsim.interventions import Kemitraan
+from kopsim.parameters import ParameterError
+from kopsim.state import PARTNER
 from tests.helpers import run_kopsim, small_params
 
 SMALL_SCENARIO = """
@@ -41,7 +40,7 @@ def model() -> CooperativeModel:
 
 
 def kopsim(args, capsys):
-    return run_kopsim(args, capsys, (register,))
+    return run_kopsim(args, capsys)
 
 
 # ---------------------------------------------------------------- the virtual survey
@@ -186,7 +185,7 @@ def test_simulate_prints_the_same_statistics_as_its_saved_answers(tmp_path, caps
     body = out2.split("\n", 1)[1]  # after the one-line title
     assert body.strip() in out
     # the same run with the API gives the same survey
-    from simulation.scenario import load
+    from kopsim.scenario import load
 
     s = load(str(scen))
     m = CooperativeModel(s.params, seed=4, interventions=s.interventions)
@@ -352,8 +351,8 @@ def test_partnership_properties_on_kemitraan():
 
 
 def test_replicates_print_the_distribution_and_write_one_row_per_replicate(tmp_path, capsys):
-    from simulation import batch
-    from simulation.scenario import load
+    from kopsim import batch
+    from kopsim.scenario import load
 
     out = tmp_path / "reps.csv"
     code, stdout, err = kopsim(["survey", "--simulate", "mandiri_jaya", "--replicates", "6", "--steps", "12",

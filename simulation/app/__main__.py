@@ -1,9 +1,8 @@
-"""``python -m simulation.app [SCENARIO] [--port N] …``: the same as ``kopsim app …``."""
+"""``python -m kopsim.app [SCENARIO] [--port N] …``: the same as ``kopsim app …`` (an entry point)."""
 
 import sys
 
-from ..cli import main
-from .cli import register
+from kopsim.experiments.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main(["app", *sys.argv[1:]], extensions=(register,)))
+    sys.exit(main(["app", *sys.argv[1:]]))

@@ -1,6 +1,6 @@
 """The classroom page (Solara): network picture, three live charts, run controls and intervention sliders.
 
-Served by :mod:`simulation.app.server` (``kopsim app``); the scenario, class size, seed and
+Served by :mod:`kopsim.app.server` (``kopsim app``); the scenario, class size, seed and
 language chosen on the command line arrive in environment variables (``KOPSIM_APP_*``).
 
 Every browser tab has its own :class:`~simulation.app.sim.Classroom`. Sliders and toggles
@@ -73,7 +73,7 @@ def readable(err: BaseException, lang: str) -> str:
 
 
 def scenario_names() -> list[str]:
-    import scenarios
+    from kopsim import scenarios
 
     return scenarios.available()
 

@@ -21,13 +21,9 @@ import time
 import warnings
 import webbrowser
 
-APP_MODULE = "simulation.app.page"
+from ..errors import UsageError
 
-
-def _usage_error(message: str) -> Exception:
-    from ..cli import UsageError  # imported here: simulation.cli registers this package's subcommand
-
-    return UsageError(message)
+APP_MODULE = "kopsim.app.page"
 
 
 def check_scenario(name: str | None, households: int, seed: int | None) -> object:
@@ -38,7 +34,7 @@ def check_scenario(name: str | None, households: int, seed: int | None) -> objec
     try:
         room = Classroom(Settings(scenario=name or "baseline", seed=seed, households=households))
     except AppError as err:
-        raise _usage_error(str(err)) from None
+        raise UsageError(str(err)) from None
     return room.scenario
 
 
@@ -53,13 +49,13 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as err:
         sock.close()
         if err.errno == errno.EADDRINUSE:
-            raise _usage_error(f"port {port} on {host} is already in use (another kopsim app?); "
+            raise UsageError(f"port {port} on {host} is already in use (another kopsim app?); "
                                f"stop that program or choose another port with --port") from None
         if isinstance(err, socket.gaierror) or err.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
-            raise _usage_error(f"cannot serve on host {host!r}: {err.strerror or err}; "
+            raise UsageError(f"cannot serve on host {host!r}: {err.strerror or err}; "
                                f"use --host 127.0.0.1 (this computer) or 0.0.0.0 (the local network)") from None
         if err.errno == errno.EACCES:
-            raise _usage_error(f"not allowed to use port {port} (ports below 1024 need root); "
+            raise UsageError(f"not allowed to use port {port} (ports below 1024 need root); "
                                f"choose another with --port") from None
         raise
     return sock
@@ -71,7 +67,7 @@ def _require_solara() -> None:
         import solara_assets  # noqa: F401  (the offline copy of Solara's JavaScript)
         import uvicorn  # noqa: F401
     except ImportError as err:
-        raise _usage_error(f"the classroom app needs the optional extra 'app' ({err.name} is missing): "
+        raise UsageError(f"the classroom app needs the optional extra 'app' ({err.name} is missing): "
                            f"pip install 'kopsim[app]'") from None
 
 

@@ -1,14 +1,14 @@
 """``kopsim survey``: member-survey statistics of real answers, of a simulated cooperative, or published.
 
 * ``kopsim survey FILE.csv`` — item totals, categories, answer shares and Spearman r_s of real
-  answers (CSV layout: :func:`simulation.survey.load_survey_csv`; ``--template FILE`` writes an
+  answers (CSV layout: :func:`kopsim.survey.load_survey_csv`; ``--template FILE`` writes an
   empty one);
 * ``kopsim survey --simulate SCENARIO [--respondents 30] [--seed S] [--steps N]`` — runs the
   scenario, surveys cooperative 0 (``--cooperative``) through the response model and prints
   the same statistics, then the cooperative's PTP score and its partnership ties;
   ``--responses-out FILE`` saves the simulated answers in the CSV layout;
 * ``kopsim survey --simulate SCENARIO --replicates R`` — R independent runs of the scenario in
-  one vectorised batch (:mod:`simulation.batch`), each surveyed: per item the median total, its
+  one vectorised batch (:mod:`kopsim.batch`), each surveyed: per item the median total, its
   90% range over the runs and the share of runs in each category, and the r_s likewise
   (``--replicates-out FILE.csv``: one row per run);
 * ``kopsim survey --published mandiri_jaya`` — the bundled published figures; added to either
@@ -23,8 +23,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from kopsim.errors import UsageError
+
 from .argtypes import nonneg_int, pos_int
-from .cli import UsageError, _parse_override
+from .common import add_set_option, apply_overrides
 
 DEFAULT_RESPONDENTS = 30
 SIMULATE_ONLY = ("respondents", "steps", "seed", "survey_seed", "cooperative", "responses_out", "overrides",
@@ -32,9 +34,7 @@ SIMULATE_ONLY = ("respondents", "steps", "seed", "survey_seed", "cooperative", "
 
 
 def register(sub: Any) -> None:
-    """Add ``kopsim survey`` to the ``kopsim`` parser (a no-op if it is already there)."""
-    if "survey" in sub.choices:
-        return
+    """Add ``kopsim survey`` to the ``kopsim`` parser."""
     p = sub.add_parser(
         "survey", help="member-survey statistics of a CSV of answers, a simulated cooperative or published figures",
         description="Item totals, categories (low/medium/high), answer shares and Spearman r_s between benefit "
@@ -52,8 +52,7 @@ def register(sub: Any) -> None:
     p.add_argument("--survey-seed", type=nonneg_int, default=None,
                    help="seed of the respondents' draw and answer noise (default: the run seed)")
     p.add_argument("--cooperative", type=nonneg_int, default=None, help="cooperative surveyed (default 0)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="GROUP.NAME=VALUE",
-                   help="override one parameter of the scenario (repeatable)")
+    add_set_option(p, "override one parameter of the scenario (repeatable)")
     p.add_argument("--responses-out", type=Path, default=None, metavar="FILE.csv",
                    help="also write the simulated answers in the CSV layout (readable by `kopsim survey FILE`)")
     p.add_argument("--replicates", type=pos_int, default=None, metavar="R",
@@ -70,7 +69,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_survey(args: argparse.Namespace) -> int:
-    from . import survey as sv
+    from kopsim import survey as sv
 
     if args.template is not None:
         if args.file is not None or args.simulate is not None or args.published is not None:
@@ -103,14 +102,12 @@ def cmd_survey(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace, published: Any) -> None:
-    from . import survey as sv
-    from .model import CooperativeModel
-    from .scenario import load
+    from kopsim import survey as sv
+    from kopsim.model import CooperativeModel
+    from kopsim.scenario import load
 
     scen = load(args.simulate)
-    params = scen.params
-    if args.overrides:
-        params = params.replace(dict(_parse_override(o) for o in args.overrides))
+    params = apply_overrides(scen.params, args.overrides)
     steps = args.steps if args.steps is not None else scen.steps
     seed = args.seed if args.seed is not None else scen.seed
     survey_seed = args.survey_seed if args.survey_seed is not None else seed
@@ -152,8 +149,8 @@ def _simulate(args: argparse.Namespace, published: Any) -> None:
 
 def _replicates(args: argparse.Namespace, name: str, params: Any, steps: int, seed: int, coop: int,
                 wanted: int, published: Any) -> None:
-    from . import batch
-    from . import survey as sv
+    from kopsim import batch
+    from kopsim import survey as sv
 
     result = batch.run_and_survey(params, args.replicates, steps, seed, wanted, coop)
     ok = int(result.valid.sum())

@@ -1,28 +1,15 @@
-"""The full ``kopsim`` command: the simulation's commands plus compare, sweep, report and export."""
+"""``kopsim compare``, ``sweep``, ``report`` and ``export``: experiments with replications and their results."""
 
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from simulation import cli as base
-from simulation.argtypes import nonneg_int, pos_int
+from .argtypes import nonneg_int, pos_int
+from .common import add_execution_options
 
-from .calibration import register as register_calibration
-from .sensitivity import register as register_sensitivity
-
-
-def _add_execution_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, default=None, help="results directory (re-run the command to resume)")
-    p.add_argument("--executor", choices=("process", "sequential"), default="process",
-                   help="local process pool (default; workers = cores) or sequential")
-    p.add_argument("--workers", type=pos_int, default=None, help="worker processes (default: cores)")
-    p.add_argument("--dask", default=None, metavar="local|tcp://HOST:PORT",
-                   help="run on Dask: 'local' starts a LocalCluster, an address joins a scheduler")
-    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+OUT_HELP = "results directory (re-run the command to resume)"
 
 
 def register(sub: Any) -> None:
@@ -33,11 +20,11 @@ def register(sub: Any) -> None:
     cmp.add_argument("--steps", type=pos_int, default=None, help="months (default: the first scenario's)")
     cmp.add_argument("--seed", type=nonneg_int, default=0, help="root seed (default 0)")
     cmp.add_argument("--outcomes", default=None, help="comma-separated metric columns to keep")
-    _add_execution_options(cmp)
+    add_execution_options(cmp, OUT_HELP)
     cmp.set_defaults(handler=cmd_compare)
     swp = sub.add_parser("sweep", help="run an experiment file (scenarios x grid/samples x replications)")
     swp.add_argument("experiment", type=Path, help="experiment TOML file")
-    _add_execution_options(swp)
+    add_execution_options(swp, OUT_HELP)
     swp.set_defaults(handler=cmd_sweep)
     rep = sub.add_parser("report", help="write a self-contained HTML report of a results directory")
     rep.add_argument("results", type=Path, help="results directory written by compare or sweep")
@@ -46,12 +33,10 @@ def register(sub: Any) -> None:
     exp = sub.add_parser("export", help="write runs.csv and steps.csv of a results directory")
     exp.add_argument("results", type=Path)
     exp.set_defaults(handler=cmd_export)
-    register_sensitivity(sub)
-    register_calibration(sub)
 
 
 def _finish(exp: Any, args: argparse.Namespace, default_out: str) -> int:
-    from .runner import run_experiment
+    from kopsim.experiments.runner import run_experiment
 
     out = args.out or Path("kopsim-results") / default_out
     result = run_experiment(exp, out, executor=args.executor, workers=args.workers, dask=args.dask, quiet=args.quiet)
@@ -64,7 +49,7 @@ def _finish(exp: Any, args: argparse.Namespace, default_out: str) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .spec import compare_experiment
+    from kopsim.experiments.spec import compare_experiment
 
     outcomes = [o.strip() for o in args.outcomes.split(",") if o.strip()] if args.outcomes else None
     exp = compare_experiment(args.scenarios, args.replications, args.steps, args.seed, outcomes)
@@ -73,14 +58,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .spec import load_experiment
+    from kopsim.experiments.spec import load_experiment
 
     exp = load_experiment(args.experiment)
     return _finish(exp, args, f"sweep-{exp.name}")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import write_report
+    from kopsim.experiments.report import write_report
 
     path = write_report(args.results, args.output)
     print(f"wrote {path}")
@@ -88,18 +73,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .store import Store
+    from kopsim.experiments.store import Store
 
     store = Store(args.results)
     store.manifest()
     store.consolidate(csv_steps=True)
     print(f"wrote {args.results / 'runs.csv'} and {args.results / 'steps.csv'}")
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    return base.main(argv, extensions=(register,))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

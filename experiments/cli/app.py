@@ -9,16 +9,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..argtypes import nonneg_int, port
+from .argtypes import nonneg_int, port
 
 DEFAULT_PORT = 8765
 
 
 def register(sub: Any) -> None:
     """Add ``app`` to the kopsim subcommands (``sub`` is the parser's subparsers action)."""
-    if "app" in getattr(sub, "choices", {}):  # already registered (e.g. by simulation.cli itself)
-        return
-    from .sim import DEFAULT_HOUSEHOLDS
+    from kopsim.app.sim import DEFAULT_HOUSEHOLDS
 
     app = sub.add_parser(
         "app", help="serve the classroom page: a live network and charts, with intervention sliders",
@@ -41,7 +39,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    from .server import serve
+    from kopsim.app.server import serve
 
     return serve(args.scenario, host=args.host, port=args.port, households=args.households, seed=args.seed,
                  lang=args.lang, open_browser=args.open)

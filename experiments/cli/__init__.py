@@ -1,0 +1,62 @@
+"""The ``kopsim`` command line: one parser, one module per command family.
+
+* :mod:`.run` — ``run``; :mod:`.catalogue` — ``scenarios``, ``validate``, ``params``;
+* :mod:`.survey` — ``survey``; :mod:`.experiments` — ``compare``, ``sweep``, ``report``, ``export``;
+* :mod:`.sensitivity` — ``sensitivity``; :mod:`.calibrate` — ``calibrate``; :mod:`.app` — ``app``.
+
+Shared helpers (``--set`` parsing, execution options, exit codes) are in :mod:`.common`.
+Bad input (any :class:`kopsim.errors.InputError`) prints one line ``kopsim: error: …`` to
+stderr and exits with code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from kopsim import __version__
+from kopsim.errors import InputError
+
+from . import app, calibrate, catalogue, experiments, run, sensitivity, survey
+from .common import EXIT_USAGE
+
+FAMILIES = (run, catalogue, survey, experiments, sensitivity, calibrate, app)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse's own convention)
+        self.exit(EXIT_USAGE, f"kopsim: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``kopsim`` parser with every command family's subcommands."""
+    parser = _Parser(prog="kopsim", description="Social capital in Indonesian cooperatives and UMKM (Mesa 3).")
+    parser.add_argument("--version", action="version", version=f"kopsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for family in FAMILIES:
+        family.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except InputError as err:
+        print(f"kopsim: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # e.g. `kopsim params | head`: the reader has gone, which is fine
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        return 0
+    except OSError as err:
+        print(f"kopsim: error: {err.filename or ''}: {err.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("kopsim: interrupted", file=sys.stderr)
+        return 130
+
+
+__all__ = ["build_parser", "main"]

@@ -1,0 +1,93 @@
+"""``kopsim scenarios``, ``validate`` and ``params``: what is shipped, whether files are valid, every parameter."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from kopsim.errors import InputError
+from kopsim.parameters import describe
+from kopsim.scenario import load
+
+from .common import EXIT_USAGE
+
+
+def register(sub: Any) -> None:
+    sub.add_parser("scenarios", help="list the shipped scenarios with their one-line purpose").set_defaults(
+        handler=cmd_scenarios)
+    val = sub.add_parser("validate", help="check scenario files; one line per file, exit 2 if any is invalid")
+    val.add_argument("files", nargs="+", help="scenario TOML files or shipped scenario names")
+    val.set_defaults(handler=cmd_validate)
+    prm = sub.add_parser("params", help="list every parameter with its default, unit and allowed range")
+    prm.add_argument("--markdown", action="store_true", help="print a Markdown table (as in scenarios/README.md)")
+    prm.set_defaults(handler=cmd_params)
+
+
+def cmd_scenarios(_: argparse.Namespace) -> int:
+    from kopsim import scenarios
+
+    for name in scenarios.available():
+        try:
+            scen = load(name)
+            print(f"{name:<28} {scen.description}")
+        except InputError as err:
+            print(f"{name:<28} INVALID: {err}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    bad = 0
+    for item in args.files:
+        try:
+            scen = load(item)
+        except InputError as err:
+            print(f"kopsim: error: {err}", file=sys.stderr)
+            bad += 1
+            continue
+        print(f"{scen.source}: ok ({scen.name}: {scen.steps} months, {len(scen.interventions)} interventions)")
+    return EXIT_USAGE if bad else 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    if args.markdown:
+        print(parameter_table())
+        return 0
+    for row in describe():
+        unit = f" [{row['unit']}]" if row["unit"] else ""
+        print(f"{row['key']:<45} {row['default']!s:>14}{unit}  allowed {row['allowed']}: {row['description']}")
+    return 0
+
+
+def parameter_table() -> str:
+    """Every parameter, then every intervention field, as Markdown tables (scenarios/README.md)."""
+    from kopsim.interventions import KINDS
+    from kopsim.interventions import describe as describe_interventions
+
+    lines = ["## Every parameter", "", "| key | default | unit | allowed | meaning |", "|---|---|---|---|---|"]
+    for row in describe():
+        shown = _toml_value(row["default"])
+        lines.append(f"| `{row['key']}` | {shown} | {row['unit']} | {row['allowed']} | {row['description']} |")
+    rows = describe_interventions()
+    for kind, cls in KINDS.items():
+        doc = " ".join((cls.__doc__ or "").split())
+        lines += ["", f"### `kind = \"{kind}\"`", "", doc, "",
+                  "| key | default | unit | allowed | meaning |", "|---|---|---|---|---|"]
+        for row in rows:
+            if row["kind"] == kind:
+                lines.append(f"| `{row['key']}` | {_toml_value(row['default'])} | {row['unit']} | {row['allowed']} "
+                             f"| {row['description']} |")
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    """A default as it would be written in a scenario file."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, dict):
+        return "{}" if not value else str(value)
+    return str(value)
