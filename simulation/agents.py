@@ -1,10 +1,14 @@
 """Mesa agents: thin, readable views of the model's state arrays.
 
 Every actor is a ``mesa.Agent`` registered with the model, so ``model.agents``,
-``model.agents_by_type``, ``AgentSet.select`` / ``groupby`` / ``get`` and Mesa's
-visualisation work as usual. An agent stores only its index ``idx``; its attributes read
-(and write) the arrays in ``model.state``, where the vectorised mechanisms update all
-agents at once. Membership and office (board, supervisor) are states that change during
+``model.agents_by_type``, ``AgentSet.select`` / ``groupby`` / ``get`` / ``agg`` work as usual.
+An agent stores only its index ``idx``; its attributes read (and write) the arrays in
+``model.state`` under the same names (``a.member`` is ``model.state.member[a.idx]``), where the
+vectorised mechanisms update all agents at once. The month is one vectorised
+:meth:`CooperativeModel.step`, so agents have no ``step()`` of their own: calling one
+(e.g. ``model.agents.shuffle_do("step")``) raises a TypeError saying so.
+
+Membership and office (board, supervisor) are states that change during
 a run (members join and leave, boards are elected), so they are attributes, not classes:
 select them with ``model.agents.select(lambda a: a.office == "board")`` or use
 :meth:`CooperativeModel.members` / :meth:`CooperativeModel.board`.
@@ -17,15 +21,21 @@ from typing import TYPE_CHECKING, Any
 import mesa
 
 from .state import (
+    AGENCY,
     AGENCY_KINDS,
     BOARD_TRUST,
     BUSINESS,
     CAPITAL,
+    FARMER,
     INSTITUTION,
+    MONEYLENDER,
     OFFICE_NAMES,
     ORGANISATION,
+    PARTNER,
     PEER,
     PRODUCTS,
+    TRADER,
+    UMKM,
     VILLAGE_GOVERNMENT,
 )
 
@@ -69,24 +79,28 @@ class Actor(mesa.Agent):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(idx={self.idx}, unique_id={self.unique_id})"
 
+    def step(self) -> None:
+        raise TypeError("kopsim agents are views of the state arrays and have no step of their own: the "
+                        "month is vectorised over all agents in CooperativeModel.step()")
+
 
 class Person(Actor):
     """A household (head): member or potential member of a cooperative."""
 
-    cooperative = _array("coop", "cooperative whose area the household lives in", int)
+    coop = _array("coop", "cooperative whose area the household lives in", int)
     age = _array("age", "age in years")
     wealth = _array("wealth", "wealth, Rp M")
     needy = _array("needy", "among the poorest households", bool)
-    is_member = _array("member", "member (anggota) of the cooperative", bool)
+    member = _array("member", "member (anggota) of the cooperative", bool)
     informed = _array("informed", "knows about membership and credit", bool)
     skill = _array("skill", "business and finance skill ∈ [0, 1]")
     cash = _array("cash", "cash at hand, Rp M")
     savings_mandatory = _array("savings_mandatory", "simpanan wajib, Rp M")
     savings_voluntary = _array("savings_voluntary", "simpanan sukarela, Rp M")
     coop_loan = _array("coop_loan", "outstanding cooperative loan, Rp M")
-    moneylender_loan = _array("ml_loan", "outstanding tengkulak loan, Rp M")
-    reputation = _array("image", "image score as a helper ∈ [0, 1]")
-    willingness_to_serve = _array("willingness", "willingness to serve on the board ∈ [0, 1]")
+    ml_loan = _array("ml_loan", "outstanding tengkulak loan, Rp M")
+    image = _array("image", "image score as a helper ∈ [0, 1]")
+    willingness = _array("willingness", "willingness to serve on the board ∈ [0, 1]")
     attended_rat = _array("attended_rat", "attended the last RAT", bool)
     income = _array("income", "income last month, Rp M")
     trust_peer = _column("trust", PEER, "trust in fellow villagers and members ∈ [0, 1]")
@@ -153,3 +167,8 @@ class PartnerFirm(Actor):
     @property
     def product(self) -> str:
         return PRODUCTS[int(self.model.state.product[self.idx])]
+
+
+# The Mesa agent class of each actor type (kopsim.state role codes).
+AGENT_CLASS: dict[int, type[Actor]] = {TRADER: Trader, FARMER: Farmer, UMKM: UMKMOwner, AGENCY: Agency,
+                                       MONEYLENDER: Moneylender, PARTNER: PartnerFirm}

@@ -9,7 +9,17 @@ kemitraan; partners and the shop pay a premium (market access).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+from .finance import consume
+from .network import bridging_strength
+from .participation import B_INCOME, income_perception, observe_benefit, update_reference
+from .state import BUSINESS
+
+if TYPE_CHECKING:
+    from .world import World
 
 
 def weather(rng: np.random.Generator, n_villages: int, sigma: float, multiplier: float) -> np.ndarray:
@@ -60,3 +70,46 @@ def sales_revenue(
     revenue = price_index * (via_partner * (1.0 + partner_premium) + via_shop * (1.0 + shop_premium) + local
                              + output * extra_premium)
     return revenue, price_index * via_shop * (1.0 + shop_premium)
+
+
+def household_income(
+    base: float, harvest: np.ndarray, revenue: np.ndarray, input_cost: np.ndarray, shop_margin: np.ndarray,
+    loan_return: float, loans: np.ndarray,
+) -> np.ndarray:
+    """Monthly household income Y = y₀ + H + R − input cost − shop margin + r_L·L (Rp M).
+
+    y₀ off-farm income, H harvest value, R UMKM revenue net of raw material and of the
+    cooperative's margin on shop sales, r_L the business return on borrowed capital L.
+    """
+    return base + harvest + revenue - input_cost - shop_margin + loan_return * loans
+
+
+def livelihoods(world: World) -> None:
+    """Phase 1 of the month: weather and harvests, UMKM production and sales by channel, the
+    cooperative's shop margin, household income and consumption, and the perceived income item."""
+    s, ep, fp, rng = world.state, world.params.enterprise, world.params.finance, world.rng
+    H = s.n_households
+    v = s.village[:H]
+    cond = world.conditions
+    factor = weather(rng, s.n_villages, ep.weather_sigma, ep.harvest_multiplier) * cond.harvest
+    s.harvest[:H] = harvest(s.farm_capacity[:H], factor, v)
+    supply = np.bincount(v, s.harvest[:H] * ep.supply_share, minlength=s.n_villages)
+    demand = np.bincount(v, s.umkm_capacity[:H] * ep.input_share, minlength=s.n_villages)
+    fill = supply_fill(supply, demand)
+    output = umkm_output(s.umkm_capacity[:H], s.skill[:H], fill[v])
+    shop = s.member[:H] & cond.shop_open[s.coop[:H]] & (rng.random(H) < s.participation[:H, BUSINESS])
+    partner = np.minimum(1.0, ep.partner_offtake * bridging_strength(s.n, world.ties)[:H])
+    revenue, shop_sales = sales_revenue(output, ep.price_index * cond.price[s.coop[:H]], shop, partner,
+                                        ep.shop_premium, ep.partner_premium, cond.premium[:H])
+    s.revenue[:H] = revenue
+    margin = shop_sales * ep.shop_margin
+    s.coop_surplus += np.bincount(s.coop[:H], margin, minlength=s.n_coops)
+    s.coop_cash += np.bincount(s.coop[:H], margin, minlength=s.n_coops)
+    s.transactions_year[:H] += shop_sales
+    income = household_income(fp.base_income, s.harvest[:H], revenue, output * ep.input_share, margin,
+                              fp.loan_return, s.coop_loan[:H] + s.ml_loan[:H])
+    s.income[:H] = income
+    s.cash[:H] = consume(s.cash[:H], income, fp.cash_spending_rate, fp.consumption_share)
+    memory = world.params.participation.benefit_memory
+    observe_benefit(s.benefit, B_INCOME, income_perception(income, s.income_ref[:H]), s.member[:H], memory)
+    s.income_ref[:H] = update_reference(s.income_ref[:H], income, memory)

@@ -9,9 +9,20 @@ so few members want a seat (Firdaus & Baga 2019: 19 of 30 do not want one).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from .finance import shu_payout, transfer
+from .network import INTEREST
 from .participation import logistic
+from .state import BOARD, BOARD_TRUST, INSTITUTION, NO_OFFICE, ORGANISATION, SUPERVISOR
+from .trust import rule_gain_factor, update_trust
+
+if TYPE_CHECKING:
+    from .state import State
+    from .world import World
 
 
 def free_riders(org_participation: np.ndarray, is_member: np.ndarray, threshold: float) -> np.ndarray:
@@ -89,3 +100,106 @@ def elect_board(
     standing = candidates[rng.random(candidates.size) < willingness[candidates]]
     order = np.lexsort((rng.random(standing.size), -reputation[standing]))
     return standing[order[:seats]]
+
+
+def board_relation(fairness: np.ndarray, scandal: np.ndarray) -> np.ndarray:
+    """What a member experiences of the board on meeting a board member: its fairness F,
+    marred in a month with a scandal: b = F·(1 − scandal)."""
+    return fairness * (1.0 - scandal)
+
+
+def sanction_probability(probability: float, social_control: np.ndarray) -> np.ndarray:
+    """Chance a free-rider is sanctioned before rule clarity: min(1, p·(1 + k)), with k the
+    extra social control this month (village engagement)."""
+    return np.minimum(1.0, probability * (1.0 + social_control))
+
+
+@dataclass(frozen=True)
+class FreeRiding:
+    """This month's free-riders, who of them was sanctioned, their share of members and the
+    negative institutional experience their unpunished free-riding gives each member."""
+
+    riders: np.ndarray
+    sanctioned: np.ndarray
+    share: float
+    harm: np.ndarray
+
+
+def free_riding(world: World) -> FreeRiding:
+    """Phase 5: free-riding and sanction (Ostrom 1990; Fehr & Gächter 2000)."""
+    s, gp = world.state, world.params.governance
+    H = s.n_households
+    mem = s.member[:H]
+    riders = free_riders(s.participation[:H, ORGANISATION], mem, gp.free_ride_threshold)
+    c = np.maximum(s.coop[:H], 0)
+    p_sanction = sanction_probability(gp.sanction_probability, world.conditions.social_control[c])
+    sanctioned = sanction_mask(world.rng, riders, s.rule_clarity[c], p_sanction)
+    s.participation[:H, ORGANISATION] = apply_sanction(s.participation[:H, ORGANISATION], sanctioned,
+                                                       gp.sanction_effect)
+    n_mem = int(mem.sum())
+    share = float(riders.sum()) / n_mem if n_mem else 0.0
+    harm = free_ride_experience(s.coop[:H], riders, sanctioned, mem, s.n_coops, gp.free_ride_harm)
+    return FreeRiding(riders, sanctioned, share, harm)
+
+
+def update_willingness(s: State, honorarium_cost: float) -> None:
+    """Every member's willingness to serve on the board (:func:`board_willingness`); 0 for others."""
+    s.willingness = np.where(
+        s.member, board_willingness(s.trust[:, INSTITUTION], s.participation[:, ORGANISATION], s.skill,
+                                    honorarium_cost), 0.0)
+
+
+def rat(world: World) -> float:
+    """The annual members' meeting (RAT): attendance, SHU paid as far as cash allows (with trust
+    in the board gained by those paid), willingness to serve, and the board election when a term
+    ends. Returns the SHU paid (Rp M)."""
+    s, fp, gp, tp = world.state, world.params.finance, world.params.governance, world.params.trust
+    H = s.n_households
+    mem = s.member[:H]
+    attend = rat_attendance_probability(s.participation[:H, ORGANISATION], gp.rat_mobilisation)
+    s.attended_rat[:H] = mem & (world.rng.random(H) < attend)
+    c = np.maximum(s.coop[:H], 0)
+    capital = s.savings_mandatory[:H] + s.savings_voluntary[:H]
+    payout = shu_payout(s.coop_surplus, c, mem, capital, s.transactions_year[:H], fp.shu_member_share,
+                        fp.shu_capital_share)
+    owed = np.bincount(c, payout, minlength=s.n_coops)
+    scale = np.where(owed > 0, np.minimum(1.0, s.coop_cash / np.maximum(owed, 1e-12)), 0.0)
+    payout = payout * scale[c]
+    s.coop_cash, s.cash[:H] = transfer(s.coop_cash, s.cash[:H], c, np.arange(H), payout)
+    s.shu_paid = np.bincount(c, payout, minlength=s.n_coops)
+    got = payout > 0
+    g = rule_gain_factor(s.rule_clarity[c], s.fairness[c])
+    s.trust[:H, BOARD_TRUST] = update_trust(s.trust[:H, BOARD_TRUST], got.astype(float), np.zeros(H), tp.gain_rate,
+                                            tp.loss_rate, g)
+    # a loss is carried forward; of a profit, the share not paid for want of cash stays owed
+    settled = np.where(owed > 0, scale, 1.0)  # nothing owed (e.g. no members): all goes to reserves
+    s.coop_surplus = np.where(s.coop_surplus > 0, s.coop_surplus * (1.0 - settled), s.coop_surplus)
+    s.transactions_year[:H] = 0.0
+    update_willingness(s, gp.honorarium_cost)
+    if world.t - s.last_election >= gp.board_term_months:
+        elect(world)
+    return float(payout.sum())
+
+
+def elect(world: World) -> None:
+    """Board elections in every cooperative (:func:`elect_board`); incumbents fill seats nobody
+    stands for; the cooperative office keeps a linking tie with whoever is on the board."""
+    s = world.state
+    s.last_election = world.t
+    H = s.n_households
+    seats = world.params.population.board_size
+    boards = []
+    for c in range(s.n_coops):  # one election per cooperative
+        pool = np.flatnonzero(s.member[:H] & (s.coop[:H] == c) & (s.office[:H] != SUPERVISOR))
+        elected = elect_board(world.rng, pool, s.willingness, s.image, seats)
+        if elected.size < seats:  # too few stand: incumbents fill the empty seats
+            incumbents = pool[s.office[pool] == BOARD]
+            elected = np.concatenate((elected, np.setdiff1d(incumbents, elected)[: seats - elected.size]))
+        old = pool[s.office[pool] == BOARD]
+        s.office[old] = NO_OFFICE
+        s.office[elected] = BOARD
+        boards.append(elected)
+    board = np.concatenate(boards)
+    world.add_ties(board, np.full(board.size, s.agency_index["cooperative_office"]), INTEREST,
+                   world.params.network.new_tie_strength)
+    world.board_changed()

@@ -28,3 +28,16 @@ def learn_probability(exposure_: np.ndarray, transmission: float, broadcast: np.
     form of the independent cascade (1 − Π_j (1 − β w_ij) ≈ 1 − e^(−β Σ w_ij)).
     """
     return -np.expm1(-(transmission * exposure_ + broadcast))
+
+
+def broadcast_hazard(
+    village_rate: float, responsiveness: np.ndarray, outreach_rate: float, needy_outreach: np.ndarray,
+    needy: np.ndarray,
+) -> np.ndarray:
+    """Hazard of learning outside one's contacts: b_i = β_v·r_v(i) + β_c + o_v(i)·1[i needy].
+
+    β_v·r_v: the village government's relay (r_v its responsiveness; linking social capital —
+    where it ignores the cooperative, needy households never hear: BMT Trans case); β_c: the
+    cooperative's own outreach; o_v: extra outreach to needy households (village engagement).
+    """
+    return village_rate * responsiveness + outreach_rate + needy_outreach * needy

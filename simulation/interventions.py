@@ -2,10 +2,14 @@
 
 Each intervention is a validated, frozen dataclass with a ``kind`` (its name in scenario
 files), a timetable (``start``, ``end``, ``every``) and targeting (``cooperatives``), and an
-``apply(model, month)`` method that the model calls at the start of every month. An
-intervention acts only through the model's mechanisms: it changes state (skills, ties,
-cash, rule clarity) or this month's exogenous conditions (``model.conditions``: harvest
-and price factors, scandals, extra sales channels, outreach), never outcomes directly.
+``apply(world, memo)`` method that the model calls at the start of every month it is active.
+An intervention sees only the :class:`~kopsim.world.World` (state, ties, conditions, rng,
+parameters, month) and acts only through the model's mechanisms: it changes state (skills,
+ties, cash, rule clarity) or this month's exogenous conditions (``world.conditions``: harvest
+and price factors, scandals, extra sales channels, outreach), never outcomes directly. What a
+programme must remember between months (e.g. levels before it started) is its ``memo``,
+made by :meth:`Intervention.init` once per run; a programme that brings agents of its own (the
+partner firms of kemitraan) says how many in :meth:`Intervention.partner_firms`.
 
 Timetable: months are 1-based. ``end = 0`` means "to the end of the run". Event-type
 interventions (training, kemitraan, grant, grant_ending, management) fire at ``start`` and
@@ -29,7 +33,8 @@ from . import skills
 from .parameters import ParameterError, Parameters, _Group, _range_text, param, unknown_key
 
 if TYPE_CHECKING:
-    from .model import CooperativeModel
+    from .state import State
+    from .world import World
 
 
 @dataclass(frozen=True)
@@ -70,20 +75,31 @@ class Intervention(_Group):
     def active(self, t: int) -> bool:
         return self.fires(t) if self.recurring else self.covers(t)
 
-    def coop_mask(self, model: CooperativeModel) -> np.ndarray:
+    def coop_mask(self, world: World) -> np.ndarray:
         """Households in the targeted cooperatives (boolean over households)."""
-        c = model.state.coop[: model.state.n_households]
+        c = world.state.coop[: world.state.n_households]
         if not self.cooperatives:
             return np.ones(c.size, dtype=bool)
         return np.isin(c, self.cooperatives)
 
-    def validate_for(self, model: CooperativeModel) -> None:
-        bad = [c for c in self.cooperatives if c >= model.state.n_coops]
-        if bad:
-            raise ParameterError(f"{self.kind}.cooperatives",
-                                 f"{bad} out of range; allowed 0..{model.state.n_coops - 1}")
+    def coops(self, world: World) -> np.ndarray:
+        """Indices of the targeted cooperatives."""
+        return np.array(self.cooperatives or range(world.state.n_coops), dtype=np.int64)
 
-    def apply(self, model: CooperativeModel, t: int) -> None:  # pragma: no cover - abstract
+    def validate_for(self, state: State) -> None:
+        bad = [c for c in self.cooperatives if c >= state.n_coops]
+        if bad:
+            raise ParameterError(f"{self.kind}.cooperatives", f"{bad} out of range; allowed 0..{state.n_coops - 1}")
+
+    def partner_firms(self) -> tuple[int, float]:
+        """Agents this programme brings into the world: (number of partner firms, their distance in km)."""
+        return 0, 0.0
+
+    def init(self, world: World, firms: np.ndarray) -> Any:
+        """This programme's memory for one run (``firms``: the agent indices of its partner firms)."""
+        return None
+
+    def apply(self, world: World, memo: Any) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -108,16 +124,10 @@ class Training(Intervention):
     provider: str = param("labour_office", doc="the office running it",
                           choices=("labour_office", "cooperative_office", "state_bank"))
 
-    def apply(self, model: CooperativeModel, t: int) -> None:
-        s = model.state
-        H = s.n_households
-        eligible = self.coop_mask(model) & _target(s, self.target)
-        chosen = []
-        for c in range(s.n_coops):  # quota per cooperative: loop over cooperatives
-            pool = np.flatnonzero(eligible & (s.coop[:H] == c))
-            chosen.append(skills.select_trainees(model.rng, pool, self.quota, self.selection, s.age,
-                                                 model.p.population.productive_age_max, s.wealth, s.board_tie))
-        model.train(np.concatenate(chosen), self.gain, self.follow_up, self.provider, t)
+    def apply(self, world: World, memo: Any) -> None:
+        eligible = self.coop_mask(world) & _target(world.state, self.target)
+        chosen = skills.select_per_cooperative(world, eligible, self.quota, self.selection)
+        skills.train_households(world, chosen, self.gain, self.follow_up, self.provider)
 
 
 @dataclass(frozen=True)
@@ -148,29 +158,34 @@ class Kemitraan(Intervention):
     association: bool = param(False, doc="a same-trade association sustains ties after the event")
     association_reach: float = param(0.5, 0.0, 1.0, "reach", "ease of contact kept by the association")
 
-    def apply(self, model: CooperativeModel, t: int) -> None:
-        s = model.state
+    def partner_firms(self) -> tuple[int, float]:
+        return self.partner_pool, self.distance_km
+
+    def init(self, world: World, firms: np.ndarray) -> np.ndarray:
+        return firms  # the programme's partner firms
+
+    def apply(self, world: World, memo: Any) -> None:
+        s = world.state
         H = s.n_households
-        ok = self.coop_mask(model) & (s.product[:H] > 0) & (s.skill[:H] >= self.min_skill)
+        ok = self.coop_mask(world) & (s.product[:H] > 0) & (s.skill[:H] >= self.min_skill)
         if self.require_licence:
             ok &= s.licensed[:H]
         pool = np.flatnonzero(ok)
-        chosen = pool[model.rng.permutation(pool.size)[: self.participants]]
-        partners = model.partner_firms(self)
+        chosen = pool[world.rng.permutation(pool.size)[: self.participants]]
+        partners = memo
         if chosen.size == 0 or partners.size == 0:
             return
         k = min(self.partners_each, partners.size)
-        picks = np.stack([model.rng.permutation(partners.size)[:k] for _ in range(chosen.size)]).ravel()
+        picks = np.stack([world.rng.permutation(partners.size)[:k] for _ in range(chosen.size)]).ravel()
         strength = -np.expm1(-self.days * self.exchange_per_day)
         reach = self.association_reach if self.association else None
-        model.add_ties(np.repeat(chosen, k), partners[picks], net.INTEREST, strength, t, reach=reach)
+        world.add_ties(np.repeat(chosen, k), partners[picks], net.INTEREST, strength, reach=reach)
         s.skill = skills.train(s.skill, np.isin(np.arange(s.n), chosen), self.tech_gain)
         if self.association:  # same-trade participants know each other from now on
             prod = s.product[chosen]
             a, b = np.triu_indices(chosen.size, 1)
             same = prod[a] == prod[b]
-            model.add_ties(chosen[a[same]], chosen[b[same]], net.INTEREST, strength, t,
-                           reach=self.association_reach)
+            world.add_ties(chosen[a[same]], chosen[b[same]], net.INTEREST, strength, reach=self.association_reach)
 
 
 # ---- capital ---------------------------------------------------------------------------------
@@ -192,9 +207,9 @@ class Grant(Intervention):
     target: str = param("needy", doc="households targeted", choices=("needy", "members", "umkm", "all"))
     quality_gain: float = param(0.3, 0.0, 1.0, "share of gap", "in-kind: service quality and rule clarity gain")
 
-    def apply(self, model: CooperativeModel, t: int) -> None:
-        s = model.state
-        coops = np.array(self.cooperatives or range(s.n_coops), dtype=np.int64)
+    def apply(self, world: World, memo: Any) -> None:
+        s = world.state
+        coops = self.coops(world)
         if self.form == "in_kind":
             for arr in (s.service_quality, s.rule_clarity):
                 arr[coops] += self.quality_gain * (1.0 - arr[coops])
@@ -203,7 +218,7 @@ class Grant(Intervention):
             s.coop_cash[coops] += self.amount
             return
         H = s.n_households
-        who = self.coop_mask(model) & _target(s, self.target)
+        who = self.coop_mask(world) & _target(s, self.target)
         count = np.bincount(s.coop[:H][who], minlength=s.n_coops)
         each = np.where(count > 0, self.amount / np.maximum(count, 1), 0.0)
         s.cash[:H] += np.where(who, each[s.coop[:H]], 0.0)
@@ -224,12 +239,11 @@ class Credit(Intervention):
     credit_line: float = param(100.0, 0.0, 1e9, "Rp M", "credit line per cooperative")
     member_rate: float = param(0.005, 0.0, 1.0, "per month", "rate members pay under the scheme")
 
-    def apply(self, model: CooperativeModel, t: int) -> None:
-        if t == self.start:
-            coops = np.array(self.cooperatives or range(model.state.n_coops), dtype=np.int64)
-            model.state.coop_cash[coops] += self.credit_line
-        coops = np.array(self.cooperatives or range(model.state.n_coops), dtype=np.int64)
-        model.conditions.coop_rate[coops] = self.member_rate
+    def apply(self, world: World, memo: Any) -> None:
+        coops = self.coops(world)
+        if world.t == self.start:
+            world.state.coop_cash[coops] += self.credit_line
+        world.conditions.coop_rate[coops] = self.member_rate
 
 
 @dataclass(frozen=True)
@@ -247,8 +261,8 @@ class Policy(Intervention):
                                  "{\"finance.coop_interest_rate\" = 0.015}")
         Parameters().replace(self.set)  # validates names and values
 
-    def apply(self, model: CooperativeModel, t: int) -> None:
-        model.override_parameters(self.set)
+    def apply(self, world: World, memo: Any) -> None:
+        world.override(self.set)
 
 
 # ---- management --------------------------------------------------------------------------
@@ -269,19 +283,22 @@ class Management(Intervention):
     measure: bool = param(True, doc="measure again after acting (keeps the gains)")
     fade_rate: float = param(0.05, 0.0, 1.0, "per month", "loss of unmeasured gains")
 
-    def apply(self, model: CooperativeModel, t: int) -> None:
-        s = model.state
-        coops = np.array(self.cooperatives or range(s.n_coops), dtype=np.int64)
+    def apply(self, world: World, memo: Any) -> None:
+        s = world.state
+        coops = self.coops(world)
         targets = (s.rule_clarity, s.fairness, s.service_quality)
         # levels when the programme started: what unmeasured gains fade back to
-        base = model.intervention_memory.setdefault(id(self), tuple(arr.copy() for arr in targets))
-        if self.fires(t):
+        base = memo.setdefault("base", tuple(arr.copy() for arr in targets))
+        if self.fires(world.t):
             for arr in targets:
                 arr[coops] += self.gain * (1.0 - arr[coops])
         elif not self.measure:
             for arr, b in zip(targets, base, strict=True):
                 gap = np.maximum(arr[coops] - b[coops], 0.0)  # only gains fade, not later losses
                 arr[coops] -= self.fade_rate * gap
+
+    def init(self, world: World, firms: np.ndarray) -> dict[str, Any]:
+        return {}  # "base": the levels when the programme started (its first month)
 
     def active(self, t: int) -> bool:  # fading happens between sessions and after the programme
         return t >= self.start
@@ -304,10 +321,10 @@ class VillageEngagement(Intervention):
     needy_outreach: float = param(0.1, 0.0, 10.0, "per month", "extra hazard of learning for needy households")
     social_control: float = param(0.5, 0.0, 10.0, "factor", "relative increase of sanctioning")
 
-    def apply(self, model: CooperativeModel, t: int) -> None:
-        cond = model.conditions
-        villages = np.unique(model.state.village[: model.state.n_households][self.coop_mask(model)])
-        coops = np.array(self.cooperatives or range(model.state.n_coops), dtype=np.int64)
+    def apply(self, world: World, memo: Any) -> None:
+        cond = world.conditions
+        villages = np.unique(world.state.village[: world.state.n_households][self.coop_mask(world)])
+        coops = self.coops(world)
         cond.responsiveness[villages] = self.responsiveness
         cond.needy_outreach[villages] = np.maximum(cond.needy_outreach[villages], self.needy_outreach)
         cond.social_control[coops] = np.maximum(cond.social_control[coops], self.social_control)
@@ -326,11 +343,11 @@ class DigitalMarketing(Intervention):
     online_share: float = param(0.3, 0.0, 1.0, "share of output", "output sold online")
     online_premium: float = param(0.2, 0.0, 5.0, "share", "online price premium")
 
-    def apply(self, model: CooperativeModel, t: int) -> None:
-        s = model.state
+    def apply(self, world: World, memo: Any) -> None:
+        s = world.state
         H = s.n_households
-        who = self.coop_mask(model) & s.member[:H] & (s.product[:H] > 0)
-        model.conditions.premium[:H] += np.where(who, self.online_share * self.online_premium, 0.0)
+        who = self.coop_mask(world) & s.member[:H] & (s.product[:H] > 0)
+        world.conditions.premium[:H] += np.where(who, self.online_share * self.online_premium, 0.0)
 
 
 @dataclass(frozen=True)
@@ -346,22 +363,22 @@ class MarketAccess(Intervention):
     licences: int = param(5, 0, 1_000_000, "UMKM/cooperative", "licences obtained at start")
     licence_premium: float = param(0.05, 0.0, 5.0, "share", "premium of licensed products")
 
-    def apply(self, model: CooperativeModel, t: int) -> None:
-        s = model.state
+    def apply(self, world: World, memo: Any) -> None:
+        s = world.state
         H = s.n_households
-        target = self.coop_mask(model) & (s.product[:H] > 0)
-        if t == self.start and self.licences:
+        target = self.coop_mask(world) & (s.product[:H] > 0)
+        if world.t == self.start and self.licences:
             for c in range(s.n_coops):  # per-cooperative quota
                 pool = np.flatnonzero(target & ~s.licensed[:H] & (s.coop[:H] == c))
-                got = pool[model.rng.permutation(pool.size)[: self.licences]]
+                got = pool[world.rng.permutation(pool.size)[: self.licences]]
                 s.licensed[got] = True
-                model.add_ties(got, np.full(got.size, s.agency_index["halal_certifier"]), net.INTEREST,
-                               model.p.network.new_tie_strength, t)
+                world.add_ties(got, np.full(got.size, s.agency_index["halal_certifier"]), net.INTEREST,
+                               world.params.network.new_tie_strength)
         prem = np.where(target & s.member[:H], self.branding_premium, 0.0)
         prem += np.where(target & s.licensed[:H], self.licence_premium, 0.0)
-        model.conditions.premium[:H] += prem
+        world.conditions.premium[:H] += prem
         if not self.shop:
-            model.conditions.shop_open[np.array(self.cooperatives or range(s.n_coops))] = False
+            world.conditions.shop_open[self.coops(world)] = False
 
 
 # ---- shocks ------------------------------------------------------------------------------
@@ -373,9 +390,9 @@ class HarvestFailure(Intervention):
     recurring: ClassVar[bool] = False
     factor: float = param(0.3, 0.0, 10.0, "factor", "harvest multiplier during the shock")
 
-    def apply(self, model: CooperativeModel, t: int) -> None:
-        villages = np.unique(model.state.village[: model.state.n_households][self.coop_mask(model)])
-        model.conditions.harvest[villages] *= self.factor
+    def apply(self, world: World, memo: Any) -> None:
+        villages = np.unique(world.state.village[: world.state.n_households][self.coop_mask(world)])
+        world.conditions.harvest[villages] *= self.factor
 
 
 @dataclass(frozen=True)
@@ -386,9 +403,9 @@ class PriceDrop(Intervention):
     recurring: ClassVar[bool] = False
     factor: float = param(0.7, 0.0, 10.0, "factor", "price multiplier during the shock")
 
-    def apply(self, model: CooperativeModel, t: int) -> None:
-        coops = np.array(self.cooperatives or range(model.state.n_coops), dtype=np.int64)
-        model.conditions.price[coops] *= self.factor
+    def apply(self, world: World, memo: Any) -> None:
+        coops = self.coops(world)
+        world.conditions.price[coops] *= self.factor
 
 
 @dataclass(frozen=True)
@@ -401,11 +418,11 @@ class BoardScandal(Intervention):
     recurring: ClassVar[bool] = False
     fairness_loss: float = param(0.3, 0.0, 1.0, "share", "fairness lost at the scandal")
 
-    def apply(self, model: CooperativeModel, t: int) -> None:
-        coops = np.array(self.cooperatives or range(model.state.n_coops), dtype=np.int64)
-        model.conditions.scandal[coops] = 1.0
-        if t == self.start:
-            model.state.fairness[coops] *= 1.0 - self.fairness_loss
+    def apply(self, world: World, memo: Any) -> None:
+        coops = self.coops(world)
+        world.conditions.scandal[coops] = 1.0
+        if world.t == self.start:
+            world.state.fairness[coops] *= 1.0 - self.fairness_loss
 
 
 @dataclass(frozen=True)
@@ -416,9 +433,9 @@ class GrantEnding(Intervention):
     kind: ClassVar[str] = "grant_ending"
     amount: float = param(100.0, 0.0, 1e9, "Rp M", "capital withdrawn per cooperative")
 
-    def apply(self, model: CooperativeModel, t: int) -> None:
-        s = model.state
-        coops = np.array(self.cooperatives or range(s.n_coops), dtype=np.int64)
+    def apply(self, world: World, memo: Any) -> None:
+        s = world.state
+        coops = self.coops(world)
         s.coop_cash[coops] -= np.minimum(self.amount, s.coop_cash[coops])
 
 

@@ -124,9 +124,9 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
     row.update(network_counts(s, ties))
     row.update(partnership_counts(s, ties, model.steps, p.metrics.contact_window_months))
     every, cevery = p.metrics.network_every, p.metrics.centrality_every
-    due = every > 0 and (model.steps % every == 0 or model.steps == 1)
+    due = every > 0 and model.steps >= 1 and (model.steps % every == 0 or model.steps == 1)
     row["clustering"] = clustering(s.n, ties.a, ties.b) if due else float("nan")
-    cdue = cevery > 0 and (model.steps % cevery == 0 or model.steps == 1)
+    cdue = cevery > 0 and model.steps >= 1 and (model.steps % cevery == 0 or model.steps == 1)
     row["board_betweenness"] = (
         board_betweenness(s.n, ties, np.flatnonzero(s.office == BOARD), p.metrics.betweenness_samples,
                           model.metric_seed) if cdue else float("nan")

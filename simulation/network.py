@@ -20,9 +20,14 @@ stored in parallel numpy arrays; the functions below act on all ties at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    from .state import State
+    from .world import World
 
 BONDING, BRIDGING, LINKING = 0, 1, 2
 LAYER_NAMES = ("bonding", "bridging", "linking")
@@ -229,3 +234,147 @@ def acceptance(dissimilarity: np.ndarray, distance: np.ndarray, homophily: float
     al. 2001); dist_ij: km between homes (spatial proximity, Franke 2005).
     """
     return np.exp(-homophily * dissimilarity - distance / scale)
+
+
+def dissimilarity(
+    age: np.ndarray, wealth: np.ndarray, role: np.ndarray, product: np.ndarray, a: np.ndarray, b: np.ndarray,
+    age_span: float,
+) -> np.ndarray:
+    """d_ij ∈ [0, 1]: mean of age gap / age range, log-wealth gap / 4 (capped) and different trade.
+
+    Different trade: another livelihood, or another product between two UMKM owners
+    (homophily on age, wealth and occupation; McPherson et al. 2001).
+    """
+    span = max(age_span, 1e-9)
+    d_age = np.abs(age[a] - age[b]) / span
+    d_wealth = np.minimum(1.0, np.abs(np.log1p(wealth[a]) - np.log1p(wealth[b])) / 4.0)
+    d_role = ((role[a] != role[b]) | (product[a] != product[b])).astype(float)
+    return (d_age + d_wealth + d_role) / 3.0
+
+
+def bridging_strength(n: int, ties: Ties) -> np.ndarray:
+    """Σ strength of each agent's bridging ties (trading partners in other places)."""
+    bridging = ties.layer == BRIDGING
+    w = ties.strength[bridging]
+    return np.bincount(ties.a[bridging], w, minlength=n) + np.bincount(ties.b[bridging], w, minlength=n)
+
+
+# Neighbour lists for triadic closure are rebuilt when the tie count moves by more than this.
+ADJACENCY_TOLERANCE = 0.01
+
+
+class TieSet:
+    """The ties of one model with their index: sorted tie keys (for membership tests) and
+    cached neighbour lists (for triadic closure). ``ties`` are the arrays (:class:`Ties`)."""
+
+    def __init__(self, ties: Ties, n: int) -> None:
+        self.ties = ties
+        self.n = n
+        self.keys = np.sort(ties.keys(n))  # sorted, for membership tests
+        self._adj: tuple[np.ndarray, np.ndarray] | None = None
+        self._adj_size = self._adj_month = 0
+
+    def __len__(self) -> int:
+        return len(self.ties)
+
+    def add_ties(
+        self, s: State, a: np.ndarray, b: np.ndarray, kind: int, strength: float | np.ndarray, t: int,
+        proximity_scale_km: float, fixed_reach: float | None = None, permanent: bool = False,
+    ) -> bool:
+        """Add ties a–b (skipping existing ones); True if any was added. The layer follows from the
+        ends; reach is ``fixed_reach`` if given, else 1 for linking ties and distance-based for the others."""
+        new = deduplicate(make_ties(a, b, BONDING, kind, strength, permanent, born=t), self.n, self.keys)
+        if not len(new):
+            return False
+        inst = s.institutional
+        new.layer = classify_layer(s.village[new.a], s.village[new.b], inst[new.a], inst[new.b])
+        if fixed_reach is not None:
+            new.reach[:] = fixed_reach
+        else:
+            dist = np.hypot(s.x[new.a] - s.x[new.b], s.y[new.a] - s.y[new.b])
+            new.reach = np.where(new.layer == LINKING, 1.0, reach(dist, proximity_scale_km))
+        self._insert_keys(new)
+        self.ties = self.ties.extend(new)
+        return True
+
+    def drop_keys(self, keep: np.ndarray) -> None:
+        """Remove the keys of the ties not in ``keep`` from the index (before :meth:`replace`)."""
+        gone = self.ties.keys(self.n)[~keep]
+        self.keys = np.delete(self.keys, np.searchsorted(self.keys, gone))
+
+    def replace(self, keep: np.ndarray | None, new: Ties | None) -> None:
+        """Keep the ties where ``keep`` (all if None) and append ``new`` (already deduplicated);
+        the keys of dropped ties must already be gone (:meth:`drop_keys`)."""
+        if keep is not None or new is not None:
+            self.ties = self.ties.subset_extend(keep, new)
+        if new is not None:
+            self._insert_keys(new)
+
+    def _insert_keys(self, new: Ties) -> None:
+        keys = np.sort(new.keys(self.n))
+        self.keys = np.insert(self.keys, np.searchsorted(self.keys, keys), keys)
+
+    def adjacency(self, t: int, keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Neighbour lists for triadic-closure proposals (over the ties ``keep``, default all).
+
+        Rebuilt when the tie count has moved by more than ADJACENCY_TOLERANCE since the last
+        build, or yearly: a proposal from a slightly stale wedge is still checked against the
+        current ties, and rebuilding every month would dominate large runs.
+        """
+        n_ties = len(self.ties) if keep is None else int(keep.sum())
+        if (self._adj is None or abs(n_ties - self._adj_size) > ADJACENCY_TOLERANCE * max(self._adj_size, 1)
+                or t - self._adj_month >= 12):
+            a, b = (self.ties.a, self.ties.b) if keep is None else (self.ties.a[keep], self.ties.b[keep])
+            self._adj = adjacency_index(self.n, a, b)
+            self._adj_size, self._adj_month = n_ties, t
+        return self._adj
+
+
+def network_dynamics(world: World, used: np.ndarray) -> None:
+    """Strengthening and decay of ties (Burt 2000), dissolution of weak ties, and formation of new
+    ties by triadic closure and proximity with homophilous acceptance (McPherson et al. 2001)."""
+    s, np_, rng, t = world.state, world.params.network, world.rng, world.t
+    net_ = world.network
+    ties = net_.ties
+    # ties added since the contacts (e.g. at training) are appended, so ``used`` still holds
+    active = np.zeros(len(ties), dtype=bool)
+    active[used] = True
+    ties.strength = reinforce_and_decay(ties.strength, active, ties.permanent, np_.reinforcement_rate,
+                                        np_.decay_rate)
+    ties.last_contact[used] = t
+    keep: np.ndarray | None = ties.permanent | (ties.strength >= np_.min_strength)
+    if keep.all():
+        keep = None
+    else:  # dissolved now; the tie arrays are rebuilt once, below, with the month's new ties
+        net_.drop_keys(keep)
+        world.board_changed()
+    new = None
+    H = s.n_households
+    count = rng.poisson(np_.formation_attempts * H) if H else 0
+    if count:
+        n_tri = rng.binomial(count, np_.triadic_share)
+        person = np.zeros(s.n, dtype=bool)
+        person[:H] = True
+        indptr, nbrs = net_.adjacency(t, keep)
+        tj, tk = propose_triadic(rng, n_tri, indptr, nbrs, person)
+        pj, pk = propose_proximity(rng, count - n_tri, np.arange(H), s.village, s.village_start, s.village_size,
+                                   np_.bridging_share, s.villages_per_world)
+        ci, cj = np.concatenate((tj, pj)), np.concatenate((tk, pk))
+        ok = (ci < H) & (cj < H)
+        cand = deduplicate(make_ties(ci[ok], cj[ok], BONDING, SENTIMENT, np_.new_tie_strength, born=t), s.n,
+                           net_.keys)
+        if len(cand):
+            a, b = cand.a, cand.b
+            pp = world.params.population
+            dis = dissimilarity(s.age, s.wealth, s.role, s.product, a, b, pp.age_max - pp.age_min)
+            dist = np.hypot(s.x[a] - s.x[b], s.y[a] - s.y[b])
+            acc = rng.random(a.size) < acceptance(dis, dist, np_.homophily, np_.proximity_scale_km)
+            if acc.any():
+                new = cand.subset(acc)
+                new.layer = classify_layer(s.village[new.a], s.village[new.b], np.zeros(len(new), bool),
+                                           np.zeros(len(new), bool))
+                new.kind = np.where(new.layer == BONDING, SENTIMENT, INTEREST).astype(np.int8)
+                new.reach = reach(dist[acc], np_.proximity_scale_km)
+    net_.replace(keep, new)
+    if new is not None:
+        world.board_changed()

@@ -10,7 +10,14 @@ by partial adjustment, as habits do.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+from .state import BUSINESS, CAPITAL, INSTITUTION, ORGANISATION
+
+if TYPE_CHECKING:
+    from .world import World
 
 DOMAINS = ("organisation", "business", "capital")
 
@@ -24,6 +31,9 @@ BENEFIT_ITEMS = (
     "member_member_relations",
     "member_board_relations",
 )
+# Columns of State.benefit, in BENEFIT_ITEMS order.
+B_LOANS, B_INCOME, B_LOAN_SAT, B_SERVICE, B_TRAINING, B_PEERS, B_BOARD = range(len(BENEFIT_ITEMS))
+DOMAIN_COLUMNS = (ORGANISATION, BUSINESS, CAPITAL)
 
 
 def logistic(x: np.ndarray) -> np.ndarray:
@@ -87,3 +97,53 @@ def neighbour_mean(
         tot = np.bincount(a, w_ab * col[b], minlength=n) + np.bincount(b, w_ba * col[a], minlength=n)
         out[k] = np.where(has, tot * inv, col)
     return out.T.reshape(values.shape)
+
+
+def observe_benefit(benefit: np.ndarray, item: int, observed: np.ndarray | float, mask: np.ndarray,
+                    memory: float) -> None:
+    """Update (in place) column ``item`` of the perceived-benefit matrix where it was observed
+    this month (``mask``; :func:`update_benefit`). Few households observe an item in a month, so
+    only their rows are touched."""
+    at = np.flatnonzero(mask)
+    seen = observed[at] if isinstance(observed, np.ndarray) and observed.ndim else observed
+    col = benefit[:, item]
+    col[at] = update_benefit(col[at], seen, True, memory)
+
+
+def income_perception(income: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Perceived income increase b = clip(½ + (Y − Ȳ) / Ȳ, 0, 1): ½ = as before, → 1 well above
+    the household's reference income Ȳ (a moving average: :func:`update_reference`).
+
+    Income is judged against one's own recent income (reference dependence; Kahneman & Tversky
+    1979, Econometrica 47:263) — the survey's "income increase since joining" item.
+    """
+    rel = (income - reference) / np.maximum(reference, 1e-9)
+    return np.clip(0.5 + rel, 0.0, 1.0)
+
+
+def update_reference(reference: np.ndarray, income: np.ndarray, memory: float) -> np.ndarray:
+    """Reference income as an exponential moving average: Ȳ' = Ȳ + μ·(Y − Ȳ)."""
+    return reference + memory * (income - reference)
+
+
+def mean_benefit(benefit: np.ndarray) -> np.ndarray:
+    """B̄_i: the mean of household i's perceived-benefit items (rows of the benefit matrix)."""
+    return benefit @ np.full(benefit.shape[1], 1.0 / benefit.shape[1])
+
+
+def participation_phase(world: World) -> np.ndarray:
+    """Members move their three propensities toward :func:`target_propensity`; returns B̄ of
+    every household (:func:`mean_benefit`), which membership uses in the same month."""
+    s, pp, ties = world.state, world.params.participation, world.ties
+    H = s.n_households
+    mem = s.member[:H]
+    benefit = mean_benefit(s.benefit[:H])
+    # the norm is what fellow members do: non-members, agencies and firms do not count
+    norm = neighbour_mean(s.n, ties.a, ties.b, ties.strength, s.participation, include=s.member)[:H]
+    intercepts = np.array([pp.intercept_organisation, pp.intercept_business, pp.intercept_capital])
+    costs = np.array([pp.cost_organisation, pp.cost_business, pp.cost_capital])
+    target = target_propensity(intercepts, benefit[:, None], norm, s.trust[:H, INSTITUTION][:, None], costs,
+                               pp.benefit_weight, pp.norm_weight, pp.trust_weight)
+    new = adjust(s.participation[:H], target, pp.adjustment_rate)
+    s.participation[:H] = np.where(mem[:, None], new, 0.0)
+    return benefit

@@ -9,7 +9,15 @@ cooperative two trained seamstresses taught members and a sewing unit grew from 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+from .network import INTEREST
+from .participation import B_TRAINING, observe_benefit
+
+if TYPE_CHECKING:
+    from .world import World
 
 
 def train(skill: np.ndarray, trainees: np.ndarray, gain: float) -> np.ndarray:
@@ -58,3 +66,48 @@ def select_trainees(
     else:
         key = noise
     return eligible[np.argsort(key, kind="stable")[:quota]]
+
+
+def select_per_cooperative(world: World, eligible: np.ndarray, quota: int, rule: str) -> np.ndarray:
+    """Trainees of one session: up to ``quota`` per cooperative among the ``eligible`` households
+    (boolean over households), each cooperative's board choosing by ``rule`` (:func:`select_trainees`)."""
+    world.refresh_board_tie()  # the board_choice rule reads it
+    s = world.state
+    H = s.n_households
+    chosen = []
+    for c in range(s.n_coops):  # quota per cooperative: loop over cooperatives, not agents
+        pool = np.flatnonzero(eligible & (s.coop[:H] == c))
+        chosen.append(select_trainees(world.rng, pool, quota, rule, s.age,
+                                      world.params.population.productive_age_max, s.wealth, s.board_tie))
+    return np.concatenate(chosen)
+
+
+def train_households(world: World, trainees: np.ndarray, gain: float, follow_up: bool, provider: str) -> None:
+    """Train ``trainees`` (indices): skill gain (:func:`train`), the level fading returns to, the
+    follow-up flag, every member's training-satisfaction observation and a linking tie to the
+    ``provider`` agency."""
+    s = world.state
+    H = s.n_households
+    mask = np.zeros(s.n, dtype=bool)
+    mask[trainees] = True
+    s.skill_base = np.where(mask, s.skill, s.skill_base)
+    s.skill = train(s.skill, mask, gain)
+    s.trained_at[mask] = world.t
+    s.followed_up[mask] = follow_up
+    observe_benefit(s.benefit, B_TRAINING, mask[:H].astype(float), s.member[:H],
+                    world.params.participation.benefit_memory)
+    world.add_ties(trainees, np.full(trainees.size, s.agency_index[provider]), INTEREST,
+                   world.params.network.new_tie_strength)
+
+
+def training(world: World) -> None:
+    """Phase 9: the cooperative office's Diklat on its timetable (``skills.training_every_months``),
+    then fading of trained skill (slower with follow-up monitoring)."""
+    s, kp = world.state, world.params.skills
+    H = s.n_households
+    t = world.t
+    if kp.training_every_months and t % kp.training_every_months == 0 and kp.training_quota:
+        chosen = select_per_cooperative(world, s.member[:H], kp.training_quota, kp.training_selection)
+        train_households(world, chosen, kp.training_gain, kp.follow_up, "cooperative_office")
+    rate = np.where(s.followed_up, kp.fade_rate * kp.follow_up_fade_factor, kp.fade_rate)
+    s.skill = fade(s.skill, s.skill_base, rate)

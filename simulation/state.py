@@ -116,6 +116,7 @@ class State:
     # independent copies of the world in one state (population.build(worlds=...)); villages
     # and cooperatives are numbered world by world, households too
     worlds: int = 1
+    last_election: int = 0      # month of the last board election (0: the founding board)
 
     @property
     def villages_per_world(self) -> int:

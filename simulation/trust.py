@@ -9,7 +9,15 @@ rule clarity and fairness scale the gain term only.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+from .participation import B_SERVICE, observe_benefit
+from .state import BOARD_TRUST, INSTITUTION
+
+if TYPE_CHECKING:
+    from .world import World
 
 
 def rule_gain_factor(rule_clarity: np.ndarray | float, fairness: np.ndarray | float) -> np.ndarray | float:
@@ -55,3 +63,27 @@ def trust_levels(trust: np.ndarray, low: float, high: float) -> tuple[np.ndarray
     lo = (trust < low).mean(axis=0)
     hi = (trust >= high).mean(axis=0)
     return lo, np.maximum(1.0 - lo - hi, 0.0), hi
+
+
+def board_and_institution(world: World, board_positive: np.ndarray, board_negative: np.ndarray,
+                          used_service: np.ndarray, free_ride_harm: np.ndarray) -> None:
+    """Phase 6: service experience, then members' trust in the board (its decisions on loans, a
+    scandal) and in the cooperative (service received; unpunished free-riding and scandal seen),
+    both with gains scaled by the rules (:func:`rule_gain_factor`)."""
+    s, tp, gp = world.state, world.params.trust, world.params.governance
+    H = s.n_households
+    mem = s.member[:H]
+    c = np.maximum(s.coop[:H], 0)
+    g = rule_gain_factor(s.rule_clarity[c], s.fairness[c])
+    quality = s.service_quality[c]
+    used = used_service & mem
+    observe_benefit(s.benefit, B_SERVICE, quality, used, world.params.participation.benefit_memory)
+    scandal = world.conditions.scandal[c] * gp.scandal_trust_hit
+    board_pos = np.where(mem, board_positive, 0.0)
+    board_neg = np.where(mem, np.maximum(board_negative, scandal), 0.0)
+    s.trust[:H, BOARD_TRUST] = update_trust(s.trust[:H, BOARD_TRUST], board_pos, board_neg, tp.gain_rate,
+                                            tp.loss_rate, g)
+    inst_pos = np.where(used, quality, 0.0)
+    inst_neg = np.maximum(free_ride_harm, scandal) * mem
+    s.trust[:H, INSTITUTION] = update_trust(s.trust[:H, INSTITUTION], inst_pos, inst_neg, tp.gain_rate,
+                                            tp.loss_rate, g)

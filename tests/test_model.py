@@ -136,7 +136,7 @@ def test_agents_and_types(ran):
 def test_select_members_matches_state(ran):
     model, _ = ran
     s = model.state
-    members = model.agents.select(lambda a: isinstance(a, Person) and a.is_member)
+    members = model.agents.select(lambda a: isinstance(a, Person) and a.member)
     assert len(members) == int(s.member.sum()) > 0
     assert sorted(a.idx for a in members) == np.flatnonzero(s.member).tolist()
     assert len(model.members()) == len(members)
@@ -156,10 +156,10 @@ def test_agent_properties_read_and_write_state():
         assert a.trust_institution == s.trust[a.idx, INSTITUTION]
         assert a.cash == s.cash[a.idx]
         assert a.skill == s.skill[a.idx]
-        assert a.is_member == bool(s.member[a.idx])
+        assert a.member == bool(s.member[a.idx])
         assert a.participation_business == s.participation[a.idx, 1]
         assert a.perceived_benefit == pytest.approx(s.benefit[a.idx].mean())
-        assert a.office is None or a.is_member
+        assert a.office is None or a.member
     a = persons[3]
     a.trust_peer = 0.123
     a.cash = 42.0
@@ -182,7 +182,7 @@ def test_agent_writes_reach_the_mechanisms():
     H = s.n_households
     non_members = [model.agent(i) for i in np.flatnonzero(~s.member[:H])]
     for a in non_members:
-        a.is_member = True
+        a.member = True
     assert s.member[:H].all()
     model.step()
     assert model.metrics_frame()["members"].iloc[-1] >= H - 5  # exits are rare in one month
@@ -301,3 +301,52 @@ def test_members_counted_once_and_no_negative_money(seed):
     assert ((s.trust >= 0) & (s.trust <= 1)).all()
     assert ((s.participation >= 0) & (s.participation <= 1)).all()
     assert (s.participation[H:] == 0).all() and (s.participation[:H][~s.member[:H]] == 0).all()
+
+
+# ---- Mesa used for real ------------------------------------------------------------------------
+def test_mesa_batch_run_reads_the_datacollector():
+    import mesa
+
+    rows = mesa.batch_run(CooperativeModel, parameters={"params": [small_params()], "seed": [3, 4]}, max_steps=4,
+                          display_progress=False)
+    final = [r for r in rows if r["Step"] == 4]
+    assert len(final) == 2
+    for row in final:
+        frame = CooperativeModel(small_params(), seed=row["seed"]).run(4)
+        assert row["members"] == frame["members"].iloc[-1]
+        assert row["trust_institution_mean"] == frame["trust_institution_mean"].iloc[-1]
+
+
+def test_datacollector_has_month_zero_and_every_month():
+    model = CooperativeModel(small_params(), seed=2)
+    model.run(3)
+    table = model.datacollector.get_model_vars_dataframe()
+    assert len(table) == 4  # months 0..3
+    frame = model.metrics_frame()
+    assert list(frame["step"]) == [1, 2, 3]
+    assert (table["members"].iloc[1:].to_numpy() == frame["members"].to_numpy()).all()
+
+
+def test_agents_have_no_silent_step():
+    model = CooperativeModel(small_params(), seed=1)
+    with pytest.raises(TypeError, match="vectorised"):
+        model.agents.shuffle_do("step")
+
+
+def test_agent_views_use_the_state_names():
+    from kopsim.state import State
+
+    fields = set(State.__dataclass_fields__)
+    for cls in (Person, Farmer, UMKMOwner, Moneylender):
+        for name in dir(cls):
+            attr = getattr(cls, name)
+            doc = getattr(attr, "__doc__", "") or ""
+            if isinstance(attr, property) and attr.fget.__qualname__.startswith("_array"):
+                assert name in fields, f"{cls.__name__}.{name} is not a state array name ({doc})"
+
+
+def test_views_are_made_only_when_read():
+    model = CooperativeModel(small_params(), seed=1)
+    model.run(2)
+    assert not model._views  # a run never needs them
+    assert len(model.agents) == model.state.n

@@ -1,0 +1,80 @@
+"""This month's contacts and what travels along them: favours, trust, reputation, skills, news.
+
+A tie is used in a month with probability c·w·ρ (:func:`kopsim.network.contacts`: strong,
+near ties more often — frequency of contact, Franke 2005). Along each used personal tie both
+sides may help each other (:mod:`kopsim.reciprocity`); the experience moves peer trust
+(:func:`kopsim.trust.update_trust`), reputation and the member–member relations item; meeting a
+board member of one's cooperative is the member–board relation; skills spread from the better
+skilled contact (:func:`kopsim.skills.peer_teaching`) and information about membership and
+credit from informed contacts (:mod:`kopsim.information`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import information, reciprocity, skills, trust
+from .governance import board_relation
+from .network import LINKING
+from .network import contacts as used_ties
+from .participation import B_BOARD, B_PEERS, observe_benefit
+from .state import BOARD, PEER
+
+if TYPE_CHECKING:
+    from .world import World
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """The month's contacts: indices of the ties used and the reciprocity rate of the exchanges."""
+
+    used: np.ndarray
+    reciprocity: float
+
+
+def contacts(world: World) -> Contacts:
+    """Phase 4 of the month (see module docstring)."""
+    s, ties, rng = world.state, world.ties, world.rng
+    np_, rp, tp = world.params.network, world.params.reciprocity, world.params.trust
+    memory = world.params.participation.benefit_memory
+    active = used_ties(rng, ties.strength, ties.reach, np_.contact_rate)
+    used = np.flatnonzero(active)  # indices, not masks: each is used many times below
+    all_a, all_b = ties.a[used], ties.b[used]
+    personal = used[ties.layer[used] != LINKING]
+    A, B = ties.a[personal], ties.b[personal]
+    peer = s.trust[:, PEER]
+    weights = (rp.helping_norm, rp.trust_weight, rp.image_weight, rp.direct_weight)
+    p_ab = reciprocity.help_probability(peer[A], s.image[B], ties.last_ba[personal], *weights)
+    p_ba = reciprocity.help_probability(peer[B], s.image[A], ties.last_ab[personal], *weights)
+    u = rng.random((2, A.size))
+    a_h, b_h = u[0] < p_ab, u[1] < p_ba
+    ties.last_ab[personal] = a_h
+    ties.last_ba[personal] = b_h
+    pos, neg, gave, cnt = reciprocity.exchange_experiences(s.n, A, B, a_h, b_h)
+    s.trust[:, PEER] = trust.update_trust(peer, pos, neg, tp.gain_rate, tp.loss_rate)
+    s.image = reciprocity.update_image(s.image, gave, cnt, rp.image_update_rate)
+    rate = reciprocity.reciprocity_rate(a_h, b_h)
+    H = s.n_households
+    observe_benefit(s.benefit, B_PEERS, pos[:H], (cnt[:H] > 0) & s.member[:H], memory)
+    # board contact: the member–board relation
+    on_board = (s.office == BOARD) & s.member
+    same = s.coop[A] == s.coop[B]
+    met_board = np.zeros(s.n, dtype=bool)
+    met_board[A[on_board[B] & same]] = True
+    met_board[B[on_board[A] & same]] = True
+    c = np.maximum(s.coop[:H], 0)
+    observe_benefit(s.benefit, B_BOARD, board_relation(s.fairness[c], world.conditions.scandal[c]),
+                    met_board[:H] & s.member[:H], memory)
+    s.skill = skills.peer_teaching(s.n, s.skill, A, B, world.params.skills.peer_teaching_rate)
+    # information about membership and credit travels along this month's contacts
+    ip = world.params.information
+    expo = information.exposure(s.n, all_a, all_b, np.ones(all_a.size), s.informed)[:H]
+    cond = world.conditions
+    broadcast = information.broadcast_hazard(ip.village_broadcast_rate, cond.responsiveness[s.village[:H]],
+                                             ip.coop_outreach_rate, cond.needy_outreach[s.village[:H]], s.needy[:H])
+    learn = ~s.informed[:H] & (rng.random(H) < information.learn_probability(expo, ip.transmission_rate, broadcast))
+    s.informed[:H] |= learn
+    return Contacts(used, rate)
