@@ -197,7 +197,7 @@ def _img(b64: str, alt: str, cls: str = "") -> str:
 
 
 def _outcome_cell(name: str) -> str:
-    from .figures import outcome_label
+    from kopsim.labels import outcome_label
 
     return f'{_e(outcome_label(name))}<br><code>{_e(name)}</code>'
 
@@ -479,8 +479,8 @@ def _section_time_series(data: _Data) -> str:
 def _section_network(data: _Data) -> str:
     from kopsim import CooperativeModel, Parameters
     from kopsim.interventions import from_dict
+    from kopsim.network_picture import network_picture
 
-    from .figures import network_picture
     from .spec import replication_seeds
 
     cfg = data.configs[0]

@@ -65,7 +65,7 @@ def test_bad_options_are_one_line_exit_2(args):
 
 
 def test_importing_the_cli_does_not_import_solara():
-    code = ("import sys, kopsim, kopsim.experiments.cli, kopsim.app, kopsim.app.sim; "
+    code = ("import sys, kopsim, kopsim.experiments.cli, kopsim.app, kopsim.app.session, kopsim.app.pictures; "
             "assert 'solara' not in sys.modules, 'solara imported'")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
 
@@ -82,7 +82,7 @@ def test_labels_cover_both_languages():
 
 
 def test_classroom_steps_and_sliders_change_the_run():
-    from kopsim.app.sim import Classroom, Settings
+    from kopsim.app.session import Classroom, Settings
 
     base = Classroom(Settings())
     assert 280 <= base.model.state.n <= 320  # classroom size
@@ -106,7 +106,7 @@ def test_classroom_steps_and_sliders_change_the_run():
 
 
 def test_classroom_errors_are_readable():
-    from kopsim.app.sim import AppError, Classroom, Settings
+    from kopsim.app.session import AppError, Classroom, Settings
 
     with pytest.raises(AppError, match="no such scenario"):
         Classroom(Settings(scenario="no_such_scenario"))
@@ -116,7 +116,7 @@ def test_classroom_errors_are_readable():
 
 def test_every_shipped_scenario_fits_a_classroom():
     from kopsim import scenarios
-    from kopsim.app.sim import Classroom, Settings
+    from kopsim.app.session import Classroom, Settings
 
     for name in scenarios.available():
         room = Classroom(Settings(scenario=name))
@@ -125,7 +125,8 @@ def test_every_shipped_scenario_fits_a_classroom():
 
 
 def test_step_and_redraw_within_200_ms_at_300_agents():
-    from kopsim.app.sim import Classroom, Painter, Settings
+    from kopsim.app.pictures import Painter
+    from kopsim.app.session import Classroom, Settings
 
     room = Classroom(Settings())
     painter = Painter(room.snapshot(), "id")

@@ -17,7 +17,8 @@ from matplotlib.figure import Figure
 
 from kopsim import CooperativeModel
 from kopsim.experiments import cli
-from kopsim.experiments.figures import forest_plot, network_picture, network_subgraph, time_series
+from kopsim.experiments.figures import forest_plot, time_series
+from kopsim.network_picture import network_picture, network_subgraph
 
 OUTCOMES = ["members", "trust_institution_mean", "umkm_revenue", "clustering"]
 SCENARIOS = ["baseline", "harvest_shock"]

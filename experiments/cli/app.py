@@ -16,7 +16,7 @@ DEFAULT_PORT = 8765
 
 def register(sub: Any) -> None:
     """Add ``app`` to the kopsim subcommands (``sub`` is the parser's subparsers action)."""
-    from kopsim.app.sim import DEFAULT_HOUSEHOLDS
+    from kopsim.app.session import DEFAULT_HOUSEHOLDS
 
     app = sub.add_parser(
         "app", help="serve the classroom page: a live network and charts, with intervention sliders",

@@ -12,31 +12,31 @@ from pathlib import Path
 from typing import Any
 
 from kopsim import __version__
+from kopsim.labels import outcome_label
 from kopsim.parameters import Parameters
 from kopsim.scenario import load
 
 from .argtypes import nonneg_int, pos_int
 from .common import add_set_option, apply_overrides, fmt
 
-SUMMARY_COLUMNS = (
-    ("members", "members", "{:.0f}"),
-    ("participation_organisation", "participation: organisation", "{:.3f}"),
-    ("participation_business", "participation: business unit", "{:.3f}"),
-    ("participation_capital", "participation: capital", "{:.3f}"),
-    ("trust_peer_mean", "trust in peers (mean)", "{:.3f}"),
-    ("trust_board_mean", "trust in the board (mean)", "{:.3f}"),
-    ("trust_institution_mean", "trust in the cooperative (mean)", "{:.3f}"),
-    ("reciprocity_rate", "reciprocity rate", "{:.3f}"),
-    ("savings_mandatory", "mandatory savings (Rp M)", "{:.1f}"),
-    ("savings_voluntary", "voluntary savings (Rp M)", "{:.1f}"),
-    ("coop_loans_outstanding", "cooperative loans outstanding (Rp M)", "{:.1f}"),
-    ("arrears_share", "arrears share of borrowers", "{:.3f}"),
-    ("umkm_revenue", "UMKM revenue this month (Rp M)", "{:.1f}"),
-    ("information_reach", "information reach", "{:.3f}"),
-    ("ei_index", "E-I index (bonding -1 .. bridging +1)", "{:.3f}"),
-)
-
-
+# (column, label, format) of the summary table; the labels come from the one table in kopsim.labels
+SUMMARY_COLUMNS = tuple((col, outcome_label(col), spec) for col, spec in (
+    ("members", "{:.0f}"),
+    ("participation_organisation", "{:.3f}"),
+    ("participation_business", "{:.3f}"),
+    ("participation_capital", "{:.3f}"),
+    ("trust_peer_mean", "{:.3f}"),
+    ("trust_board_mean", "{:.3f}"),
+    ("trust_institution_mean", "{:.3f}"),
+    ("reciprocity_rate", "{:.3f}"),
+    ("savings_mandatory", "{:.1f}"),
+    ("savings_voluntary", "{:.1f}"),
+    ("coop_loans_outstanding", "{:.1f}"),
+    ("arrears_share", "{:.3f}"),
+    ("umkm_revenue", "{:.1f}"),
+    ("information_reach", "{:.3f}"),
+    ("ei_index", "{:.3f}"),
+))
 
 
 def register(sub: Any) -> None:

@@ -2,7 +2,9 @@
 
 ``text(key, lang, **values)`` returns the string for ``key`` in ``lang`` with ``values`` filled in;
 an unknown language falls back to Indonesian. Every visible word of the page and its figures
-comes from here, so a test can check that both languages cover the same keys.
+comes from here, so a test can check that both languages cover the same keys — except the names
+of outcomes (participation domains, tie layers, members, mean trust), which come from the one
+outcome table, :func:`kopsim.labels.outcome_label` (``short=True`` for chart legends).
 """
 
 from __future__ import annotations
@@ -68,9 +70,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "size_note": {"id": "ukuran titik = partisipasi; pudar = bukan anggota; tepi hitam = pengurus",
                   "en": "dot size = participation; faded = not a member; black rim = board"},
     "participation_title": {"id": "Partisipasi anggota per bidang", "en": "Members' participation by domain"},
-    "organisation": {"id": "organisasi", "en": "organisation"},
-    "business": {"id": "unit usaha", "en": "business unit"},
-    "capital": {"id": "permodalan", "en": "capital"},
     "trust_title": {"id": "Kepercayaan kepada {target}: rendah / sedang / tinggi",
                     "en": "Trust in {target}: low / medium / high"},
     "low": {"id": "rendah", "en": "low"},
@@ -78,9 +77,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "high": {"id": "tinggi", "en": "high"},
     "ties_title": {"id": "Ikatan: perekat (bonding) vs penjembatan (bridging)",
                    "en": "Ties: bonding vs bridging"},
-    "bonding": {"id": "perekat (bonding)", "en": "bonding"},
-    "bridging": {"id": "penjembatan (bridging)", "en": "bridging"},
-    "linking": {"id": "pengait (linking)", "en": "linking"},
     "month_axis": {"id": "bulan", "en": "month"},
     "share_axis": {"id": "proporsi", "en": "share"},
     "ties_axis": {"id": "jumlah ikatan", "en": "number of ties"},
@@ -90,9 +86,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "agency": {"id": "instansi / pemerintah desa", "en": "agency / village government"},
     "moneylender": {"id": "tengkulak", "en": "moneylender (tengkulak)"},
     "partner": {"id": "mitra usaha (provinsi lain)", "en": "partner firm (other province)"},
-    # status line
-    "members": {"id": "anggota", "en": "members"},
-    "mean_trust": {"id": "rata-rata kepercayaan kepada koperasi", "en": "mean trust in the cooperative"},
     # errors
     "error": {"id": "Terjadi kesalahan: {message}", "en": "Something went wrong: {message}"},
     "error_unexpected": {"id": "kesalahan tak terduga ({kind}) — detailnya ada di jendela terminal server",

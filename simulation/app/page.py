@@ -3,8 +3,8 @@
 Served by :mod:`kopsim.app.server` (``kopsim app``); the scenario, class size, seed and
 language chosen on the command line arrive in environment variables (``KOPSIM_APP_*``).
 
-Every browser tab has its own :class:`~simulation.app.sim.Classroom`. Sliders and toggles
-edit a draft :class:`~simulation.app.sim.Settings`; Reset builds a new model from it (the page
+Every browser tab has its own :class:`~simulation.app.session.Classroom`. Sliders and toggles
+edit a draft :class:`~simulation.app.session.Settings`; Reset builds a new model from it (the page
 says so while the draft differs from the running model). Errors never reach the page as a
 traceback: they are shown as one readable sentence (``solara.Error``) and logged in full on
 the server.
@@ -31,10 +31,12 @@ from typing import Any
 
 import solara
 
+from ..labels import outcome_label
 from ..parameters import ParameterError
 from ..scenario import ScenarioError
 from .labels import DEFAULT_LANGUAGE, LANGUAGES, text
-from .sim import DEFAULT_HOUSEHOLDS, AppError, Classroom, Painter, Settings
+from .pictures import Painter
+from .session import DEFAULT_HOUSEHOLDS, AppError, Classroom, Settings
 
 log = logging.getLogger("kopsim.app")
 
@@ -234,8 +236,8 @@ def _status(snap: Any, L: str) -> tuple[str, str]:
     try:
         members, trust = snap.last("members"), snap.last("trust_institution_mean")
         status = text("month", L, month=snap.month, steps=snap.steps)
-        status += (f" · {0 if members != members else int(members)} {text('members', L)} · "
-                   f"{text('mean_trust', L)} {trust:.2f}")
+        status += (f" · {0 if members != members else int(members)} {outcome_label('members', L, short=True)} · "
+                   f"{outcome_label('trust_institution_mean', L, short=True)} {trust:.2f}")
         return status, json.dumps(snap.data())
     except Exception as err:
         return readable(err, L), "{}"

@@ -1,0 +1,241 @@
+"""The classroom session behind the page: settings → model, stepping and snapshots.
+
+Nothing here imports Solara, so it can be tested (and timed) without a browser. One
+:class:`Classroom` per browser tab holds a :class:`~simulation.model.CooperativeModel`
+built from a scenario, a class-size population (:func:`classroom_parameters`) and the
+interventions chosen with the page's sliders (:class:`Settings`). Node positions are
+computed once per reset (:func:`~kopsim.network_layout.village_layout`: one cluster per
+village, seeded), so the network picture stays put while colours, sizes and ties change.
+A :class:`Snapshot` is copied under the session lock, so the pictures
+(:mod:`kopsim.app.pictures`) never show half a month.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from ..interventions import Grant, HarvestFailure, Intervention, Kemitraan, Training, VillageEngagement
+from ..network_layout import village_label_positions, village_layout
+from ..network_picture import NetworkView
+from ..parameters import ParameterError, Parameters
+from ..scenario import Scenario, ScenarioError, load
+from ..state import BOARD, TRUST_TARGETS
+from .labels import text
+
+# When the slider interventions act (months are 1-based); shown in the labels.
+TRAINING_START, TRAINING_EVERY = 1, 12
+KEMITRAAN_START, KEMITRAAN_EVERY = 3, 12
+GRANT_MONTH = 3
+HARVEST_START, HARVEST_END = 6, 11
+DEFAULT_HOUSEHOLDS = 290  # + agencies, village governments and moneylenders ≈ 300 agents
+
+# Series drawn in the charts (and reported in the page's data element for tests).
+PARTICIPATION = ("participation_organisation", "participation_business", "participation_capital")
+TIES = ("ties_bonding", "ties_bridging", "ties_linking")
+
+
+class AppError(ValueError):
+    """A problem the page shows as one readable sentence (bad scenario, invalid setting)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the page's controls choose; a new model is built from them at every reset."""
+
+    scenario: str = "baseline"
+    seed: int | None = None          # None: the scenario's seed
+    households: int = DEFAULT_HOUSEHOLDS  # 0: the scenario's own population
+    training_quota: int = 0          # trainees per cooperative per session; 0 = no extra training
+    training_follow_up: bool = True
+    kemitraan: bool = False
+    association: bool = False
+    grant: int = 0                   # Rp M per cooperative; 0 = no grant
+    village_engagement: bool = False
+    harvest_loss: int = 0            # percent of the harvest lost in the shock months; 0 = no shock
+
+    def interventions(self) -> list[Intervention]:
+        """The slider interventions, appended to the scenario's own."""
+        out: list[Intervention] = []
+        if self.training_quota > 0:
+            out.append(Training(start=TRAINING_START, every=TRAINING_EVERY, quota=self.training_quota,
+                                follow_up=self.training_follow_up))
+        if self.kemitraan:
+            out.append(Kemitraan(start=KEMITRAAN_START, every=KEMITRAAN_EVERY, association=self.association))
+        if self.grant > 0:
+            out.append(Grant(start=GRANT_MONTH, amount=float(self.grant)))
+        if self.village_engagement:
+            out.append(VillageEngagement(start=1))
+        if self.harvest_loss > 0:
+            out.append(HarvestFailure(start=HARVEST_START, end=HARVEST_END, factor=1.0 - self.harvest_loss / 100.0))
+        return out
+
+    def describe(self, lang: str) -> str:
+        """The active slider interventions in a few words."""
+        items = []
+        if self.training_quota > 0:
+            items.append(text("short_training", lang, quota=self.training_quota)
+                         + (text("short_follow_up", lang) if self.training_follow_up else ""))
+        if self.kemitraan:
+            items.append(text("short_kemitraan", lang) + (text("short_association", lang) if self.association else ""))
+        if self.grant > 0:
+            items.append(text("short_grant", lang, amount=self.grant))
+        if self.village_engagement:
+            items.append(text("short_village", lang))
+        if self.harvest_loss > 0:
+            items.append(text("short_harvest", lang, loss=self.harvest_loss))
+        return text("applied", lang, items="; ".join(items) if items else text("none", lang))
+
+
+MIN_VILLAGE = 40  # households per village at least, when a scenario is shrunk to class size
+
+
+def classroom_parameters(scen: Scenario, households: int) -> Parameters:
+    """The scenario's parameters resized to about ``households`` households (0: unchanged), with
+    the costly network metrics switched off (the page does not show them).
+
+    Villages keep their number unless they would drop below MIN_VILLAGE households (then fewer
+    villages, and cooperatives in proportion); the members' share of each cooperative's
+    households stays the scenario's.
+    """
+    params = scen.params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
+    if households <= 0:
+        return params
+    pop = params.population
+    villages = max(1, min(pop.n_villages, households // MIN_VILLAGE))
+    coops = max(1, min(villages, round(pop.n_cooperatives * villages / pop.n_villages)))
+    targeted = max((max(iv.cooperatives) + 1 for iv in scen.interventions if iv.cooperatives), default=1)
+    coops = max(coops, min(targeted, villages))  # keep the cooperatives the scenario's programmes target
+    per_village = max(1, round(households / villages))
+    share = pop.members_per_cooperative / (pop.households_per_village * (pop.n_villages // pop.n_cooperatives))
+    catchment = per_village * (villages // coops)
+    members = min(catchment, max(round(share * catchment), pop.board_size + pop.supervisors))
+    return params.replace({"population.n_villages": villages, "population.n_cooperatives": coops,
+                           "population.households_per_village": per_village,
+                           "population.members_per_cooperative": members})
+
+
+@dataclass
+class Snapshot:
+    """Everything the figures need, copied at one moment."""
+
+    month: int
+    steps: int
+    n_agents: int
+    history: dict[str, np.ndarray]   # column -> values for months 0..month
+    pos: np.ndarray                  # (n, 2)
+    role: np.ndarray
+    member: np.ndarray
+    board: np.ndarray
+    trust: np.ndarray                # (n, 3)
+    participation: np.ndarray        # (n,) mean over the three domains
+    tie_a: np.ndarray
+    tie_b: np.ndarray
+    tie_layer: np.ndarray
+    tie_strength: np.ndarray
+    village_labels: list[tuple[float, float]] = field(default_factory=list)
+    settings: Settings = field(default_factory=Settings)
+    scenario_name: str = ""
+    scenario_description: str = ""
+
+    def network_view(self, target: str) -> NetworkView:
+        """What the network picture shows at this moment, households coloured by trust in ``target``."""
+        return NetworkView(pos=self.pos, role=self.role, member=self.member, board=self.board,
+                           trust=self.trust[:, TRUST_TARGETS.index(target)], participation=self.participation,
+                           tie_a=self.tie_a, tie_b=self.tie_b, tie_layer=self.tie_layer,
+                           tie_strength=self.tie_strength)
+
+    def last(self, column: str) -> float:
+        return float(self.history[column][-1])
+
+    def data(self) -> dict[str, Any]:
+        """The current month and the charts' latest values (shown in the page for tests and teachers)."""
+        cols = (*PARTICIPATION, *(f"trust_{t}_{b}" for t in TRUST_TARGETS for b in ("low", "medium", "high")),
+                *TIES, "members", "trust_institution_mean")
+        out: dict[str, Any] = {"month": self.month, "steps": self.steps, "agents": self.n_agents,
+                               "scenario": self.scenario_name}
+        out.update({c: round(self.last(c), 6) for c in cols})
+        return out
+
+
+class Classroom:
+    """One browser tab's simulation: build from :class:`Settings`, step, snapshot. Thread-safe."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._lock = threading.RLock()
+        self.settings = settings
+        self.reset(settings)
+
+    def reset(self, settings: Settings) -> None:
+        """Build a new model from ``settings``; raises :class:`AppError` with a readable message."""
+        from ..metrics import collect
+        from ..model import CooperativeModel
+
+        if settings.seed is not None and settings.seed < 0:
+            raise AppError(f"seed: {settings.seed} is negative; allowed: a whole number >= 0")
+        try:
+            scen = load(settings.scenario)
+        except ScenarioError as err:
+            raise AppError(str(err)) from None
+        try:
+            params = classroom_parameters(scen, settings.households)
+        except ParameterError as err:
+            raise AppError(f"{settings.households} households are too few for scenario {scen.name!r} ({err})") from None
+        try:
+            seed = scen.seed if settings.seed is None else settings.seed
+            model = CooperativeModel(params, seed=seed, interventions=(*scen.interventions, *settings.interventions()))
+        except (ScenarioError, ParameterError) as err:
+            raise AppError(str(err)) from None
+        first = collect(model)  # month 0: the starting state
+        with self._lock:
+            self.settings = replace(settings, seed=seed)
+            self.scenario = scen
+            self.model = model
+            self.steps = scen.steps
+            self._history = {k: [v] for k, v in first.items()}
+            self.pos = village_layout(model)
+            self.village_labels = village_label_positions(model, self.pos)
+
+    @property
+    def month(self) -> int:
+        return int(self.model.steps)
+
+    @property
+    def finished(self) -> bool:
+        return self.month >= self.steps
+
+    def step(self, n: int = 1) -> int:
+        """Advance up to ``n`` months (not past the scenario's length); returns the months done."""
+        done = 0
+        with self._lock:
+            for _ in range(n):
+                if self.finished:
+                    break
+                try:
+                    self.model.step()
+                except (ScenarioError, ParameterError) as err:
+                    raise AppError(str(err)) from None
+                row = self.model.metrics_frame().iloc[-1]
+                for k, values in self._history.items():
+                    values.append(row.get(k, np.nan))
+                done += 1
+        return done
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            s, ties = self.model.state, self.model.ties
+            H = s.n_households
+            member = s.member.copy()
+            member[H:] = False
+            return Snapshot(
+                month=self.month, steps=self.steps, n_agents=s.n,
+                history={k: np.asarray(v, dtype=float) for k, v in self._history.items()},
+                pos=self.pos, role=s.role.copy(), member=member, board=member & (s.office == BOARD),
+                trust=s.trust.copy(), participation=s.participation.mean(axis=1),
+                tie_a=ties.a.copy(), tie_b=ties.b.copy(), tie_layer=ties.layer.copy(),
+                tie_strength=ties.strength.copy(), village_labels=self.village_labels, settings=self.settings,
+                scenario_name=self.scenario.name,
+                scenario_description=self.scenario.description)
