@@ -42,8 +42,9 @@ def _params():
 
 def one_by_one(runs: int) -> float:
     """Seconds per simulation, run and surveyed one at a time on one core."""
-    from kopsim import survey as sv
     from kopsim.batch import release
+    from kopsim.instruments.member_survey import virtual_survey
+    from kopsim.instruments.survey_analysis import analyse
     from kopsim.model import CooperativeModel
 
     params = _params()
@@ -51,7 +52,7 @@ def one_by_one(runs: int) -> float:
     for seed in range(runs):
         model = CooperativeModel(params, seed=seed)
         model.run_steps(STEPS)
-        sv.analyse(sv.virtual_survey(model, RESPONDENTS, seed))
+        analyse(virtual_survey(model, RESPONDENTS, seed))
         release(model)
     return (time.perf_counter() - t0) / runs
 

@@ -271,8 +271,8 @@ def design(method: str, factors: Sequence[Factor], samples: int, levels: int, se
     return SALib.sample.sobol.sample(prob, samples, calc_second_order=False, seed=seed)
 
 
-def analyse(method: str, factors: Sequence[Factor], X: np.ndarray, Y: np.ndarray, outcomes: Sequence[str],
-            levels: int, seed: int) -> tuple[pd.DataFrame, list[str]]:
+def sensitivity_indices(method: str, factors: Sequence[Factor], X: np.ndarray, Y: np.ndarray,
+                        outcomes: Sequence[str], levels: int, seed: int) -> tuple[pd.DataFrame, list[str]]:
     """The indices table: one row per outcome and parameter (see the module docstring)."""
     SALib = _salib()
     prob = problem(factors)
@@ -362,7 +362,7 @@ def run_sensitivity(
             Y[i] = y
             bar.update(1)
         bar.close()
-    indices, notes = analyse(method, factors, X, Y, outcomes, levels, seed)
+    indices, notes = sensitivity_indices(method, factors, X, Y, outcomes, levels, seed)
     return SensitivityResult(method, list(factors), list(outcomes), X, values, Y, seeds, indices, notes)
 
 

@@ -12,10 +12,10 @@ The copies are independent draws of the same stochastic process, not the runs th
 seed and R give the same results (tested), as the one-by-one runs do.
 
 Surveys: :func:`survey_replicates` asks ``n`` members of each replicate exactly as
-:func:`kopsim.survey.virtual_survey` asks one cooperative (same respondents and answers
+:func:`kopsim.instruments.member_survey.virtual_survey` asks one cooperative (same respondents and answers
 for the same survey seed), and :func:`batch_statistics` computes item totals and Spearman
 r_s with p for all replicates in a few array operations; they equal
-:func:`kopsim.survey.analyse` replicate by replicate (tested).
+:func:`kopsim.instruments.survey_analysis.analyse` replicate by replicate (tested).
 """
 
 from __future__ import annotations
@@ -27,20 +27,31 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import survey as sv
+from .instruments.member_survey import (
+    ANSWERS,
+    ITEM_NAMES,
+    ITEMS,
+    SCORE_DOMAINS,
+    ResponseModel,
+    SurveyError,
+    answer,
+    draw_respondents,
+    latent_scores,
+)
+from .instruments.survey_analysis import category_bounds
 from .model import CooperativeModel
 from .parameters import Parameters
 from .participation import DOMAINS
 
 # Column index of each item in ITEM_NAMES, per score domain (organisation, business, capital, benefit).
-_DOMAIN_COLUMNS = {dom: [k for k, it in enumerate(sv.ITEMS) if it.domain == dom] for dom in sv.SCORE_DOMAINS}
+_DOMAIN_COLUMNS = {dom: [k for k, it in enumerate(ITEMS) if it.domain == dom] for dom in SCORE_DOMAINS}
 
 
 @dataclass(frozen=True)
 class BatchSurveys:
     """Survey statistics of R replicates, n respondents each.
 
-    ``totals``: (R, 15) item totals in :data:`kopsim.survey.ITEM_NAMES` order; ``rs`` and
+    ``totals``: (R, 15) item totals in :data:`kopsim.instruments.member_survey.ITEM_NAMES` order; ``rs`` and
     ``p``: (R, 3) Spearman r_s of the benefit score with each participation domain
     (:data:`kopsim.participation.DOMAINS` order) and its two-sided p; ``shares``: (R, 15, 3)
     the share of respondents answering 1, 2 and 3 to each item; ``valid``: (R,)
@@ -61,11 +72,11 @@ class BatchSurveys:
 
     def categories(self) -> np.ndarray:
         """(R, 15) category of each total: 'low', 'medium', 'high' ('' for an invalid replicate)."""
-        return np.where(self.valid[:, None], sv.category_bounds(self.n).categories(self.totals), "")
+        return np.where(self.valid[:, None], category_bounds(self.n).categories(self.totals), "")
 
     def to_frame(self) -> pd.DataFrame:
         """One row per replicate: survey seed, valid, the 15 totals and ``rs_<domain>``, ``p_<domain>``."""
-        frame = pd.DataFrame(self.totals, columns=list(sv.ITEM_NAMES))
+        frame = pd.DataFrame(self.totals, columns=list(ITEM_NAMES))
         for k, dom in enumerate(DOMAINS):
             frame[f"rs_{dom}"] = self.rs[:, k]
             frame[f"p_{dom}"] = self.p[:, k]
@@ -79,7 +90,7 @@ class BatchSurveys:
         ok = self.valid
         cats = self.categories()[ok]
         rows = []
-        for k, name in enumerate(sv.ITEM_NAMES):
+        for k, name in enumerate(ITEM_NAMES):
             col = self.totals[ok, k]
             row = {"statistic": name, "median": np.median(col), "q_low": np.quantile(col, quantiles[0]),
                    "q_high": np.quantile(col, quantiles[1])}
@@ -102,7 +113,7 @@ def survey_seeds(seed: int, replicates: int) -> np.ndarray:
 
 
 def survey_replicates(
-    model: CooperativeModel, n: int, seeds: Sequence[int], cooperative: int = 0, rm: sv.ResponseModel | None = None,
+    model: CooperativeModel, n: int, seeds: Sequence[int], cooperative: int = 0, rm: ResponseModel | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Answers (R, n, 15) of ``n`` members of cooperative ``cooperative`` of every replicate.
 
@@ -111,13 +122,13 @@ def survey_replicates(
     them are computed at once). Returns the answers and a (R,) mask of replicates with at least
     n members (the others get answers of 0).
     """
-    rm = rm or sv.ResponseModel()
+    rm = rm or ResponseModel()
     s = model.state
     R, C = s.worlds, s.coops_per_world
     if len(seeds) != R:
         raise ValueError(f"seeds: {len(seeds)} given for {R} replicates")
     if not 0 <= cooperative < C:
-        raise sv.SurveyError(f"cooperative {cooperative} does not exist; allowed: 0..{C - 1}")
+        raise SurveyError(f"cooperative {cooperative} does not exist; allowed: 0..{C - 1}")
     H = s.n_households
     members = np.flatnonzero(s.member[:H])
     coop_of = s.coop[members]
@@ -126,16 +137,16 @@ def survey_replicates(
     bounds = np.searchsorted(coop_of, np.arange(R * C + 1))
     valid = np.zeros(R, dtype=bool)
     chosen = np.zeros((R, n), dtype=np.int64)
-    noise = np.zeros((R, n, len(sv.ITEM_NAMES)))
+    noise = np.zeros((R, n, len(ITEM_NAMES)))
     for r in range(R):  # a loop over replicates (one draw each), not over agents
         c = r * C + cooperative
         frame = members[bounds[c]:bounds[c + 1]]
         if frame.size < n:
             continue
         valid[r] = True
-        chosen[r], noise[r] = sv.draw_respondents(frame, n, int(seeds[r]), rm)
-    latent = sv.latent_scores(model, chosen.ravel(), rm).to_numpy().reshape(R, n, -1)
-    answers = np.where(valid[:, None, None], sv.answer(latent, noise, rm), 0)
+        chosen[r], noise[r] = draw_respondents(frame, n, int(seeds[r]), rm)
+    latent = latent_scores(model, chosen.ravel(), rm).to_numpy().reshape(R, n, -1)
+    answers = np.where(valid[:, None, None], answer(latent, noise, rm), 0)
     return answers, valid
 
 
@@ -166,7 +177,7 @@ def spearman_rows(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 def batch_statistics(answers: np.ndarray, valid: np.ndarray, seeds: Sequence[int]) -> BatchSurveys:
     """Item totals and Spearman r_s (benefit score against each participation domain score) per replicate.
 
-    The same statistics as :func:`kopsim.survey.analyse` of each replicate's answers: a
+    The same statistics as :func:`kopsim.instruments.survey_analysis.analyse` of each replicate's answers: a
     domain score is the sum of the domain's items, the benefit score the sum of the seven
     benefit items.
     """
@@ -177,7 +188,7 @@ def batch_statistics(answers: np.ndarray, valid: np.ndarray, seeds: Sequence[int
     p = np.full((R, len(DOMAINS)), np.nan)
     for k, dom in enumerate(DOMAINS):
         rs[:, k], p[:, k] = spearman_rows(scores["benefit"].astype(float), scores[dom].astype(float))
-    shares = np.stack([(answers == a).mean(axis=1) for a in sv.ANSWERS], axis=-1)
+    shares = np.stack([(answers == a).mean(axis=1) for a in ANSWERS], axis=-1)
     for x in (totals, rs, p, shares):
         x[~valid] = np.nan
     return BatchSurveys(n, totals, rs, p, shares, valid, np.asarray(seeds, dtype=np.uint64))
@@ -185,7 +196,7 @@ def batch_statistics(answers: np.ndarray, valid: np.ndarray, seeds: Sequence[int
 
 def run_and_survey(
     params: Parameters, replicates: int, steps: int, seed: int, respondents: int,
-    cooperative: int = 0, rm: sv.ResponseModel | None = None,
+    cooperative: int = 0, rm: ResponseModel | None = None,
 ) -> BatchSurveys:
     """Run ``replicates`` copies of a scenario ``steps`` months in one batch and survey each.
 

@@ -1,8 +1,12 @@
-"""Reading TOML input files with one-line errors (scenarios, experiments, parameter ranges, targets)."""
+"""TOML in and out: reading input files with one-line errors (scenarios, experiments, parameter ranges,
+targets), and writing values, key lines and tables (calibrated scenarios, targets files, parameter tables)."""
 
 from __future__ import annotations
 
+import json
+import re
 import tomllib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,3 +26,46 @@ def read_toml(path: str | Path, error: type[Exception]) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise error(f"{src}: not valid TOML: {err}") from None
+
+
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def toml_key(key: str) -> str:
+    """A key as TOML: bare when it may be, else a quoted string."""
+    return key if BARE_KEY.fullmatch(key) else json.dumps(key)
+
+
+def toml_value(value: Any, digits: int = 6, float_format: str | None = None) -> str:
+    """A value as TOML text: ``true`` / ``false``; an integer as it is; a float rounded to ``digits``
+    significant digits and written as the shortest float that reads back (``2.0``, ``0.1``), or with
+    ``float_format`` (e.g. ``".4g"``, for display); a string double-quoted with JSON escapes (valid TOML);
+    a table inline (``{}`` when empty); a list as an array."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return format(value, float_format) if float_format else repr(float(f"{value:.{digits}g}"))
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        inner = ", ".join(f"{toml_key(str(k))} = {toml_value(v, digits, float_format)}" for k, v in value.items())
+        return f"{{ {inner} }}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v, digits, float_format) for v in value) + "]"
+    return json.dumps(value)
+
+
+def toml_line(key: str, value: Any, comment: str = "", align: int = 0, digits: int = 6) -> str:
+    """``key = value`` (the key padded so that ``=`` stands in column ``align``), then ``    # comment``."""
+    line = f"{toml_key(key).ljust(align - 1)} = {toml_value(value, digits)}"
+    return f"{line}    # {comment}" if comment else line
+
+
+def toml_table(name: str, entries: Mapping[str, Any] | Iterable[tuple[str, Any, str]], align: int = 0,
+               digits: int = 6) -> list[str]:
+    """The lines of the table ``[name]``: one :func:`toml_line` per entry, from a mapping key → value or
+    from (key, value, comment) triples."""
+    rows = [(k, v, "") for k, v in entries.items()] if isinstance(entries, Mapping) else list(entries)
+    return [f"[{name}]", *(toml_line(k, v, c, align, digits) for k, v, c in rows)]

@@ -7,7 +7,9 @@ import pytest
 from scipy import stats
 
 from kopsim import batch
-from kopsim import survey as sv
+from kopsim.instruments.member_survey import virtual_survey
+from kopsim.instruments.published import load_published
+from kopsim.instruments.survey_analysis import analyse, category_bounds, spearman
 from kopsim.model import CooperativeModel
 from kopsim.parameters import Parameters
 from kopsim.population import build
@@ -98,9 +100,9 @@ def test_batch_surveys_are_virtual_surveys_of_each_replicate(mj_batch):
     assert valid.all()
     result = batch.batch_statistics(answers, valid, seeds)
     for r in (0, 5, 11):
-        one = sv.virtual_survey(mj_batch, 30, int(seeds[r]), cooperative=r)
+        one = virtual_survey(mj_batch, 30, int(seeds[r]), cooperative=r)
         assert np.array_equal(answers[r], one.to_numpy())
-        ref = sv.analyse(one)
+        ref = analyse(one)
         assert np.array_equal(result.totals[r], ref.items["total"].to_numpy())
         np.testing.assert_allclose(result.rs[r], ref.spearman["rs"].to_numpy(), rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(result.p[r], ref.spearman["p"].to_numpy(), rtol=1e-9, atol=1e-12)
@@ -114,7 +116,7 @@ def test_spearman_rows_match_scipy_with_ties_and_constant_rows():
     y[3] = 12.0  # constant: undefined
     rs, p = batch.spearman_rows(x, y)
     for r in range(50):
-        want = sv.spearman(x[r], y[r])
+        want = spearman(x[r], y[r])
         np.testing.assert_allclose((rs[r], p[r]), want, rtol=1e-9, atol=1e-12, equal_nan=True)
     assert np.isnan(rs[3]) and np.isnan(p[3])
 
@@ -146,8 +148,8 @@ def test_the_calibrated_mandiri_jaya_scenario_reproduces_the_published_survey():
     The categories of 14 of the 15 item totals are the published ones (knowledge of the
     cooperative lies at the medium/high bound), and the three published r_s lie inside the
     replicates' 90% ranges. The uncalibrated scenario gets neither (guarding the test)."""
-    pub = sv.load_published("mandiri_jaya")
-    bounds = sv.category_bounds(30)
+    pub = load_published("mandiri_jaya")
+    bounds = category_bounds(30)
 
     def check(name: str) -> tuple[list[str], int]:
         scen = load(name)

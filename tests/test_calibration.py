@@ -12,8 +12,11 @@ import pytest
 
 pytest.importorskip("pyabc")
 
-from kopsim import survey as sv
 from kopsim.experiments import calibration as cal
+from kopsim.instruments.member_survey import virtual_survey
+from kopsim.instruments.published import load_published
+from kopsim.instruments.survey_analysis import analyse, category_bounds
+from kopsim.instruments.survey_csv import write_survey_csv
 from kopsim.model import CooperativeModel
 from kopsim.scenario import load
 from tests.helpers import run_kopsim
@@ -88,12 +91,12 @@ def test_total_category_and_share_distances():
     assert cal.total_z(84, 84, 30) == 0.0
     assert abs(cal.total_z(80, 84, 30)) < abs(cal.total_z(80 * 4, 84 * 4, 120))  # same mean answers, larger n
     assert math.isfinite(cal.total_z(85, 90, 30))  # an all-3 item keeps a finite weight
-    # categories: 0 inside, growing with the distance outside; bounds as in simulation.survey
+    # categories: 0 inside, growing with the distance outside; bounds as in kopsim.instruments.survey_analysis
     assert cal.category_z(60, "medium", 30) == 0.0
     assert cal.category_z(72, "high", 30) == 0.0 and cal.category_z(72, "medium", 30) > 0
     assert 0 < cal.category_z(49, "medium", 30) < cal.category_z(40, "medium", 30)
     for total in range(30, 91):
-        cat = sv.category_bounds(30).category(total)
+        cat = category_bounds(30).category(total)
         assert cal.category_z(total, cat, 30) == 0.0
     # shares: small where simulated and observed agree, larger with more respondents for the same gap
     same = cal.share_deviance({1: 0.2, 2: 0.3, 3: 0.5}, {1: 0.2, 2: 0.3, 3: 0.5}, 30, 30)
@@ -105,7 +108,7 @@ def test_total_category_and_share_distances():
 
 def test_the_shipped_mandiri_jaya_targets_state_the_published_figures():
     targets = cal.load_targets("mandiri_jaya", load("mandiri_jaya").params)
-    pub = sv.load_published("mandiri_jaya")
+    pub = load_published("mandiri_jaya")
     assert targets.respondents == pub.respondents == 30
     cats = {t.key: (t.observed, t.reported) for t in targets.targets if t.kind == "category"}
     assert cats == {k: (pub.bounds.category(v), float(v)) for k, v in pub.totals.items()}
@@ -167,7 +170,7 @@ def test_synthetic_truth_is_recovered_within_the_90_percent_interval(scenario_fi
     truth = {"governance.honorarium_cost": 2.5, "skills.training_quota": 30}
     model = CooperativeModel(scen.params.replace(truth), seed=101)
     model.run(scen.steps)
-    observed = sv.analyse(sv.virtual_survey(model, 50, 202))
+    observed = analyse(virtual_survey(model, 50, 202))
     data = {
         "targets": {"respondents": 50,
                     "items": {k: int(v) for k, v in observed.items["total"].items()},
@@ -248,7 +251,7 @@ def test_from_survey_writes_a_targets_file_that_loads(scenario_file, tmp_path, c
     model = CooperativeModel(scen.params, seed=1)
     model.run(12)
     answers = tmp_path / "answers.csv"
-    sv.write_survey_csv(sv.virtual_survey(model, 25, 1), answers)
+    write_survey_csv(virtual_survey(model, 25, 1), answers)
     dest = tmp_path / "my_targets.toml"
     code, _stdout, err = kopsim(["calibrate", str(scenario_file), str(dest), "--from-survey", str(answers)], capsys)
     assert code == 0, err
@@ -274,7 +277,7 @@ def test_batch_statistics_equal_those_of_single_surveys():
     answers, valid = batch.survey_replicates(model, 30, seeds)
     stats_batch = cal.batch_survey_statistics(batch.batch_statistics(answers, valid, seeds), 30)
     for r in range(5):
-        one = cal.survey_statistics(sv.analyse(sv.virtual_survey(model, 30, int(seeds[r]), cooperative=r)), 30)
+        one = cal.survey_statistics(analyse(virtual_survey(model, 30, int(seeds[r]), cooperative=r)), 30)
         assert stats_batch[r].keys() == one.keys()
         for key, value in one.items():
             assert stats_batch[r][key] == pytest.approx(value, abs=1e-12), key

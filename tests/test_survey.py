@@ -11,7 +11,20 @@ import pytest
 from scipy import stats
 
 from kopsim import CooperativeModel
-from kopsim import survey as sv
+from kopsim.instruments import published as published_figures
+from kopsim.instruments.member_survey import (
+    ITEM_NAMES,
+    ResponseModel,
+    SurveyError,
+    latent_scores,
+    survey_members,
+    virtual_survey,
+)
+from kopsim.instruments.ptp import ptp_indices, ptp_score, ptp_zone
+from kopsim.instruments.published import load_published
+from kopsim.instruments.relational import partnership_properties
+from kopsim.instruments.survey_analysis import analyse, category_bounds
+from kopsim.instruments.survey_csv import load_survey_csv, write_survey_csv
 from kopsim.interventions import Kemitraan
 from kopsim.parameters import ParameterError
 from kopsim.state import PARTNER
@@ -46,34 +59,34 @@ def kopsim(args, capsys):
 # ---------------------------------------------------------------- the virtual survey
 def test_virtual_survey_is_deterministic_and_answers_1_to_3(model):
     before = copy.deepcopy(model.rng.bit_generator.state)
-    a = sv.virtual_survey(model, 20, seed=5)
-    b = sv.virtual_survey(model, 20, seed=5)
+    a = virtual_survey(model, 20, seed=5)
+    b = virtual_survey(model, 20, seed=5)
     assert model.rng.bit_generator.state == before  # the model's own generator is untouched
     pd.testing.assert_frame_equal(a, b)
-    assert list(a.columns) == list(sv.ITEM_NAMES) and len(sv.ITEM_NAMES) == 15
+    assert list(a.columns) == list(ITEM_NAMES) and len(ITEM_NAMES) == 15
     assert a.shape == (20, 15)
     assert set(np.unique(a.to_numpy())) <= {1, 2, 3}
-    members = sv.survey_members(model, 0)
+    members = survey_members(model, 0)
     assert set(a.index) <= set(members) and a.index.is_unique
-    c = sv.virtual_survey(model, 20, seed=6)
+    c = virtual_survey(model, 20, seed=6)
     assert not a.equals(c)
 
 
 def test_respondents_are_capped_at_the_members(model):
-    members = sv.survey_members(model, 0)
-    full = sv.virtual_survey(model, 10_000, seed=1)
+    members = survey_members(model, 0)
+    full = virtual_survey(model, 10_000, seed=1)
     assert len(full) == members.size
     assert sorted(full.index) == sorted(members)
-    with pytest.raises(sv.SurveyError, match="at least 1"):
-        sv.virtual_survey(model, 0, seed=1)
-    with pytest.raises(sv.SurveyError, match="cooperative 3 does not exist"):
-        sv.virtual_survey(model, 5, seed=1, cooperative=3)
+    with pytest.raises(SurveyError, match="at least 1"):
+        virtual_survey(model, 0, seed=1)
+    with pytest.raises(SurveyError, match="cooperative 3 does not exist"):
+        virtual_survey(model, 5, seed=1, cooperative=3)
 
 
 def test_without_noise_answers_are_the_thirds_of_the_latent_score(model):
-    rm = sv.ResponseModel(noise_sd=0.0, cut_low=1 / 3, cut_high=2 / 3)
-    resp = sv.virtual_survey(model, 25, seed=3, rm=rm)
-    latent = sv.latent_scores(model, resp.index.to_numpy(), rm)
+    rm = ResponseModel(noise_sd=0.0, cut_low=1 / 3, cut_high=2 / 3)
+    resp = virtual_survey(model, 25, seed=3, rm=rm)
+    latent = latent_scores(model, resp.index.to_numpy(), rm)
     expected = 1 + (latent >= 1 / 3).astype(int) + (latent >= 2 / 3).astype(int)
     pd.testing.assert_frame_equal(resp, expected.astype(np.int64))
     assert ((latent >= 0) & (latent <= 1)).all().all()
@@ -86,24 +99,24 @@ def test_without_noise_answers_are_the_thirds_of_the_latent_score(model):
 
 def test_response_model_is_validated():
     with pytest.raises(ParameterError, match="cut_high"):
-        sv.ResponseModel(cut_low=0.7, cut_high=0.3)
+        ResponseModel(cut_low=0.7, cut_high=0.3)
     with pytest.raises(ParameterError, match="noise_sd"):
-        sv.ResponseModel(noise_sd=-1.0)
+        ResponseModel(noise_sd=-1.0)
 
 
 # ---------------------------------------------------------------- analysis
 def test_category_bounds_scale_the_published_table():
-    b30 = sv.category_bounds(30)
+    b30 = category_bounds(30)
     assert (b30.low, b30.medium, b30.high) == ((30, 50), (51, 71), (72, 90))
     # the Mandiri Jaya totals fall in the categories DOMAIN.md reports
     for total, cat in [(84, "high"), (71, "medium"), (68, "medium"), (44, "low"), (50, "low"), (51, "medium"),
                        (72, "high"), (65, "medium"), (75, "high")]:
         assert b30.category(total) == cat
-    b20 = sv.category_bounds(20)  # 5n/3 = 33.3, 12n/5 = 48
+    b20 = category_bounds(20)  # 5n/3 = 33.3, 12n/5 = 48
     assert (b20.low, b20.medium, b20.high) == ((20, 33), (34, 47), (48, 60))
-    assert (sv.category_bounds(1).low, sv.category_bounds(1).high) == ((1, 1), (3, 3))
+    assert (category_bounds(1).low, category_bounds(1).high) == ((1, 1), (3, 3))
     for n in (1, 2, 7, 30, 31, 130):
-        b = sv.category_bounds(n)
+        b = category_bounds(n)
         assert [b.category(t) for t in range(n, 3 * n + 1)] == (
             ["low"] * (b.low[1] - n + 1) + ["medium"] * (b.medium[1] - b.medium[0] + 1)
             + ["high"] * (3 * n - b.high[0] + 1))
@@ -118,11 +131,11 @@ def hand_table() -> pd.DataFrame:
         bus = [3, 1, 2, 3][k]
         ben = [1 + (k >= 1), 2, 2, 2, 1, 3, 1 + (k >= 2)]           # sums 12, 13, 14, 14
         rows.append(org + cap + [bus] + ben)
-    return pd.DataFrame(rows, columns=list(sv.ITEM_NAMES), index=pd.Index([1, 2, 3, 4], name="respondent"))
+    return pd.DataFrame(rows, columns=list(ITEM_NAMES), index=pd.Index([1, 2, 3, 4], name="respondent"))
 
 
 def test_analyse_a_hand_made_table():
-    res = sv.analyse(hand_table())
+    res = analyse(hand_table())
     assert res.n == 4
     totals = res.items["total"]
     assert totals["rat_attendance"] == 1 + 2 + 2 + 2
@@ -152,19 +165,19 @@ def test_analyse_a_hand_made_table():
 def test_analyse_refuses_bad_tables():
     bad = hand_table()
     bad.iloc[2, 3] = 4
-    with pytest.raises(sv.SurveyError, match="willing_to_serve_board"):
-        sv.analyse(bad)
-    with pytest.raises(sv.SurveyError, match="missing column 'voluntary_savings'"):
-        sv.analyse(hand_table().drop(columns="voluntary_savings"))
+    with pytest.raises(SurveyError, match="willing_to_serve_board"):
+        analyse(bad)
+    with pytest.raises(SurveyError, match="missing column 'voluntary_savings'"):
+        analyse(hand_table().drop(columns="voluntary_savings"))
 
 
 # ---------------------------------------------------------------- CLI and the CSV layout
 def test_virtual_survey_statistics_equal_those_of_kopsim_survey(model, tmp_path, capsys):
-    responses = sv.virtual_survey(model, 30, seed=9)
-    path = sv.write_survey_csv(responses, tmp_path / "answers.csv")
-    loaded = sv.load_survey_csv(path)
+    responses = virtual_survey(model, 30, seed=9)
+    path = write_survey_csv(responses, tmp_path / "answers.csv")
+    loaded = load_survey_csv(path)
     np.testing.assert_array_equal(loaded.to_numpy(), responses.to_numpy())
-    virtual, real = sv.analyse(responses), sv.analyse(loaded)
+    virtual, real = analyse(responses), analyse(loaded)
     pd.testing.assert_frame_equal(virtual.items, real.items)
     pd.testing.assert_frame_equal(virtual.spearman, real.spearman)
     code, out, err = kopsim(["survey", str(path)], capsys)
@@ -190,8 +203,8 @@ def test_simulate_prints_the_same_statistics_as_its_saved_answers(tmp_path, caps
     s = load(str(scen))
     m = CooperativeModel(s.params, seed=4, interventions=s.interventions)
     m.run(s.steps)
-    pub = sv.load_published("mandiri_jaya")
-    assert sv.analyse(sv.virtual_survey(m, 25, seed=4)).format(pub) in out
+    pub = load_published("mandiri_jaya")
+    assert analyse(virtual_survey(m, 25, seed=4)).format(pub) in out
 
 
 def test_template_and_published(tmp_path, capsys):
@@ -199,22 +212,22 @@ def test_template_and_published(tmp_path, capsys):
     code, out, _ = kopsim(["survey", "--template", str(tpl)], capsys)
     assert code == 0
     header = tpl.read_text(encoding="utf-8").strip().split(",")
-    assert header == ["respondent", *sv.ITEM_NAMES]
+    assert header == ["respondent", *ITEM_NAMES]
     code, _, err = kopsim(["survey", "--template", str(tpl)], capsys)  # never overwrites
     assert code == 2 and "already exists" in err
     code, out, _ = kopsim(["survey", "--published", "mandiri_jaya"], capsys)
     assert code == 0
     assert "rat_attendance" in out and " 84  high" in out and "+0.529" in out and "106.5" in out
-    pub = sv.load_published("mandiri_jaya")
+    pub = load_published("mandiri_jaya")
     assert pub.totals["willing_to_serve_board"] == 44 and pub.respondents == 30
     assert pub.spearman["business"] == (0.455, 0.011)
     shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "mandiri_jaya_2018.toml"
     if shared.exists():
-        bundled = Path(sv.__file__).parent / "data" / "mandiri_jaya_2018.toml"
+        bundled = Path(published_figures.__file__).parents[1] / "data" / "mandiri_jaya_2018.toml"
         assert bundled.read_text(encoding="utf-8") == shared.read_text(encoding="utf-8")
 
 
-ALL = ",".join(sv.ITEM_NAMES)
+ALL = ",".join(ITEM_NAMES)
 ROW = ",".join(["2"] * 15)
 
 
@@ -246,11 +259,11 @@ def test_bad_survey_csv_is_one_line_and_exit_2(tmp_path, capsys, text, expected)
 
 def test_csv_layout_accepts_spreadsheet_variants(tmp_path):
     path = tmp_path / "semi.csv"
-    header = ";".join(name.upper() for name in reversed(sv.ITEM_NAMES))
+    header = ";".join(name.upper() for name in reversed(ITEM_NAMES))
     path.write_text("\ufeff" + header + "\n" + ";".join(["3"] * 14 + ["1.0"]) + "\n", encoding="utf-8")
-    table = sv.load_survey_csv(path)
+    table = load_survey_csv(path)
     assert table.loc[1, "rat_attendance"] == 1 and table.loc[1, "member_board_relations"] == 3
-    assert list(table.columns) == list(sv.ITEM_NAMES)
+    assert list(table.columns) == list(ITEM_NAMES)
 
 
 @pytest.mark.parametrize(("args", "expected"), [
@@ -285,11 +298,11 @@ def test_bad_survey_arguments(tmp_path, capsys, monkeypatch, args, expected):
     ("total", 47, "red"),
 ])
 def test_ptp_zones_follow_the_domain_table(indicator, score, zone):
-    assert sv.ptp_zone(indicator, score) == zone
+    assert ptp_zone(indicator, score) == zone
 
 
 def test_ptp_score_of_a_model(model):
-    res = sv.ptp_score(model)
+    res = ptp_score(model)
     counts = {"vision": 7, "capacity": 8, "resources": 4, "network": 4}
     for ind, k in counts.items():
         part = res.variables[res.variables["indicator"] == ind]
@@ -298,9 +311,9 @@ def test_ptp_score_of_a_model(model):
         assert ((part["score"] >= 1) & (part["score"] <= top)).all()
         assert res.indicators.loc[ind, "score"] == pytest.approx(part["score"].sum())
         assert res.indicators.loc[ind, "max"] == k * top
-        assert res.indicators.loc[ind, "zone"] == sv.ptp_zone(ind, part["score"].sum())
+        assert res.indicators.loc[ind, "zone"] == ptp_zone(ind, part["score"].sum())
     assert res.total == pytest.approx(res.indicators["score"].sum())
-    assert res.total_zone == sv.ptp_zone("total", res.total)
+    assert res.total_zone == ptp_zone("total", res.total)
     assert "total" in res.format()
 
 
@@ -311,14 +324,14 @@ def test_ptp_credit_policy_falls_with_arrears(model):
     borrowers = np.flatnonzero((s.coop[:H] == 0) & (s.coop_loan[:H] > 0))
     assert borrowers.size
     s.coop_arrears[borrowers] = 0
-    clean = sv.ptp_indices(m)["credit_policy"]
+    clean = ptp_indices(m)["credit_policy"]
     s.coop_arrears[borrowers[: borrowers.size // 10 + 1]] = 1
-    some = sv.ptp_indices(m)["credit_policy"]
+    some = ptp_indices(m)["credit_policy"]
     s.coop_arrears[borrowers] = 2
     assert clean == 1.0 and 0.0 <= some < clean
-    assert sv.ptp_indices(m)["credit_policy"] == 0.0
+    assert ptp_indices(m)["credit_policy"] == 0.0
     s.fairness[0] = 0.2
-    assert sv.ptp_indices(m)["dispute_resolution"] == pytest.approx(0.2)
+    assert ptp_indices(m)["dispute_resolution"] == pytest.approx(0.2)
 
 
 # ---------------------------------------------------------------- partnerships
@@ -331,10 +344,10 @@ def kemitraan_model(association: bool) -> CooperativeModel:
 
 
 def test_partnership_properties_on_kemitraan():
-    none = sv.partnership_properties(CooperativeModel(small_params(), seed=1))
+    none = partnership_properties(CooperativeModel(small_params(), seed=1))
     assert none.ties == 0 and np.isnan(none.share_in_contact) and "no ties" in none.format()
     alone, assoc = kemitraan_model(False), kemitraan_model(True)
-    pa, pb = sv.partnership_properties(alone), sv.partnership_properties(assoc)
+    pa, pb = partnership_properties(alone), partnership_properties(assoc)
     for m, props in ((alone, pa), (assoc, pb)):
         s, ties = m.state, m.ties
         partner = (s.role[ties.a] == PARTNER) | (s.role[ties.b] == PARTNER)
@@ -346,7 +359,7 @@ def test_partnership_properties_on_kemitraan():
     # far away and without an association nobody keeps in touch; the association keeps some
     assert pa.share_in_contact == 0.0 and pa.contacts_per_month < 1e-6
     assert pb.share_in_contact > 0.0 and pb.contacts_per_month > pa.contacts_per_month
-    assert sv.partnership_properties(assoc, cooperative=0).ties == pb.ties
+    assert partnership_properties(assoc, cooperative=0).ties == pb.ties
     assert "mean distance" in pb.format()
 
 
@@ -363,8 +376,8 @@ def test_replicates_print_the_distribution_and_write_one_row_per_replicate(tmp_p
     assert len(table) == 6 and table["valid"].all()
     # the same batch from Python: the rows are those of run_and_survey with the same seed
     ref = batch.run_and_survey(load("mandiri_jaya").params, 6, 12, 3, 30).to_frame()
-    assert np.array_equal(table[list(sv.ITEM_NAMES)].to_numpy(), ref[list(sv.ITEM_NAMES)].to_numpy())
-    medians = table[list(sv.ITEM_NAMES)].median()
+    assert np.array_equal(table[list(ITEM_NAMES)].to_numpy(), ref[list(ITEM_NAMES)].to_numpy())
+    medians = table[list(ITEM_NAMES)].median()
     for item in ("rat_attendance", "training_satisfaction"):
         line = next(ln for ln in stdout.splitlines() if ln.startswith(item))
         assert float(line.split()[1]) == pytest.approx(medians[item])

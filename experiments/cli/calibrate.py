@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kopsim import survey as sv
 from kopsim.experiments.calibration import (
     DEFAULT_BUDGET,
     DEFAULT_GENERATIONS,
@@ -18,13 +17,16 @@ from kopsim.experiments.calibration import (
     KERNELS,
     POINTS,
     CalibrationError,
-    _pyabc,
     format_summary,
     load_targets,
+    require_pyabc,
     run_calibration,
     targets_toml,
     write_outputs,
 )
+from kopsim.instruments.published import load_published
+from kopsim.instruments.survey_analysis import analyse
+from kopsim.instruments.survey_csv import load_survey_csv
 from kopsim.scenario import load
 
 from .argtypes import nonneg_int, pos_int
@@ -88,7 +90,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     if args.from_survey is not None:
         return _write_targets(args)
-    _pyabc()
+    require_pyabc()
     scen = load(args.scenario)
     targets = load_targets(args.targets, scen.params)
     seed = args.seed if args.seed is not None else scen.seed
@@ -144,9 +146,9 @@ def _write_targets(args: argparse.Namespace) -> int:
     if dest.exists():
         raise CalibrationError(f"{dest} already exists; --from-survey writes a new targets file")
     if src.lower().endswith(".csv"):
-        result: Any = sv.analyse(sv.load_survey_csv(src), source=src)
+        result: Any = analyse(load_survey_csv(src), source=src)
     else:
-        result = sv.load_published(src)
+        result = load_published(src)
     dest.write_text(targets_toml(result, src), encoding="utf-8")
     print(f"wrote {dest}: edit its [priors], then `kopsim calibrate {args.scenario} {dest}`")
     return 0

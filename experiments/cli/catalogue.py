@@ -9,6 +9,7 @@ from typing import Any
 from kopsim.errors import InputError
 from kopsim.parameters import describe
 from kopsim.scenario import load
+from kopsim.tomlio import toml_value
 
 from .common import EXIT_USAGE
 
@@ -66,7 +67,7 @@ def parameter_table() -> str:
 
     lines = ["## Every parameter", "", "| key | default | unit | allowed | meaning |", "|---|---|---|---|---|"]
     for row in describe():
-        shown = _toml_value(row["default"])
+        shown = toml_value(row["default"], float_format=".4g")
         lines.append(f"| `{row['key']}` | {shown} | {row['unit']} | {row['allowed']} | {row['description']} |")
     rows = describe_interventions()
     for kind, cls in KINDS.items():
@@ -75,19 +76,6 @@ def parameter_table() -> str:
                   "| key | default | unit | allowed | meaning |", "|---|---|---|---|---|"]
         for row in rows:
             if row["kind"] == kind:
-                lines.append(f"| `{row['key']}` | {_toml_value(row['default'])} | {row['unit']} | {row['allowed']} "
-                             f"| {row['description']} |")
+                shown = toml_value(row["default"], float_format=".4g")
+                lines.append(f"| `{row['key']}` | {shown} | {row['unit']} | {row['allowed']} | {row['description']} |")
     return "\n".join(lines)
-
-
-def _toml_value(value: Any) -> str:
-    """A default as it would be written in a scenario file."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, dict):
-        return "{}" if not value else str(value)
-    return str(value)

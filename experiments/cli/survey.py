@@ -1,7 +1,7 @@
 """``kopsim survey``: member-survey statistics of real answers, of a simulated cooperative, or published.
 
 * ``kopsim survey FILE.csv`` — item totals, categories, answer shares and Spearman r_s of real
-  answers (CSV layout: :func:`kopsim.survey.load_survey_csv`; ``--template FILE`` writes an
+  answers (CSV layout: :func:`kopsim.instruments.survey_csv.load_survey_csv`; ``--template FILE`` writes an
   empty one);
 * ``kopsim survey --simulate SCENARIO [--respondents 30] [--seed S] [--steps N]`` — runs the
   scenario, surveys cooperative 0 (``--cooperative``) through the response model and prints
@@ -69,14 +69,16 @@ def register(sub: Any) -> None:
 
 
 def cmd_survey(args: argparse.Namespace) -> int:
-    from kopsim import survey as sv
+    from kopsim.instruments.published import load_published
+    from kopsim.instruments.survey_analysis import analyse
+    from kopsim.instruments.survey_csv import load_survey_csv, template_text
 
     if args.template is not None:
         if args.file is not None or args.simulate is not None or args.published is not None:
             raise UsageError("--template writes the CSV template and takes no FILE, --simulate or --published")
         if args.template.exists():
             raise UsageError(f"--template: {args.template} already exists; name a new file")
-        args.template.write_text(sv.template_text(), encoding="utf-8")
+        args.template.write_text(template_text(), encoding="utf-8")
         print(f"wrote {args.template}: one row per respondent below the header, answers 1, 2 or 3")
         return 0
     if args.file is not None and args.simulate is not None:
@@ -85,10 +87,10 @@ def cmd_survey(args: argparse.Namespace) -> int:
         for name in SIMULATE_ONLY:
             if getattr(args, name) not in (None, []):
                 raise UsageError(f"--{name.replace('_', '-').replace('overrides', 'set')} applies to --simulate only")
-    published = sv.load_published(args.published) if args.published is not None else None
+    published = load_published(args.published) if args.published is not None else None
     if args.file is not None:
-        responses = sv.load_survey_csv(args.file)
-        result = sv.analyse(responses, source=str(args.file))
+        responses = load_survey_csv(args.file)
+        result = analyse(responses, source=str(args.file))
         print(f"member survey: {args.file}, {result.n} respondents")
         print(result.format(published))
     elif args.simulate is not None:
@@ -102,7 +104,11 @@ def cmd_survey(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace, published: Any) -> None:
-    from kopsim import survey as sv
+    from kopsim.instruments.member_survey import survey_members, virtual_survey
+    from kopsim.instruments.ptp import ptp_score
+    from kopsim.instruments.relational import partnership_properties
+    from kopsim.instruments.survey_analysis import analyse
+    from kopsim.instruments.survey_csv import write_survey_csv
     from kopsim.model import CooperativeModel
     from kopsim.scenario import load
 
@@ -129,28 +135,28 @@ def _simulate(args: argparse.Namespace, published: Any) -> None:
         return
     model = CooperativeModel(params, seed=seed, interventions=scen.interventions)
     model.run(steps)
-    members = sv.survey_members(model, coop).size
-    responses = sv.virtual_survey(model, wanted, survey_seed, coop)
-    result = sv.analyse(responses)
+    members = survey_members(model, coop).size
+    responses = virtual_survey(model, wanted, survey_seed, coop)
+    result = analyse(responses)
     capped = f" (asked for {wanted}: all members surveyed)" if wanted > members else ""
     print(f"virtual member survey: scenario {scen.name!r}, month {steps}, run seed {seed}; cooperative {coop}: "
           f"{result.n} of {members} members{capped}, survey seed {survey_seed}")
     print(result.format(published))
     if args.responses_out is not None:
-        sv.write_survey_csv(responses, args.responses_out)
+        write_survey_csv(responses, args.responses_out)
         print(f"wrote the answers to {args.responses_out}")
     print()
     print(f"PTP (Penilaian Tangga Perkembangan) of cooperative {coop}:")
-    print(sv.ptp_score(model, coop).format(published))
+    print(ptp_score(model, coop).format(published))
     print()
     print(f"partnerships of cooperative {coop} (relational properties):")
-    print(sv.partnership_properties(model, coop).format())
+    print(partnership_properties(model, coop).format())
 
 
 def _replicates(args: argparse.Namespace, name: str, params: Any, steps: int, seed: int, coop: int,
                 wanted: int, published: Any) -> None:
     from kopsim import batch
-    from kopsim import survey as sv
+    from kopsim.instruments.survey_analysis import category_bounds
 
     result = batch.run_and_survey(params, args.replicates, steps, seed, wanted, coop)
     ok = int(result.valid.sum())
@@ -164,7 +170,7 @@ def _replicates(args: argparse.Namespace, name: str, params: Any, steps: int, se
     head = f"{'statistic':<28}{'median':>8}{'5%':>8}{'95%':>8}   {'low':>6}{'medium':>7}{'high':>6}"
     if published:
         head += f"{'published':>11}"
-    lines = [f"categories of an item total: {sv.category_bounds(wanted).text()}; shares of replicates per category",
+    lines = [f"categories of an item total: {category_bounds(wanted).text()}; shares of replicates per category",
              head]
     for stat, row in summary.iterrows():
         rs = str(stat).startswith("rs_")

@@ -1,0 +1,39 @@
+"""Survey-based calibration: ABC-SMC (pyabc) of scenario parameters against member-survey statistics.
+
+``kopsim calibrate SCENARIO TARGETS [--budget N] [--population P] [--generations G] [--seed S] [--out DIR]``
+
+The package, one module per concept: :mod:`.targets` (the targets file: observed statistics and
+priors), :mod:`.distance` (distances that respect sample size), :mod:`.simulator` (one run and
+survey of a particle), :mod:`.sampler` (pyabc's sampler on kopsim's executors), :mod:`.fit`
+(ABC-SMC), :mod:`.posterior` (summaries and the point estimate), :mod:`.predictive`
+(posterior-predictive checks), :mod:`.figures`, :mod:`.outputs` (files written, summary printed),
+:mod:`.from_survey` (a targets file from survey data) and :mod:`.errors`.
+
+Needs pyabc: the optional extra ``kopsim[calibration]``.
+"""
+
+from .distance import SurveyDistance, category_interval, category_z, share_cells, share_deviance, spearman_z, total_z
+from .errors import CalibrationError, require_pyabc
+from .fit import (
+    DEFAULT_BUDGET,
+    DEFAULT_GENERATIONS,
+    DEFAULT_POPULATION,
+    DEFAULT_PPC_DRAWS,
+    KERNELS,
+    CalibrationResult,
+    run_calibration,
+)
+from .from_survey import targets_toml
+from .outputs import calibrated_toml, format_summary, write_outputs
+from .posterior import POINTS, weighted_quantile
+from .predictive import ppc_table
+from .simulator import SurveySimulator, batch_survey_statistics, survey_statistics
+from .targets import TARGET_KINDS, Prior, Target, Targets, load_targets, targets_from_dict
+
+__all__ = [
+    "DEFAULT_BUDGET", "DEFAULT_GENERATIONS", "DEFAULT_POPULATION", "DEFAULT_PPC_DRAWS", "KERNELS", "POINTS",
+    "TARGET_KINDS", "CalibrationError", "CalibrationResult", "Prior", "SurveyDistance", "SurveySimulator", "Target",
+    "Targets", "batch_survey_statistics", "calibrated_toml", "category_interval", "category_z", "format_summary",
+    "load_targets", "ppc_table", "require_pyabc", "run_calibration", "share_cells", "share_deviance", "spearman_z",
+    "survey_statistics", "targets_from_dict", "targets_toml", "total_z", "weighted_quantile", "write_outputs",
+]

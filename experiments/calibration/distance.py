@@ -1,0 +1,136 @@
+"""Distances between simulated and observed survey statistics.
+
+**Distances that respect sample size.** Every target t gives a squared standardised
+discrepancy z_t² between the statistic of a simulated survey of the same n respondents and
+the observed one; the ABC distance is their sum D = Σ_t z_t² (:func:`total_z`,
+:func:`category_z`, :func:`spearman_z`, :func:`share_deviance`):
+
+* item total T (answers 1..3): T − n ~ Binomial(2n, q) per the binomial approximation of
+  one answer, so z = (T_sim − T_obs) / √(2n·q̃(1 − q̃)), q̃ = (T_obs − n + 1)/(2n + 2) (the
+  observed share of the 2n answer steps with one step added each way, so an all-3 item
+  keeps a finite weight);
+* category of a total (low ≤ 5n/3 < medium < 12n/5 ≤ high, kopsim.instruments.survey_analysis): z = 0 inside
+  the category, else max(½, |T_sim − b|) over √(2n·q_b(1 − q_b)) with b the nearest bound
+  and q_b = (b − n + 1)/(2n + 2);
+* Spearman r_s: Fisher z, z = (atanh r_sim − atanh r_obs)·√((n − 3)/1.06) (the variance
+  1.06/(n − 3) of atanh r_s: Fieller, Hartley & Pearson 1957); |r| is capped at 0.9999, and an
+  undefined r_sim (a constant score) counts as 0;
+* answer shares of an item (the answers given, plus a "rest" cell when they sum to less than
+  1): the multinomial deviance G² = 2n Σ_c s_c ln(s_c / p̃_c) of the observed shares s_c
+  against the simulated ones, p̃_c = (m·p_c + ½)/(m + K/2) (m simulated respondents, K cells;
+  the half counts keep an unobserved answer finite). G² is χ² with K − 1 d.f., on the same
+  scale as the squared z's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from kopsim.instruments.member_survey import ANSWERS
+from kopsim.instruments.survey_analysis import HIGH_MIN_MEAN, LOW_MAX_MEAN, category_bounds
+
+from .simulator import INVALID
+
+if TYPE_CHECKING:
+    from .targets import Target
+
+
+SPEARMAN_VARIANCE = 1.06      # Var(atanh r_s) ≈ 1.06 / (n − 3) (Fieller, Hartley & Pearson 1957)
+R_CAP = 0.9999
+
+
+# ---- distances ----------------------------------------------------------------------------------
+def _q_tilde(total: float, n: int) -> float:
+    """q̃ = (T − n + 1)/(2n + 2): the share of the 2n answer steps taken, one added each way."""
+    return (total - n + 1.0) / (2.0 * n + 2.0)
+
+
+def total_z(sim_total: float, obs_total: float, n: int) -> float:
+    """z = (T_sim − T_obs) / √(2n·q̃(1 − q̃)), q̃ = (T_obs − n + 1)/(2n + 2).
+
+    Each answer is 1 + Binomial(2, q), so a total T of n answers has T − n ~ Binomial(2n, q)
+    and Var T = 2n·q(1 − q); q is estimated from the observed total with one step added each
+    way (a total of 3n keeps a finite weight)."""
+    q = _q_tilde(obs_total, n)
+    return (sim_total - obs_total) / math.sqrt(2.0 * n * q * (1.0 - q))
+
+
+def category_interval(category: str, n: int) -> tuple[float, float]:
+    """The interval of totals of ``category`` for n respondents: low [n, 5n/3], medium
+    (5n/3, 12n/5), high [12n/5, 3n] (kopsim.instruments.survey_analysis's thresholds on the mean answer)."""
+    low_max = LOW_MAX_MEAN[0] * n / LOW_MAX_MEAN[1]
+    high_min = HIGH_MIN_MEAN[0] * n / HIGH_MIN_MEAN[1]
+    return {"low": (float(n), low_max), "medium": (low_max, high_min), "high": (high_min, 3.0 * n)}[category]
+
+
+def category_z(sim_total: float, category: str, n: int) -> float:
+    """0 when the simulated total falls in ``category`` (kopsim.instruments.survey_analysis's rule), else
+    max(½, |T_sim − b|) / √(2n·q_b(1 − q_b)) with b the category's nearest bound and
+    q_b = (b − n + 1)/(2n + 2): the total-z of the bound, so a near miss costs little (but a
+    total on the wrong side of a bound at least half an answer step)."""
+    if category_bounds(n).category(sim_total) == category:
+        return 0.0
+    lo, hi = category_interval(category, n)
+    b = lo if sim_total <= lo else hi
+    q = _q_tilde(b, n)
+    return max(0.5, abs(sim_total - b)) / math.sqrt(2.0 * n * q * (1.0 - q))
+
+
+def spearman_z(sim_r: float, obs_r: float, n: int) -> float:
+    """Fisher z: (atanh r_sim − atanh r_obs)·√((n − 3)/1.06); |r| capped at 0.9999; NaN r_sim → 0."""
+    if n <= 3:
+        raise ValueError("a Spearman target needs more than 3 respondents")
+    r_sim = 0.0 if sim_r != sim_r else sim_r
+    zs, zo = (math.atanh(max(-R_CAP, min(R_CAP, r))) for r in (r_sim, obs_r))
+    return (zs - zo) * math.sqrt((n - 3) / SPEARMAN_VARIANCE)
+
+
+def share_cells(observed: Mapping[int, float]) -> list[tuple[tuple[int, ...], float]]:
+    """The multinomial cells of a share target: each given answer, plus the rest when the
+    given shares sum to less than 1 (within 0.01)."""
+    cells = [((a,), float(s)) for a, s in sorted(observed.items())]
+    rest = [a for a in ANSWERS if a not in observed]
+    total = sum(observed.values())
+    if rest and total < 1.0 - 1e-9:
+        cells.append((tuple(rest), max(0.0, 1.0 - total)))
+    return cells
+
+
+def share_deviance(sim_shares: Mapping[int, float], observed: Mapping[int, float], n: int, m: int) -> float:
+    """G² = 2n Σ_c s_c ln(s_c / p̃_c) over the cells of :func:`share_cells`; p̃_c = (m·p_c + ½)/(m + K/2)
+    with p_c the simulated share of cell c among m simulated respondents (K cells)."""
+    cells = share_cells(observed)
+    k = len(cells)
+    g2 = 0.0
+    for answers, s in cells:
+        if s <= 0:
+            continue
+        p = sum(sim_shares.get(a, 0.0) for a in answers)
+        p_tilde = (m * p + 0.5) / (m + 0.5 * k)
+        g2 += s * math.log(s / p_tilde)
+    return max(0.0, 2.0 * n * g2)
+
+
+
+@dataclass(frozen=True)
+class SurveyDistance:
+    """D = Σ_t z_t² over the targets (module docstring); infinite for an invalid simulation."""
+
+    targets: tuple[Target, ...]
+
+    def terms(self, x: Mapping[str, float]) -> dict[str, float]:
+        return {t.label: t.z2(x) for t in self.targets}
+
+    def __call__(self, x: Mapping[str, float], x_0: Mapping[str, float] | None = None) -> float:
+        if INVALID in x:
+            return math.inf
+        return float(sum(t.z2(x) for t in self.targets))
+
+
+__all__ = [
+    "R_CAP", "SPEARMAN_VARIANCE", "SurveyDistance", "category_interval", "category_z", "share_cells",
+    "share_deviance", "spearman_z", "total_z",
+]

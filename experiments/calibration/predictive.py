@@ -1,0 +1,93 @@
+"""Posterior-predictive checks: surveys simulated from the posterior (or from one point), each
+target beside their median and 90% interval."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from kopsim.instruments.survey_analysis import category_bounds
+
+from .distance import share_cells
+from .simulator import INVALID
+
+if TYPE_CHECKING:
+    from .simulator import SurveySimulator
+    from .targets import Prior, Targets
+
+
+INTERVAL = (0.05, 0.95)       # the 90% intervals
+PPC_TAG = 0x5050C             # SeedSequence tag of the posterior-predictive draws
+
+
+def posterior_predictive_draws(simulator: SurveySimulator, posterior: pd.DataFrame, priors: Sequence[Prior], draws: int,
+               seed: int, ex: cf.Executor) -> pd.DataFrame:
+    rng = np.random.default_rng(np.random.SeedSequence([seed, PPC_TAG]))
+    idx = rng.choice(len(posterior), size=draws, p=posterior["weight"].to_numpy())
+    seeds = rng.integers(0, 2**31 - 1, size=draws)
+    points = [{p.key: float(posterior[p.key].iloc[i]) for p in priors} for i in idx]
+    futures = [ex.submit(simulator.simulate, point, int(s)) for point, s in zip(points, seeds, strict=True)]
+    rows = []
+    for k, fut in enumerate(futures):
+        x = fut.result()
+        rows.append({"draw": k, "particle": int(idx[k]), "seed": int(seeds[k]),
+                     **{p.key: points[k][p.key] for p in priors}, **x})
+    return pd.DataFrame(rows)
+
+
+def point_predictive_draws(simulator: SurveySimulator, point: Mapping[str, float], priors: Sequence[Prior], draws: int,
+                 seed: int, ex: cf.Executor) -> pd.DataFrame:
+    rng = np.random.default_rng(np.random.SeedSequence([seed, PPC_TAG, 1]))
+    seeds = rng.integers(0, 2**31 - 1, size=draws)
+    futures = [ex.submit(simulator.simulate, dict(point), int(s)) for s in seeds]
+    return pd.DataFrame([{"draw": k, "seed": int(seeds[k]), **fut.result()} for k, fut in enumerate(futures)])
+
+
+def ppc_table(targets: Targets, draws: pd.DataFrame) -> pd.DataFrame:
+    """Each target beside the median and 90% interval of the posterior-predictive surveys.
+
+    ``inside``: the observed value lies in [q05, q95]; for a category target (and, as extra
+    columns, for an item total) the category of the median simulated total, the share of draws
+    whose total falls in the observed category and ``inside`` = the median's category is the
+    observed one."""
+    ok = draws[draws[INVALID].isna()] if INVALID in draws else draws
+    n = targets.respondents
+    bounds = category_bounds(n)
+    rows = []
+    for t in targets.targets:
+        if t.kind == "share":
+            for answers, s in share_cells(t.observed):
+                col = [f"share.{t.key}.{a}" for a in answers]
+                sim = ok[col].sum(axis=1).to_numpy()
+                q05, med, q95 = np.quantile(sim, (INTERVAL[0], 0.5, INTERVAL[1]))
+                rows.append({"statistic": f"share.{t.key}." + "+".join(map(str, answers)), "kind": "share",
+                             "observed": s, "median": med, "q05": q05, "q95": q95,
+                             "inside": bool(q05 - 1e-12 <= s <= q95 + 1e-12)})
+            continue
+        col = f"rs.{t.key}" if t.kind == "spearman" else f"total.{t.key}"
+        sim = ok[col].to_numpy(dtype=float)
+        q05, med, q95 = np.quantile(sim, (INTERVAL[0], 0.5, INTERVAL[1]))
+        row: dict[str, Any] = {"statistic": t.label, "kind": t.kind, "median": med, "q05": q05, "q95": q95}
+        if t.kind == "spearman":
+            row.update(observed=t.observed, inside=bool(q05 <= t.observed <= q95))
+        else:
+            observed_cat = t.observed if t.kind == "category" else bounds.category(t.observed)
+            cats = np.array([bounds.category(v) for v in sim])
+            row.update(observed_category=observed_cat, median_category=bounds.category(med),
+                       p_category=float(np.mean(cats == observed_cat)))
+            if t.kind == "category":
+                row.update(observed=np.nan if t.reported is None else t.reported,
+                           inside=row["median_category"] == observed_cat)
+            else:
+                row.update(observed=t.observed, inside=bool(q05 <= t.observed <= q95))
+        rows.append(row)
+    cols = ["statistic", "kind", "observed", "median", "q05", "q95", "inside", "observed_category",
+            "median_category", "p_category"]
+    return pd.DataFrame(rows).reindex(columns=cols)
+
+
+__all__ = ["INTERVAL", "PPC_TAG", "point_predictive_draws", "posterior_predictive_draws", "ppc_table"]

@@ -1,0 +1,131 @@
+"""The pyabc sampler on kopsim's executors (sequential, process pool, Dask), reproducible from one seed.
+
+Seeds: the driver seeds numpy's global generator with
+``--seed``; job j of generation t seeds its worker with SeedSequence([seed, t + 1, j]) before
+pyabc draws the particle and the run seed s, and a generation keeps the first P accepted
+particles in job order, so a fit is reproducible from ``--seed`` on every executor
+(sequential, process pool, Dask; jobs started beyond the P-th acceptance are discarded and
+reported as ``simulations_discarded``). The pyabc sampler here submits to the executors of
+:mod:`experiments.executors`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import math
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .errors import require_pyabc
+
+
+def _job_seed(root: int, t: int, job: int) -> int:
+    return int(np.random.SeedSequence([root, t + 1, job]).generate_state(1)[0])
+
+
+_LOADED: dict[str, Any] = {}  # in a worker: the last generation's simulate_one, by the hash of its pickle
+
+
+def _seeded_job(simulate_one_pickle: bytes, key: str, job: int, seed: int) -> tuple[int, Any, bool]:
+    """Run pyabc's ``simulate_one`` once with numpy's and random's global generators seeded."""
+    import random
+
+    import cloudpickle
+
+    simulate_one = _LOADED.get(key)
+    if simulate_one is None:  # unpickled once per generation and worker
+        _LOADED.clear()
+        simulate_one = _LOADED[key] = cloudpickle.loads(simulate_one_pickle)
+    random.seed(seed)
+    np.random.seed(seed)
+    particle = simulate_one()
+    return job, particle, bool(particle.accepted)
+
+
+def make_sampler(executor: cf.Executor, in_flight: int, root_seed: int, budget: int,
+                 progress: Callable[[str], None] | None = None) -> Any:
+    """A pyabc sampler that submits jobs to ``executor`` (at most ``in_flight`` at a time), seeds
+    job j of generation t with SeedSequence([root_seed, t + 1, j]), keeps the first n accepted
+    particles in job order, and never lets the jobs kept exceed ``budget``."""
+    pyabc = require_pyabc()
+
+    class SeededFutureSampler(pyabc.sampler.Sampler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.budget_left = budget
+            self.used = 0
+            self.discarded = 0
+            self.generations: list[dict[str, Any]] = []
+
+        def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False,
+                                    ana_vars=None):
+            import cloudpickle
+
+            payload = cloudpickle.dumps(simulate_one)
+            key = hashlib.sha1(payload).hexdigest()
+            limit = self.budget_left if math.isfinite(self.budget_left) else sys.maxsize
+            if math.isfinite(max_eval):
+                limit = min(limit, int(max_eval))
+            results: dict[int, tuple[Any, bool]] = {}
+            running: dict[cf.Future, int] = {}
+            next_job = 0
+            nth: int | None = None
+
+            def nth_accepted() -> int | None:
+                # the n-th accepted job in job order, provided every earlier job has finished
+                count = 0
+                for j in range(next_job):
+                    if j not in results:
+                        return None
+                    if results[j][1]:
+                        count += 1
+                        if count == n:
+                            return j
+                return None
+
+            while True:
+                accepted = sum(1 for _, ok in results.values() if ok)
+                while len(running) < in_flight and accepted < n and next_job < limit:
+                    fut = executor.submit(_seeded_job, payload, key, next_job, _job_seed(root_seed, t, next_job))
+                    running[fut] = next_job
+                    next_job += 1
+                nth = nth_accepted()
+                if nth is not None or not running:
+                    break
+                done, _ = cf.wait(list(running), return_when=cf.FIRST_COMPLETED)
+                for fut in done:
+                    job, particle, ok = fut.result()
+                    del running[fut]
+                    results[job] = (particle, ok)
+            for fut in list(running):  # jobs beyond the n-th acceptance: cancel, or let them finish
+                if not fut.cancel():
+                    fut.result()
+                    self.discarded += 1
+            last = nth if nth is not None else next_job - 1
+            sample = self._create_empty_sample()
+            for j in range(last + 1):  # every job up to the n-th acceptance has finished
+                sample.append(results[j][0])
+            self.discarded += sum(1 for j in results if j > last)
+            kept = last + 1
+            self.nr_evaluations_ = kept
+            self.used += kept
+            self.budget_left -= kept
+            if nth is None:
+                sample.ok = False
+            self.generations.append({"t": t, "simulations": kept, "accepted": sample.n_accepted,
+                                     "complete": nth is not None})
+            if progress is not None:
+                what = "prior calibration sample" if t < 0 else f"generation {t}"
+                state = "" if nth is not None else " - budget exhausted, generation abandoned"
+                progress(f"{what}: {sample.n_accepted} accepted of {kept} simulations "
+                         f"({self.used} used){state}")
+            return sample
+
+    return SeededFutureSampler()
+
+
+__all__ = ["make_sampler"]

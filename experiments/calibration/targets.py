@@ -1,0 +1,405 @@
+"""Calibration targets: the observed statistics, the priors of the fitted parameters, and the
+targets file they are read from.
+
+**Targets file** (TOML; a shipped name such as ``mandiri_jaya`` or a path)::
+
+    [targets]
+    respondents = 30              # n of the survey (required); every statistic below is from it
+    steps = 108                   # optional: month of the survey (default: the scenario's steps)
+    cooperative = 0               # optional: the surveyed cooperative (default 0)
+    source = "Firdaus & Baga 2019"
+
+    [targets.items]               # item totals, n .. 3n (kopsim.instruments.member_survey.ITEM_NAMES)
+    rat_attendance = 84
+    [targets.categories]          # the category of an item total: low | medium | high
+    giving_suggestions = "medium"
+    [targets.spearman]            # Spearman r_s of the benefit score with a participation domain
+    organisation = 0.529
+    [targets.shares.training_satisfaction]   # share of respondents giving answer 1, 2 or 3
+    1 = 0.167
+    2 = 0.5
+
+    [priors]                      # the fitted parameters: uniform on [low, high], or log-uniform
+    "participation.benefit_weight" = { low = 0.5, high = 20 }
+    "finance.loan_return" = { low = 0.01, high = 0.2, scale = "log" }
+    "survey.noise_sd" = { low = 0.05, high = 0.3 }   # response-model constants may be fitted too
+
+    [survey]                      # optional: fixed response-model constants (member_survey.ResponseModel)
+    noise_sd = 0.15
+
+Whole-number parameters are sampled on [low, high] and rounded in each run. ``survey.*`` keys
+are the constants of :class:`kopsim.instruments.member_survey.ResponseModel` (how answers follow from the
+model state); they are not scenario parameters, so ``calibrated.toml`` lists them as comments.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kopsim.instruments.member_survey import ANSWERS, ITEM_NAMES, ResponseModel
+from kopsim.instruments.survey_analysis import category_bounds
+from kopsim.parameters import GROUPS, ParameterError, Parameters, unknown_key
+from kopsim.participation import DOMAINS
+
+from .distance import category_z, share_deviance, spearman_z, total_z
+from .errors import CalibrationError
+
+TARGET_KINDS = ("items", "categories", "spearman", "shares")
+TARGET_KEYS = ("respondents", "steps", "cooperative", "source", "description", *TARGET_KINDS)
+TOP_KEYS = ("targets", "priors", "survey")
+PRIOR_KEYS = ("low", "high", "scale")
+SCALES = ("linear", "log")
+RESPONSE_GROUP = "survey"
+CATEGORY_NAMES = {"low": "low", "medium": "medium", "high": "high",
+                  "rendah": "low", "sedang": "medium", "tinggi": "high"}
+CATEGORIES = ("low", "medium", "high")
+SHARE_SUM_TOLERANCE = 0.01
+SHIPPED = {"mandiri_jaya": "mandiri_jaya_targets.toml"}
+DATA = resources.files("kopsim") / "data"
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A fitted parameter ``group.name``: uniform (``scale = "linear"``) or log-uniform on [low, high]."""
+
+    key: str
+    low: float
+    high: float
+    scale: str = "linear"
+    integer: bool = False
+
+    @property
+    def response(self) -> bool:
+        """A constant of the survey response model rather than a scenario parameter."""
+        return self.key.startswith(f"{RESPONSE_GROUP}.")
+
+    @property
+    def name(self) -> str:
+        """The name pyabc uses (no dots)."""
+        return self.key.replace(".", "__")
+
+    def value(self, x: float) -> float | int:
+        """The value a run uses: rounded for a whole-number parameter."""
+        return round(x) if self.integer else float(x)
+
+    def density(self, x: np.ndarray) -> np.ndarray:
+        inside = (x >= self.low) & (x <= self.high)
+        if self.scale == "log":
+            return np.where(inside, 1.0 / (np.maximum(x, 1e-300) * math.log(self.high / self.low)), 0.0)
+        return np.where(inside, 1.0 / (self.high - self.low), 0.0)
+
+    def text(self) -> str:
+        kind = "log-uniform" if self.scale == "log" else "uniform"
+        return f"{kind} [{self.low:g}, {self.high:g}]"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One observed statistic: ``kind`` total | category | spearman | share, of ``key`` (an item or
+    a domain), from a survey of ``n`` respondents."""
+
+    kind: str
+    key: str
+    observed: Any
+    n: int
+    reported: float | None = None  # a category target's published total, shown in the PPC only
+
+    @property
+    def label(self) -> str:
+        if self.kind == "share":
+            return f"share.{self.key}." + "+".join(str(a) for a in sorted(self.observed))
+        prefix = {"total": "total", "category": "category", "spearman": "rs"}[self.kind]
+        return f"{prefix}.{self.key}"
+
+    def z2(self, x: Mapping[str, float]) -> float:
+        """The squared standardised discrepancy of a simulated statistics dict ``x`` (see module)."""
+        if self.kind == "total":
+            return total_z(x[f"total.{self.key}"], self.observed, self.n) ** 2
+        if self.kind == "category":
+            return category_z(x[f"total.{self.key}"], self.observed, self.n) ** 2
+        if self.kind == "spearman":
+            return spearman_z(x[f"rs.{self.key}"], self.observed, self.n) ** 2
+        sim = {a: x[f"share.{self.key}.{a}"] for a in ANSWERS}
+        return share_deviance(sim, self.observed, self.n, int(x["respondents"]))
+
+
+@dataclass(frozen=True)
+class Targets:
+    """A parsed, validated targets file."""
+
+    source: str
+    respondents: int
+    steps: int | None
+    cooperative: int
+    targets: tuple[Target, ...]
+    priors: tuple[Prior, ...]
+    response: dict[str, float] = field(default_factory=dict)
+    description: str = ""
+    text: str = ""
+
+    def observed(self) -> dict[str, float]:
+        """The observed statistics as a flat dict (pyabc's x_0; categories as 0 / 1 / 2)."""
+        out: dict[str, float] = {}
+        for t in self.targets:
+            if t.kind == "share":
+                for a, s in t.observed.items():
+                    out[f"share.{t.key}.{a}"] = float(s)
+            elif t.kind == "category":
+                out[t.label] = float(CATEGORIES.index(t.observed))
+            else:
+                out[t.label] = float(t.observed)
+        return out
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+def shipped_targets() -> list[str]:
+    return sorted(SHIPPED)
+
+
+def _read_targets_text(spec: str | Path) -> tuple[str, str]:
+    name = str(spec)
+    if name in SHIPPED:
+        return f"simulation/data/{SHIPPED[name]}", (DATA / SHIPPED[name]).read_text(encoding="utf-8")
+    path = Path(name)
+    if not (name.endswith(".toml") or path.exists() or "/" in name):
+        hint = difflib.get_close_matches(name, shipped_targets(), n=1)
+        extra = f"; did you mean {hint[0]!r}?" if hint else ""
+        raise CalibrationError(f"{name}: no such targets file or shipped targets (shipped: "
+                               f"{', '.join(shipped_targets())}){extra}")
+    try:
+        return name, path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CalibrationError(f"{name}: file not found") from None
+    except (IsADirectoryError, UnicodeDecodeError):
+        raise CalibrationError(f"{name}: not a readable UTF-8 text file") from None
+
+
+def load_targets(spec: str | Path, params: Parameters | None = None) -> Targets:
+    """Read and validate a targets file (a shipped name or a path); every mistake raises
+    :class:`CalibrationError` with one line naming the key (and the nearest valid one)."""
+    src, text = _read_targets_text(spec)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise CalibrationError(f"{src}: not valid TOML: {err}") from None
+    return targets_from_dict(data, src, params, text)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def targets_from_dict(data: Mapping[str, Any], src: str = "<targets>", params: Parameters | None = None,
+                      text: str = "") -> Targets:
+    """Validate an already-parsed targets mapping (see the module docstring for the layout)."""
+    def fail(key: str, what: str) -> CalibrationError:
+        return CalibrationError(f"{src}: {key}: {what}")
+
+    for key in data:
+        if key not in TOP_KEYS:
+            raise fail(key, unknown_key(key, TOP_KEYS))
+    head = data.get("targets")
+    if not isinstance(head, dict):
+        raise fail("targets", "missing table [targets] with respondents and the observed statistics")
+    for key in head:
+        if key not in TARGET_KEYS:
+            hint = difflib.get_close_matches(key, TARGET_KEYS, n=1)
+            extra = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(TARGET_KEYS)}"
+            raise fail(f"targets.{key}", f"unknown statistic{extra}")
+    n = head.get("respondents")
+    if not _whole(n) or n < 1:
+        raise fail("targets.respondents", f"expected the number of respondents, a whole number >= 1, got {n!r}")
+    steps = head.get("steps")
+    if steps is not None and (not _whole(steps) or steps < 1):
+        raise fail("targets.steps", f"expected the survey month, a whole number >= 1, got {steps!r}")
+    coop = head.get("cooperative", 0)
+    if not _whole(coop) or coop < 0:
+        raise fail("targets.cooperative", f"expected a whole number >= 0, got {coop!r}")
+    if params is not None and coop >= params.population.n_cooperatives:
+        raise fail("targets.cooperative", f"{coop} does not exist; allowed 0..{params.population.n_cooperatives - 1}")
+    for key in ("source", "description"):
+        if key in head and not isinstance(head[key], str):
+            raise fail(f"targets.{key}", f"expected text, got {head[key]!r}")
+    targets: list[Target] = []
+    for kind in TARGET_KINDS:
+        table = head.get(kind, {})
+        if not isinstance(table, dict):
+            raise fail(f"targets.{kind}", "expected a table of statistics")
+        for key, value in table.items():
+            targets.append(_target(kind, key, value, n, fail))
+    if not targets:
+        raise fail("targets", f"no statistics; give at least one of [targets.{'], [targets.'.join(TARGET_KINDS)}]")
+    priors = _priors(data.get("priors"), params, fail)
+    response = data.get(RESPONSE_GROUP, {})
+    if not isinstance(response, dict):
+        raise fail(RESPONSE_GROUP, "expected a table of response-model constants")
+    rfields = {f.name for f in fields(ResponseModel)}
+    for key in response:
+        if key not in rfields:
+            raise fail(f"{RESPONSE_GROUP}.{key}", unknown_key(key, rfields))
+    try:
+        ResponseModel(**response)
+    except ParameterError as err:
+        raise fail(f"{RESPONSE_GROUP}.{err.path}", err.reason) from None
+    fitted_response = {p.key.split(".", 1)[1] for p in priors if p.response}
+    both = fitted_response & set(response)
+    if both:
+        key = sorted(both)[0]
+        raise fail(f"{RESPONSE_GROUP}.{key}", "is also in [priors]; give it a fixed value or a prior, not both")
+    return Targets(src, n, steps, coop, tuple(targets), priors, dict(response),
+                   str(head.get("description", head.get("source", ""))), text)
+
+
+def _target(kind: str, key: str, value: Any, n: int, fail: Callable[[str, str], CalibrationError]) -> Target:
+    where = f"targets.{kind}.{key}"
+    if kind == "spearman":
+        if key not in DOMAINS:
+            hint = difflib.get_close_matches(key, DOMAINS, n=1)
+            extra = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(DOMAINS)}"
+            raise fail(where, f"unknown statistic{extra}")
+        if isinstance(value, dict) and "rs" in value:  # the layout of the published figures
+            value = value["rs"]
+        if not _number(value) or not -1.0 <= value <= 1.0:
+            raise fail(where, f"expected a Spearman r_s in [-1, 1], got {value!r}")
+        if n <= 3:
+            raise fail(where, f"a Spearman target needs more than 3 respondents (targets.respondents = {n})")
+        return Target("spearman", key, float(value), n)
+    if key not in ITEM_NAMES:
+        hint = difflib.get_close_matches(key, ITEM_NAMES, n=1)
+        extra = f"; did you mean {hint[0]!r}?" if hint else "; allowed: the item names (kopsim survey --template)"
+        raise fail(where, f"unknown statistic{extra}")
+    if kind == "items":
+        if not _number(value) or not n <= value <= 3 * n:
+            raise fail(where, f"expected an item total in {n}..{3 * n} (answers 1-3 of {n} respondents), "
+                              f"got {value!r}")
+        return Target("total", key, float(value), n)
+    if kind == "categories":
+        total = None
+        if isinstance(value, dict):  # { category = "high", total = 84 }: the total is only reported
+            for k in value:
+                if k not in ("category", "total"):
+                    raise fail(f"{where}.{k}", unknown_key(k, ("category", "total")))
+            total = value.get("total")
+            if total is not None and (not _number(total) or not n <= total <= 3 * n):
+                raise fail(f"{where}.total", f"expected an item total in {n}..{3 * n}, got {total!r}")
+            value = value.get("category")
+        cat = CATEGORY_NAMES.get(value.strip().lower()) if isinstance(value, str) else None
+        if cat is None:
+            raise fail(where, f"expected low, medium or high (or {{ category = .., total = .. }}), got {value!r}")
+        if total is not None and category_bounds(n).category(total) != cat:
+            raise fail(f"{where}.total", f"{total:g} is not in the {cat} category for {n} respondents")
+        return Target("category", key, cat, n, None if total is None else float(total))
+    if not isinstance(value, dict) or not value:
+        raise fail(where, "expected a table of answer = share, e.g. { 1 = 0.2, 3 = 0.5 }")
+    shares: dict[int, float] = {}
+    for a, s in value.items():
+        if str(a) not in ("1", "2", "3"):
+            raise fail(f"{where}.{a}", "unknown answer; answers are 1, 2 or 3")
+        if not _number(s) or not 0.0 <= s <= 1.0:
+            raise fail(f"{where}.{a}", f"expected a share in [0, 1], got {s!r}")
+        shares[int(a)] = float(s)
+    total = sum(shares.values())
+    if total > 1.0 + SHARE_SUM_TOLERANCE or (len(shares) == 3 and abs(total - 1.0) > SHARE_SUM_TOLERANCE):
+        raise fail(where, f"the shares sum to {total:.3f}; they must sum to at most 1 (to 1 for all three answers)")
+    return Target("share", key, shares, n)
+
+
+def _priors(table: Any, params: Parameters | None, fail: Callable[[str, str], CalibrationError]) -> tuple[Prior, ...]:
+    if not isinstance(table, dict) or not table:
+        raise fail("priors", 'missing table [priors]: name the fitted parameters, e.g. '
+                             '"participation.benefit_weight" = { low = 0.5, high = 20 }')
+    flat: list[tuple[str, Any]] = []
+    for key, value in table.items():
+        if isinstance(value, dict) and value and not set(value) & set(PRIOR_KEYS) \
+                and all(isinstance(v, dict) for v in value.values()):
+            flat += [(f"{key}.{name}", v) for name, v in value.items()]  # [priors.group] name = {...}
+        else:
+            flat.append((key, value))
+    priors: list[Prior] = []
+    for key, spec in flat:
+        where = f"priors.{key}"
+        default = _parameter_default(key, where, fail)
+        if isinstance(spec, list) and len(spec) == 2:
+            spec = {"low": spec[0], "high": spec[1]}
+        if not isinstance(spec, dict):
+            raise fail(where, f"expected {{ low = .., high = .. }} (optionally scale = \"log\"), got {spec!r}")
+        for k in spec:
+            if k not in PRIOR_KEYS:
+                raise fail(f"{where}.{k}", unknown_key(k, PRIOR_KEYS))
+        lo, hi = spec.get("low"), spec.get("high")
+        for what, v in (("low", lo), ("high", hi)):
+            if not _number(v):
+                raise fail(f"{where}.{what}", f"expected a number, got {v!r}")
+        if lo > hi:
+            raise fail(where, f"low ({lo:g}) > high ({hi:g}); allowed: low < high")
+        if lo == hi:
+            raise fail(where, f"low = high = {lo:g}; fix the value in the scenario instead, or widen the prior")
+        scale = spec.get("scale", "linear")
+        if scale not in SCALES:
+            raise fail(f"{where}.scale", f"{scale!r} is not allowed; use linear or log")
+        if scale == "log" and lo <= 0:
+            raise fail(where, f"a log-uniform prior needs low > 0, got {lo:g}")
+        meta = _parameter_meta(key)
+        a, b = meta.get("lo"), meta.get("hi")
+        if (a is not None and lo < a) or (b is not None and hi > b):
+            allowed = f"[{a if a is not None else '-inf'}, {b if b is not None else 'inf'}]"
+            raise fail(where, f"[{lo:g}, {hi:g}] leaves the parameter's allowed range {allowed}")
+        integer = isinstance(default, int)
+        if any(p.key == key for p in priors):
+            raise fail(where, "given twice")
+        priors.append(Prior(key, float(lo), float(hi), scale, integer))
+    if params is not None:
+        point = {p.key: p.value((p.low + p.high) / 2) for p in priors if not p.response}
+        try:
+            params.replace(point)
+        except ParameterError as err:
+            raise fail("priors", f"the middle of the priors is not a valid parameter set: {err}") from None
+    return tuple(priors)
+
+
+def _parameter_field(key: str) -> Any:
+    group, name = key.split(".", 1)
+    cls = ResponseModel if group == RESPONSE_GROUP else GROUPS[group]
+    return {f.name: f for f in fields(cls)}[name]
+
+
+def _parameter_meta(key: str) -> Mapping[str, Any]:
+    return _parameter_field(key).metadata
+
+
+def _parameter_default(key: str, where: str, fail: Callable[[str, str], CalibrationError]) -> Any:
+    if "." not in key:
+        raise fail(where, "expected GROUP.NAME, e.g. participation.benefit_weight")
+    group, name = key.split(".", 1)
+    groups = {**GROUPS, RESPONSE_GROUP: ResponseModel}
+    if group not in groups:
+        raise fail(where, f"unknown parameter group; {unknown_key(group, groups)[len('unknown key; '):]}")
+    names = {f.name: f for f in fields(groups[group])}
+    if name not in names:
+        raise fail(where, f"unknown parameter; {unknown_key(name, names)[len('unknown key; '):]}")
+    default = names[name].default
+    if isinstance(default, (bool, str)) or not isinstance(default, (int, float)):
+        raise fail(where, "not a numeric parameter; only numbers can be fitted")
+    return default
+
+
+__all__ = [
+    "CATEGORIES", "CATEGORY_NAMES", "PRIOR_KEYS", "RESPONSE_GROUP", "SCALES", "SHIPPED", "TARGET_KEYS",
+    "TARGET_KINDS", "TOP_KEYS", "Prior", "Target", "Targets", "load_targets", "shipped_targets", "targets_from_dict",
+]

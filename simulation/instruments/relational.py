@@ -1,0 +1,79 @@
+"""Instrument 3, relational properties of partnerships (Franke 2005): :func:`partnership_properties`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..state import PARTNER
+from .survey_analysis import _num
+
+if TYPE_CHECKING:
+    from ..model import CooperativeModel
+
+
+FOLLOW_UP_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class PartnershipProperties:
+    """Relational properties (Franke 2005) of the ties to partner firms met through kemitraan.
+
+    ``contacts_per_month``: mean expected contacts per tie and month, c·w·ρ (the model's contact
+    probability: network.contact_rate × strength × reach) — frequency; ``intensity``: mean tie
+    strength w (what has been exchanged and kept); ``distance_km``: mean distance between the
+    ends — spatial proximity; ``followed_up``: ties formed at least 12 months ago;
+    ``still_in_contact``: of those, the ties used in the last 12 months (after the month they
+    formed); ``share_in_contact`` = still_in_contact / followed_up (NaN when none is 12 months old).
+    Ties that have dissolved (strength below network.min_strength, after many months without
+    contact) are no longer in the tie list, so the share is an upper bound once old ties dissolve.
+    """
+
+    ties: int
+    contacts_per_month: float
+    intensity: float
+    distance_km: float
+    followed_up: int
+    still_in_contact: int
+    share_in_contact: float
+
+    def format(self) -> str:
+        if self.ties == 0:
+            return "no ties to partner firms"
+        return "\n".join([
+            f"ties to partner firms                      {self.ties:>8d}",
+            f"frequency: contacts per tie and month      {self.contacts_per_month:>8.3f}",
+            f"intensity: mean tie strength               {self.intensity:>8.3f}",
+            f"spatial proximity: mean distance (km)      {self.distance_km:>8.1f}",
+            f"ties formed >= {FOLLOW_UP_MONTHS} months ago               {self.followed_up:>8d}",
+            f"  of which in contact in the last {FOLLOW_UP_MONTHS} months {self.still_in_contact:>8d}"
+            f"  ({_num(self.share_in_contact, '.1%')})",
+        ])
+
+
+def partnership_properties(model: CooperativeModel, cooperative: int | None = None) -> PartnershipProperties:
+    """Frequency, intensity, distance and follow-up contact of the ties to partner firms (of the
+    households of ``cooperative``, or all households when None) at the current month."""
+    s, ties = model.state, model.ties
+    partner = (s.role[ties.a] == PARTNER) | (s.role[ties.b] == PARTNER)
+    if cooperative is not None:
+        home = np.where(s.role[ties.a] == PARTNER, ties.b, ties.a)
+        partner &= s.coop[home] == cooperative
+    k = np.flatnonzero(partner)
+    if k.size == 0:
+        return PartnershipProperties(0, float("nan"), float("nan"), float("nan"), 0, 0, float("nan"))
+    a, b = ties.a[k], ties.b[k]
+    t = model.steps
+    freq = model.p.network.contact_rate * ties.strength[k] * ties.reach[k]
+    dist = np.hypot(s.x[a] - s.x[b], s.y[a] - s.y[b])
+    old = ties.born[k] <= t - FOLLOW_UP_MONTHS
+    used = (ties.last_contact[k] > t - FOLLOW_UP_MONTHS) & (ties.last_contact[k] > ties.born[k])
+    n_old = int(old.sum())
+    n_used = int((old & used).sum())
+    return PartnershipProperties(int(k.size), float(freq.mean()), float(ties.strength[k].mean()), float(dist.mean()),
+                                 n_old, n_used, n_used / n_old if n_old else float("nan"))
+
+
+__all__ = ["FOLLOW_UP_MONTHS", "PartnershipProperties", "partnership_properties"]
