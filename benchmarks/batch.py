@@ -42,7 +42,6 @@ def _params():
 
 def one_by_one(runs: int) -> float:
     """Seconds per simulation, run and surveyed one at a time on one core."""
-    from kopsim.batch import release
     from kopsim.instruments.member_survey import virtual_survey
     from kopsim.instruments.survey_analysis import analyse
     from kopsim.model import CooperativeModel
@@ -53,7 +52,6 @@ def one_by_one(runs: int) -> float:
         model = CooperativeModel(params, seed=seed)
         model.run_steps(STEPS)
         analyse(virtual_survey(model, RESPONDENTS, seed))
-        release(model)
     return (time.perf_counter() - t0) / runs
 
 

@@ -205,21 +205,7 @@ def run_and_survey(
     """
     params = params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
     model = CooperativeModel(params, seed=seed, replicates=replicates)
-    try:
-        model.run_steps(steps)
-        seeds = survey_seeds(seed, replicates)
-        answers, valid = survey_replicates(model, respondents, seeds, cooperative, rm)
-        return batch_statistics(answers, valid, seeds)
-    finally:
-        release(model)
-
-
-def release(model: CooperativeModel) -> None:
-    """Let a finished model be garbage-collected. Mesa 3.3's ``Agent._ids`` (a class-level
-    defaultdict keyed by model, for unique ids) keeps every model ever built alive: gigabytes
-    over thousands of runs in one process (mesa issue #3179, fixed in later Mesa by PR #3180)."""
-    import mesa
-
-    ids = getattr(mesa.Agent, "_ids", None)
-    if isinstance(ids, dict):
-        ids.pop(model, None)
+    model.run_steps(steps)
+    seeds = survey_seeds(seed, replicates)
+    answers, valid = survey_replicates(model, respondents, seeds, cooperative, rm)
+    return batch_statistics(answers, valid, seeds)

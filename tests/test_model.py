@@ -350,3 +350,17 @@ def test_views_are_made_only_when_read():
     model.run(2)
     assert not model._views  # a run never needs them
     assert len(model.agents) == model.state.n
+
+
+def test_a_finished_model_is_garbage_collected():
+    # Mesa 3.3 keeps every model whose agents it numbered (Agent._ids); kopsim makes agent views only
+    # when they are read, so thousands of runs in one process (a sweep, a calibration) hold no memory.
+    import gc
+    import weakref
+
+    model = CooperativeModel(small_params(), seed=1)
+    model.run(2)
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None

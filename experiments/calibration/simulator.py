@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kopsim.batch import release
 from kopsim.instruments.member_survey import ANSWERS, ITEM_NAMES, ResponseModel, SurveyError, virtual_survey
 from kopsim.instruments.survey_analysis import SurveyResult, analyse
 from kopsim.parameters import ParameterError, Parameters
@@ -98,16 +97,13 @@ class SurveySimulator:
             return {INVALID: 1.0}
         params, rm = configured
         model = CooperativeModel(params, seed=seed, interventions=self.interventions)
+        model.run(self.steps)
+        survey_seed = int(np.random.SeedSequence([seed, 1]).generate_state(1)[0])
         try:
-            model.run(self.steps)
-            survey_seed = int(np.random.SeedSequence([seed, 1]).generate_state(1)[0])
-            try:
-                responses = virtual_survey(model, self.respondents, survey_seed, self.cooperative, rm)
-            except SurveyError:  # e.g. every member has left
-                return {INVALID: 1.0}
-            return survey_statistics(analyse(responses), self.respondents)
-        finally:
-            release(model)
+            responses = virtual_survey(model, self.respondents, survey_seed, self.cooperative, rm)
+        except SurveyError:  # e.g. every member has left
+            return {INVALID: 1.0}
+        return survey_statistics(analyse(responses), self.respondents)
 
     def simulate_batch(self, pars: Mapping[str, float], seed: int, runs: int) -> list[dict[str, float]]:
         """The statistics of ``runs`` runs and surveys of one parameter set: one vectorised batch

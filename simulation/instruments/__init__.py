@@ -18,3 +18,7 @@ Modules: :mod:`.member_survey` (items, response model, latent scores, virtual su
 :mod:`.survey_csv` (real answers as CSV), :mod:`.published` (published figures of a reference case),
 :mod:`.ptp` (the PTP score) and :mod:`.relational` (relational properties of partnerships).
 """
+
+from importlib import resources
+
+DATA = resources.files("kopsim") / "data"  # bundled data: published figures, the survey template

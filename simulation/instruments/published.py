@@ -6,16 +6,15 @@ from __future__ import annotations
 import difflib
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..participation import DOMAINS
+from . import DATA
 from .member_survey import ITEMS, SurveyError
 from .ptp import PTP_INDICATORS, ptp_zone
-from .survey_analysis import CategoryBounds, _pct, category_bounds
+from .survey_analysis import CategoryBounds, category_bounds, percent_text
 
-DATA = resources.files("kopsim") / "data"
 PUBLISHED = {"mandiri_jaya": "mandiri_jaya_2018.toml"}
 
 
@@ -52,7 +51,7 @@ class PublishedSurvey:
             lines.append(f"  {dom:<14} r_s = {rs:+.3f}   p = {p:.3f}")
         if self.shares:
             lines.append("shares of respondents:")
-            lines += [f"  {k:<32}{_pct(v):>7}" for k, v in self.shares.items()]
+            lines += [f"  {k:<32}{percent_text(v):>7}" for k, v in self.shares.items()]
         if self.ptp:
             lines.append("PTP (Development Ladder Assessment):")
             for ind in PTP_INDICATORS:

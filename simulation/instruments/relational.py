@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..state import PARTNER
-from .survey_analysis import _num
+from .survey_analysis import number_text
 
 if TYPE_CHECKING:
     from ..model import CooperativeModel
@@ -49,7 +49,7 @@ class PartnershipProperties:
             f"spatial proximity: mean distance (km)      {self.distance_km:>8.1f}",
             f"ties formed >= {FOLLOW_UP_MONTHS} months ago               {self.followed_up:>8d}",
             f"  of which in contact in the last {FOLLOW_UP_MONTHS} months {self.still_in_contact:>8d}"
-            f"  ({_num(self.share_in_contact, '.1%')})",
+            f"  ({number_text(self.share_in_contact, '.1%')})",
         ])
 
 

@@ -102,13 +102,13 @@ class SurveyResult:
             lines.append(f"{kind}:")
             for name, row in self.items[self.items["kind"] == kind].iterrows():
                 line = (f"  {name:<26}{row['domain']:<14}{row['total']:>6d}  {row['category']:<9}"
-                        f"{_pct(row['share_1']):>7}{_pct(row['share_2']):>7}{_pct(row['share_3']):>7}")
+                        f"{percent_text(row['share_1']):>7}{percent_text(row['share_2']):>7}{percent_text(row['share_3']):>7}")
                 if published:
                     line += f"{published.totals[name]:>11d} {published.bounds.category(published.totals[name])}"
                 lines.append(line)
         lines.append(f"Spearman rank correlation of the benefit score with each participation domain (n = {self.n}):")
         for dom, row in self.spearman.iterrows():
-            line = f"  {dom:<14} r_s = {_num(row['rs'], '+.3f'):>6}   p = {_num(row['p'], '.3f'):>5}"
+            line = f"  {dom:<14} r_s = {number_text(row['rs'], '+.3f'):>6}   p = {number_text(row['p'], '.3f'):>5}"
             if published and dom in published.spearman:
                 rs, p = published.spearman[dom]
                 line += f"      published (n = {pub_n}): r_s = {rs:+.3f}   p = {p:.3f}"
@@ -116,11 +116,13 @@ class SurveyResult:
         return "\n".join(line.rstrip() for line in lines)
 
 
-def _pct(x: float) -> str:
+def percent_text(x: float) -> str:
+    """A share as a percentage with one decimal, e.g. 0.433 -> '43.3%'."""
     return f"{100 * x:.1f}%"
 
 
-def _num(x: float, fmt: str) -> str:
+def number_text(x: float, fmt: str) -> str:
+    """``format(x, fmt)``, or 'n/a' for NaN."""
     return "n/a" if x != x else format(x, fmt)
 
 

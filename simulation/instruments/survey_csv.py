@@ -6,16 +6,15 @@ import csv
 import difflib
 import io
 import math
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import DATA
 from .member_survey import ANSWERS, ITEM_NAMES, RESPONDENT_COLUMN, Responses, SurveyError
 from .survey_analysis import check_responses
 
-DATA = resources.files("kopsim") / "data"
 TEMPLATE_NAME = "survey_template.csv"
 
 
