@@ -132,6 +132,7 @@ def run_experiment(
                 if spec is None:
                     exhausted = True
                 else:
+                    assert ex is not None  # an executor exists whenever runs are left to do
                     pending.add(ex.submit(execute, spec))
             if not pending:
                 break

@@ -113,7 +113,8 @@ def survey_seeds(seed: int, replicates: int) -> np.ndarray:
 
 
 def survey_replicates(
-    model: CooperativeModel, n: int, seeds: Sequence[int], cooperative: int = 0, rm: ResponseModel | None = None,
+    model: CooperativeModel, n: int, seeds: Sequence[int] | np.ndarray, cooperative: int = 0,
+    rm: ResponseModel | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Answers (R, n, 15) of ``n`` members of cooperative ``cooperative`` of every replicate.
 
@@ -174,7 +175,7 @@ def spearman_rows(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return rs, p
 
 
-def batch_statistics(answers: np.ndarray, valid: np.ndarray, seeds: Sequence[int]) -> BatchSurveys:
+def batch_statistics(answers: np.ndarray, valid: np.ndarray, seeds: Sequence[int] | np.ndarray) -> BatchSurveys:
     """Item totals and Spearman r_s (benefit score against each participation domain score) per replicate.
 
     The same statistics as :func:`kopsim.instruments.survey_analysis.analyse` of each replicate's answers: a

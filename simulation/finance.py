@@ -11,7 +11,7 @@ paid at the yearly RAT in proportion to members' capital (jasa modal) and transa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .world import World
 
 
-def flat_instalment(principal: np.ndarray, rate: float | np.ndarray, term: int) -> tuple[np.ndarray, np.ndarray]:
+def flat_instalment(principal: np.ndarray | float, rate: np.ndarray | float, term: int) -> tuple[Any, Any]:
     """Flat-rate loan: monthly principal part P/term and interest part P·r (both fixed)."""
     return principal / term, principal * rate
 

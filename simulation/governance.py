@@ -31,7 +31,7 @@ def free_riders(org_participation: np.ndarray, is_member: np.ndarray, threshold:
 
 
 def sanction_mask(
-    rng: np.random.Generator, riders: np.ndarray, rule_clarity: np.ndarray, probability: float
+    rng: np.random.Generator, riders: np.ndarray, rule_clarity: np.ndarray, probability: np.ndarray | float
 ) -> np.ndarray:
     """Free-riders sanctioned this month: Bernoulli(probability × rule clarity of their cooperative).
 

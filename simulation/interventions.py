@@ -480,7 +480,7 @@ def describe() -> list[dict[str, Any]]:
     rows = []
     for kind, cls in KINDS.items():
         for f in fields(cls):
-            default = f.default if f.default is not MISSING else f.default_factory()
+            default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[operator]
             rows.append({"kind": kind, "key": f.name, "default": default, "unit": f.metadata.get("unit", ""),
                          "allowed": _range_text(f.metadata), "description": f.metadata.get("doc", "")})
     return rows

@@ -342,11 +342,11 @@ def network_dynamics(world: World, used: np.ndarray) -> None:
     ties.strength = reinforce_and_decay(ties.strength, active, ties.permanent, np_.reinforcement_rate,
                                         np_.decay_rate)
     ties.last_contact[used] = t
-    keep: np.ndarray | None = ties.permanent | (ties.strength >= np_.min_strength)
-    if keep.all():
-        keep = None
-    else:  # dissolved now; the tie arrays are rebuilt once, below, with the month's new ties
-        net_.drop_keys(keep)
+    kept = ties.permanent | (ties.strength >= np_.min_strength)
+    keep: np.ndarray | None = None
+    if not kept.all():  # dissolved now; the tie arrays are rebuilt once, below, with the month's new ties
+        keep = kept
+        net_.drop_keys(kept)
         world.board_changed()
     new = None
     H = s.n_households

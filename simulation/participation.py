@@ -67,7 +67,8 @@ def adjust(current: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
     return current + rate * (target - current)
 
 
-def update_benefit(benefit: np.ndarray, observed: np.ndarray, mask: np.ndarray, memory: float) -> np.ndarray:
+def update_benefit(benefit: np.ndarray, observed: np.ndarray | float, mask: np.ndarray | bool,
+                   memory: float) -> np.ndarray:
     """Perceived benefit item as an exponential moving average of what was experienced.
 
     B'_k = B_k + μ·(b_k − B_k) where item k was observed this month (``mask``), else B_k.

@@ -157,9 +157,9 @@ def build(
     office = np.zeros(n, dtype=np.int8)
     skill = np.zeros(n)
     skill[:H] = _clipped_normal(rng, params.skills.initial_mean, params.skills.initial_spread, H)
-    order, start = _group(rng.permutation(H), coop, C)
+    order, bounds = _group(rng.permutation(H), coop, C)
     for c in range(C):  # loop over cooperatives, not agents
-        pool = order[start[c]:start[c + 1]]
+        pool = order[bounds[c]:bounds[c + 1]]
         chosen = pool[: pp.members_per_cooperative]
         member[chosen] = True
         # the board and supervisors are the most skilled of the founding members

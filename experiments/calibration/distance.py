@@ -91,7 +91,7 @@ def spearman_z(sim_r: float, obs_r: float, n: int) -> float:
 def share_cells(observed: Mapping[int, float]) -> list[tuple[tuple[int, ...], float]]:
     """The multinomial cells of a share target: each given answer, plus the rest when the
     given shares sum to less than 1 (within 0.01)."""
-    cells = [((a,), float(s)) for a, s in sorted(observed.items())]
+    cells: list[tuple[tuple[int, ...], float]] = [((a,), float(s)) for a, s in sorted(observed.items())]
     rest = [a for a in ANSWERS if a not in observed]
     total = sum(observed.values())
     if rest and total < 1.0 - 1e-9:

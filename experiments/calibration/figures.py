@@ -34,7 +34,7 @@ def posterior_figure(result: CalibrationResult, truth: Mapping[str, float] | Non
             ax.set_xscale("log")
         else:
             bins = np.linspace(p.low, p.high, 31)
-        ax.hist(x, bins=bins, weights=w, density=True, color="#4c72b0", alpha=0.75, label="posterior")
+        ax.hist(x, bins=bins.tolist(), weights=w, density=True, color="#4c72b0", alpha=0.75, label="posterior")
         grid = np.geomspace(p.low, p.high, 200) if p.scale == "log" else np.linspace(p.low, p.high, 200)
         ax.plot(grid, p.density(grid), color="grey", lw=1.2, ls="--", label="prior")
         row = result.summary.set_index("parameter").loc[p.key]
@@ -73,7 +73,7 @@ def ppc_figure(result: CalibrationResult) -> Figure:
                 ax.axvspan(a, b, color=c, alpha=0.8, lw=0)
             ax.set_xlim(n, 3 * n)
         colors = np.where(part["inside"].astype(bool), "#4c72b0", "#c44e52")
-        ax.hlines(y - 0.12, part["q05"], part["q95"], colors=colors, lw=3, alpha=0.8)
+        ax.hlines(y - 0.12, part["q05"], part["q95"], colors=colors.tolist(), lw=3, alpha=0.8)
         ax.plot(part["median"], y - 0.12, "o", color="black", ms=3, label="posterior predictive: median, 90%")
         ax.hlines(y + 0.18, part["point_q05"], part["point_q95"], colors="grey", lw=1.5, alpha=0.9)
         ax.plot(part["point_median"], y + 0.18, "|", color="black", ms=6, label=f"{result.point_method}: median, 90%")

@@ -61,8 +61,8 @@ def ppc_table(targets: Targets, draws: pd.DataFrame) -> pd.DataFrame:
     for t in targets.targets:
         if t.kind == "share":
             for answers, s in share_cells(t.observed):
-                col = [f"share.{t.key}.{a}" for a in answers]
-                sim = ok[col].sum(axis=1).to_numpy()
+                cols = [f"share.{t.key}.{a}" for a in answers]
+                sim = ok[cols].sum(axis=1).to_numpy()
                 q05, med, q95 = np.quantile(sim, (INTERVAL[0], 0.5, INTERVAL[1]))
                 rows.append({"statistic": f"share.{t.key}." + "+".join(map(str, answers)), "kind": "share",
                              "observed": s, "median": med, "q05": q05, "q95": q95,

@@ -53,7 +53,7 @@ def make_sampler(executor: cf.Executor, in_flight: int, root_seed: int, budget: 
     particles in job order, and never lets the jobs kept exceed ``budget``."""
     pyabc = require_pyabc()
 
-    class SeededFutureSampler(pyabc.sampler.Sampler):
+    class SeededFutureSampler(pyabc.sampler.Sampler):  # type: ignore[name-defined]
         def __init__(self) -> None:
             super().__init__()
             self.budget_left = budget

@@ -42,7 +42,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 import numpy as np
 
@@ -197,11 +197,11 @@ def load_targets(spec: str | Path, params: Parameters | None = None) -> Targets:
     return targets_from_dict(data, src, params, text)
 
 
-def _whole(value: Any) -> bool:
+def _whole(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -346,6 +346,7 @@ def _priors(table: Any, params: Parameters | None, fail: Callable[[str, str], Ca
         for what, v in (("low", lo), ("high", hi)):
             if not _number(v):
                 raise fail(f"{where}.{what}", f"expected a number, got {v!r}")
+        lo, hi = cast(float, lo), cast(float, hi)  # checked just above
         if lo > hi:
             raise fail(where, f"low ({lo:g}) > high ({hi:g}); allowed: low < high")
         if lo == hi:

@@ -24,7 +24,7 @@ Jaya survey are in the high category; over pilot fits to that survey (docs/CALIB
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -85,7 +85,7 @@ RESPONDENT_COLUMN = "respondent"
 ANSWERS = (1, 2, 3)
 SCORE_DOMAINS: tuple[str, ...] = (*DOMAINS, "benefit")
 
-Responses = pd.DataFrame
+Responses: TypeAlias = pd.DataFrame
 """One row per respondent (index ``respondent``), one integer column 1..3 per item of :data:`ITEM_NAMES`."""
 
 
