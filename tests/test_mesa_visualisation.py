@@ -15,6 +15,6 @@ def test_mesa_plot_component_draws_the_models_outcomes():
 
     model = CooperativeModel(small_params(), seed=1)
     model.run(3)
-    box, rc = solara.render(PlotMatplotlib(model, ["members", "trust_institution_mean"]), handle_error=False)
+    _box, rc = solara.render(PlotMatplotlib(model, ["members", "trust_institution_mean"]), handle_error=False)
     png = bytes(rc.find().widget.value)
     assert png.startswith(b"\x89PNG") and len(png) > 1000
