@@ -281,3 +281,15 @@ def test_batch_statistics_equal_those_of_single_surveys():
         assert stats_batch[r].keys() == one.keys()
         for key, value in one.items():
             assert stats_batch[r][key] == pytest.approx(value, abs=1e-12), key
+
+
+def test_an_earlier_fits_database_is_never_overwritten(scenario_file, targets_file, tmp_path):
+    scen = load(str(scenario_file))
+    targets = cal.load_targets(str(targets_file), scen.params)
+    out = tmp_path / "fit"
+    out.mkdir()
+    (out / "abc.db").write_bytes(b"an earlier fit")
+    with pytest.raises(cal.CalibrationError, match=r"abc\.db: the database of an earlier fit"):
+        cal.run_calibration(scen, targets, budget=100, population=5, generations=1, seed=1, ppc_draws=2, out=out,
+                            executor="sequential")
+    assert (out / "abc.db").read_bytes() == b"an earlier fit"

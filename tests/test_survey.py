@@ -381,3 +381,16 @@ def test_replicates_print_the_distribution_and_write_one_row_per_replicate(tmp_p
     for item in ("rat_attendance", "training_satisfaction"):
         line = next(ln for ln in stdout.splitlines() if ln.startswith(item))
         assert float(line.split()[1]) == pytest.approx(medians[item])
+
+
+@pytest.mark.parametrize("cell", ["２", "٣", "+2", "2e0", " 1_0"])
+def test_only_plain_ascii_numbers_are_answers(tmp_path, cell):
+    from kopsim.instruments.member_survey import ITEM_NAMES, SurveyError
+    from kopsim.instruments.survey_csv import load_survey_csv
+
+    path = tmp_path / "s.csv"
+    row = ["2"] * len(ITEM_NAMES)
+    row[3] = cell
+    path.write_text(",".join(ITEM_NAMES) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    with pytest.raises(SurveyError, match=f"row 2, column '{ITEM_NAMES[3]}'.*not a number"):
+        load_survey_csv(path)

@@ -150,8 +150,9 @@ def run_calibration(
         else:
             out.mkdir(parents=True, exist_ok=True)
             db_path = out / "abc.db"
-            if db_path.exists():
-                db_path.unlink()
+            if db_path.exists():  # an earlier fit's history: never overwritten without being asked
+                raise CalibrationError(f"{db_path}: the database of an earlier fit is there; choose another "
+                                       "--out, or delete it to fit again")
         with make_executor(executor, workers, dask) as ex:
             sampler = make_sampler(ex, in_flight, seed, budget, log)
             abc = pyabc.ABCSMC(simulator, prior, pyabc.distance.FunctionDistance(distance),

@@ -6,6 +6,7 @@ import csv
 import difflib
 import io
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,8 @@ def write_survey_csv(responses: Responses, path: str | Path) -> Path:
     out.index.name = RESPONDENT_COLUMN
     out.to_csv(path, index=True, lineterminator="\n")
     return path
+
+PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]*)?", re.ASCII)
 
 
 def load_survey_csv(path: str | Path) -> Responses:
@@ -110,10 +113,10 @@ def _answer_cell(cell: str, src: str, row: int, column: str) -> int:
     where = f"{src}: row {row}, column {column!r}"
     if not text:
         raise SurveyError(f"{where}: empty cell; every item needs an answer 1, 2 or 3")
-    try:
-        value = float(text)
-    except ValueError:
-        raise SurveyError(f"{where}: {text!r} is not a number; answers are 1, 2 or 3") from None
+    # plain ASCII decimals only: Python's float() also takes '+2', '２' (full-width) and '٣' (Arabic-Indic)
+    if not PLAIN_NUMBER.fullmatch(text):
+        raise SurveyError(f"{where}: {text!r} is not a number; answers are 1, 2 or 3")
+    value = float(text)
     if not math.isfinite(value) or value not in ANSWERS:
         raise SurveyError(f"{where}: {text} is outside 1-3; answers are 1, 2 or 3")
     return int(value)
