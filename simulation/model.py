@@ -42,7 +42,7 @@ from .agents import AGENT_CLASS
 from .interventions import Intervention
 from .parameters import Parameters
 from .participation import participation_phase
-from .state import BOARD, Conditions
+from .state import BOARD, Conditions, State
 from .world import World
 
 
@@ -125,7 +125,7 @@ class CooperativeModel(mesa.Model):
 
     # ---- the world and its views --------------------------------------------------------
     @property
-    def state(self):
+    def state(self) -> State:
         """The agents' state arrays (:class:`~kopsim.state.State`)."""
         return self.world.state
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .network import TieSet
+from .network import Ties, TieSet
 from .parameters import Parameters
 from .state import BOARD, Conditions, State
 
@@ -43,7 +43,8 @@ class World:
     _board_tie_stale: bool = True
 
     @property
-    def ties(self):
+    def ties(self) -> Ties:
+        """The tie arrays (:class:`~kopsim.network.Ties`)."""
         return self.network.ties
 
     def begin_month(self, t: int) -> None:
