@@ -293,3 +293,20 @@ def test_an_earlier_fits_database_is_never_overwritten(scenario_file, targets_fi
         cal.run_calibration(scen, targets, budget=100, population=5, generations=1, seed=1, ppc_draws=2, out=out,
                             executor="sequential")
     assert (out / "abc.db").read_bytes() == b"an earlier fit"
+
+
+def test_a_fit_resumes_from_its_database(scenario_file, targets_file, tmp_path):
+    scen = load(str(scenario_file))
+    targets = cal.load_targets(str(targets_file), scen.params)
+    out = tmp_path / "fit"
+    kwargs = {"budget": 120, "population": 6, "seed": 3, "ppc_draws": 2, "out": out, "executor": "sequential",
+              "point": "median"}
+    first = cal.run_calibration(scen, targets, generations=1, **kwargs)
+    assert list(first.populations["t"]) == [0]
+    more = cal.run_calibration(scen, targets, generations=2, resume=True, **kwargs)
+    assert list(more.populations["t"]) == [0, 1]
+    assert more.populations["epsilon"].iloc[1] <= more.populations["epsilon"].iloc[0]
+    assert more.simulations_used > first.simulations_used
+    assert {"acceptance_rate", "wall_seconds", "ess"} <= set(more.populations.columns)
+    with pytest.raises(cal.CalibrationError, match="no fit to continue"):
+        cal.run_calibration(scen, targets, generations=1, resume=True, **{**kwargs, "out": tmp_path / "none"})

@@ -97,10 +97,14 @@ def run_calibration(
     generations: int = DEFAULT_GENERATIONS, min_epsilon: float = 0.0, seed: int | None = None,
     ppc_draws: int = DEFAULT_PPC_DRAWS, out: Path | None = None, executor: str = "process",
     workers: int | None = None, dask: str | None = None, quiet: bool = True, point: str = "best",
-    kernel: str = "silverman",
+    kernel: str = "silverman", resume: bool = False,
 ) -> CalibrationResult:
     """Fit the priors of ``targets`` by ABC-SMC and draw the posterior predictive (module docstring).
-    pyabc's database goes to ``out / "abc.db"`` (a temporary directory when ``out`` is None)."""
+    pyabc's database goes to ``out / "abc.db"`` (a temporary directory when ``out`` is None).
+
+    ``resume``: continue the fit stored in ``out / "abc.db"`` (an interrupted or shorter one) up to
+    ``generations`` generations and ``budget`` simulations in all, counting those already stored.
+    Without it an existing database is an error, never overwritten."""
     import logging
     import tempfile
 
@@ -150,15 +154,29 @@ def run_calibration(
         else:
             out.mkdir(parents=True, exist_ok=True)
             db_path = out / "abc.db"
-            if db_path.exists():  # an earlier fit's history: never overwritten without being asked
-                raise CalibrationError(f"{db_path}: the database of an earlier fit is there; choose another "
-                                       "--out, or delete it to fit again")
+            if db_path.exists() and not resume:  # an earlier fit's history: never overwritten without being asked
+                raise CalibrationError(f"{db_path}: the database of an earlier fit is there; continue it with "
+                                       "--resume, choose another --out, or delete it to fit again")
+        if resume and not db_path.exists():
+            raise CalibrationError(f"--resume: {db_path} does not exist; there is no fit to continue")
         with make_executor(executor, workers, dask) as ex:
-            sampler = make_sampler(ex, in_flight, seed, budget, log)
+            url = "sqlite:///" + str(db_path.resolve())
+            done_generations = done_simulations = 0
+            if resume:
+                stored = pyabc.History(url)
+                done_generations = stored.max_t + 1
+                done_simulations = int(stored.total_nr_simulations)
+                log(f"resuming {db_path}: {done_generations} generations and {done_simulations} simulations stored")
+            sampler = make_sampler(ex, in_flight, seed, max(budget - done_simulations, 0), log)
             abc = pyabc.ABCSMC(simulator, prior, pyabc.distance.FunctionDistance(distance),
                                population_size=population, sampler=sampler, transitions=transition(pyabc, kernel))
-            abc.new("sqlite:///" + str(db_path.resolve()), targets.observed())
-            history = abc.run(minimum_epsilon=min_epsilon, max_nr_populations=generations)
+            if resume:
+                abc.load(url, 1, targets.observed())
+            else:
+                abc.new(url, targets.observed())
+            more = generations - done_generations
+            history = (abc.run(minimum_epsilon=min_epsilon, max_nr_populations=more) if more > 0
+                       and budget > done_simulations else abc.history)
             if history.max_t < 0:
                 raise CalibrationError(f"--budget: {budget} simulations ran out before the first generation was "
                                        "complete; raise --budget (or lower --population)")
@@ -182,6 +200,9 @@ def run_calibration(
         populations = populations[populations["t"] >= 0].reset_index(drop=True)
         populations["ess"] = [effective_sample_size(history.get_distribution(m=0, t=int(t))[1])
                               for t in populations["t"]]
+        populations["acceptance_rate"] = populations["particles"] / populations["simulations"]
+        walls = {g["t"]: g["seconds"] for g in sampler.generations}
+        populations["wall_seconds"] = [walls.get(int(t), float("nan")) for t in populations["t"]]
         notes = []
         ess = effective_sample_size(posterior["weight"].to_numpy())
         if ess < 0.2 * population:
@@ -205,7 +226,8 @@ def run_calibration(
             summary=summarise_posterior(posterior, targets.priors, at), ppc=ppc, ppc_draws=draws,
             point={p.key: p.value(at[p.key]) for p in targets.priors}, point_method=point, point_draws=point_draws,
             candidates=candidates,
-            populations=populations, simulations_used=sampler.used, simulations_discarded=sampler.discarded,
+            populations=populations, simulations_used=done_simulations + sampler.used,
+            simulations_discarded=sampler.discarded,
             seed=seed, notes=notes)
     finally:
         np.random.set_state(state)

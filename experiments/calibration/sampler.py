@@ -15,6 +15,7 @@ import concurrent.futures as cf
 import hashlib
 import math
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -65,6 +66,7 @@ def make_sampler(executor: cf.Executor, in_flight: int, root_seed: int, budget: 
                                     ana_vars=None):
             import cloudpickle
 
+            started = time.perf_counter()
             payload = cloudpickle.dumps(simulate_one)
             key = hashlib.sha1(payload).hexdigest()
             limit = self.budget_left if math.isfinite(self.budget_left) else sys.maxsize
@@ -116,13 +118,15 @@ def make_sampler(executor: cf.Executor, in_flight: int, root_seed: int, budget: 
             self.budget_left -= kept
             if nth is None:
                 sample.ok = False
+            seconds = time.perf_counter() - started
             self.generations.append({"t": t, "simulations": kept, "accepted": sample.n_accepted,
-                                     "complete": nth is not None})
+                                     "complete": nth is not None, "seconds": seconds})
             if progress is not None:
                 what = "prior calibration sample" if t < 0 else f"generation {t}"
                 state = "" if nth is not None else " - budget exhausted, generation abandoned"
                 progress(f"{what}: {sample.n_accepted} accepted of {kept} simulations "
-                         f"({self.used} used){state}")
+                         f"(acceptance rate {sample.n_accepted / max(kept, 1):.2f}, {seconds:.1f} s; "
+                         f"{self.used} used){state}")
             return sample
 
     return SeededFutureSampler()

@@ -64,6 +64,8 @@ def register(sub: Any) -> None:
                    help="output directory (default: kopsim-results/calibrate-<scenario>-seed<seed>)")
     p.add_argument("--from-survey", default=None, metavar="ANSWERS.csv|PUBLISHED",
                    help="write TARGETS from a CSV of answers or published figures (mandiri_jaya) and stop")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the fit stored in OUT/abc.db (interrupted, or with more --generations or --budget)")
     add_execution_options(p, dask_help="run on Dask", quiet_help="no progress or summary")
     p.set_defaults(handler=cmd_calibrate)
 
@@ -99,7 +101,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     result = run_calibration(scen, targets, args.budget, args.population, args.generations, args.min_epsilon, seed,
                              args.ppc_draws, out, args.executor, args.workers, args.dask, args.quiet, args.point,
-                             args.kernel)
+                             args.kernel, resume=args.resume)
     elapsed = time.perf_counter() - t0
     import pyabc
 
