@@ -336,7 +336,11 @@ def _png(fig: Any, dpi: int, data: _Data | None = None, name: str = "") -> str:
         data.figure_dir.mkdir(parents=True, exist_ok=True)
         stem = data.figure_dir / _file_name(name)
         (stem.with_suffix(".png")).write_bytes(buf.getvalue())
-        fig.savefig(stem.with_suffix(".svg"), format="svg", metadata={"Date": None, "Creator": None})
+        from matplotlib import rc_context
+
+        # text stays text (searchable, editable in a word processor or Inkscape); ids stable between runs
+        with rc_context({"svg.fonttype": "none", "svg.hashsalt": "kopsim"}):
+            fig.savefig(stem.with_suffix(".svg"), format="svg", metadata={"Date": None, "Creator": None})
     fig.clear()
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
@@ -353,7 +357,7 @@ def _img(b64: str, alt: str, cls: str = "") -> str:
 def _outcome_cell(name: str) -> str:
     from kopsim.labels import outcome_label
 
-    return f'{_e(outcome_label(name))}<br><code>{_e(name)}</code>'
+    return f'{_e(outcome_label(name, _LANG.get()))}<br><code>{_e(name)}</code>'
 
 
 def _has_values(data: _Data, outcome: str) -> bool:
@@ -409,7 +413,7 @@ def _t(key: str) -> str:
 
 def _value(v: Any) -> str:
     """A parameter value as a reader expects it: booleans as true/false (not Python's True/False)."""
-    if isinstance(v, bool) or isinstance(v, np.bool_):
+    if isinstance(v, bool | np.bool_):
         return _t("true") if v else _t("false")
     if isinstance(v, float):
         return _loc(f"{v:g}")
@@ -758,7 +762,7 @@ def _section_differences(data: _Data) -> str:
 def _section_contrasts(data: _Data) -> str:
     if data.contrasts is None or data.contrasts.empty:
         return ""
-    rows, n_big, _ = _difference_rows(data, data.contrasts, show_reference=True)
+    rows, _, _ = _difference_rows(data, data.contrasts, show_reference=True)
     return ("<p>Each contrast A minus B (<code>--contrast A:B</code>) in the final month, paired by replication "
             "(common random numbers, as the differences above); the minimum is taken from B's scale.</p>"
             "<div class=scroll><table class=grid><thead><tr><th>A</th><th>B</th><th>outcome</th><th>pairs</th>"
@@ -767,29 +771,37 @@ def _section_contrasts(data: _Data) -> str:
 
 
 def _section_forest(data: _Data) -> str:
-    from .figures import forest_plot, palette
+    from .figures import forest_standardised, palette
 
     if data.differences.empty:
         return ""
     outcomes = [o for o in data.outcomes if _has_values(data, o)]
-    colours = palette([data.names[k] for k in range(len(data.configs))])
     order = [data.names[k] for k in range(len(data.configs))]
+    colours = palette(order)
+    scale, raw = {}, {}
+    for o in outcomes:
+        vals = _final_values(data, data.ref, o)
+        scale[o] = float(vals.std(ddof=1)) if vals.size > 1 else float("nan")
+    for r in data.differences.itertuples():
+        m, ci = _ci_text(float(r.mean_difference), float(r.ci_low), float(r.ci_high), signed=True)
+        raw[(str(r.label), str(r.outcome))] = html.unescape(f"{m} {ci}")
     try:
-        fig = forest_plot(data.differences, outcomes=outcomes, labels=order, colours=colours)
+        fig = forest_standardised(data.differences, scale, outcomes=outcomes,
+                                  labels=[n for n in order if n != data.names[data.ref]], colours=colours,
+                                  lang=data.lang, raw_text=raw)
     except ValueError as err:
         return f"<p class=note>No forest plot: {_e(err)}.</p>"
-    return _img(_png(fig, FOREST_DPI, data, "forest"), "forest plot of differences from the reference", "wide")
-
-
-def _legend_html(data: _Data) -> str:
-    from matplotlib.colors import to_hex
-
-    from .figures import palette
-
-    names = [data.names[k] for k in range(len(data.configs))]
-    cols = palette(names)
-    return "<p class=legend>" + "".join(
-        f'<span><i style="background:{to_hex(cols[n])}"></i>{_e(n)}</span>' for n in names) + "</p>"
+    skipped = [o for o in outcomes if not (np.isfinite(scale[o]) and scale[o] > 0)]
+    note = ("<p>Every difference from the reference on one common scale: the difference divided by the "
+            f"reference's standard deviation across replications in month {_e(data.manifest.get('steps', '?'))}, "
+            "with its 95% CI; the raw difference and CI in the outcome's own units are written beside each row. "
+            "Filled markers are findings (CI excludes 0 and the difference is at least the minimum of practical "
+            "importance), grey ones exclude 0 but are smaller, open ones include 0.</p>")
+    if skipped:
+        note += ("<p class=note>Not on the common scale (the reference does not vary across replications): "
+                 + ", ".join(f"<code>{_e(o)}</code>" for o in skipped) + "; see the table above.</p>")
+    return note + _img(_png(fig, FOREST_DPI, data, "forest"), "forest plot of differences from the reference",
+                       "wide")
 
 
 def _section_time_series(data: _Data) -> str:
@@ -797,20 +809,32 @@ def _section_time_series(data: _Data) -> str:
 
     names = [data.names[k] for k in range(len(data.configs))]
     colours = palette(names)
+    try:
+        env = stats.envelope(Store(data.root), [o for o in data.outcomes if _has_values(data, o)])
+        by_id = {str(c.get("config_id")): data.names[k] for k, c in enumerate(data.configs)}
+        env["label"] = env["config_id"].astype(str).map(by_id)
+    except (OSError, ValueError, KeyError):
+        env = None
     cells, skipped = [], []
     for o in data.outcomes:
         if not _has_values(data, o):
             skipped.append(o)
             continue
-        fig = time_series(data.summary, o, labels=names, colours=colours, legend=False)
+        fig = time_series(data.summary, o, labels=names, colours=colours, legend=True, envelope=env,
+                          lang=data.lang)
         cells.append(f"<figure>{_img(_png(fig, TS_DPI, data, 'timeseries-' + o), 'time series of ' + o)}"
                      f"<figcaption><code>{_e(o)}</code></figcaption></figure>")
     note = ""
     if skipped:
         note = ("<p class=note>Not shown (no values in any month): " + ", ".join(f"<code>{_e(o)}</code>"
                 for o in skipped) + ".</p>")
-    return ("<p>Mean per month over replications (line) with its 95% confidence band (shaded).</p>"
-            + _legend_html(data) + f"<div class=tsgrid>{''.join(cells)}</div>{note}")
+    files = (f" Each figure is also in <code>{_e(data.figure_dir)}</code> as SVG and PNG, with its legend."
+             if data.figure_dir is not None else "")
+    return ("<p>Mean per month over replications (line) with its 95% confidence band (shaded) and the 5&ndash;95% "
+            "range of the individual replications (dashed): the band shows how precisely the mean is known, the "
+            "dashed range how much one simulated cooperative varies. The y axis gives the unit (Rp M: million "
+            "rupiah) or the scale (0 = none, 1 = full, e.g. skill 0 = no skill, 1 = fully skilled)." + files
+            + f"</p><div class=tsgrid>{''.join(cells)}</div>{note}")
 
 
 def _section_network(data: _Data) -> str:
@@ -852,8 +876,9 @@ def _section_network(data: _Data) -> str:
             check = "<p class=note>The re-run reproduces the recorded run's final outcomes exactly.</p>"
     return (f"<p>The social network of a simulated cooperative at the end of replication 0 of "
             f"<strong>{_e(data.names[data.ref])}</strong> (seed {seed}, month {steps}), re-run for this report "
-            f"({seconds:.1f} s). Colour: the household's trust in the cooperative (orange: agencies, village "
-            "governments, moneylenders and partner firms); size: mean participation in the cooperative's "
+            f"({seconds:.1f} s). Colour: the household's trust in the cooperative on the colour-blind-safe "
+            "viridis scale (dark purple low, yellow high; grey: agencies, village governments, moneylenders and "
+            "partner firms); size: mean participation in the cooperative's "
             "organisation, business and capital (non-members smallest); marker: livelihood or actor type; black "
             "outline: board member. Ties: bonding (same village) solid, bridging (across villages) dashed, "
             "linking (to agencies and moneylenders) dotted; stronger ties are darker. Larger models show the "

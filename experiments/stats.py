@@ -100,6 +100,20 @@ def paired_difference(runs: pd.DataFrame, outcomes: list[str], a: int, b: int) -
     return pd.DataFrame(rows, columns=cols)
 
 
+def envelope(store: Store, outcomes: list[str], low: float = 0.05, high: float = 0.95) -> pd.DataFrame:
+    """The spread of the replications: per configuration, step and outcome the ``low`` and ``high``
+    quantiles (default 5% and 95%) of the per-run values. Columns: config_id, label, step, outcome, low, high."""
+    cols = ["config_id", "label", "step", "outcome", "low", "high"]
+    frames = [f[["config_id", "label", "step", *[o for o in outcomes if o in f]]] for f in store.iter_steps()]
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    tall = pd.concat(frames, ignore_index=True).melt(id_vars=["config_id", "label", "step"], var_name="outcome")
+    tall["value"] = tall["value"].astype(float)
+    grouped = tall.groupby(["config_id", "label", "step", "outcome"], sort=False)["value"]
+    out = pd.concat({"low": grouped.quantile(low), "high": grouped.quantile(high)}, axis=1).reset_index()
+    return out[cols]
+
+
 MIN_EFFECT = 0.02
 
 
