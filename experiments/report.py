@@ -1,10 +1,18 @@
 """``kopsim report DIR``: one self-contained HTML file describing a results directory.
 
-The report shows what was compared, the run settings, the final outcomes per configuration
-with 95% confidence intervals, the differences from the reference configuration, a forest
-plot, a time-series figure per outcome and a picture of one simulated cooperative's social
-network (replication 0 of the first configuration, re-run from the manifest). Images are
-embedded as base64 PNG and the CSS is inline, so the file can be sent on as it is.
+The report opens with the key findings: for each compared configuration, the outcomes whose
+final-month difference from the reference is both outside its 95% confidence interval and at
+least a stated minimum of practical importance (:func:`stats.minimum_effect`, default 2% of the
+outcome's scale), one sentence each with units and CI, or a plain sentence that nothing passes.
+Then what was compared, the run settings, the final outcomes per configuration with 95%
+confidence intervals, the differences from the reference (the first configuration, or
+``--reference``) and any pairwise contrasts (``--contrast A:B``), a forest plot on one
+standardised scale, a time-series figure per outcome and a picture of one simulated
+cooperative's social network (replication 0 of the reference, re-run from the manifest).
+Images are embedded as base64 PNG and the CSS is inline (with a print stylesheet), so the file
+can be sent on as it is; every figure is also written as SVG and PNG under ``DIR/figures/``
+with its legend inside. ``lang="id"`` gives Indonesian headings, key findings, outcome labels
+and number format (1.234,5).
 """
 
 from __future__ import annotations
@@ -403,6 +411,19 @@ T: dict[str, dict[str, str]] = {
     "over": {"en": "over", "id": "dibanding"},
     "at_month": {"en": "at month", "id": "pada bulan ke-"},
     "true": {"en": "true", "id": "ya"},
+    "th_outcome": {"en": "outcome", "id": "hasil"},
+    "th_config": {"en": "configuration", "id": "konfigurasi"},
+    "th_diff_row": {"en": "<th>pairs</th><th>difference</th><th>95% CI</th><th>% of reference mean</th>"
+                          "<th>minimum</th><th>CI excludes 0</th>",
+                    "id": "<th>pasangan</th><th>selisih</th><th>IK 95%</th><th>% dari rata-rata pembanding</th>"
+                          "<th>minimum</th><th>IK tidak mencakup 0</th>"},
+    "finals_lead": {"en": "Mean over replications in month {steps}, with its 95% confidence interval (Student t) "
+                          "below it.",
+                    "id": "Rata-rata antar-replikasi pada bulan ke-{steps}, dengan interval kepercayaan 95% "
+                          "(Student t) di bawahnya."},
+    "sub": {"en": "{n} configuration(s) &times; {reps} replications &times; {steps} months &middot; results "
+                  "directory",
+            "id": "{n} konfigurasi &times; {reps} replikasi &times; {steps} bulan &middot; direktori hasil"},
     "false": {"en": "false", "id": "tidak"},
 }
 
@@ -684,9 +705,8 @@ def _section_finals(data: _Data) -> str:
     if not_final:
         note = ("<p class=note>&ndash;: not computed in the final month (" + ", ".join(_e(o) for o in not_final)
                 + "; some network metrics are computed only every few months).</p>")
-    return (f"<p>Mean over replications in month {_e(data.manifest.get('steps', '?'))}, with its 95% confidence "
-            "interval (Student t) below it.</p>"
-            f"<div class=scroll><table class=grid><thead><tr><th>outcome</th>{head}</tr></thead>"
+    return (f"<p>{_t('finals_lead').format(steps=_e(data.manifest.get('steps', '?')))}</p>"
+            f"<div class=scroll><table class=grid><thead><tr><th>{_t('th_outcome')}</th>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div>{note}")
 
 
@@ -754,9 +774,8 @@ def _section_differences(data: _Data) -> str:
         "about one in twenty differences that are truly zero will exclude zero by chance. The intervals describe "
         "the model's own randomness across replications, not uncertainty in its parameters or in how well it "
         "represents real cooperatives.</p>"
-        "<div class=scroll><table class=grid><thead><tr><th>configuration</th><th>outcome</th><th>pairs</th>"
-        "<th>difference</th><th>95% CI</th><th>% of reference mean</th><th>minimum</th><th>CI excludes 0</th>"
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+        f"<div class=scroll><table class=grid><thead><tr><th>{_t('th_config')}</th><th>{_t('th_outcome')}</th>"
+        f"{_t('th_diff_row')}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
 def _section_contrasts(data: _Data) -> str:
@@ -955,8 +974,10 @@ def _render(data: _Data, network: bool, figure_dir: Path | None = None) -> str:
     body = "".join(f'<h2 id="{sid}">{_e(title)}</h2>{content}' for sid, title, content in sections)
     title = f"kopsim report: {m.get('experiment', data.root.name)}"
     reps, steps = m.get("replications", "?"), m.get("steps", "?")
-    sub = (f"{len(data.configs)} configuration{'s' if len(data.configs) != 1 else ''} &times; {_e(reps)} "
-           f"replications &times; {_e(steps)} months &middot; results directory <code>{_e(data.root)}</code>")
+    n_text = (f"{len(data.configs)} configuration{'s' if len(data.configs) != 1 else ''}"
+              if data.lang == "en" else str(len(data.configs)))
+    sub = (_t("sub").replace("{n} configuration(s)", "{n}").format(n=n_text, reps=_e(reps), steps=_e(steps))
+           + f" <code>{_e(data.root)}</code>")
     made = time.strftime("%Y-%m-%d %H:%M:%S %z")
     return (
         f"<!DOCTYPE html>\n<html lang={_LANG.get()}><head><meta charset=utf-8>"
