@@ -1,10 +1,18 @@
 """``kopsim report DIR``: one self-contained HTML file describing a results directory.
 
-The report shows what was compared, the run settings, the final outcomes per configuration
-with 95% confidence intervals, the differences from the reference configuration, a forest
-plot, a time-series figure per outcome and a picture of one simulated cooperative's social
-network (replication 0 of the first configuration, re-run from the manifest). Images are
-embedded as base64 PNG and the CSS is inline, so the file can be sent on as it is.
+The report opens with the key findings: for each compared configuration, the outcomes whose
+final-month difference from the reference is both outside its 95% confidence interval and at
+least a stated minimum of practical importance (:func:`stats.minimum_effect`, default 2% of the
+outcome's scale), one sentence each with units and CI, or a plain sentence that nothing passes.
+Then what was compared, the run settings, the final outcomes per configuration with 95%
+confidence intervals, the differences from the reference (the first configuration, or
+``--reference``) and any pairwise contrasts (``--contrast A:B``), a forest plot on one
+standardised scale, a time-series figure per outcome and a picture of one simulated
+cooperative's social network (replication 0 of the reference, re-run from the manifest).
+Images are embedded as base64 PNG and the CSS is inline (with a print stylesheet), so the file
+can be sent on as it is; every figure is also written as SVG and PNG under ``DIR/figures/``
+with its legend inside. ``lang="id"`` gives Indonesian headings, key findings, outcome labels
+and number format (1.234,5).
 """
 
 from __future__ import annotations
@@ -15,7 +23,10 @@ import io
 import json
 import math
 import os
+import re
 import time
+from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +43,8 @@ from .store import Store
 TS_DPI = 100
 FOREST_DPI = 100
 NETWORK_DPI = 100
+LANGS = ("en", "id")
+_LANG: ContextVar[str] = ContextVar("kopsim_report_lang", default="en")
 EXECUTOR_NOTE = (
     "Results do not depend on the executor (sequential, local process pool or Dask) or on the number of "
     "workers: every run's seed is fixed before it is submitted, and a run uses nothing but its own seeded "
@@ -52,22 +65,140 @@ class _Data:
     differences: pd.DataFrame      # with a 'config_index' column
     outcomes: list[str]
     recomputed: bool
+    ref: int = 0                   # the reference configuration's index
+    contrasts: pd.DataFrame | None = None  # extra pairwise contrasts (A minus B), classified
+    lang: str = "en"
+    min_rel: float = stats.MIN_EFFECT
+    minimum: dict[tuple[int, str], float] | None = None  # (reference index, outcome) -> minimum effect
+    figure_dir: Path | None = None  # where figures are also written as SVG and PNG files
 
 
 # ---- public entry point -----------------------------------------------------------------
-def write_report(results_dir: str | Path, output: str | Path | None = None, *, network: bool = True) -> Path:
+def write_report(results_dir: str | Path, output: str | Path | None = None, *, network: bool = True,
+                 reference: str | int | None = None, contrasts: Sequence[str] = (), lang: str = "en",
+                 min_effect: float = stats.MIN_EFFECT, figures: bool = True) -> Path:
     """Write the HTML report of ``results_dir`` to ``output`` (default RESULTS/report.html); return its path.
 
     Raises :class:`UsageError` (one line) when ``results_dir`` is not a kopsim results
-    directory or holds no finished runs. ``network=False`` leaves out the network picture
-    (which re-runs one simulation).
+    directory or holds no finished runs, or a ``reference`` or contrast names no configuration.
+    ``network=False`` leaves out the network picture (which re-runs one simulation).
+    ``reference``: the configuration (label or index) the others are compared with (default:
+    the first). ``contrasts``: extra pairwise comparisons ``"A:B"`` (A minus B, paired by
+    replication). ``lang``: ``en`` or ``id`` (Indonesian labels and number format).
+    ``min_effect``: the minimum of practical importance, as a share of each outcome's scale
+    (see :func:`stats.minimum_effect`). ``figures``: also write every figure as SVG and PNG under
+    ``RESULTS/figures/``.
     """
+    if lang not in LANGS:
+        raise UsageError(f"--lang {lang!r}: expected one of {', '.join(LANGS)}")
+    if not (0 <= min_effect < 1):
+        raise UsageError(f"--min-effect {min_effect}: expected a share of the outcome's scale in [0, 1), e.g. 0.02")
     data = _load(Path(results_dir))
+    prepare(data, reference, contrasts, lang, min_effect)
     out = Path(output) if output is not None else data.root / "report.html"
     if out.is_dir():
         out = out / "report.html"
-    _write(out, _render(data, network))
+    token = _LANG.set(lang)
+    try:
+        figure_dir = data.root / "figures" if figures else None
+        _write(out, _render(data, network, figure_dir))
+    finally:
+        _LANG.reset(token)
     return out
+
+
+def _config_index(data: _Data, name: str | int) -> int:
+    """The index of the configuration called ``name`` (display label, label or index number)."""
+    text = str(name).strip()
+    for k, shown in data.names.items():
+        if text == shown:
+            return k
+    matches = [k for k, c in enumerate(data.configs) if str(c.get("label")) == text]
+    if len(matches) == 1:
+        return matches[0]
+    if text.lstrip("#").isdigit() and int(text.lstrip("#")) < len(data.configs):
+        return int(text.lstrip("#"))
+    known = ", ".join(data.names[k] for k in range(len(data.configs)))
+    raise UsageError(f"{text!r} is not a configuration of this experiment; choose one of: {known} (or its number)")
+
+
+def prepare(data: _Data, reference: str | int | None = None, contrasts: Sequence[str] = (), lang: str = "en",
+            min_effect: float = stats.MIN_EFFECT) -> _Data:
+    """Set the reference, compute the differences from it and any contrasts, and the minimum effects."""
+    data.lang, data.min_rel = lang, min_effect
+    first = int(data.ok["config_index"].min()) if not data.ok.empty else 0
+    data.ref = first if reference is None else _config_index(data, reference)
+    if data.ref != first or data.differences.empty or "reference_index" not in data.differences:
+        diff = stats.differences(data.runs, data.outcomes, reference=data.ref)
+        if not diff.empty:
+            diff["config_index"] = diff["config_index"].astype(int)
+            diff["label"] = diff["config_index"].map(data.names)
+            diff["reference"] = data.names[data.ref]
+        data.differences = diff
+    pairs = []
+    for text in contrasts:
+        if ":" not in text:
+            raise UsageError(f"--contrast {text!r}: expected A:B (A minus B), e.g. training_follow_up:baseline")
+        a_name, b_name = text.split(":", 1)
+        a, b = _config_index(data, a_name), _config_index(data, b_name)
+        if a == b:
+            raise UsageError(f"--contrast {text!r}: A and B are the same configuration")
+        if b == data.ref:
+            continue  # already among the differences from the reference
+        part = stats.paired_difference(data.ok, data.outcomes, a, b)
+        if not part.empty:
+            part["label"], part["reference"] = data.names[a], data.names[b]
+            pairs.append(part)
+    data.minimum = {}
+    refs = {data.ref} | {int(p["reference_index"].iloc[0]) for p in pairs}
+    for r in refs:
+        for o in data.outcomes:
+            rows = data.summary[(data.summary["config_index"] == r) & (data.summary["outcome"].astype(str) == o)]
+            data.minimum[(r, o)] = stats.minimum_effect(o, rows["mean"].to_numpy(dtype=float), min_effect)
+    if not data.differences.empty:
+        data.differences = stats.classify(data.differences, {o: data.minimum[(data.ref, o)] for o in data.outcomes})
+    data.contrasts = (pd.concat([stats.classify(p, {o: data.minimum[(int(p["reference_index"].iloc[0]), o)]
+                                                    for o in data.outcomes}) for p in pairs], ignore_index=True)
+                      if pairs else None)
+    return data
+
+
+def key_findings(results_dir: str | Path, reference: str | int | None = None, contrasts: Sequence[str] = (),
+                 min_effect: float = stats.MIN_EFFECT, lang: str = "en") -> list[dict[str, Any]]:
+    """The differences that are outside their 95% CI and at least the minimum effect, as rows for a table.
+
+    Each row: configuration, reference, outcome, label, difference, ci_low, ci_high, minimum,
+    month and sentence. Reads the results directory as the report does.
+    """
+    data = prepare(_load(Path(results_dir)), reference, contrasts, lang, min_effect)
+    token = _LANG.set(lang)
+    try:
+        return _findings(data)
+    finally:
+        _LANG.reset(token)
+
+
+def findings_text(results_dir: str | Path, reference: str | int | None = None, contrasts: Sequence[str] = (),
+                  min_effect: float = stats.MIN_EFFECT) -> str:
+    """The key findings as a plain-text table for the terminal (a sentence when nothing passes)."""
+    data = prepare(_load(Path(results_dir)), reference, contrasts, "en", min_effect)
+    rows = _findings(data)
+    steps = data.manifest.get("steps", "?")
+    head = (f"Key findings at month {steps}: differences outside their 95% CI and at least "
+            f"{_pct(min_effect)} of the outcome's scale (paired by replication)")
+    if data.differences.empty and data.contrasts is None:
+        return head + "\n  nothing to compare (one configuration with finished runs)"
+    if not rows:
+        return head + "\n  " + _nothing_passes(data, html_out=False)
+    table = [("configuration", "vs", "outcome", "difference", "95% CI", "minimum")]
+    for r in rows:
+        table.append((r["configuration"], r["reference"], r["label"], r["difference_text"], r["ci_text"],
+                      r["minimum_text"]))
+    widths = [max(len(str(row[j])) for row in table) for j in range(len(table[0]))]
+    lines = ["  " + "  ".join(str(c).ljust(w) if j not in (3, 5) else str(c).rjust(w)
+                              for j, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip() for row in table]
+    lines.insert(1, "  " + "  ".join("-" * w for w in widths))
+    return head + "\n" + "\n".join(lines)
 
 
 def _write(path: Path, text: str) -> None:
@@ -144,22 +275,41 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _loc(text: str) -> str:
+    """``text`` (a number formatted the English way) in the report's language: Indonesian swaps the
+    decimal point and the thousands separator (1,234.5 -> 1.234,5)."""
+    if _LANG.get() == "id":
+        return text.translate(str.maketrans({",": ".", ".": ","}))
+    return text
+
+
+def _nonzero(text: str) -> bool:
+    """Whether a formatted number shows any non-zero digit (in either language's format)."""
+    mantissa = re.split("[eE]", text)[0]
+    return bool(re.search("[1-9]", mantissa))
+
+
 def _num(x: float, decimals: int | None = None) -> str:
-    """A number for a table: fixed decimals if given, else up to 4 significant digits."""
+    """A number for a table: fixed decimals if given, else up to 4 significant digits (in the report's language)."""
     if x is None or not np.isfinite(x):
         return "&ndash;"
     if decimals is not None:
         text = f"{x:,.{decimals}f}"
         if float(text.replace(",", "")) == 0.0:
             text = text.lstrip("-")
-        return text
+        return _loc(text)
     if x == 0:
         return "0"
     if abs(x) >= 1e4:
-        return f"{x:,.0f}"
+        return _loc(f"{x:,.0f}")
     if abs(x) < 1e-3:
-        return f"{x:.2e}"
-    return f"{x:.4g}"
+        return _loc(f"{x:.2e}")
+    return _loc(f"{x:.4g}")
+
+
+def _pct(share: float) -> str:
+    """A share as a percentage (0.02 -> 2%), in the report's language."""
+    return _loc(f"{100 * share:.3g}%")
 
 
 def _decimals(lo: float, hi: float) -> int | None:
@@ -174,21 +324,37 @@ def _ci_text(mean: float, lo: float, hi: float, decimals: int | None = None,
              signed: bool = False) -> tuple[str, str]:
     """Mean and ``[low, high]`` at the precision of the interval (or ``decimals``)."""
     d = decimals if decimals is not None else _decimals(lo, hi)
+    sep = "; " if _LANG.get() == "id" else ", "  # a comma is the Indonesian decimal mark
     if d is None:
         m = _num(mean)
-        ci = "&ndash;" if not (np.isfinite(lo) and np.isfinite(hi)) else f"[{_num(lo)}, {_num(hi)}]"
+        ci = "&ndash;" if not (np.isfinite(lo) and np.isfinite(hi)) else f"[{_num(lo)}{sep}{_num(hi)}]"
     else:
-        m, ci = _num(mean, d), f"[{_num(lo, d)}, {_num(hi, d)}]"
-    if signed and np.isfinite(mean) and not m.startswith("-") and float(m.replace(",", "")) != 0:
+        m, ci = _num(mean, d), f"[{_num(lo, d)}{sep}{_num(hi, d)}]"
+    if signed and np.isfinite(mean) and not m.startswith("-") and _nonzero(m):
         m = "+" + m
     return m, ci
 
 
-def _png(fig: Any, dpi: int) -> str:
+def _png(fig: Any, dpi: int, data: _Data | None = None, name: str = "") -> str:
+    """The figure as base64 PNG for the HTML; also written as ``name``.svg and ``name``.png under the
+    results' ``figures/`` folder when the report writes figure files."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    if data is not None and data.figure_dir is not None and name:
+        data.figure_dir.mkdir(parents=True, exist_ok=True)
+        stem = data.figure_dir / _file_name(name)
+        (stem.with_suffix(".png")).write_bytes(buf.getvalue())
+        from matplotlib import rc_context
+
+        # text stays text (searchable, editable in a word processor or Inkscape); ids stable between runs
+        with rc_context({"svg.fonttype": "none", "svg.hashsalt": "kopsim"}):
+            fig.savefig(stem.with_suffix(".svg"), format="svg", metadata={"Date": None, "Creator": None})
     fig.clear()
     return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _file_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "figure"
 
 
 def _img(b64: str, alt: str, cls: str = "") -> str:
@@ -199,7 +365,7 @@ def _img(b64: str, alt: str, cls: str = "") -> str:
 def _outcome_cell(name: str) -> str:
     from kopsim.labels import outcome_label
 
-    return f'{_e(outcome_label(name))}<br><code>{_e(name)}</code>'
+    return f'{_e(outcome_label(name, _LANG.get()))}<br><code>{_e(name)}</code>'
 
 
 def _has_values(data: _Data, outcome: str) -> bool:
@@ -223,6 +389,173 @@ def _mean_ci(vals: np.ndarray) -> tuple[float, float, float]:
     sd = float(vals.std(ddof=1)) if n > 1 else float("nan")
     lo, hi = stats.t_interval(np.array(mean), np.array(sd), np.array(n))
     return mean, float(lo), float(hi)
+
+
+# ---- words in two languages ---------------------------------------------------------------
+T: dict[str, dict[str, str]] = {
+    "findings": {"en": "Key findings", "id": "Temuan utama"},
+    "compared": {"en": "What was compared", "id": "Apa yang dibandingkan"},
+    "settings": {"en": "Run settings", "id": "Pengaturan simulasi"},
+    "finals": {"en": "Final outcomes per configuration", "id": "Hasil akhir per konfigurasi"},
+    "differences": {"en": "Differences from the reference", "id": "Selisih terhadap pembanding"},
+    "contrasts": {"en": "Pairwise contrasts", "id": "Perbandingan berpasangan"},
+    "forest": {"en": "Forest plot of the differences", "id": "Diagram hutan (forest plot) selisih"},
+    "timeseries": {"en": "Outcomes over time", "id": "Hasil dari waktu ke waktu"},
+    "network": {"en": "The social network of one simulated cooperative",
+                "id": "Jaringan sosial satu koperasi simulasi"},
+    "raises": {"en": "raises", "id": "menaikkan"},
+    "lowers": {"en": "lowers", "id": "menurunkan"},
+    "by": {"en": "by", "id": "sebesar"},
+    "ci": {"en": "95% CI", "id": "IK 95%"},
+    "to": {"en": "to", "id": "s.d."},
+    "over": {"en": "over", "id": "dibanding"},
+    "at_month": {"en": "at month", "id": "pada bulan ke-"},
+    "true": {"en": "true", "id": "ya"},
+    "th_outcome": {"en": "outcome", "id": "hasil"},
+    "th_config": {"en": "configuration", "id": "konfigurasi"},
+    "th_diff_row": {"en": "<th>pairs</th><th>difference</th><th>95% CI</th><th>% of reference mean</th>"
+                          "<th>minimum</th><th>CI excludes 0</th>",
+                    "id": "<th>pasangan</th><th>selisih</th><th>IK 95%</th><th>% dari rata-rata pembanding</th>"
+                          "<th>minimum</th><th>IK tidak mencakup 0</th>"},
+    "finals_lead": {"en": "Mean over replications in month {steps}, with its 95% confidence interval (Student t) "
+                          "below it.",
+                    "id": "Rata-rata antar-replikasi pada bulan ke-{steps}, dengan interval kepercayaan 95% "
+                          "(Student t) di bawahnya."},
+    "sub": {"en": "{n} configuration(s) &times; {reps} replications &times; {steps} months &middot; results "
+                  "directory",
+            "id": "{n} konfigurasi &times; {reps} replikasi &times; {steps} bulan &middot; direktori hasil"},
+    "false": {"en": "false", "id": "tidak"},
+}
+
+
+def _t(key: str) -> str:
+    return T[key].get(_LANG.get(), T[key]["en"])
+
+
+def _value(v: Any) -> str:
+    """A parameter value as a reader expects it: booleans as true/false (not Python's True/False)."""
+    if isinstance(v, bool | np.bool_):
+        return _t("true") if v else _t("false")
+    if isinstance(v, float):
+        return _loc(f"{v:g}")
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    return str(v)
+
+
+# ---- key findings ---------------------------------------------------------------------------
+def _label_and_unit(outcome: str) -> tuple[str, str]:
+    """The outcome's label without a trailing "(unit)" and the unit to write after a number."""
+    from kopsim.labels import OUTCOMES, outcome_label
+
+    lang = _LANG.get()
+    label = outcome_label(outcome, lang)
+    unit = OUTCOMES[outcome].unit if outcome in OUTCOMES else ""
+    if lang == "id":
+        unit = unit.replace("Rp M", "Rp juta").replace("/month", "/bulan")
+    if unit and label.endswith(f"({unit})"):
+        return label[: -len(unit) - 2].rstrip(), unit
+    return label, ""
+
+
+def _classified(data: _Data) -> list[pd.DataFrame]:
+    frames = [data.differences] if not data.differences.empty else []
+    if data.contrasts is not None and not data.contrasts.empty:
+        frames.append(data.contrasts)
+    return frames
+
+
+def _findings(data: _Data) -> list[dict[str, Any]]:
+    """One row per difference that passes both tests (outside its 95% CI, at least the minimum effect)."""
+    steps = data.manifest.get("steps", "?")
+    rows = []
+    for frame in _classified(data):
+        for r in frame[frame["important"]].itertuples():
+            if not _has_values(data, str(r.outcome)):
+                continue
+            mean, lo, hi, minimum = float(r.mean_difference), float(r.ci_low), float(r.ci_high), float(r.minimum)
+            d = _decimals(lo, hi)
+            label, unit = _label_and_unit(str(r.outcome))
+            size, _ = _ci_text(abs(mean), lo, hi, d)
+            signed, _ = _ci_text(mean, lo, hi, d, signed=True)
+            lo_t, hi_t = (_num(lo, d), _num(hi, d)) if d is not None else (_num(lo), _num(hi))
+            verb = _t("raises") if mean > 0 else _t("lowers")
+            unit_text = f" {unit}" if unit else ""
+            sentence = (f"{r.label} {verb} {label} {_t('by')} {size}{unit_text} ({_t('ci')} {lo_t} {_t('to')} "
+                        f"{hi_t}) {_t('over')} {r.reference} {_t('at_month')} {steps}")
+            if _LANG.get() == "id":
+                sentence = sentence.replace(f"{_t('at_month')} {steps}", f"{_t('at_month')}{steps}")
+            rows.append({"configuration": str(r.label), "reference": str(r.reference), "outcome": str(r.outcome),
+                         "label": label + (f" ({unit})" if unit else ""), "difference": mean, "ci_low": lo,
+                         "ci_high": hi, "minimum": minimum, "month": steps, "sentence": sentence,
+                         "difference_text": signed, "ci_text": f"{lo_t} {_t('to')} {hi_t}",
+                         "minimum_text": _num(minimum, None if not np.isfinite(minimum) or minimum == 0
+                                              else max(0, 1 - math.floor(math.log10(minimum))))})
+    return rows
+
+
+def _threshold_text(data: _Data) -> str:
+    share, rel = _pct(data.min_rel), _loc(format(data.min_rel, "g"))
+    if _LANG.get() == "id":
+        return (f"Temuan = selisih pada bulan terakhir (bulan ke-{_e(data.manifest.get('steps', '?'))}) yang "
+                f"interval kepercayaan 95%-nya tidak mencakup nol <em>dan</em> besarnya paling sedikit {share} dari "
+                "skala hasil tersebut: rentang tetapnya untuk hasil yang berbatas (proporsi, kepercayaan, "
+                f"keterampilan: 0 s.d. 1, jadi {rel}; indeks E-I: -1 s.d. +1), selain itu nilai "
+                "rata-rata bulanan terbesar dari pembanding (mis. jumlah anggota terbanyak). Ubah dengan "
+                "<code>kopsim report --min-effect</code>.")
+    return (f"A finding is a difference in the final month (month {_e(data.manifest.get('steps', '?'))}) whose 95% "
+            f"confidence interval excludes zero <em>and</em> whose size is at least {share} of the outcome's scale "
+            "(the minimum of practical importance): its fixed range for bounded outcomes (shares, trust, skill: 0 to "
+            f"1, so {rel}; the E-I index: -1 to +1), otherwise the reference's largest monthly "
+            "mean (e.g. its largest membership or savings). Change it with <code>kopsim report --min-effect</code>.")
+
+
+def _nothing_passes(data: _Data, html_out: bool = True) -> str:
+    small = sum(int((f["excludes_zero"] & ~f["important"]).sum()) for f in _classified(data))
+    steps = data.manifest.get("steps", "?")
+    share = f"{100 * data.min_rel:.3g}%"
+    if _LANG.get() == "id" and html_out:
+        text = (f"Tidak ada selisih yang lolos kedua uji (di luar IK 95% dan paling sedikit {_loc(share)} dari skala "
+                f"hasil) pada bulan ke-{steps}.")
+        if small:
+            text += f" {small} selisih memiliki IK yang tidak mencakup nol tetapi lebih kecil dari batas minimum."
+        return text
+    text = (f"Nothing passes: no difference is both outside its 95% CI and at least {share} of the outcome's scale "
+            f"at month {steps}.")
+    if small:
+        text += (f" {small} difference{'s have' if small != 1 else ' has'} a CI excluding zero but "
+                 f"{'are' if small != 1 else 'is'} smaller than the minimum of practical importance.")
+    return text
+
+
+def _section_findings(data: _Data) -> str:
+    frames = _classified(data)
+    if not frames:
+        return ("<div class=keybox><p>Only one configuration has finished runs: there is nothing to compare.</p>"
+                "</div>" if _LANG.get() == "en" else
+                "<div class=keybox><p>Hanya satu konfigurasi yang selesai: tidak ada yang dibandingkan.</p></div>")
+    rows = _findings(data)
+    parts = []
+    if not rows:
+        parts.append(f"<p class=nothing><strong>{_e(_nothing_passes(data))}</strong></p>")
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault((r["configuration"], r["reference"]), []).append(r)
+    for (a, b), items in groups.items():
+        parts.append(f"<h3>{_e(a)} <span class=muted>vs</span> {_e(b)}</h3><ul class=findings>"
+                     + "".join(f"<li>{_e(r['sentence'])}.</li>" for r in items) + "</ul>")
+    small = []
+    for frame in frames:
+        for r in frame[frame["excludes_zero"] & ~frame["important"]].itertuples():
+            if _has_values(data, str(r.outcome)):
+                m, _ = _ci_text(float(r.mean_difference), float(r.ci_low), float(r.ci_high), signed=True)
+                small.append(f"{_e(r.label)}: {_e(_label_and_unit(str(r.outcome))[0])} {m}")
+    if small:
+        lead = ("Also outside the 95% CI but below the minimum of practical importance (not findings): "
+                if _LANG.get() == "en" else "Juga di luar IK 95% tetapi di bawah batas minimum (bukan temuan): ")
+        parts.append(f"<p class=small-effects>{lead}{'; '.join(small)}.</p>")
+    parts.append(f"<p class=note>{_threshold_text(data)}</p>")
+    return "<div class=keybox>" + "".join(parts) + "</div>"
 
 
 # ---- sections ---------------------------------------------------------------------------
@@ -255,7 +588,7 @@ def _intervention_text(item: dict[str, Any]) -> str:
             when.append(f"month {start} to {upto}")
     if every:
         when.append(f"every {every} months")
-    rest = [f"{k} {v}" for k, v in item.items()
+    rest = [f"{k} {_value(v)}" for k, v in item.items()
             if k not in ("kind", "start", "end", "every") and not (k == "cooperatives" and not v)]
     if "cooperatives" not in item or not item.get("cooperatives"):
         rest.append("all cooperatives")
@@ -275,19 +608,20 @@ def _description(cfg: dict[str, Any]) -> str:
 
 
 def _section_compared(data: _Data) -> str:
-    ref = data.configs[0]
+    ref = data.configs[data.ref]
     ref_params = _flatten(ref.get("parameters") or {})
     rows = []
     for k, cfg in enumerate(data.configs):
         ivs = cfg.get("interventions") or []
         iv_text = "<br>".join(_e(_intervention_text(i)) for i in ivs) or "none"
         over = cfg.get("overrides") or {}
-        over_text = ", ".join(f"{_e(key)} = {_e(v)}" for key, v in over.items()) or "none"
-        if k == 0:
+        over_text = ", ".join(f"{_e(key)} = {_e(_value(v))}" for key, v in over.items()) or "none"
+        if k == data.ref:
             changed = "<em>reference</em>"
         else:
             params = _flatten(cfg.get("parameters") or {})
-            diffs = [f"{_e(key)}: {_e(ref_params.get(key, '(none)'))} &rarr; {_e(v)}"
+            diffs = [f"{_e(key)}: {_e(_value(ref_params[key]) if key in ref_params else '(none)')} &rarr; "
+                     f"{_e(_value(v))}"
                      for key, v in params.items() if ref_params.get(key) != v]
             changed = "<br>".join(diffs) or "none"
         desc = _description(cfg)
@@ -296,8 +630,10 @@ def _section_compared(data: _Data) -> str:
             f"{'<br><span class=muted>' + _e(desc) + '</span>' if desc else ''}</td>"
             f"<td>{_e(cfg.get('scenario', ''))}</td><td>{iv_text}</td><td>{over_text}</td><td>{changed}</td></tr>")
     return (
-        f"<p>{len(data.configs)} configuration{'s' if len(data.configs) != 1 else ''}; the first, "
-        f"<strong>{_e(data.names[0])}</strong>, is the reference every other configuration is compared with.</p>"
+        f"<p>{len(data.configs)} configuration{'s' if len(data.configs) != 1 else ''}; "
+        f"{'the first, ' if data.ref == 0 else ''}<strong>{_e(data.names[data.ref])}</strong>, is the reference "
+        "every other configuration is compared with (choose another with <code>kopsim report --reference</code>)."
+        "</p>"
         "<div class=scroll><table><thead><tr><th>#</th><th>configuration</th><th>scenario</th>"
         "<th>interventions</th><th>overrides</th><th>parameters that differ from the reference</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>")
@@ -369,22 +705,16 @@ def _section_finals(data: _Data) -> str:
     if not_final:
         note = ("<p class=note>&ndash;: not computed in the final month (" + ", ".join(_e(o) for o in not_final)
                 + "; some network metrics are computed only every few months).</p>")
-    return (f"<p>Mean over replications in month {_e(data.manifest.get('steps', '?'))}, with its 95% confidence "
-            "interval (Student t) below it.</p>"
-            f"<div class=scroll><table class=grid><thead><tr><th>outcome</th>{head}</tr></thead>"
+    return (f"<p>{_t('finals_lead').format(steps=_e(data.manifest.get('steps', '?')))}</p>"
+            f"<div class=scroll><table class=grid><thead><tr><th>{_t('th_outcome')}</th>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div>{note}")
 
 
-def _section_differences(data: _Data) -> str:
-    diff = data.differences
-    if diff.empty:
-        return ("<p>Only one configuration has finished runs, so there are no differences to show.</p>"
-                if len(data.configs) > 1 or not data.ok.empty else "<p>No differences to show.</p>")
-    ref_k = int(data.ok["config_index"].min())
+def _difference_rows(data: _Data, diff: pd.DataFrame, show_reference: bool = False) -> tuple[list[str], int, int]:
+    """Table rows of classified differences; the counts of findings and of small effects."""
     rows = []
-    n_flag = 0
-    for k in sorted(diff["config_index"].unique()):
-        part = diff[diff["config_index"] == k]
+    n_big = n_small = 0
+    for _, part in diff.groupby(["label", "reference"], sort=False):
         for o in data.outcomes:
             r = part[part["outcome"].astype(str) == o]
             if r.empty or not _has_values(data, o):
@@ -393,66 +723,104 @@ def _section_differences(data: _Data) -> str:
             mean, lo, hi, sd, n = (float(r["mean_difference"]), float(r["ci_low"]), float(r["ci_high"]),
                                    float(r["sd"]), int(r["n"]))
             m, ci = _ci_text(mean, lo, hi, signed=True)
+            ref_k = int(r["reference_index"]) if "reference_index" in r and pd.notna(r["reference_index"]) \
+                else data.ref
             ref_mean = _mean_ci(_final_values(data, ref_k, o))[0]
             pct = "&ndash;"
             if np.isfinite(mean) and np.isfinite(ref_mean) and ref_mean != 0:
                 share = round(100.0 * mean / abs(ref_mean), 1)
-                pct = f"{share:+.1f}%" if share != 0 else "0.0%"
-            flag = bool(np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0))
-            n_flag += flag
+                pct = _loc(f"{share:+.1f}%") if share != 0 else _loc("0.0%")
+            flag, big = bool(r["excludes_zero"]), bool(r["important"])
+            minimum = float(r["minimum"])
+            n_big += big
+            n_small += flag and not big
             if n > 1 and sd == 0 and mean == 0:
                 verdict = "no: identical in every replication"
+            elif big:
+                verdict = "<strong>yes: a finding</strong>"
             elif flag:
-                verdict = "<strong>yes</strong>"
+                verdict = "yes, but smaller than the minimum"
             elif np.isfinite(lo):
                 verdict = "no"
             else:
                 verdict = "&ndash;"
-            rows.append(f"<tr{' class=flag' if flag else ''}><td>{_e(data.names[int(k)])}</td>"
+            klass = " class=flag" if big else (" class=small" if flag else "")
+            ref_cell = f"<td>{_e(r['reference'])}</td>" if show_reference else ""
+            rows.append(f"<tr{klass}><td>{_e(r['label'])}</td>{ref_cell}"
                         f"<td>{_outcome_cell(o)}</td><td class=num>{n}</td><td class=num>{m}</td>"
-                        f"<td class=num>{ci}</td><td class=num>{pct}</td><td>{verdict}</td></tr>")
+                        f"<td class=num>{ci}</td><td class=num>{pct}</td><td class=num>{_num(minimum)}</td>"
+                        f"<td>{verdict}</td></tr>")
+    return rows, n_big, n_small
+
+
+def _section_differences(data: _Data) -> str:
+    diff = data.differences
+    if diff.empty:
+        return ("<p>Only one configuration has finished runs, so there are no differences to show.</p>"
+                if len(data.configs) > 1 or not data.ok.empty else "<p>No differences to show.</p>")
+    rows, n_big, n_small = _difference_rows(data, diff)
     return (
-        f"<p>Each configuration's final-month outcome minus the reference's (<strong>{_e(data.names[ref_k])}"
+        f"<p>Each configuration's final-month outcome minus the reference's (<strong>{_e(data.names[data.ref])}"
         "</strong>), paired by replication, with the paired 95% confidence interval. "
-        f"<strong>{n_flag}</strong> difference{'s' if n_flag != 1 else ''} ha{'ve' if n_flag != 1 else 's'} an "
-        "interval that excludes zero (highlighted).</p>"
+        f"<strong>{n_big}</strong> difference{'s' if n_big != 1 else ''} ha{'ve' if n_big != 1 else 's'} an "
+        "interval that excludes zero and a size of at least the minimum of practical importance (findings, "
+        f"highlighted); {n_small} more exclude{'s' if n_small == 1 else ''} zero but "
+        f"{'is' if n_small == 1 else 'are'} smaller than the minimum (grey).</p>"
         "<p class=note>Only the final month is compared: an effect that has passed by then (a shock that "
         "ended, a programme that stopped) shows in the time series below, not here. "
         "Because replication <em>i</em> of every configuration shares its seed, much of the chance "
-        "variation cancels in the pairs and intervals can be very narrow: a highlighted difference can still be "
-        "too small to matter &mdash; check its size against the reference (% column). With many outcomes, about "
-        "one in twenty differences that are truly zero will be highlighted by chance. The intervals describe the "
-        "model's own randomness across replications, not uncertainty in its parameters or in how well it "
+        "variation cancels in the pairs and intervals can be very narrow: a difference whose interval excludes "
+        "zero can still be too small to matter, hence the minimum column (see Key findings). With many outcomes, "
+        "about one in twenty differences that are truly zero will exclude zero by chance. The intervals describe "
+        "the model's own randomness across replications, not uncertainty in its parameters or in how well it "
         "represents real cooperatives.</p>"
-        "<div class=scroll><table class=grid><thead><tr><th>configuration</th><th>outcome</th><th>pairs</th>"
-        "<th>difference</th><th>95% CI</th><th>% of reference mean</th><th>CI excludes 0</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table></div>")
+        f"<div class=scroll><table class=grid><thead><tr><th>{_t('th_config')}</th><th>{_t('th_outcome')}</th>"
+        f"{_t('th_diff_row')}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+
+
+def _section_contrasts(data: _Data) -> str:
+    if data.contrasts is None or data.contrasts.empty:
+        return ""
+    rows, _, _ = _difference_rows(data, data.contrasts, show_reference=True)
+    return ("<p>Each contrast A minus B (<code>--contrast A:B</code>) in the final month, paired by replication "
+            "(common random numbers, as the differences above); the minimum is taken from B's scale.</p>"
+            "<div class=scroll><table class=grid><thead><tr><th>A</th><th>B</th><th>outcome</th><th>pairs</th>"
+            "<th>difference</th><th>95% CI</th><th>% of B's mean</th><th>minimum</th><th>CI excludes 0</th>"
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
 def _section_forest(data: _Data) -> str:
-    from .figures import forest_plot, palette
+    from .figures import forest_standardised, palette
 
     if data.differences.empty:
         return ""
     outcomes = [o for o in data.outcomes if _has_values(data, o)]
-    colours = palette([data.names[k] for k in range(len(data.configs))])
     order = [data.names[k] for k in range(len(data.configs))]
+    colours = palette(order)
+    scale, raw = {}, {}
+    for o in outcomes:
+        vals = _final_values(data, data.ref, o)
+        scale[o] = float(vals.std(ddof=1)) if vals.size > 1 else float("nan")
+    for r in data.differences.itertuples():
+        m, ci = _ci_text(float(r.mean_difference), float(r.ci_low), float(r.ci_high), signed=True)
+        raw[(str(r.label), str(r.outcome))] = html.unescape(f"{m} {ci}")
     try:
-        fig = forest_plot(data.differences, outcomes=outcomes, labels=order, colours=colours)
+        fig = forest_standardised(data.differences, scale, outcomes=outcomes,
+                                  labels=[n for n in order if n != data.names[data.ref]], colours=colours,
+                                  lang=data.lang, raw_text=raw)
     except ValueError as err:
         return f"<p class=note>No forest plot: {_e(err)}.</p>"
-    return _img(_png(fig, FOREST_DPI), "forest plot of differences from the reference", "wide")
-
-
-def _legend_html(data: _Data) -> str:
-    from matplotlib.colors import to_hex
-
-    from .figures import palette
-
-    names = [data.names[k] for k in range(len(data.configs))]
-    cols = palette(names)
-    return "<p class=legend>" + "".join(
-        f'<span><i style="background:{to_hex(cols[n])}"></i>{_e(n)}</span>' for n in names) + "</p>"
+    skipped = [o for o in outcomes if not (np.isfinite(scale[o]) and scale[o] > 0)]
+    note = ("<p>Every difference from the reference on one common scale: the difference divided by the "
+            f"reference's standard deviation across replications in month {_e(data.manifest.get('steps', '?'))}, "
+            "with its 95% CI; the raw difference and CI in the outcome's own units are written beside each row. "
+            "Filled markers are findings (CI excludes 0 and the difference is at least the minimum of practical "
+            "importance), grey ones exclude 0 but are smaller, open ones include 0.</p>")
+    if skipped:
+        note += ("<p class=note>Not on the common scale (the reference does not vary across replications): "
+                 + ", ".join(f"<code>{_e(o)}</code>" for o in skipped) + "; see the table above.</p>")
+    return note + _img(_png(fig, FOREST_DPI, data, "forest"), "forest plot of differences from the reference",
+                       "wide")
 
 
 def _section_time_series(data: _Data) -> str:
@@ -460,20 +828,32 @@ def _section_time_series(data: _Data) -> str:
 
     names = [data.names[k] for k in range(len(data.configs))]
     colours = palette(names)
+    try:
+        env = stats.envelope(Store(data.root), [o for o in data.outcomes if _has_values(data, o)])
+        by_id = {str(c.get("config_id")): data.names[k] for k, c in enumerate(data.configs)}
+        env["label"] = env["config_id"].astype(str).map(by_id)
+    except (OSError, ValueError, KeyError):
+        env = None
     cells, skipped = [], []
     for o in data.outcomes:
         if not _has_values(data, o):
             skipped.append(o)
             continue
-        fig = time_series(data.summary, o, labels=names, colours=colours, legend=False)
-        cells.append(f"<figure>{_img(_png(fig, TS_DPI), 'time series of ' + o)}"
+        fig = time_series(data.summary, o, labels=names, colours=colours, legend=True, envelope=env,
+                          lang=data.lang)
+        cells.append(f"<figure>{_img(_png(fig, TS_DPI, data, 'timeseries-' + o), 'time series of ' + o)}"
                      f"<figcaption><code>{_e(o)}</code></figcaption></figure>")
     note = ""
     if skipped:
         note = ("<p class=note>Not shown (no values in any month): " + ", ".join(f"<code>{_e(o)}</code>"
                 for o in skipped) + ".</p>")
-    return ("<p>Mean per month over replications (line) with its 95% confidence band (shaded).</p>"
-            + _legend_html(data) + f"<div class=tsgrid>{''.join(cells)}</div>{note}")
+    files = (f" Each figure is also in <code>{_e(data.figure_dir)}</code> as SVG and PNG, with its legend."
+             if data.figure_dir is not None else "")
+    return ("<p>Mean per month over replications (line) with its 95% confidence band (shaded) and the 5&ndash;95% "
+            "range of the individual replications (dashed): the band shows how precisely the mean is known, the "
+            "dashed range how much one simulated cooperative varies. The y axis gives the unit (Rp M: million "
+            "rupiah) or the scale (0 = none, 1 = full, e.g. skill 0 = no skill, 1 = fully skilled)." + files
+            + f"</p><div class=tsgrid>{''.join(cells)}</div>{note}")
 
 
 def _section_network(data: _Data) -> str:
@@ -483,9 +863,9 @@ def _section_network(data: _Data) -> str:
 
     from .spec import replication_seeds
 
-    cfg = data.configs[0]
+    cfg = data.configs[data.ref]
     steps = int(data.manifest.get("steps", 0) or 0)
-    row = data.runs[(data.runs["config_index"] == 0) & (data.runs["replication"] == 0)]
+    row = data.runs[(data.runs["config_index"] == data.ref) & (data.runs["replication"] == 0)]
     if not row.empty:
         seed = int(row["seed"].iloc[0])
     else:
@@ -499,7 +879,7 @@ def _section_network(data: _Data) -> str:
         fig = network_picture(model)
     except Exception as err:  # the rest of the report is still worth having
         return (f"<p class=warn>The network picture could not be made: re-running replication 0 of "
-                f"{_e(data.names[0])} failed ({_e(type(err).__name__)}: {_e(err)}).</p>")
+                f"{_e(data.names[data.ref])} failed ({_e(type(err).__name__)}: {_e(err)}).</p>")
     seconds = time.perf_counter() - t0
     check = ""
     if not row.empty and row["status"].iloc[0] == "ok" and len(frame):
@@ -514,14 +894,16 @@ def _section_network(data: _Data) -> str:
         else:
             check = "<p class=note>The re-run reproduces the recorded run's final outcomes exactly.</p>"
     return (f"<p>The social network of a simulated cooperative at the end of replication 0 of "
-            f"<strong>{_e(data.names[0])}</strong> (seed {seed}, month {steps}), re-run for this report "
-            f"({seconds:.1f} s). Colour: the household's trust in the cooperative (orange: agencies, village "
-            "governments, moneylenders and partner firms); size: mean participation in the cooperative's "
+            f"<strong>{_e(data.names[data.ref])}</strong> (seed {seed}, month {steps}), re-run for this report "
+            f"({seconds:.1f} s). Colour: the household's trust in the cooperative on the colour-blind-safe "
+            "viridis scale (dark purple low, yellow high; grey: agencies, village governments, moneylenders and "
+            "partner firms); size: mean participation in the cooperative's "
             "organisation, business and capital (non-members smallest); marker: livelihood or actor type; black "
             "outline: board member. Ties: bonding (same village) solid, bridging (across villages) dashed, "
             "linking (to agencies and moneylenders) dotted; stronger ties are darker. Larger models show the "
             "first cooperative's households and the institutional actors tied to them.</p>"
-            + check + _img(_png(fig, NETWORK_DPI), "social network of one simulated cooperative", "net"))
+            + check + _img(_png(fig, NETWORK_DPI, data, "network"), "social network of one simulated cooperative",
+                           "net"))
 
 
 CSS = """
@@ -547,33 +929,58 @@ figcaption{font-size:.75rem;color:#6a7489}
 .legend span{display:inline-block;margin-right:1.1rem;font-size:.9rem}
 .legend i{display:inline-block;width:1.4em;height:.35em;margin-right:.35em;vertical-align:middle;border-radius:2px}
 footer{margin-top:3rem;color:#6a7489;font-size:.8rem}
-@media print{nav{display:none}.tsgrid{grid-template-columns:repeat(2,1fr)}h2{page-break-before:auto}}
+.keybox{border:2px solid #2c5d8a;background:#f3f8fd;border-radius:6px;padding:.3rem 1rem .6rem;margin:1rem 0}
+.keybox h3{margin:.6rem 0 .2rem}.keybox ul.findings{margin:.2rem 0 .4rem;padding-left:1.3rem}
+.keybox li{margin:.15rem 0;font-size:1rem}.keybox .nothing{font-size:1rem}
+.small-effects{color:#6a7489;font-size:.85rem}tr.small td{color:#6a7489}
+@page{size:A4;margin:14mm 12mm}
+@media print{
+ body{max-width:none;padding:0;font-size:10.5pt;color:#000}
+ nav,footer .noprint{display:none}
+ a{color:inherit;text-decoration:none}
+ h2{page-break-after:avoid;break-after:avoid;border-bottom:1px solid #888}
+ h3{page-break-after:avoid;break-after:avoid}
+ table,figure,img,.keybox,.note,.warn{page-break-inside:avoid;break-inside:avoid}
+ thead{display:table-header-group}thead th{position:static}
+ .scroll{overflow:visible}table{font-size:8.5pt;width:100%}
+ .tsgrid{display:grid;grid-template-columns:repeat(2,1fr)}
+ img{max-width:100%!important}
+ tr.flag td{background:#fff4c9!important;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+ .keybox{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+}
 """
 
 
-def _render(data: _Data, network: bool) -> str:
+def _render(data: _Data, network: bool, figure_dir: Path | None = None) -> str:
     m = data.manifest
+    data.figure_dir = figure_dir
     sections = [
-        ("compared", "What was compared", _section_compared(data)),
-        ("settings", "Run settings", _section_settings(data)),
-        ("finals", "Final outcomes per configuration", _section_finals(data)),
-        ("differences", "Differences from the reference", _section_differences(data)),
+        ("findings", _t("findings"), _section_findings(data)),
+        ("compared", _t("compared"), _section_compared(data)),
+        ("settings", _t("settings"), _section_settings(data)),
+        ("finals", _t("finals"), _section_finals(data)),
+        ("differences", _t("differences"), _section_differences(data)),
     ]
+    contrasts = _section_contrasts(data)
+    if contrasts:
+        sections.append(("contrasts", _t("contrasts"), contrasts))
     forest = _section_forest(data)
     if forest:
-        sections.append(("forest", "Forest plot of the differences", forest))
-    sections.append(("timeseries", "Outcomes over time", _section_time_series(data)))
+        sections.append(("forest", _t("forest"), forest))
+    sections.append(("timeseries", _t("timeseries"), _section_time_series(data)))
     if network:
-        sections.append(("network", "The social network of one simulated cooperative", _section_network(data)))
+        sections.append(("network", _t("network"), _section_network(data)))
     nav = "".join(f'<a href="#{sid}">{_e(title)}</a>' for sid, title, _ in sections)
     body = "".join(f'<h2 id="{sid}">{_e(title)}</h2>{content}' for sid, title, content in sections)
     title = f"kopsim report: {m.get('experiment', data.root.name)}"
     reps, steps = m.get("replications", "?"), m.get("steps", "?")
-    sub = (f"{len(data.configs)} configuration{'s' if len(data.configs) != 1 else ''} &times; {_e(reps)} "
-           f"replications &times; {_e(steps)} months &middot; results directory <code>{_e(data.root)}</code>")
+    n_text = (f"{len(data.configs)} configuration{'s' if len(data.configs) != 1 else ''}"
+              if data.lang == "en" else str(len(data.configs)))
+    sub = (_t("sub").replace("{n} configuration(s)", "{n}").format(n=n_text, reps=_e(reps), steps=_e(steps))
+           + f" <code>{_e(data.root)}</code>")
     made = time.strftime("%Y-%m-%d %H:%M:%S %z")
     return (
-        "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
+        f"<!DOCTYPE html>\n<html lang={_LANG.get()}><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
         f"<h1>{_e(title)}</h1><p class=sub>{sub}</p><nav>{nav}</nav>{body}"

@@ -3,9 +3,11 @@
 * ``summary``: per configuration, step and outcome — n, mean, sd and the t-based interval
   mean ± t_{0.975, n−1} · sd / √n (Student 1908), computed by streaming over the per-run
   step files (sums and sums of squares), so memory does not grow with the number of runs.
-* ``differences``: each configuration's final outcome minus the first configuration's,
-  paired by replication (common random numbers make the pairs share their random draws),
-  with the paired t interval.
+* ``differences``: each configuration's final outcome minus the reference configuration's
+  (the first unless chosen), paired by replication (common random numbers make the pairs share
+  their random draws), with the paired t interval; ``paired_difference`` for any two.
+* ``minimum_effect`` and ``key_findings``: which differences are both outside their 95% CI
+  and larger than a stated minimum of practical importance.
 """
 
 from __future__ import annotations
@@ -52,27 +54,97 @@ def summary(store: Store, outcomes: list[str]) -> pd.DataFrame:
     return tidy
 
 
-def differences(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
-    """Final outcome of each configuration minus the first one's, paired by replication."""
+def differences(runs: pd.DataFrame, outcomes: list[str], reference: int | None = None) -> pd.DataFrame:
+    """Final outcome of each configuration minus the reference's (default: the first), paired by replication."""
     cols = ["label", "config_index", "outcome", "n", "mean_difference", "sd", "ci_low", "ci_high", "reference"]
     ok = runs[runs["status"] == "ok"] if "status" in runs else runs.iloc[0:0]
     if ok.empty:
         return pd.DataFrame(columns=cols)
-    first = ok["config_index"].min()
-    ref = ok[ok["config_index"] == first].set_index("replication")
-    ref_label = ref["label"].iloc[0]
+    first = int(ok["config_index"].min()) if reference is None else int(reference)
+    frames = [paired_difference(ok, outcomes, int(idx), first)
+              for idx in sorted(ok["config_index"].unique()) if int(idx) != first]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(frames, ignore_index=True)[cols]
+
+
+def paired_difference(runs: pd.DataFrame, outcomes: list[str], a: int, b: int) -> pd.DataFrame:
+    """Final outcome of configuration ``a`` minus configuration ``b``, paired by replication.
+
+    Replication *i* of every configuration shares its seed (common random numbers), so the pairs
+    share their random draws; the interval is the paired Student t interval. Columns: label (a's),
+    config_index (a), outcome, n, mean_difference, sd, ci_low, ci_high, reference (b's label),
+    reference_index (b). Empty when either configuration has no finished runs.
+    """
+    cols = ["label", "config_index", "outcome", "n", "mean_difference", "sd", "ci_low", "ci_high", "reference",
+            "reference_index"]
+    ok = runs[runs["status"] == "ok"] if "status" in runs else runs
+    ga = ok[ok["config_index"] == a].set_index("replication")
+    gb = ok[ok["config_index"] == b].set_index("replication")
+    if ga.empty or gb.empty:
+        return pd.DataFrame(columns=cols)
+    common = ga.index.intersection(gb.index)
     rows = []
-    for idx, grp in ok[ok["config_index"] != first].groupby("config_index", sort=True):
-        g = grp.set_index("replication")
-        common = g.index.intersection(ref.index)
-        for o in outcomes:
-            d = (g.loc[common, f"final_{o}"] - ref.loc[common, f"final_{o}"]).astype(float).dropna()
-            n = len(d)
-            mean = float(d.mean()) if n else np.nan
-            sd = float(d.std(ddof=1)) if n > 1 else np.nan
-            lo, hi = t_interval(np.array(mean), np.array(sd), np.array(n))
-            rows.append([g["label"].iloc[0], idx, o, n, mean, sd, float(lo), float(hi), ref_label])
+    for o in outcomes:
+        col = f"final_{o}"
+        if col in ga and col in gb:
+            d = (ga.loc[common, col].astype(float) - gb.loc[common, col].astype(float)).dropna()
+        else:
+            d = pd.Series(dtype=float)
+        n = len(d)
+        mean = float(d.mean()) if n else np.nan
+        sd = float(d.std(ddof=1)) if n > 1 else np.nan
+        lo, hi = t_interval(np.array(mean), np.array(sd), np.array(n))
+        rows.append([ga["label"].iloc[0], a, o, n, mean, sd, float(lo), float(hi), gb["label"].iloc[0], b])
     return pd.DataFrame(rows, columns=cols)
+
+
+def envelope(store: Store, outcomes: list[str], low: float = 0.05, high: float = 0.95) -> pd.DataFrame:
+    """The spread of the replications: per configuration, step and outcome the ``low`` and ``high``
+    quantiles (default 5% and 95%) of the per-run values. Columns: config_id, label, step, outcome, low, high."""
+    cols = ["config_id", "label", "step", "outcome", "low", "high"]
+    frames = [f[["config_id", "label", "step", *[o for o in outcomes if o in f]]] for f in store.iter_steps()]
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    tall = pd.concat(frames, ignore_index=True).melt(id_vars=["config_id", "label", "step"], var_name="outcome")
+    tall["value"] = tall["value"].astype(float)
+    grouped = tall.groupby(["config_id", "label", "step", "outcome"], sort=False)["value"]
+    out = pd.concat({"low": grouped.quantile(low), "high": grouped.quantile(high)}, axis=1).reset_index()
+    return out[cols]
+
+
+MIN_EFFECT = 0.02
+
+
+def minimum_effect(outcome: str, reference_means: np.ndarray, relative: float = MIN_EFFECT) -> float:
+    """The smallest difference of practical importance for ``outcome``: ``relative`` (default 2%) of its scale.
+
+    The scale is the outcome's fixed range where it has one (0 to 1 for shares, trust and skill, so
+    0.02; -1 to +1 for the E-I index, so 0.04), else the largest absolute value of the reference's
+    monthly mean (``reference_means``), e.g. 2% of the reference's largest membership or savings.
+    NaN when there is no finite reference value.
+    """
+    from kopsim.labels import outcome_bounds
+
+    bounds = outcome_bounds(outcome)
+    if bounds is not None:
+        return relative * (bounds[1] - bounds[0])
+    vals = np.asarray(reference_means, dtype=float)
+    vals = vals[np.isfinite(vals)]
+    return relative * float(np.abs(vals).max()) if vals.size else float("nan")
+
+
+def classify(diffs: pd.DataFrame, minimum: dict[str, float]) -> pd.DataFrame:
+    """``diffs`` with columns ``minimum``, ``excludes_zero`` (95% CI excludes 0) and ``important``
+    (excludes zero and |difference| >= minimum)."""
+    out = diffs.copy()
+    out["minimum"] = out["outcome"].astype(str).map(minimum).astype(float)
+    lo, hi = out["ci_low"].astype(float), out["ci_high"].astype(float)
+    out["excludes_zero"] = (np.isfinite(lo) & np.isfinite(hi) & ((lo > 0) | (hi < 0))).astype(bool)
+    big = out["mean_difference"].astype(float).abs() >= out["minimum"]
+    out["important"] = (out["excludes_zero"] & big.fillna(False)).astype(bool)
+    return out
 
 
 def write_statistics(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1,12 +1,15 @@
 """The one table of outcome labels: per metrics column its English and Indonesian label and its unit.
 
-Used by the report's figures and tables (English), the ``kopsim run`` summary table
+Used by the report's figures and tables (English or Indonesian), the ``kopsim run`` summary table
 (English) and the classroom app's charts and status line (``id`` or ``en``). A label
 includes its unit where it has one (``unit`` holds the unit alone). ``short`` labels are
 the few words a chart legend or status line shows next to its title (e.g. "capital" under
 "participation"); an outcome without one shows its full label there too.
 
 Outcomes not in the table get a label built from the column name (:func:`outcome_label`).
+:func:`outcome_unit` gives an axis label's unit (English or Indonesian) and :func:`outcome_bounds`
+the fixed range of bounded outcomes (shares, trust, skill: 0 to 1), used by the report's minimum
+effect of practical importance.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ class OutcomeLabel:
     unit: str = ""
     short_en: str | None = None
     short_id: str | None = None
+    bounds: tuple[float, float] | None = None  # the fixed range of a bounded outcome (e.g. a share: 0 to 1)
 
     def text(self, lang: str = "en", *, short: bool = False) -> str:
         """The label in ``lang`` (English if unknown); ``short``: the short label where there is one."""
@@ -112,3 +116,49 @@ def outcome_label(name: str, lang: str = "en", *, short: bool = False) -> str:
         if name.startswith(prefix):
             return f"{ind if lang == 'id' else en}: {name[len(prefix):].replace('_', ' ')}"
     return name.replace("_", " ")
+
+
+# Outcomes on a fixed scale: shares, means of 0..1 states, network indices.
+_UNIT_RANGE = (0.0, 1.0)
+BOUNDED: dict[str, tuple[float, float]] = {
+    **{name: _UNIT_RANGE for name in (
+        "membership_share", "participation_organisation", "participation_business", "participation_capital",
+        "rat_attendance", "trust_peer_mean", "trust_board_mean", "trust_institution_mean", "reciprocity_rate",
+        "arrears_share", "arrears_share_of_members", "skill_mean", "skill_members", "information_reach",
+        "information_reach_needy", "free_rider_share", "board_willingness", "density", "linking_share",
+        "tie_strength_mean", "partner_tie_strength", "clustering")},
+    "ei_index": (-1.0, 1.0),
+}
+
+_SCALE_TEXT = {
+    "en": {(0.0, 1.0): "0 = none, 1 = full", (-1.0, 1.0): "-1 = all bonding, +1 = all bridging"},
+    "id": {(0.0, 1.0): "0 = tidak ada, 1 = penuh", (-1.0, 1.0): "-1 = semua perekat, +1 = semua penjembatan"},
+}
+_COUNT = {"en": "count", "id": "jumlah"}
+_COUNTS = ("members", "households", "coop_borrowers", "moneylender_borrowers", "ties", "ties_bonding",
+           "ties_bridging", "ties_linking", "partner_ties", "partner_ties_in_contact")
+
+
+def outcome_bounds(name: str) -> tuple[float, float] | None:
+    """The fixed range of a bounded outcome (0 to 1 for shares, trust and skill), else None."""
+    if name in OUTCOMES and OUTCOMES[name].bounds is not None:
+        return OUTCOMES[name].bounds
+    if name in BOUNDED:
+        return BOUNDED[name]
+    if name.startswith("trust_"):
+        return _UNIT_RANGE
+    return None
+
+
+def outcome_unit(name: str, lang: str = "en") -> str:
+    """What an axis of ``name`` measures: its unit (``Rp M``), ``count``, or its scale (``0 = none, 1 = full``)."""
+    lang = lang if lang in LANGUAGES else "en"
+    if name in OUTCOMES and OUTCOMES[name].unit:
+        unit = OUTCOMES[name].unit
+        return unit.replace("Rp M", "Rp juta").replace("/month", "/bulan") if lang == "id" else unit
+    if name in _COUNTS:
+        return _COUNT[lang]
+    bounds = outcome_bounds(name)
+    if bounds is not None:
+        return _SCALE_TEXT[lang].get(bounds, f"{bounds[0]:g} .. {bounds[1]:g}")
+    return ""

@@ -6,8 +6,9 @@ classroom app (:class:`NetworkPainter` on its own axes, every agent in village c
 fixed positions, updated in place each month and labelled in Bahasa Indonesia or English).
 
 What a picture shows (:class:`NetworkView`) is plain arrays, so both callers describe their
-nodes the same way. Node colour: the household's trust (red low, green high; one grey for
-agencies, village governments, moneylenders and partner firms). Node size: mean
+nodes the same way. Node colour: the household's trust on the colour-blind-safe viridis scale
+(:data:`TRUST_CMAP`: dark purple low, yellow high; the report's legend uses the same scale; one
+grey for agencies, village governments, moneylenders and partner firms). Node size: mean
 participation over the three domains; non-members small and faded. Marker: actor type.
 Board members have a thick black rim. Edge colour and line style: tie layer (bonding grey
 solid, bridging blue dashed, linking purple dotted); edge opacity and width: tie strength.
@@ -41,7 +42,7 @@ INSTITUTIONS = (AGENCY, MONEYLENDER, PARTNER)
 # English legend labels of the report (the app passes its own, bilingual ones)
 ROLE_LABELS = {TRADER: "trader", FARMER: "farmer", UMKM: "UMKM owner", AGENCY: "agency / village government",
                MONEYLENDER: "moneylender", PARTNER: "partner firm"}
-TRUST_CMAP = "RdYlGn"
+TRUST_CMAP = "viridis"  # perceptually uniform and colour-blind safe (was red-green)
 INSTITUTION_COLOUR = (0.3, 0.3, 0.3, 1.0)
 LAYER_STYLE = {net.BONDING: ("#8c8c8c", "solid"), net.BRIDGING: ("#1f77b4", (0, (4, 2))),
                net.LINKING: ("#9467bd", (0, (1, 1.5)))}

@@ -21,18 +21,40 @@ def register(sub: Any) -> None:
     cmp.add_argument("--seed", type=nonneg_int, default=0, help="root seed (default 0)")
     cmp.add_argument("--outcomes", default=None, help="comma-separated metric columns to keep")
     add_execution_options(cmp, OUT_HELP)
+    add_comparison_options(cmp)
     cmp.set_defaults(handler=cmd_compare)
     swp = sub.add_parser("sweep", help="run an experiment file (scenarios x grid/samples x replications)")
     swp.add_argument("experiment", type=Path, help="experiment TOML file")
     add_execution_options(swp, OUT_HELP)
+    add_comparison_options(swp)
     swp.set_defaults(handler=cmd_sweep)
     rep = sub.add_parser("report", help="write a self-contained HTML report of a results directory")
     rep.add_argument("results", type=Path, help="results directory written by compare or sweep")
     rep.add_argument("--output", type=Path, default=None, help="HTML file (default: RESULTS/report.html)")
+    add_comparison_options(rep)
+    rep.add_argument("--lang", choices=("en", "id"), default="en",
+                     help="language of the report: en (default) or id (Indonesian labels, 1.234,5 numbers)")
+    rep.add_argument("--no-network", dest="network", action="store_false",
+                     help="leave out the network picture (it re-runs one simulation)")
+    rep.add_argument("--no-figure-files", dest="figure_files", action="store_false",
+                     help="do not write the figures as SVG and PNG files under RESULTS/figures/")
     rep.set_defaults(handler=cmd_report)
     exp = sub.add_parser("export", help="write runs.csv and steps.csv of a results directory")
     exp.add_argument("results", type=Path)
+    exp.add_argument("--excel-id", action="store_true",
+                     help="also write *-id.csv files for Indonesian spreadsheets: ';'-separated, ',' decimals, "
+                          "6 significant digits")
     exp.set_defaults(handler=cmd_export)
+
+
+def add_comparison_options(p: argparse.ArgumentParser) -> None:
+    """``--reference``, ``--contrast``, ``--min-effect``: what is compared with what, and what counts as a finding."""
+    p.add_argument("--reference", default=None, metavar="NAME",
+                   help="configuration the others are compared with (label or number; default: the first)")
+    p.add_argument("--contrast", dest="contrasts", action="append", default=[], metavar="A:B",
+                   help="also compare configuration A with B (A minus B, paired by replication; repeatable)")
+    p.add_argument("--min-effect", type=float, default=0.02, metavar="SHARE",
+                   help="minimum of practical importance as a share of each outcome's scale (default 0.02 = 2%%)")
 
 
 def _finish(exp: Any, args: argparse.Namespace, default_out: str) -> int:
@@ -45,6 +67,11 @@ def _finish(exp: Any, args: argparse.Namespace, default_out: str) -> int:
               f"{result.failed} failed, {result.seconds:.1f} s")
         print(f"results in {out} (runs.parquet, runs.csv, steps/, summary.csv, differences.csv); "
               f"`kopsim report {out}` writes the HTML report")
+        if result.ok + result.skipped > 0:
+            from kopsim.experiments.report import findings_text
+
+            print()
+            print(findings_text(out, args.reference, args.contrasts, args.min_effect))
     return 0 if result.failed == 0 else 1
 
 
@@ -67,7 +94,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from kopsim.experiments.report import write_report
 
-    path = write_report(args.results, args.output)
+    path = write_report(args.results, args.output, reference=args.reference, contrasts=args.contrasts,
+                        lang=args.lang, min_effect=args.min_effect, figures=args.figure_files,
+                        network=args.network)
     print(f"wrote {path}")
     return 0
 
@@ -79,4 +108,34 @@ def cmd_export(args: argparse.Namespace) -> int:
     store.manifest()
     store.consolidate(csv_steps=True)
     print(f"wrote {args.results / 'runs.csv'} and {args.results / 'steps.csv'}")
+    if args.excel_id:
+        written = write_excel_id(args.results)
+        print("wrote " + ", ".join(str(p) for p in written) + " (';'-separated, ',' decimals, for Indonesian "
+              "spreadsheets)")
     return 0
+
+
+EXCEL_ID_DIGITS = 6
+
+
+def write_excel_id(results: Path, digits: int = EXCEL_ID_DIGITS) -> list[Path]:
+    """Write NAME-id.csv beside runs.csv, steps.csv, summary.csv and differences.csv for spreadsheets set to
+    Indonesian: ';' between fields, ',' as the decimal mark, ``digits`` significant digits, UTF-8 with a byte
+    order mark (so Excel reads the encoding), booleans as true/false. Returns the files written."""
+    import pandas as pd
+
+    written = []
+    for name in ("runs", "steps", "summary", "differences"):
+        src = Path(results) / f"{name}.csv"
+        if not src.exists():
+            continue
+        frame = pd.read_csv(src, low_memory=False)
+        for col in frame.columns:
+            if frame[col].dtype == bool:
+                frame[col] = frame[col].map({True: "true", False: "false"})
+        dst = src.with_name(f"{name}-id.csv")
+        tmp = dst.with_name(f".{dst.name}.tmp")
+        frame.to_csv(tmp, sep=";", decimal=",", float_format=f"%.{digits}g", index=False, encoding="utf-8-sig")
+        tmp.replace(dst)
+        written.append(dst)
+    return written
