@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from . import network as net
-from . import skills
+# network (scipy.sparse) and skills are imported where an intervention acts, so that reading a
+# scenario (kopsim.scenario -> kopsim.interventions) stays light for `kopsim validate`
 from .parameters import ParameterError, Parameters, _Group, _range_text, param, unknown_key
 
 if TYPE_CHECKING:
@@ -125,6 +125,8 @@ class Training(Intervention):
                           choices=("labour_office", "cooperative_office", "state_bank"))
 
     def apply(self, world: World, memo: Any) -> None:
+        from . import skills
+
         eligible = self.coop_mask(world) & _target(world.state, self.target)
         chosen = skills.select_per_cooperative(world, eligible, self.quota, self.selection)
         skills.train_households(world, chosen, self.gain, self.follow_up, self.provider)
@@ -165,6 +167,9 @@ class Kemitraan(Intervention):
         return firms  # the programme's partner firms
 
     def apply(self, world: World, memo: Any) -> None:
+        from . import network as net
+        from . import skills
+
         s = world.state
         H = s.n_households
         ok = self.coop_mask(world) & (s.product[:H] > 0) & (s.skill[:H] >= self.min_skill)
@@ -364,6 +369,8 @@ class MarketAccess(Intervention):
     licence_premium: float = param(0.05, 0.0, 5.0, "share", "premium of licensed products")
 
     def apply(self, world: World, memo: Any) -> None:
+        from . import network as net
+
         s = world.state
         H = s.n_households
         target = self.coop_mask(world) & (s.product[:H] > 0)
