@@ -95,12 +95,17 @@ def betweenness(n: int, a: np.ndarray, b: np.ndarray, samples: int, seed: int) -
     uniform sample K of k sources (:func:`sampled_sources`), rescaled to an unbiased estimate;
     a source contributes nothing to its own betweenness, so a sampled vertex has k − 1
     informative sources: c_B(v) ≈ Σ_{s ∈ K} δ_s(v) / ((k − 1)(n − 2)) for v ∈ K and
-    / (k (n − 2)) otherwise (networkx ≥ 3.5's rescaling; older networkx used n / k for all).
+    / (k (n − 2)) otherwise (as networkx 3.6 rescales; earlier networkx releases multiplied the
+    exact normalisation by n / k for every vertex).
 
     The dependencies δ_s are accumulated by igraph's subset betweenness (``Graph.betweenness(
     sources=K)``, Brandes' algorithm from each source; igraph halves sums on undirected graphs,
     hence the factor 2). With the same seed this gives networkx's ``betweenness_centrality(G,
-    k=samples, normalized=True, seed=seed)`` to rounding (about 1e-17), 50–70× faster.
+    k=samples, normalized=True, seed=seed)`` to rounding (relative differences ≤ 4e-16 in the shipped
+    scenarios), 25–45× faster in CPU time including building the graph (``python -m benchmarks``).
+
+    Why sampled rather than exact: exact betweenness costs n BFS passes (O(n m)); igraph's exact
+    betweenness took 7.6 s on a 10k-node small-world graph here, 64 sampled sources at 10k agents 0.1–0.3 s.
     """
     if n <= 2:
         return np.zeros(n)
