@@ -1,7 +1,9 @@
 """kopsim benchmark suite: run ``python -m benchmarks`` from the repository root (see README.md).
 
 Every measurement runs in a fresh Python subprocess (:mod:`benchmarks.worker`), so each
-peak-memory figure belongs to one model size alone and no run warms another's caches.
+peak-memory figure belongs to one model size alone and no run warms another's caches;
+figures that are compared with each other (idiomatic Mesa vs kopsim) are measured in one
+process, alternating.
 """
 
 # Population of each named size: households_per_village × n_villages households, plus
@@ -17,11 +19,16 @@ MANDIRI_JAYA = {"population": {"n_villages": 1, "n_cooperatives": 1, "households
                                "members_per_cooperative": 133}}
 
 TARGETS = {
-    "mandiri_120_steps_ms": 20.0,      # ≤: 133-member cooperative, 120 steps
+    "mandiri_120_steps_ms": 20.0,      # ≤: scenarios/mandiri_jaya.toml, 120 steps, default metrics
     "large_120_steps_s": 30.0,         # ≤: 100k agents, construction + 120 steps
     "large_peak_rss_gib": 2.0,         # ≤: 100k agents, peak resident memory
     "speedup_vs_idiomatic_10k": 100.0,  # ≥: idiomatic Mesa ms/step ÷ kopsim ms/step at 10k
+    "cli_help_s": 0.5,                 # ≤: `kopsim --help`, wall
+    "cli_validate_s": 0.5,             # ≤: `kopsim validate FILE`, wall
 }
+
+# `kopsim` commands timed by the cli section (the first two are targets)
+CLI_COMMANDS = (("--help",), ("validate", "scenarios/baseline.toml"), ("--version",), ("scenarios",), ("params",))
 
 
 def population(n_villages: int) -> dict[str, dict[str, int]]:

@@ -72,29 +72,41 @@ def task_full(villages: int, steps: int, seed: int, metrics: str = "off") -> dic
 
 
 def task_mandiri(steps: int, repeats: int, seed: int) -> dict[str, Any]:
-    """The 133-member cooperative: ``repeats`` timed runs (after one warm-up), two metric settings."""
+    """The 133-member cooperative: ``repeats`` timed runs (after one warm-up), three settings.
+
+    ``scenario_file`` is ``scenarios/mandiri_jaya.toml`` as shipped (its population and default
+    metric intervals) run for ``steps`` months, seeds ``seed + r``: the target's conditions.
+    """
     from kopsim.model import CooperativeModel
+    from kopsim.scenario import load
 
     out: dict[str, Any] = {"steps": steps, "repeats": repeats, "seed": seed}
-    for label, params in (("default_metrics", MANDIRI_JAYA), ("metrics_off", {**MANDIRI_JAYA, "metrics": METRICS_OFF})):
-        runs, totals = [], []
+    settings: tuple[tuple[str, Any], ...] = (
+        ("scenario_file", load("mandiri_jaya").params), ("default_metrics", MANDIRI_JAYA),
+        ("metrics_off", {**MANDIRI_JAYA, "metrics": METRICS_OFF}))
+    for label, params in settings:
+        runs, totals, cpus = [], [], []
         for r in range(repeats + 1):  # run 0 warms up lazy imports and caches, not counted
             gc.collect()
             t0 = time.perf_counter()
             model = CooperativeModel(params, seed=seed + r)
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), time.process_time()
             ties_start = len(model.ties)
             model.run(steps)
-            t2 = time.perf_counter()
+            t2, c2 = time.perf_counter(), time.process_time()
             if r:
                 runs.append(t2 - t1)
                 totals.append(t2 - t0)
+                cpus.append(c2 - c1)
         out[label] = {"run_ms_median": 1e3 * statistics.median(runs), "run_ms_min": 1e3 * min(runs),
                       "run_ms_max": 1e3 * max(runs), "total_ms_median": 1e3 * statistics.median(totals),
-                      "step_ms_mean": 1e3 * statistics.median(runs) / steps}
-        out["agents"] = int(model.state.n)
-        out["members_start"] = int(params["population"]["members_per_cooperative"])
-        out["ties_start"] = ties_start
+                      "run_cpu_ms_median": 1e3 * statistics.median(cpus),
+                      "step_ms_mean": 1e3 * statistics.median(runs) / steps,
+                      "agents": int(model.state.n), "ties_start": ties_start}
+        if label == "default_metrics":
+            out["agents"] = int(model.state.n)
+            out["members_start"] = int(MANDIRI_JAYA["population"]["members_per_cooperative"])
+            out["ties_start"] = ties_start
     out["peak_rss_mib"] = peak_rss_mib()
     return out
 
@@ -106,28 +118,67 @@ def _time_steps(model: Any, steps: int) -> float:
     return time.perf_counter() - t
 
 
-def task_idiomatic(n: int, steps_idiomatic: int, steps_vectorised: int, seed: int) -> dict[str, Any]:
-    """Idiomatic Mesa vs vectorised twin of the reduced dynamics on the same network."""
+def _block(model: Any, steps: int, clock: dict[str, float]) -> None:
+    """``steps`` steps of ``model``, adding their wall and CPU seconds to ``clock`` (gc outside the timing)."""
+    gc.collect()
+    t, c = time.perf_counter(), time.process_time()
+    for _ in range(steps):
+        model.step()
+    clock["wall"] += time.perf_counter() - t
+    clock["cpu"] += time.process_time() - c
+    clock["steps"] += steps
+
+
+def task_idiomatic(n: int, steps_idiomatic: int, steps_vectorised: int, seed: int, villages: int = 0,
+                   steps_kopsim: int = 120, blocks: int = 12) -> dict[str, Any]:
+    """Idiomatic Mesa vs its vectorised twin (same network) vs the full kopsim model, in one process.
+
+    The three alternate in ``blocks`` rounds (each round: a share of each one's steps), so a
+    change of machine load or clock speed during the run hits all three alike; each is timed
+    in wall-clock and CPU (``time.process_time``) seconds. The ratios use CPU time. ``villages``
+    > 0 adds the full model (that population, network metrics off, ``steps_kopsim`` steps).
+    """
     from benchmarks.idiomatic import IdiomaticModel, VectorisedReduced, initial_state
 
     rss_imports = peak_rss_mib()
     state = initial_state(n, seed)
-    out: dict[str, Any] = {"agents": n, "ties": int(state["a"].size), "seed": seed,
-                           "rss_after_imports_mib": rss_imports}
-    t0 = time.perf_counter()
-    vec = VectorisedReduced(state, seed=seed + 1)
-    out["vectorised"] = {"build_s": time.perf_counter() - t0, "steps": steps_vectorised}
-    out["vectorised"]["step_ms"] = 1e3 * _time_steps(vec, steps_vectorised) / steps_vectorised
-    out["vectorised"]["final"] = vec.means()
-    out["vectorised"]["peak_rss_mib"] = peak_rss_mib()
-    gc.collect()
-    t0 = time.perf_counter()
-    idi = IdiomaticModel(state, seed=seed + 1)
-    out["idiomatic"] = {"build_s": time.perf_counter() - t0, "steps": steps_idiomatic}
-    out["idiomatic"]["step_ms"] = 1e3 * _time_steps(idi, steps_idiomatic) / steps_idiomatic
-    out["idiomatic"]["final"] = idi.means()
-    out["idiomatic"]["peak_rss_mib"] = peak_rss_mib()
+    out: dict[str, Any] = {"agents": n, "ties": int(state["a"].size), "seed": seed, "blocks": blocks,
+                           "rss_after_imports_mib": rss_imports, "clock": "process_time"}
+    models: dict[str, Any] = {}
+    plan_steps = {"vectorised": steps_vectorised, "idiomatic": steps_idiomatic}
+    for name, cls in (("vectorised", VectorisedReduced), ("idiomatic", IdiomaticModel)):
+        t0 = time.perf_counter()
+        models[name] = cls(state, seed=seed + 1)
+        out[name] = {"build_s": time.perf_counter() - t0, "steps": plan_steps[name]}
+    if villages:
+        from kopsim.model import CooperativeModel
+
+        t0 = time.perf_counter()
+        models["kopsim"] = CooperativeModel(_params(villages, "off"), seed=seed)
+        out["kopsim"] = {"build_s": time.perf_counter() - t0, "steps": steps_kopsim,
+                         "agents": int(models["kopsim"].state.n)}
+        plan_steps["kopsim"] = steps_kopsim
+    clocks = {name: {"wall": 0.0, "cpu": 0.0, "steps": 0} for name in models}
+    for k in range(blocks):
+        for name, model in models.items():
+            total = plan_steps[name]
+            todo = total * (k + 1) // blocks - total * k // blocks  # spread evenly over the rounds
+            if todo:
+                _block(model, todo, clocks[name])
+    for name, model in models.items():
+        c = clocks[name]
+        out[name]["step_ms"] = 1e3 * c["cpu"] / c["steps"]
+        out[name]["step_ms_wall"] = 1e3 * c["wall"] / c["steps"]
+        if name != "kopsim":
+            out[name]["final"] = model.means()
+    out["peak_rss_mib"] = peak_rss_mib()
+    out["idiomatic"]["peak_rss_mib"] = out["peak_rss_mib"]
     out["ratio"] = out["idiomatic"]["step_ms"] / out["vectorised"]["step_ms"]
+    out["ratio_wall"] = out["idiomatic"]["step_ms_wall"] / out["vectorised"]["step_ms_wall"]
+    if villages:
+        out["kopsim_step_ms"] = out["kopsim"]["step_ms"]
+        out["ratio_vs_kopsim"] = out["idiomatic"]["step_ms"] / out["kopsim"]["step_ms"]
+        out["ratio_vs_kopsim_wall"] = out["idiomatic"]["step_ms_wall"] / out["kopsim"]["step_ms_wall"]
     # the final-state comparison is only like with like after equal step counts
     out["same_steps"] = steps_idiomatic == steps_vectorised
     return out
@@ -187,9 +238,82 @@ def _short(fname: str) -> str:
     return fname
 
 
+def task_cli(commands: list[list[str]], repeats: int) -> dict[str, Any]:
+    """Wall and CPU time (this process's children) of each ``kopsim`` command, median of ``repeats``."""
+    import os
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    script = Path(sys.executable).with_name("kopsim")
+    found = str(script) if script.exists() else shutil.which("kopsim")
+    exe = [found] if found else [sys.executable, "-m", "kopsim.experiments.cli"]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # as a user runs it
+    out: dict[str, Any] = {"executable": " ".join(exe), "repeats": repeats}
+    for argv in commands:
+        walls, cpus = [], []
+        for _ in range(repeats + 1):  # the first run warms the file cache, not counted
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t = time.perf_counter()
+            proc = subprocess.run([*exe, *argv], capture_output=True, text=True, env=env, check=False)
+            wall = time.perf_counter() - t
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if proc.returncode:
+                raise RuntimeError(f"kopsim {' '.join(argv)} exited {proc.returncode}: {proc.stderr[-500:]}")
+            walls.append(wall)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        out[" ".join(argv)] = {"wall_s_median": statistics.median(walls[1:]), "wall_s_min": min(walls[1:]),
+                               "cpu_s_median": statistics.median(cpus[1:])}
+    return out
+
+
+def task_metrics(villages: int, steps: int, seed: int, repeats: int, networkx: bool) -> dict[str, Any]:
+    """CPU time of one evaluation of board betweenness and clustering (igraph, as shipped), and of
+    the networkx formulation they replaced (same sources, same values), after ``steps`` months."""
+    import numpy as np
+
+    from kopsim import metrics
+    from kopsim.model import CooperativeModel
+    from kopsim.state import BOARD
+
+    params = _params(villages, "off") if villages else MANDIRI_JAYA
+    model = CooperativeModel(params, seed=seed)
+    for _ in range(steps):
+        model.step()
+    s, ties = model.state, model.ties
+    board = np.flatnonzero(s.office == BOARD)
+    samples = model.p.metrics.betweenness_samples
+
+    def timed(fn: Callable[[], float], reps: int) -> tuple[float, float]:
+        value = fn()
+        c = time.process_time()
+        for _ in range(reps):
+            fn()
+        return 1e3 * (time.process_time() - c) / reps, value
+
+    out: dict[str, Any] = {"villages": villages, "agents": int(s.n), "ties": len(ties), "samples": samples,
+                           "month": steps}
+    out["betweenness_ms"], out["betweenness"] = timed(
+        lambda: metrics.board_betweenness(s.n, ties, board, samples, model.metric_seed), repeats)
+    out["clustering_ms"], out["clustering"] = timed(lambda: metrics.clustering(s.n, ties.a, ties.b), repeats)
+    if networkx:
+        import networkx as nx
+
+        def nx_betweenness() -> float:
+            g = nx.Graph()
+            g.add_nodes_from(range(s.n))
+            g.add_edges_from(zip(ties.a.tolist(), ties.b.tolist(), strict=True))
+            k = samples if samples < s.n else None
+            bc = nx.betweenness_centrality(g, k=k, normalized=True, seed=model.metric_seed)
+            return float(np.mean([bc[int(i)] for i in board]))
+
+        out["networkx_betweenness_ms"], out["networkx_betweenness"] = timed(nx_betweenness, 1 if s.n > 2000 else 3)
+    return out
+
+
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "full": task_full, "mandiri": task_mandiri, "idiomatic": task_idiomatic,
-    "agreement": task_agreement, "profile": task_profile,
+    "agreement": task_agreement, "profile": task_profile, "cli": task_cli, "metrics": task_metrics,
 }
 
 

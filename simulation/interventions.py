@@ -26,13 +26,13 @@ import difflib
 from dataclasses import MISSING, dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
-
-from . import network as net
-from . import skills
+# numpy, network (scipy.sparse) and skills are imported where an intervention acts, so that reading
+# a scenario (kopsim.scenario -> kopsim.interventions) stays light for `kopsim validate`
 from .parameters import ParameterError, Parameters, _Group, _range_text, param, unknown_key
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .state import State
     from .world import World
 
@@ -77,6 +77,8 @@ class Intervention(_Group):
 
     def coop_mask(self, world: World) -> np.ndarray:
         """Households in the targeted cooperatives (boolean over households)."""
+        import numpy as np
+
         c = world.state.coop[: world.state.n_households]
         if not self.cooperatives:
             return np.ones(c.size, dtype=bool)
@@ -84,6 +86,8 @@ class Intervention(_Group):
 
     def coops(self, world: World) -> np.ndarray:
         """Indices of the targeted cooperatives."""
+        import numpy as np
+
         return np.array(self.cooperatives or range(world.state.n_coops), dtype=np.int64)
 
     def validate_for(self, state: State) -> None:
@@ -125,6 +129,8 @@ class Training(Intervention):
                           choices=("labour_office", "cooperative_office", "state_bank"))
 
     def apply(self, world: World, memo: Any) -> None:
+        from . import skills
+
         eligible = self.coop_mask(world) & _target(world.state, self.target)
         chosen = skills.select_per_cooperative(world, eligible, self.quota, self.selection)
         skills.train_households(world, chosen, self.gain, self.follow_up, self.provider)
@@ -165,6 +171,11 @@ class Kemitraan(Intervention):
         return firms  # the programme's partner firms
 
     def apply(self, world: World, memo: Any) -> None:
+        import numpy as np
+
+        from . import network as net
+        from . import skills
+
         s = world.state
         H = s.n_households
         ok = self.coop_mask(world) & (s.product[:H] > 0) & (s.skill[:H] >= self.min_skill)
@@ -208,6 +219,8 @@ class Grant(Intervention):
     quality_gain: float = param(0.3, 0.0, 1.0, "share of gap", "in-kind: service quality and rule clarity gain")
 
     def apply(self, world: World, memo: Any) -> None:
+        import numpy as np
+
         s = world.state
         coops = self.coops(world)
         if self.form == "in_kind":
@@ -284,6 +297,8 @@ class Management(Intervention):
     fade_rate: float = param(0.05, 0.0, 1.0, "per month", "loss of unmeasured gains")
 
     def apply(self, world: World, memo: Any) -> None:
+        import numpy as np
+
         s = world.state
         coops = self.coops(world)
         targets = (s.rule_clarity, s.fairness, s.service_quality)
@@ -322,6 +337,8 @@ class VillageEngagement(Intervention):
     social_control: float = param(0.5, 0.0, 10.0, "factor", "relative increase of sanctioning")
 
     def apply(self, world: World, memo: Any) -> None:
+        import numpy as np
+
         cond = world.conditions
         villages = np.unique(world.state.village[: world.state.n_households][self.coop_mask(world)])
         coops = self.coops(world)
@@ -344,6 +361,8 @@ class DigitalMarketing(Intervention):
     online_premium: float = param(0.2, 0.0, 5.0, "share", "online price premium")
 
     def apply(self, world: World, memo: Any) -> None:
+        import numpy as np
+
         s = world.state
         H = s.n_households
         who = self.coop_mask(world) & s.member[:H] & (s.product[:H] > 0)
@@ -364,6 +383,10 @@ class MarketAccess(Intervention):
     licence_premium: float = param(0.05, 0.0, 5.0, "share", "premium of licensed products")
 
     def apply(self, world: World, memo: Any) -> None:
+        import numpy as np
+
+        from . import network as net
+
         s = world.state
         H = s.n_households
         target = self.coop_mask(world) & (s.product[:H] > 0)
@@ -391,6 +414,8 @@ class HarvestFailure(Intervention):
     factor: float = param(0.3, 0.0, 10.0, "factor", "harvest multiplier during the shock")
 
     def apply(self, world: World, memo: Any) -> None:
+        import numpy as np
+
         villages = np.unique(world.state.village[: world.state.n_households][self.coop_mask(world)])
         world.conditions.harvest[villages] *= self.factor
 
@@ -434,6 +459,8 @@ class GrantEnding(Intervention):
     amount: float = param(100.0, 0.0, 1e9, "Rp M", "capital withdrawn per cooperative")
 
     def apply(self, world: World, memo: Any) -> None:
+        import numpy as np
+
         s = world.state
         coops = self.coops(world)
         s.coop_cash[coops] -= np.minimum(self.amount, s.coop_cash[coops])
@@ -447,6 +474,8 @@ KINDS: dict[str, type[Intervention]] = {
 
 
 def _target(s: Any, target: str) -> np.ndarray:
+    import numpy as np
+
     H = s.n_households
     if target == "members":
         return s.member[:H].copy()

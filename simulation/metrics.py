@@ -8,19 +8,22 @@ months and are NaN in between. Definitions:
   ties: (E − I) / (E + I), E = bridging ties (across villages), I = bonding ties;
   −1 = all bonding, +1 = all bridging.
 * Density: 2L / (N (N − 1)) over all agents and ties.
-* Clustering: mean local clustering coefficient (Watts & Strogatz 1998), from
-  triangles = diag(A³)/2 with a sparse matrix product.
+* Clustering: mean local clustering coefficient (Watts & Strogatz 1998), with igraph.
 * Board betweenness: mean normalised betweenness centrality of board members
-  (Freeman 1977; Brandes 2001), sampled over ``betweenness_samples`` sources.
+  (Freeman 1977; Brandes 2001), estimated from ``betweenness_samples`` sampled sources
+  (Brandes & Pich 2007), computed with igraph (see :func:`board_betweenness`).
+
+networkx is imported only by :func:`to_networkx` (for users' own analysis); the metrics
+themselves use scipy.sparse and igraph.
 """
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+import igraph as ig
 import numpy as np
-import scipy.sparse as sp
 
 from . import network as net
 from .participation import BENEFIT_ITEMS
@@ -28,25 +31,29 @@ from .state import BOARD, PARTNER, TRUST_TARGETS, State
 from .trust import trust_levels
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from .model import CooperativeModel
 
 DOMAIN_COLUMNS = ("participation_organisation", "participation_business", "participation_capital")
 
 
 def clustering(n: int, a: np.ndarray, b: np.ndarray) -> float:
-    """Mean local clustering coefficient C = mean_i t_i / (k_i (k_i − 1) / 2) (0 for k_i < 2)."""
+    """Mean local clustering coefficient C = mean_i t_i / (k_i (k_i − 1) / 2) (0 for k_i < 2).
+
+    t_i = triangles through i, k_i = degree, over the simple graph of the ties (Watts & Strogatz
+    1998); igraph's ``transitivity_local_undirected(mode="zero")``, about 2× faster than
+    triangles = diag(A³)/2 with scipy.sparse at 200 agents and 1.3× at 10k (same values).
+    """
     if a.size == 0:
         return 0.0
-    A = sp.csr_matrix((np.ones(2 * a.size), (np.r_[a, b], np.r_[b, a])), shape=(n, n))
-    A.data[:] = 1.0  # collapse any duplicate entries
-    k = np.asarray(A.sum(axis=1)).ravel()
-    tri = np.asarray((A @ A).multiply(A).sum(axis=1)).ravel() / 2.0
-    pairs = k * (k - 1) / 2.0
-    return float(np.mean(np.where(pairs > 0, tri / np.maximum(pairs, 1.0), 0.0)))
+    return float(np.mean(to_igraph(n, a, b).transitivity_local_undirected(mode="zero")))
 
 
 def to_networkx(n: int, ties: net.Ties) -> nx.Graph:
     """The tie list as a networkx graph with layer, kind and strength on each edge."""
+    import networkx as nx
+
     g = nx.Graph()
     g.add_nodes_from(range(n))
     g.add_edges_from(
@@ -56,16 +63,70 @@ def to_networkx(n: int, ties: net.Ties) -> nx.Graph:
     return g
 
 
+def to_igraph(n: int, a: np.ndarray, b: np.ndarray) -> ig.Graph:
+    """The ties as a simple undirected igraph graph on vertices 0..n−1 (duplicate ties and loops dropped,
+    as in a networkx ``Graph``)."""
+    lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
+    key = np.unique((lo * n + hi)[lo != hi])  # one code per unordered pair, sorted
+    return ig.Graph(n=n, edges=list(zip((key // n).tolist(), (key % n).tolist(), strict=True)), directed=False)
+
+
+def sampled_sources(n: int, samples: int, seed: int) -> list[int] | None:
+    """The source vertices of the betweenness estimate: ``samples`` of 0..n−1 drawn without
+    replacement by ``random.Random(seed).sample`` (None = all, when ``samples >= n``).
+
+    This is the draw ``networkx.betweenness_centrality(G, k=samples, seed=seed)`` makes for a
+    graph whose nodes were added as 0..n−1, so both libraries use the same sources."""
+    if samples >= n:
+        return None
+    return random.Random(seed).sample(range(n), samples)
+
+
+def betweenness(n: int, a: np.ndarray, b: np.ndarray, samples: int, seed: int) -> np.ndarray:
+    """Normalised betweenness of every vertex, exact or estimated from sampled sources (seeded).
+
+    Exact (Freeman 1977; Brandes 2001), for an undirected graph of n vertices:
+    c_B(v) = 1 / ((n − 1)(n − 2)) Σ_{s ≠ v} δ_s(v),  δ_s(v) = Σ_{t ∉ {s, v}} σ_st(v) / σ_st,
+    σ_st = number of shortest s–t paths, σ_st(v) = those through v; each unordered pair is
+    counted from both ends, which the 1/((n − 1)(n − 2)) normalisation (ordered pairs) expects.
+
+    Sampled (Brandes & Pich 2007, "Centrality estimation in large networks", Int. J.
+    Bifurcation and Chaos 17:2303): the sum over all sources is replaced by one over a
+    uniform sample K of k sources (:func:`sampled_sources`), rescaled to an unbiased estimate;
+    a source contributes nothing to its own betweenness, so a sampled vertex has k − 1
+    informative sources: c_B(v) ≈ Σ_{s ∈ K} δ_s(v) / ((k − 1)(n − 2)) for v ∈ K and
+    / (k (n − 2)) otherwise (as networkx 3.6 rescales; earlier networkx releases multiplied the
+    exact normalisation by n / k for every vertex).
+
+    The dependencies δ_s are accumulated by igraph's subset betweenness (``Graph.betweenness(
+    sources=K)``, Brandes' algorithm from each source; igraph halves sums on undirected graphs,
+    hence the factor 2). With the same seed this gives networkx's ``betweenness_centrality(G,
+    k=samples, normalized=True, seed=seed)`` to rounding (relative differences ≤ 4e-16 in the shipped
+    scenarios), 25–45× faster in CPU time including building the graph (``python -m benchmarks``).
+
+    Why sampled rather than exact: exact betweenness costs n BFS passes (O(n m)); igraph's exact
+    betweenness took 7.6 s on a 10k-node small-world graph here, 64 sampled sources at 10k agents 0.1–0.3 s.
+    """
+    if n <= 2:
+        return np.zeros(n)
+    g = to_igraph(n, a, b)
+    sources = sampled_sources(n, samples, seed)
+    if sources is None:
+        raw = np.asarray(g.betweenness(directed=False), dtype=float)
+        return raw * 2.0 / ((n - 1) * (n - 2))
+    k = len(sources)
+    raw = np.asarray(g.betweenness(directed=False, sources=sources), dtype=float) * 2.0
+    sampled = np.zeros(n, dtype=bool)
+    sampled[sources] = True
+    scale = np.where(sampled, 1.0 / ((k - 1) * (n - 2)) if k > 1 else np.nan, 1.0 / (k * (n - 2)))
+    return raw * scale
+
+
 def board_betweenness(n: int, ties: net.Ties, board: np.ndarray, samples: int, seed: int) -> float:
-    """Mean normalised betweenness of board members (sampled sources, seeded)."""
+    """Mean normalised betweenness of board members (sampled sources, seeded; :func:`betweenness`)."""
     if board.size == 0:
         return float("nan")
-    g = nx.Graph()
-    g.add_nodes_from(range(n))
-    g.add_edges_from(zip(ties.a.tolist(), ties.b.tolist(), strict=True))
-    k = samples if samples < n else None
-    bc = nx.betweenness_centrality(g, k=k, normalized=True, seed=seed)
-    return float(np.mean([bc[int(i)] for i in board]))
+    return float(np.mean(betweenness(n, ties.a, ties.b, samples, seed)[board]))
 
 
 def collect(model: CooperativeModel) -> dict[str, Any]:

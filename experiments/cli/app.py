@@ -12,12 +12,14 @@ from typing import Any
 from .argtypes import nonneg_int, port
 
 DEFAULT_PORT = 8765
+# The class-size population, kept here so that building the parser does not import the app's
+# session module (numpy, the network picture). It must equal kopsim.app.session.DEFAULT_HOUSEHOLDS
+# (tests/test_cli_startup.py checks this).
+DEFAULT_HOUSEHOLDS = 290
 
 
 def register(sub: Any) -> None:
     """Add ``app`` to the kopsim subcommands (``sub`` is the parser's subparsers action)."""
-    from kopsim.app.session import DEFAULT_HOUSEHOLDS
-
     app = sub.add_parser(
         "app", help="serve the classroom page: a live network and charts, with intervention sliders",
         description="Serve the classroom page on HOST:PORT (default http://localhost:8765/). "

@@ -9,28 +9,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kopsim.experiments.calibration import (
-    DEFAULT_BUDGET,
-    DEFAULT_GENERATIONS,
-    DEFAULT_POPULATION,
-    DEFAULT_PPC_DRAWS,
-    KERNELS,
-    POINTS,
-    CalibrationError,
-    format_summary,
-    load_targets,
-    require_pyabc,
-    run_calibration,
-    targets_toml,
-    write_outputs,
-)
-from kopsim.instruments.published import load_published
-from kopsim.instruments.survey_analysis import analyse
-from kopsim.instruments.survey_csv import load_survey_csv
-from kopsim.scenario import load
-
 from .argtypes import nonneg_int, pos_int
 from .common import add_execution_options
+
+# Choices and defaults of the options, kept here so that building the parser does not import
+# kopsim.experiments.calibration (pandas; that module is being moved). They must equal its
+# DEFAULT_BUDGET, DEFAULT_POPULATION, DEFAULT_GENERATIONS, DEFAULT_PPC_DRAWS, POINTS and
+# KERNELS (tests/test_cli_startup.py checks this).
+DEFAULT_BUDGET = 2000
+DEFAULT_POPULATION = 200
+DEFAULT_GENERATIONS = 20
+DEFAULT_PPC_DRAWS = 200
+POINTS = ("best", "mode", "median")
+KERNELS = ("silverman", "beaumont")
 
 
 def register(sub: Any) -> None:
@@ -89,6 +80,14 @@ def command_line(args: argparse.Namespace, seed: int, out: Path) -> str:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     import kopsim
+    from kopsim.experiments.calibration import (
+        format_summary,
+        load_targets,
+        require_pyabc,
+        run_calibration,
+        write_outputs,
+    )
+    from kopsim.scenario import load
 
     if args.from_survey is not None:
         return _write_targets(args)
@@ -143,6 +142,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _write_targets(args: argparse.Namespace) -> int:
+    from kopsim.experiments.calibration import CalibrationError, targets_toml
+    from kopsim.instruments.published import load_published
+    from kopsim.instruments.survey_analysis import analyse
+    from kopsim.instruments.survey_csv import load_survey_csv
+
     src = args.from_survey
     dest = Path(args.targets)
     if dest.exists():

@@ -8,7 +8,6 @@ from typing import Any
 
 from kopsim.errors import InputError
 from kopsim.parameters import describe
-from kopsim.scenario import load
 from kopsim.tomlio import toml_value
 
 from .common import EXIT_USAGE
@@ -27,6 +26,7 @@ def register(sub: Any) -> None:
 
 def cmd_scenarios(_: argparse.Namespace) -> int:
     from kopsim import scenarios
+    from kopsim.scenario import load
 
     for name in scenarios.available():
         try:
@@ -38,6 +38,8 @@ def cmd_scenarios(_: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from kopsim.scenario import load  # here, not at the top: `kopsim --help` needs no numpy
+
     bad = 0
     for item in args.files:
         try:

@@ -14,7 +14,6 @@ from typing import Any
 from kopsim import __version__
 from kopsim.labels import outcome_label
 from kopsim.parameters import Parameters
-from kopsim.scenario import load
 
 from .argtypes import nonneg_int, pos_int
 from .common import add_set_option, apply_overrides, fmt
@@ -53,6 +52,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from kopsim.scenario import load  # here, not at the top: `kopsim --help` needs no numpy
+
     scen = load(args.scenario)
     params = apply_overrides(scen.params, args.overrides)
     steps = args.steps if args.steps is not None else scen.steps

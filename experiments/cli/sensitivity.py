@@ -8,23 +8,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kopsim.experiments.sensitivity import (
-    BOOTSTRAP_RESAMPLES,
-    CONF_LEVEL,
-    DEFAULT_SAMPLES,
-    METHODS,
-    SUMMARIES,
-    _salib,
-    format_indices,
-    parse_factors,
-    parse_outcomes,
-    run_sensitivity,
-    write_outputs,
-)
-from kopsim.scenario import load
-
 from .argtypes import nonneg_int, pos_int
 from .common import add_execution_options
+
+# Choices of the options, kept here so that building the parser does not import
+# kopsim.experiments.sensitivity (pandas). They must equal its METHODS and SUMMARIES
+# (tests/test_cli_startup.py checks this).
+METHODS = ("morris", "sobol")
+SUMMARIES = ("final", "last12")
 
 
 def register(sub: Any) -> None:
@@ -57,6 +48,18 @@ def register(sub: Any) -> None:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     import kopsim
+    from kopsim.experiments.sensitivity import (
+        BOOTSTRAP_RESAMPLES,
+        CONF_LEVEL,
+        DEFAULT_SAMPLES,
+        _salib,
+        format_indices,
+        parse_factors,
+        parse_outcomes,
+        run_sensitivity,
+        write_outputs,
+    )
+    from kopsim.scenario import load
 
     _salib()
     scen = load(args.scenario)
