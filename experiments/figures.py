@@ -103,7 +103,7 @@ def time_series(
         fig.subplots_adjust(left=0.16, right=0.97, top=1 - 0.3 / height, bottom=bottom)
         ax = fig.add_subplot()
     else:
-        fig = ax.figure
+        fig = ax.figure  # type: ignore[assignment]  # a Figure when the axes were made by new_figure
     band_alpha = 0.2 if len(order) <= 3 else 0.1  # many overlapping bands turn to mud
     for z, lab in enumerate(order):
         part = rows[rows["label"].astype(str) == lab].sort_values("step")
@@ -137,7 +137,7 @@ def time_series(
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
-        handles = [Line2D([], [], color=colours.get(lab), lw=1.6, label=lab) for lab in order]
+        handles: list[Any] = [Line2D([], [], color=colours.get(lab), lw=1.6, label=lab) for lab in order]
         handles.append(Patch(color="0.5", alpha=0.35, label=words["ci"]))
         if envelope is not None:
             handles.append(Line2D([], [], color="0.4", lw=0.7, ls=(0, (3, 2)), label=words["env"]))

@@ -279,7 +279,7 @@ def _loc(text: str) -> str:
     """``text`` (a number formatted the English way) in the report's language: Indonesian swaps the
     decimal point and the thousands separator (1,234.5 -> 1.234,5)."""
     if _LANG.get() == "id":
-        return text.translate(str.maketrans({",": ".", ".": ","}))
+        return text.translate(str.maketrans(",.", ".,"))
     return text
 
 

@@ -44,7 +44,7 @@ ROLE_LABELS = {TRADER: "trader", FARMER: "farmer", UMKM: "UMKM owner", AGENCY: "
                MONEYLENDER: "moneylender", PARTNER: "partner firm"}
 TRUST_CMAP = "viridis"  # perceptually uniform and colour-blind safe (was red-green)
 INSTITUTION_COLOUR = (0.3, 0.3, 0.3, 1.0)
-LAYER_STYLE = {net.BONDING: ("#8c8c8c", "solid"), net.BRIDGING: ("#1f77b4", (0, (4, 2))),
+LAYER_STYLE: dict[int, tuple[str, Any]] = {net.BONDING: ("#8c8c8c", "solid"), net.BRIDGING: ("#1f77b4", (0, (4, 2))),
                net.LINKING: ("#9467bd", (0, (1, 1.5)))}
 
 
@@ -81,9 +81,9 @@ class NetworkPainter:
         self.cmap, self.norm = colormaps[TRUST_CMAP], Normalize(0.0, 1.0)
         self.mappable = ScalarMappable(norm=self.norm, cmap=self.cmap)  # for a colour bar
         self._layer_rgba = {layer: np.array(to_rgba(colour)) for layer, (colour, _) in LAYER_STYLE.items()}
-        self.edges = {layer: ax.add_collection(LineCollection([], linestyles=style, zorder=1))
+        self.edges: dict[int, Any] = {layer: ax.add_collection(LineCollection([], linestyles=style, zorder=1))
                       for layer, (_, style) in LAYER_STYLE.items()}
-        self.nodes = {}
+        self.nodes: dict[int, tuple[np.ndarray, Any]] = {}
         for role, marker in MARKERS.items():
             idx = np.flatnonzero(view.role == role)
             if idx.size:
@@ -176,8 +176,7 @@ def network_subgraph(model: CooperativeModel, max_nodes: int = 400) -> nx.Graph:
     keep[linked] = True
     part = s.participation.mean(axis=1)
     g = nx.Graph()
-    for i in np.flatnonzero(keep):
-        i = int(i)
+    for i in map(int, np.flatnonzero(keep)):
         g.add_node(i, role=int(s.role[i]), household=i < H, trust=float(s.trust[i, INSTITUTION]),
                    participation=float(part[i]), member=bool(s.member[i]),
                    board=bool(s.member[i] and s.office[i] == BOARD))
