@@ -29,8 +29,9 @@ APP_MODULE = "kopsim.app.page"
 def check_scenario(name: str | None, households: int, seed: int | None) -> object:
     """Build the model the page will start with (so the page cannot fail on it); returns the scenario.
     Errors name what is wrong (printed as one line, exit 2)."""
-    from .session import AppError, Classroom, Settings
+    from .session import AppError, Classroom, Settings, allow_teacher_choice
 
+    allow_teacher_choice(name, households)  # the teacher's own choices are offered to the page
     try:
         room = Classroom(Settings(scenario=name or "baseline", seed=seed, households=households))
     except AppError as err:
