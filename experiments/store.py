@@ -39,6 +39,7 @@ from kopsim.errors import UsageError
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 MAX_RECORD_BYTES = 1024 * 1024  # a run record is a few kB
+MAX_MANIFEST_BYTES = 256 * 1024 * 1024  # every configuration's parameters: ~2 kB each, 10,000 at most
 
 
 class Store:
@@ -112,13 +113,21 @@ class Store:
 
     # ---- reading ------------------------------------------------------------------------
     def manifest(self) -> dict[str, Any]:
+        from kopsim.tomlio import read_limited_text
+
         path = self.root / MANIFEST
+        if not path.exists():
+            raise UsageError(f"{self.root}: not a kopsim results directory (no {MANIFEST})")
+        text = read_limited_text(path, UsageError, MAX_MANIFEST_BYTES, "manifest")
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise UsageError(f"{self.root}: not a kopsim results directory (no {MANIFEST})") from None
+            data = json.loads(text)
         except json.JSONDecodeError as err:
             raise UsageError(f"{path}: corrupt manifest ({err.msg})") from None
+        except RecursionError:
+            raise UsageError(f"{path}: corrupt manifest (nested too deeply)") from None
+        if not isinstance(data, dict):
+            raise UsageError(f"{path}: corrupt manifest (not a JSON object)")
+        return data
 
     def finished(self) -> set[str]:
         """Run ids with a readable record (ok or error) and, for ok runs, a readable step file.

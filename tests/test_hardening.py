@@ -206,3 +206,70 @@ def test_a_lock_file_does_not_make_a_directory_foreign(tmp_path):
     target.mkdir()
     (target / ".lock").write_text("")
     assert Store(target).check({"fingerprint": "x"}) is False
+
+
+# ---- the classroom server does not trust the browser (no Solara needed) -----------------------
+@pytest.mark.parametrize("changes, fragment", [
+    ({"scenario": "../../../../etc/passwd"}, "no such scenario offered here"),
+    ({"scenario": "/etc/hostname"}, "no such scenario offered here"),
+    ({"households": 10**9}, "households: 1000000000 is outside"),
+    ({"households": "many"}, "households: expected a whole number"),
+    ({"seed": 2**80}, "seed: 1208925819614629174706176 is outside"),
+    ({"seed": "1"}, "seed: expected a whole number"),
+    ({"training_quota": 10_000}, "training_quota: 10000 is outside the allowed range 0..40"),
+    ({"grant": -5}, "grant: -5 is outside"),
+    ({"harvest_loss": 100}, "harvest_loss: 100 is outside"),
+    ({"kemitraan": "yes"}, "kemitraan: expected true or false"),
+])
+def test_classroom_settings_from_the_browser_are_checked(changes, fragment):
+    from dataclasses import replace
+
+    from kopsim.app.session import AppError, Classroom, Settings
+
+    with pytest.raises(AppError) as info:
+        Classroom(replace(Settings(), **changes))
+    assert str(info.value).startswith(next(iter(changes)) + ":")  # names the setting
+    assert fragment in str(info.value)
+    assert "root:" not in str(info.value)  # nothing of a file on the server leaks
+
+
+def test_teacher_choices_are_accepted_within_the_class_size(tmp_path, monkeypatch):
+    from kopsim.app import session
+    from kopsim.app.session import AppError, Classroom, Settings
+
+    monkeypatch.setattr(session, "_teacher_scenarios", set())
+    monkeypatch.setattr(session, "_teacher_households", set())
+    monkeypatch.delenv("KOPSIM_APP_SCENARIO", raising=False)
+    monkeypatch.delenv("KOPSIM_APP_HOUSEHOLDS", raising=False)
+    own = tmp_path / "own.toml"
+    own.write_text(TINY, encoding="utf-8")
+    with pytest.raises(AppError, match="no such scenario"):
+        Classroom(Settings(scenario=str(own), households=0))
+    session.allow_teacher_choice(str(own), 0)
+    room = Classroom(Settings(scenario=str(own), households=0))  # the scenario's own 30 households
+    assert room.model.state.n_households == 30
+    session.allow_teacher_choice("prabumulih", 0)
+    with pytest.raises(AppError, match="more than a classroom's limit of 2000"):
+        Classroom(Settings(scenario="prabumulih", households=0))
+
+
+def test_join_code_and_session_slots(monkeypatch):
+    from kopsim.app.server import is_loopback, make_join_code
+    from kopsim.app.session import JOIN_CODE_ENV, SessionSlots, check_join_code, join_code_required
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("::")
+    monkeypatch.delenv(JOIN_CODE_ENV, raising=False)
+    assert not join_code_required() and check_join_code("anything")
+    code = make_join_code()
+    assert len(code) == 6 and code != make_join_code()
+    monkeypatch.setenv(JOIN_CODE_ENV, code)
+    assert join_code_required()
+    assert check_join_code(code) and check_join_code(f" {code} ")
+    assert not check_join_code("") and not check_join_code(code[::-1] + "x") and not check_join_code(None)
+    slots = SessionSlots(2)
+    a, b, c = object(), object(), object()
+    assert slots.acquire(a) and slots.acquire(a) and slots.acquire(b)
+    assert not slots.acquire(c)  # full
+    slots.release(a)
+    assert slots.acquire(c) and slots.in_use == 2

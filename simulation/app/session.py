@@ -160,7 +160,12 @@ def check_settings(settings: Settings) -> None:
         _whole("seed", settings.seed, *SEED_RANGE)
     teacher = {h for h in _env_teacher_choice()[1] if 0 <= h <= MAX_CLASS_HOUSEHOLDS}
     if settings.households not in teacher:
-        _whole("households", settings.households, *HOUSEHOLDS_RANGE)
+        lo, hi = HOUSEHOLDS_RANGE
+        if isinstance(settings.households, bool) or not isinstance(settings.households, int):
+            raise AppError(f"households: expected a whole number, got {type(settings.households).__name__}")
+        if not lo <= settings.households <= hi:
+            raise AppError(f"households: {settings.households} is outside the allowed range {lo}..{hi} "
+                           f"(from the command line: 0 = the scenario's own, or up to {MAX_CLASS_HOUSEHOLDS})")
     _whole("training_quota", settings.training_quota, *QUOTA_RANGE)
     _whole("grant", settings.grant, *GRANT_RANGE)
     _whole("harvest_loss", settings.harvest_loss, *HARVEST_LOSS_RANGE)
@@ -179,6 +184,73 @@ def check_class_size(scen: Scenario, params: Parameters) -> None:
     if scen.steps > MAX_CLASS_STEPS:
         raise AppError(f"scenario {scen.name!r}: {scen.steps} months is more than a classroom's limit of "
                        f"{MAX_CLASS_STEPS}")
+
+
+JOIN_CODE_ENV = "KOPSIM_APP_JOIN_CODE"        # set by the server when it listens beyond this computer
+MAX_SESSIONS_ENV = "KOPSIM_APP_MAX_SESSIONS"
+DEFAULT_MAX_SESSIONS = 60                    # open tabs at once: a class, with room for a few reloads
+
+
+def join_code_required() -> bool:
+    import os
+
+    return bool(os.environ.get(JOIN_CODE_ENV))
+
+
+def check_join_code(given: Any) -> bool:
+    """True if ``given`` is the server's join code (always, when the server needs none)."""
+    import hmac
+    import os
+
+    code = os.environ.get(JOIN_CODE_ENV, "")
+    if not code:
+        return True
+    return isinstance(given, str) and hmac.compare_digest(given.strip().encode(), code.encode())
+
+
+class SessionSlots:
+    """At most ``limit`` classrooms at once (each tab holds a model in the server's memory).
+
+    Without ``limit``, it is read from KOPSIM_APP_MAX_SESSIONS when needed (the server sets it
+    after this module is imported), else DEFAULT_MAX_SESSIONS.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        self._limit = limit
+        self._held: dict[int, object] = {}  # the keys themselves, so that an id is not reused while held
+        self._lock = threading.Lock()
+
+    @property
+    def limit(self) -> int:
+        import os
+
+        if self._limit is not None:
+            return max(1, self._limit)
+        try:
+            return max(1, int(os.environ.get(MAX_SESSIONS_ENV, DEFAULT_MAX_SESSIONS)))
+        except ValueError:
+            return DEFAULT_MAX_SESSIONS
+
+    def acquire(self, key: object) -> bool:
+        """Take a slot for ``key`` (idempotent); False when the class is full."""
+        with self._lock:
+            if id(key) in self._held:
+                return True
+            if len(self._held) >= self.limit:
+                return False
+            self._held[id(key)] = key
+            return True
+
+    def release(self, key: object) -> None:
+        with self._lock:
+            self._held.pop(id(key), None)
+
+    @property
+    def in_use(self) -> int:
+        return len(self._held)
+
+
+SLOTS = SessionSlots()  # shared by every tab of this server process
 
 
 MIN_VILLAGE = 40  # households per village at least, when a scenario is shrunk to class size
