@@ -135,7 +135,7 @@ def JoinGate(lang: solara.Reactive[str], joined: solara.Reactive[bool]) -> None:
 
     with solara.Column(style={"padding": "18px", "max-width": "420px"}, gap="8px"):
         solara.HTML(tag="h2", unsafe_innerHTML=text("title", L), classes=["kopsim-title"])
-        solara.InputText(text("join_prompt", L), value=code, classes=["kopsim-join-code"])
+        solara.InputText(text("join_prompt", L), value=code, continuous_update=True, classes=["kopsim-join-code"])
         solara.Button(text("join_button", L), on_click=submit, color="primary", classes=["kopsim-join"],
                       disabled=attempts.value >= MAX_JOIN_ATTEMPTS)
         if attempts.value:
