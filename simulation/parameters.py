@@ -139,6 +139,11 @@ class Population(_Group):
         "information about membership and credit")
     village_spacing_km: float = param(5.0, 0.0, 1000.0, "km", "distance between neighbouring villages")
 
+    @property
+    def catchment(self) -> int:
+        """Households in one cooperative's villages: the most members it can ever have."""
+        return self.households_per_village * (self.n_villages // self.n_cooperatives)
+
     def _check_relations(self) -> None:
         if self.n_cooperatives > self.n_villages:
             raise ParameterError("n_cooperatives", f"{self.n_cooperatives} exceeds n_villages "
@@ -360,7 +365,7 @@ class Skills(_Group):
     training_every_months: int = param(12, 0, 600, "months",
                                        "Diklat held every this many months (0 = never)")
     training_quota: int = param(10, 0, 1_000_000, "persons/cooperative",
-                                "trainees per session; at most population.members_per_cooperative")
+                                "trainees per session; at most the households of one cooperative's villages")
     training_selection: str = param("productive_age", doc="who the board sends",
                                     choices=("random", "productive_age", "board_choice", "neediest"))
     training_gain: float = param(0.4, 0.0, 1.0, "share of gap", "skill gain: s += g (1 - s)")
@@ -443,12 +448,14 @@ class Parameters:
         return cls(**groups)
 
     def __post_init__(self) -> None:
-        # Bounds across groups. A cooperative that starts without members (0) is exempt: members join later.
-        members = self.population.members_per_cooperative
+        # Bounds across groups: a training quota can never be filled beyond the households who could
+        # be members of one cooperative (members join during a run, up to that catchment).
         quota = self.skills.training_quota
-        if self.skills.training_every_months > 0 and 0 < members < quota:
-            raise ParameterError("skills.training_quota", f"{quota} exceeds the members per cooperative "
-                                 f"(population.members_per_cooperative = {members}); allowed: 0..{members}")
+        catchment = self.population.catchment
+        if self.skills.training_every_months > 0 and quota > catchment:
+            raise ParameterError("skills.training_quota", f"{quota} exceeds the households one cooperative can "
+                                 f"have as members ({catchment} = population.households_per_village x villages "
+                                 f"per cooperative); allowed: 0..{catchment}")
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Nested plain-dict form (for manifests and TOML)."""

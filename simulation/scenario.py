@@ -177,15 +177,14 @@ def from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
 
 
 def _check_targets(scen: Scenario) -> None:
-    """Interventions may only target cooperatives that exist, and train at most the members there are."""
+    """Interventions may only target cooperatives that exist, and train at most the members there can be."""
     n = scen.params.population.n_cooperatives
-    members = scen.params.population.members_per_cooperative
+    catchment = scen.params.population.catchment  # the most members a cooperative can ever have
     for k, iv in enumerate(scen.interventions):
         quota = getattr(iv, "quota", None)
-        if isinstance(quota, int) and 0 < members < quota:  # 0 members at start: they join later
-            raise ScenarioError(f"{scen.source}: interventions[{k}].quota: {quota} exceeds the members per "
-                                f"cooperative (population.members_per_cooperative = {members}); "
-                                f"allowed: 0..{members}")
+        if isinstance(quota, int) and quota > catchment:
+            raise ScenarioError(f"{scen.source}: interventions[{k}].quota: {quota} exceeds the households one "
+                                f"cooperative can have as members ({catchment}); allowed: 0..{catchment}")
         bad = [c for c in iv.cooperatives if c >= n]
         if bad:
             raise ScenarioError(f"{scen.source}: interventions[{k}].cooperatives: {bad} out of range; "

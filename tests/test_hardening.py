@@ -51,7 +51,7 @@ def test_large_file_is_refused(tmp_path, capsys):
     ("", "empty scenario file"),
     ("# only a comment\n", "empty scenario file"),
     ("[parameters.population]\nhouseholds_per_village = 100\nmembers_per_cooperative = 60\n"
-     "[parameters.skills]\ntraining_quota = 500\n", "skills.training_quota: 500 exceeds the members"),
+     "[parameters.skills]\ntraining_quota = 500\n", "skills.training_quota: 500 exceeds the households"),
     ("[parameters.population]\nhouseholds_per_village = 100\nmembers_per_cooperative = 60\n"
      '[[interventions]]\nkind = "training"\nstart = 1\nquota = 500\n', "interventions[0].quota: 500 exceeds"),
     ("[parameters.population]\nn_villages = 10000\nhouseholds_per_village = 20000\n", "exceeds the limit of 1,000,000"),
