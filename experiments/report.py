@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import math
 import os
 import re
@@ -224,10 +223,8 @@ def _load(root: Path) -> _Data:
     outcomes = manifest.get("outcomes")
     if not isinstance(configs, list) or not configs or not isinstance(outcomes, list) or not outcomes:
         raise UsageError(f"{root / 'manifest.json'}: not a kopsim experiment manifest (no configs or outcomes)")
-    try:
-        runs = store.runs_table()
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise UsageError(f"{store.runs_dir}: a run record is unreadable ({err})") from None
+    store.verify()  # a corrupt record or step file is named, never silently skipped
+    runs = store.runs_table()
     if runs.empty:
         raise UsageError(f"{root}: no finished runs yet; run (or resume) the compare or sweep command first")
     for col, default in (("status", "ok"), ("error", ""), ("config_index", -1)):

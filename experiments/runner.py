@@ -106,11 +106,18 @@ def run_experiment(
     dask: str | None = None, quiet: bool = False,
 ) -> Outcome:
     """Run every planned run of ``exp`` not yet in the store at ``out``."""
-    from tqdm import tqdm
-
     store = Store(out)
     info = manifest(exp)
     store.check(info)  # before anything starts: refuse a directory holding another experiment
+    with store.lock():  # one writer per directory
+        return _run_locked(exp, store, info, executor, workers, dask, quiet)
+
+
+def _run_locked(exp: Experiment, store: Store, info: dict[str, Any], executor: str, workers: int | None,
+                dask: str | None, quiet: bool) -> Outcome:
+    from tqdm import tqdm
+
+    store.check(info)  # again: another process may have written it before we held the lock
     index = {c.config_id: k for k, c in enumerate(exp.configs)}
     planned = exp.runs()
     done = store.finished()

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,10 @@ DEFAULT_OUTCOMES = (
     "umkm_revenue", "skill_members", "information_reach", "information_reach_needy", "ei_index",
 )
 MAX_STEPS = 100_000
+# Plan limits, checked before anything is built: each run writes two files, so 100,000 runs is
+# already ~200,000 files and days of computing at the baseline's size.
+MAX_CONFIGS = 10_000
+MAX_RUNS = 100_000
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,17 @@ class Experiment:
                 for r in range(self.replications) for c in self.configs]
 
 
+def check_plan_size(src: str, configs: int, replications: int, what: str = "configurations") -> None:
+    """Refuse a plan larger than MAX_CONFIGS configurations or MAX_RUNS runs, before it is built."""
+    if configs > MAX_CONFIGS:
+        raise UsageError(f"{src}: {configs:,} {what} is more than the limit of {MAX_CONFIGS:,}; "
+                         "use fewer scenarios, grid values or samples")
+    if configs * replications > MAX_RUNS:
+        raise UsageError(f"{src}: {configs:,} configurations x {replications:,} replications = "
+                         f"{configs * replications:,} runs is more than the limit of {MAX_RUNS:,}; "
+                         "use fewer replications or configurations")
+
+
 def replication_seeds(root: int, replications: int) -> list[int]:
     """Seed of replication i: the first word of the i-th child of SeedSequence(root)."""
     children = np.random.SeedSequence(root).spawn(replications)
@@ -130,6 +146,7 @@ def compare_experiment(names: list[str], replications: int, steps: int | None, s
     """The experiment behind ``kopsim compare``: each scenario as one configuration."""
     if replications < 1:
         raise UsageError(f"--replications: {replications} is not allowed; use a whole number >= 1")
+    check_plan_size("compare", len(names), replications, "scenarios")
     scens = [load(n) for n in names]
     labels = [s.name for s in scens]
     if len(set(labels)) != len(labels):
@@ -171,6 +188,7 @@ def load_experiment(path: str | Path) -> Experiment:
     seed = head.get("seed", 0)
     if seed < 0:
         raise UsageError(f"{src}: experiment.seed: {seed} is negative; allowed: a whole number >= 0")
+    check_plan_size(src, len(names) * _n_points(data, src), replications)
     scens = []
     for k, name in enumerate(names):
         local = path.parent / name
@@ -197,6 +215,17 @@ def load_experiment(path: str | Path) -> Experiment:
                      source=src, spec=data)
     check_outcomes(exp)
     return exp
+
+
+def _n_points(data: dict[str, Any], src: str) -> int:
+    """How many grid points or samples the plan has, computed without building them."""
+    grid, samples = data.get("grid"), data.get("samples")
+    if isinstance(grid, dict) and samples is None:
+        return math.prod(len(v) if isinstance(v, list) else 1 for v in grid.values())
+    if isinstance(samples, dict) and grid is None:
+        n = samples.get("n")
+        return n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 1
+    return 1  # malformed or absent: _points reports it
 
 
 def _points(data: dict[str, Any], src: str, seed: int) -> list[dict[str, Any]]:

@@ -11,11 +11,20 @@ Layout::
 A run counts as finished once its record exists. Records and step files are written to a
 temporary name and renamed into place (``os.replace`` is atomic on POSIX), step file first,
 so a crash at any moment leaves either a whole run or none. Resuming lists the records and
-skips those runs.
+skips those runs, except runs whose record or step file is unreadable (a disk error, a file
+truncated by hand): those are computed again. Reading a directory (report, export) refuses
+corrupt files, naming them.
+
+One process writes a directory at a time: :meth:`Store.lock` holds an exclusive
+``fcntl.flock`` on ``DIR/.lock`` (released by the kernel when the process ends, however it
+ends), so a second ``compare``/``sweep`` on the same directory stops with one line instead
+of computing every run again and deleting the first one's temporary files.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import tempfile
@@ -28,6 +37,9 @@ import pandas as pd
 from kopsim.errors import UsageError
 
 MANIFEST = "manifest.json"
+LOCK = ".lock"
+MAX_RECORD_BYTES = 1024 * 1024  # a run record is a few kB
+MAX_MANIFEST_BYTES = 256 * 1024 * 1024  # every configuration's parameters: ~2 kB each, 10,000 at most
 
 
 class Store:
@@ -48,9 +60,39 @@ class Store:
                 raise UsageError(f"{self.root}: holds results of a different experiment "
                                  f"({old.get('experiment', '?')!r}); choose another --out directory")
             return True
-        if self.root.exists() and (not self.root.is_dir() or any(self.root.iterdir())):
+        if self.root.exists() and (not self.root.is_dir() or any(p.name != LOCK for p in self.root.iterdir())):
             raise UsageError(f"{self.root}: exists and is not a kopsim results directory; choose another --out")
         return False
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the directory's write lock (created if missing); a second writer gets a UsageError.
+
+        A directory created here and left holding only the lock file (the run never started) is
+        removed again, so failed input writes nothing.
+        """
+        created = not self.root.exists()
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as err:
+            raise UsageError(f"{self.root}: cannot create the results directory ({err.strerror or err})") from None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                owner = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+                raise UsageError(f"{self.root}: another kopsim process (pid {owner}) is writing this results "
+                                 "directory; wait for it to finish or choose another --out") from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            yield
+        finally:
+            if created and [p.name for p in self.root.iterdir()] == [LOCK]:
+                (self.root / LOCK).unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    self.root.rmdir()
+            os.close(fd)  # releases the lock
 
     def open(self, manifest: dict[str, Any]) -> None:
         """Create the directory (or reuse it for the same experiment); clear half-written temp files."""
@@ -71,23 +113,82 @@ class Store:
 
     # ---- reading ------------------------------------------------------------------------
     def manifest(self) -> dict[str, Any]:
+        from kopsim.tomlio import read_limited_text
+
         path = self.root / MANIFEST
+        if not path.exists():
+            raise UsageError(f"{self.root}: not a kopsim results directory (no {MANIFEST})")
+        text = read_limited_text(path, UsageError, MAX_MANIFEST_BYTES, "manifest")
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise UsageError(f"{self.root}: not a kopsim results directory (no {MANIFEST})") from None
+            data = json.loads(text)
         except json.JSONDecodeError as err:
             raise UsageError(f"{path}: corrupt manifest ({err.msg})") from None
+        except RecursionError:
+            raise UsageError(f"{path}: corrupt manifest (nested too deeply)") from None
+        if not isinstance(data, dict):
+            raise UsageError(f"{path}: corrupt manifest (not a JSON object)")
+        return data
 
     def finished(self) -> set[str]:
-        """Run ids with a record (ok or error)."""
+        """Run ids with a readable record (ok or error) and, for ok runs, a readable step file.
+
+        A run whose files are corrupt does not count, so resuming computes it again.
+        """
         if not self.runs_dir.exists():
             return set()
-        return {p.stem for p in self.runs_dir.glob("*.json")}
+        done = set()
+        for path in self.runs_dir.glob("*.json"):
+            try:
+                record = self._record(path)
+                if record.get("status") == "ok":
+                    self._check_steps(self.steps_dir / f"{path.stem}.parquet")
+            except UsageError:
+                continue
+            done.add(path.stem)
+        return done
+
+    def verify(self) -> None:
+        """Refuse a directory with unreadable run records or step files, naming the first and the count."""
+        bad: list[str] = []
+        for path in sorted(self.runs_dir.glob("*.json")):
+            try:
+                record = self._record(path)
+                if record.get("status") == "ok":
+                    self._check_steps(self.steps_dir / f"{path.stem}.parquet")
+            except UsageError as err:
+                bad.append(str(err))
+        if bad:
+            more = f" (and {len(bad) - 1} more corrupt runs)" if len(bad) > 1 else ""
+            raise UsageError(f"{bad[0]}{more}; run the same compare/sweep command again to recompute them")
+
+    def _record(self, path: Path) -> dict[str, Any]:
+        """One run record, or a UsageError naming the file."""
+        from kopsim.tomlio import read_limited_text
+
+        text = read_limited_text(path, UsageError, MAX_RECORD_BYTES, "run record")
+        try:
+            record = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as err:
+            raise UsageError(f"{path}: corrupt run record ({getattr(err, 'msg', 'nested too deeply')})") from None
+        if not isinstance(record, dict) or record.get("run_id") != path.stem:
+            raise UsageError(f"{path}: corrupt run record (not the record of run {path.stem})")
+        return record
+
+    @staticmethod
+    def _check_steps(path: Path) -> None:
+        """A step file whose Parquet footer can be read (a truncated file has none), else a UsageError."""
+        import pyarrow.parquet as pq
+
+        if not path.is_file():
+            raise UsageError(f"{path}: missing step file of a finished run")
+        try:
+            pq.read_metadata(path)
+        except Exception as err:  # pyarrow raises ArrowInvalid, OSError, ... for a damaged file
+            raise UsageError(f"{path}: corrupt step file ({' '.join(str(err).split())})") from None
 
     def records(self) -> Iterator[dict[str, Any]]:
         for path in sorted(self.runs_dir.glob("*.json")):
-            yield json.loads(path.read_text(encoding="utf-8"))
+            yield self._record(path)
 
     def runs_table(self) -> pd.DataFrame:
         """One row per finished run, in a stable order."""
@@ -101,9 +202,14 @@ class Store:
         return sorted(self.steps_dir.glob("*.parquet"))
 
     def iter_steps(self) -> Iterator[pd.DataFrame]:
-        """Per-step tables one run at a time (memory stays bounded)."""
+        """Per-step tables one run at a time (memory stays bounded); an unreadable file is a UsageError."""
         for path in self.step_files():
-            yield pd.read_parquet(path)
+            try:
+                frame = pd.read_parquet(path)
+            except Exception as err:  # pyarrow's errors for damaged files vary (ArrowInvalid, OSError, ...)
+                raise UsageError(f"{path}: corrupt step file ({' '.join(str(err).split())}); run the same "
+                                 "compare/sweep command again to recompute it") from None
+            yield frame
 
     def consolidate(self, csv_steps: bool = False) -> pd.DataFrame:
         """Write runs.parquet and runs.csv (and steps.csv if asked); return the runs table."""
@@ -114,11 +220,9 @@ class Store:
         _atomic_write_parquet(self.root / "runs.parquet", flat)
         _atomic_write_csv(self.root / "runs.csv", flat)
         if csv_steps:
-            tmp = self.root / ".steps.csv.tmp"
-            with tmp.open("w", encoding="utf-8", newline="") as fh:
+            with _writing(self.root / "steps.csv") as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
                 for k, frame in enumerate(self.iter_steps()):
                     frame.to_csv(fh, index=False, header=(k == 0))
-            os.replace(tmp, self.root / "steps.csv")
         return table
 
 
@@ -144,22 +248,36 @@ def _current_umask() -> int:
 _UMASK = _current_umask()
 
 
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path``, renamed into place at the end; any failure (a full disk,
+    pyarrow's OSError without a file name) is an OSError naming ``path``, and the temporary file goes."""
+    tmp: Path | None = None
+    try:
+        tmp = _tmp_beside(path)
+        yield tmp
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as err:
+        reason = err.strerror or " ".join(str(err).split()) or type(err).__name__
+        raise OSError(err.errno, f"cannot write ({reason})", str(path)) from None
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+
+
 def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = _tmp_beside(path)
-    with tmp.open("w", encoding="utf-8") as fh:
+    with _writing(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def _atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    tmp = _tmp_beside(path)
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+    with _writing(path) as tmp:
+        frame.to_parquet(tmp, index=False)
 
 
 def _atomic_write_csv(path: Path, frame: pd.DataFrame) -> None:
-    tmp = _tmp_beside(path)
-    frame.to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    with _writing(path) as tmp:
+        frame.to_csv(tmp, index=False)

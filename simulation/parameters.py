@@ -64,7 +64,11 @@ def _check_value(path: str, value: Any, default: Any, meta: Mapping[str, Any]) -
     elif isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ParameterError(path, f"expected a number in {allowed}, got {value!r}")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an integer with hundreds of digits
+            raise ParameterError(path, f"expected a number in {allowed}, got an integer too large for a float "
+                                 f"(about {int(value.bit_length() * 0.30103)} digits)") from None
         if not math.isfinite(value):
             raise ParameterError(path, f"expected a finite number in {allowed}, got {value!r}")
     elif isinstance(default, str):
@@ -98,6 +102,12 @@ class _Group:
         return None
 
 
+# Domain bounds of the population: a desa rarely has more than a few thousand households, and one
+# run models a district at most (the 100k-household benchmark takes minutes per simulated year).
+MAX_HOUSEHOLDS_PER_VILLAGE = 20_000
+MAX_HOUSEHOLDS = 1_000_000
+
+
 @dataclass(frozen=True)
 class Population(_Group):
     """Who lives in the model world and how they are grouped."""
@@ -105,8 +115,10 @@ class Population(_Group):
     n_villages: int = param(1, 1, 10_000, "villages", "number of villages (desa)")
     n_cooperatives: int = param(1, 1, 10_000, "cooperatives",
                                 "number of cooperatives; village v belongs to cooperative v mod n")
-    households_per_village: int = param(200, 1, 1_000_000, "households",
-                                        "households (persons) per village")
+    households_per_village: int = param(200, 1, MAX_HOUSEHOLDS_PER_VILLAGE, "households",
+                                        "households (persons) per village (Indonesia's largest desa have a "
+                                        "few thousand; all villages together at most "
+                                        f"{MAX_HOUSEHOLDS:,} households)")
     members_per_cooperative: int = param(133, 0, 1_000_000, "members",
                                          "initial members (anggota) per cooperative")
     farmer_share: float = param(0.55, 0.0, 1.0, "share", "share of households that farm (petani)")
@@ -127,6 +139,11 @@ class Population(_Group):
         "information about membership and credit")
     village_spacing_km: float = param(5.0, 0.0, 1000.0, "km", "distance between neighbouring villages")
 
+    @property
+    def catchment(self) -> int:
+        """Households in one cooperative's villages: the most members it can ever have."""
+        return self.households_per_village * (self.n_villages // self.n_cooperatives)
+
     def _check_relations(self) -> None:
         if self.n_cooperatives > self.n_villages:
             raise ParameterError("n_cooperatives", f"{self.n_cooperatives} exceeds n_villages "
@@ -135,6 +152,11 @@ class Population(_Group):
             raise ParameterError("umkm_share", "farmer_share + umkm_share must be <= 1")
         if self.age_max < self.age_min:
             raise ParameterError("age_max", f"must be >= age_min ({self.age_min:g})")
+        total = self.households_per_village * self.n_villages
+        if total > MAX_HOUSEHOLDS:
+            raise ParameterError("households_per_village", f"{self.n_villages} villages x "
+                                 f"{self.households_per_village} households = {total:,} households exceeds "
+                                 f"the limit of {MAX_HOUSEHOLDS:,}")
         catchment = self.households_per_village * (self.n_villages // self.n_cooperatives)
         if self.members_per_cooperative > catchment:
             raise ParameterError("members_per_cooperative",
@@ -342,7 +364,8 @@ class Skills(_Group):
     initial_spread: float = param(0.12, 0.0, 0.5, "skill", "s.d. of initial skill")
     training_every_months: int = param(12, 0, 600, "months",
                                        "Diklat held every this many months (0 = never)")
-    training_quota: int = param(10, 0, 1_000_000, "persons/cooperative", "trainees per session")
+    training_quota: int = param(10, 0, 1_000_000, "persons/cooperative",
+                                "trainees per session; at most the households of one cooperative's villages")
     training_selection: str = param("productive_age", doc="who the board sends",
                                     choices=("random", "productive_age", "board_choice", "neediest"))
     training_gain: float = param(0.4, 0.0, 1.0, "share of gap", "skill gain: s += g (1 - s)")
@@ -423,6 +446,16 @@ class Parameters:
             except ParameterError as err:
                 raise ParameterError(f"{gname}.{err.path}", err.reason, source) from None
         return cls(**groups)
+
+    def __post_init__(self) -> None:
+        # Bounds across groups: a training quota can never be filled beyond the households who could
+        # be members of one cooperative (members join during a run, up to that catchment).
+        quota = self.skills.training_quota
+        catchment = self.population.catchment
+        if self.skills.training_every_months > 0 and quota > catchment:
+            raise ParameterError("skills.training_quota", f"{quota} exceeds the households one cooperative can "
+                                 f"have as members ({catchment} = population.households_per_village x villages "
+                                 f"per cooperative); allowed: 0..{catchment}")
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Nested plain-dict form (for manifests and TOML)."""

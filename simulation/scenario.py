@@ -42,6 +42,7 @@ from .tomlio import read_toml
 SCENARIO_KEYS = {"name": str, "description": str, "steps": int, "seed": int}
 TOP_KEYS = ("extends", "scenario", "parameters", "interventions")
 MAX_STEPS = 100_000
+MAX_EXTENDS = 32  # a chain of 'extends' longer than this is refused (the shipped ones are 1-2 deep)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,11 @@ def load(name_or_path: str | Path | None = None) -> Scenario:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    return read_toml(path, ScenarioError)
+    data = read_toml(path, ScenarioError)
+    if not data:  # an empty or comment-only file is almost certainly a mistake (wrong file, unsaved editor)
+        raise ScenarioError(f"{path}: empty scenario file; expected a [scenario] table, [parameters.*] "
+                            "tables, [[interventions]] or extends = \"other.toml\"")
+    return data
 
 
 def _read_chain(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
@@ -95,6 +100,9 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         chain = " -> ".join(p.name for p in (*seen, here))
         raise ScenarioError(f"{seen[-1]}: extends: cycle {chain}; allowed: a chain that ends in a file "
                             "without 'extends'")
+    if len(seen) >= MAX_EXTENDS:
+        raise ScenarioError(f"{seen[0]}: extends: chain longer than {MAX_EXTENDS} files (at {path}); "
+                            f"allowed: at most {MAX_EXTENDS}")
     data = _read(path)
     parent = data.pop("extends", None)
     if parent is None:
@@ -169,9 +177,14 @@ def from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
 
 
 def _check_targets(scen: Scenario) -> None:
-    """Interventions may only target cooperatives that exist."""
+    """Interventions may only target cooperatives that exist, and train at most the members there can be."""
     n = scen.params.population.n_cooperatives
+    catchment = scen.params.population.catchment  # the most members a cooperative can ever have
     for k, iv in enumerate(scen.interventions):
+        quota = getattr(iv, "quota", None)
+        if isinstance(quota, int) and quota > catchment:
+            raise ScenarioError(f"{scen.source}: interventions[{k}].quota: {quota} exceeds the households one "
+                                f"cooperative can have as members ({catchment}); allowed: 0..{catchment}")
         bad = [c for c in iv.cooperatives if c >= n]
         if bad:
             raise ScenarioError(f"{scen.source}: interventions[{k}].cooperatives: {bad} out of range; "

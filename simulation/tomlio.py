@@ -1,31 +1,69 @@
 """TOML in and out: reading input files with one-line errors (scenarios, experiments, parameter ranges,
-targets), and writing values, key lines and tables (calibrated scenarios, targets files, parameter tables)."""
+targets), and writing values, key lines and tables (calibrated scenarios, targets files, parameter tables).
+
+Every file is checked before it is read: it must be a regular file (a device such as
+``/dev/zero`` would never end) no larger than :data:`MAX_TOML_BYTES`. tomllib recurses once
+per nesting level, so absurdly nested arrays end in a one-line error, not a RecursionError.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+MAX_TOML_BYTES = 1024 * 1024  # 1 MiB: the largest shipped scenario is a few kB
+
+
+def check_regular_file(path: str | Path, error: type[Exception], limit: int, what: str = "file") -> None:
+    """Raise ``error`` unless ``path`` is an existing regular file of at most ``limit`` bytes."""
+    src = str(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise error(f"{src}: file not found") from None
+    except (OSError, ValueError) as err:
+        raise error(f"{src}: cannot read file ({getattr(err, 'strerror', None) or err})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise error(f"{src}: cannot read file (it is a directory; expected a {what})")
+    if not stat.S_ISREG(info.st_mode):
+        raise error(f"{src}: cannot read file (not a regular file but a device, pipe or socket; expected a {what})")
+    if info.st_size > limit:
+        raise error(f"{src}: {info.st_size} bytes is larger than the limit of {limit} bytes for a {what}")
+
+
+def read_limited_text(path: str | Path, error: type[Exception], limit: int, what: str = "file") -> str:
+    """The UTF-8 text of a regular file of at most ``limit`` bytes; failures raise ``error`` naming the file."""
+    src = str(path)
+    check_regular_file(path, error, limit, what)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(limit + 1)  # the file may have grown since stat
+    except OSError as err:
+        raise error(f"{src}: cannot read file ({err.strerror or err})") from None
+    if len(raw) > limit:
+        raise error(f"{src}: larger than the limit of {limit} bytes for a {what}")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise error(f"{src}: not a UTF-8 text file") from None
+
 
 def read_toml(path: str | Path, error: type[Exception]) -> dict[str, Any]:
     """Parse a TOML file; any failure raises ``error`` with one line naming the file and the problem."""
     src = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(f"{src}: file not found") from None
-    except UnicodeDecodeError:
-        raise error(f"{src}: not a UTF-8 text file") from None
-    except OSError as err:
-        raise error(f"{src}: cannot read file ({err.strerror})") from None
+    text = read_limited_text(path, error, MAX_TOML_BYTES, "TOML file")
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise error(f"{src}: not valid TOML: {err}") from None
+    except ValueError as err:  # TOMLDecodeError, or an integer of more than 4300 digits
+        raise error(f"{src}: not valid TOML: {' '.join(str(err).split())}") from None
+    except RecursionError:
+        raise error(f"{src}: not valid TOML: nested too deeply") from None
 
 
 BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")

@@ -22,7 +22,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,24 +123,19 @@ def test_every_shipped_scenario_fits_a_classroom():
         room.step(1)
 
 
-def test_step_and_redraw_within_200_ms_at_300_agents():
+def test_step_and_redraw_at_300_agents():
+    """Stepping and redrawing work; their timing (median <= 200 ms) is `python -m benchmarks.app_step`."""
     from kopsim.app.pictures import Painter
     from kopsim.app.session import Classroom, Settings
 
     room = Classroom(Settings())
     painter = Painter(room.snapshot(), "id")
     painter.draw(room.snapshot())
-    times = []
-    for _ in range(20):
-        t0 = time.perf_counter()
+    for _ in range(3):
         room.step()
         net, charts = painter.draw(room.snapshot())
-        times.append(time.perf_counter() - t0)
     assert net[:2] == b"\xff\xd8" and charts[:2] == b"\xff\xd8"  # JPEG pictures
-    median = float(np.median(times))
-    print(f"step + redraw at {room.model.state.n} agents: median {1000 * median:.0f} ms, "
-          f"max {1000 * max(times):.0f} ms")
-    assert median <= 0.2
+    assert room.month == 3
 
 
 # ---- the page in headless Chromium --------------------------------------------------------------

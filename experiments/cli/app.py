@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .argtypes import nonneg_int, port
+from .argtypes import nonneg_int, port, pos_int
 
 DEFAULT_PORT = 8765
 # The class-size population, kept here so that building the parser does not import the app's
@@ -37,6 +37,8 @@ def register(sub: Any) -> None:
     app.add_argument("--lang", choices=("id", "en"), default="id",
                      help="starting language: id (Bahasa Indonesia, default) or en (English)")
     app.add_argument("--open", action="store_true", help="open the page in the default web browser")
+    app.add_argument("--max-sessions", type=pos_int, default=None,
+                     help="most browser tabs at once (default 60); more get a 'class is full' message")
     app.set_defaults(handler=cmd_app)
 
 
@@ -44,4 +46,4 @@ def cmd_app(args: argparse.Namespace) -> int:
     from kopsim.app.server import serve
 
     return serve(args.scenario, host=args.host, port=args.port, households=args.households, seed=args.seed,
-                 lang=args.lang, open_browser=args.open)
+                 lang=args.lang, open_browser=args.open, max_sessions=args.max_sessions)

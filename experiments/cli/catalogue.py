@@ -10,7 +10,7 @@ from kopsim.errors import InputError
 from kopsim.parameters import describe
 from kopsim.tomlio import toml_value
 
-from .common import EXIT_USAGE
+from .common import EXIT_INTERNAL, EXIT_USAGE, one_line
 
 
 def register(sub: Any) -> None:
@@ -38,18 +38,26 @@ def cmd_scenarios(_: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """One line per file; an unexpected error in one file does not stop the others from being checked."""
     from kopsim.scenario import load  # here, not at the top: `kopsim --help` needs no numpy
 
-    bad = 0
+    bad = internal = 0
     for item in args.files:
         try:
             scen = load(item)
         except InputError as err:
-            print(f"kopsim: error: {err}", file=sys.stderr)
+            print(f"kopsim: error: {one_line(err)}", file=sys.stderr)
             bad += 1
             continue
+        except Exception as err:  # a bug, reported for this file only
+            if getattr(args, "debug", False):
+                raise
+            print(f"kopsim: error: {item}: internal error: {type(err).__name__}: {one_line(err)} "
+                  "(please report this to the kopsim developers)", file=sys.stderr)
+            internal += 1
+            continue
         print(f"{scen.source}: ok ({scen.name}: {scen.steps} months, {len(scen.interventions)} interventions)")
-    return EXIT_USAGE if bad else 0
+    return EXIT_INTERNAL if internal else EXIT_USAGE if bad else 0
 
 
 def cmd_params(args: argparse.Namespace) -> int:

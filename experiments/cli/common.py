@@ -12,6 +12,21 @@ from kopsim.parameters import ParameterError
 from .argtypes import pos_int
 
 EXIT_USAGE = 2
+EXIT_INTERNAL = 1
+
+
+def one_line(err: BaseException) -> str:
+    """An exception's message on one line (some libraries' messages span several)."""
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+def os_error_text(err: OSError) -> str:
+    """'subject: reason' for an OSError; the subject is its file name, or what kopsim was doing."""
+    subject = err.filename or getattr(err, "kopsim_subject", None) or "input/output"
+    reason = err.strerror or one_line(err) or type(err).__name__
+    if err.filename2:
+        subject = f"{subject} -> {err.filename2}"
+    return f"{subject}: {reason}"
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -21,7 +36,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     key, raw = text.split("=", 1)
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):  # also 5000-digit or 1000-deep values
         value = raw  # bare text, e.g. a choice such as random
     return key.strip(), value
 

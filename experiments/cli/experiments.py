@@ -106,6 +106,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     store = Store(args.results)
     store.manifest()
+    store.verify()
     store.consolidate(csv_steps=True)
     print(f"wrote {args.results / 'runs.csv'} and {args.results / 'steps.csv'}")
     if args.excel_id:

@@ -16,7 +16,7 @@ from kopsim.labels import outcome_label
 from kopsim.parameters import Parameters
 
 from .argtypes import nonneg_int, pos_int
-from .common import add_set_option, apply_overrides, fmt
+from .common import add_set_option, apply_overrides, fmt, one_line
 
 # (column, label, format) of the summary table; the labels come from the one table in kopsim.labels
 SUMMARY_COLUMNS = tuple((col, outcome_label(col), spec) for col, spec in (
@@ -65,11 +65,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     model = CooperativeModel(params, seed=seed, interventions=scen.interventions)
     frame = model.run(steps)
     elapsed = time.perf_counter() - t0
-    out.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(out / "metrics.csv", index=False)
     manifest = run_manifest(scen.name, scen.source, params, seed, steps, elapsed, model.state.n)
     manifest["interventions"] = [intervention_record(iv) for iv in scen.interventions]
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=float) + "\n", encoding="utf-8")
+    target = out
+    try:  # a full disk raises OSError without a file name: say which file was being written
+        out.mkdir(parents=True, exist_ok=True)
+        target = out / "metrics.csv"
+        frame.to_csv(target, index=False)
+        target = out / "manifest.json"
+        target.write_text(json.dumps(manifest, indent=2, default=float) + "\n", encoding="utf-8")
+    except OSError as err:
+        raise OSError(err.errno, f"cannot write ({err.strerror or one_line(err)})", str(target)) from None
     if not args.quiet:
         print(summary(scen.name, scen.description, frame, seed, steps, elapsed, model.state.n, out))
     return 0

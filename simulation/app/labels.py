@@ -88,6 +88,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "partner": {"id": "mitra usaha (provinsi lain)", "en": "partner firm (other province)"},
     # errors
     "error": {"id": "Terjadi kesalahan: {message}", "en": "Something went wrong: {message}"},
+    "join_prompt": {"id": "Masukkan kode kelas yang ditampilkan guru", "en": "Enter the class code the teacher shows"},
+    "join_button": {"id": "Masuk", "en": "Join"},
+    "join_wrong": {"id": "Kode kelas salah; tanyakan kepada guru", "en": "Wrong class code; ask the teacher"},
+    "class_full": {"id": "Kelas penuh: sudah ada {limit} sesi terbuka. Tutup tab lain atau tanyakan kepada guru.",
+                   "en": "The class is full: {limit} sessions are open. Close another tab or ask the teacher."},
     "error_unexpected": {"id": "kesalahan tak terduga ({kind}) — detailnya ada di jendela terminal server",
                          "en": "unexpected error ({kind}) — details are in the server's terminal window"},
 }

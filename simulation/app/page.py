@@ -36,7 +36,20 @@ from ..parameters import ParameterError
 from ..scenario import ScenarioError
 from .labels import DEFAULT_LANGUAGE, LANGUAGES, text
 from .pictures import Painter
-from .session import DEFAULT_HOUSEHOLDS, AppError, Classroom, Settings
+from .session import (
+    DEFAULT_HOUSEHOLDS,
+    GRANT_RANGE,
+    HARVEST_LOSS_RANGE,
+    HOUSEHOLDS_RANGE,
+    QUOTA_RANGE,
+    SLOTS,
+    AppError,
+    Classroom,
+    Settings,
+    allowed_scenarios,
+    check_join_code,
+    join_code_required,
+)
 
 log = logging.getLogger("kopsim.app")
 
@@ -75,12 +88,13 @@ def readable(err: BaseException, lang: str) -> str:
 
 
 def scenario_names() -> list[str]:
-    from kopsim import scenarios
+    """The shipped scenarios and those the teacher named on the command line (the server accepts no others)."""
+    return allowed_scenarios()
 
-    return scenarios.available()
 
-
-def _first_classroom(lang: str) -> tuple[Classroom | None, str | None]:
+def _first_classroom(lang: str, slot: object) -> tuple[Classroom | None, str | None]:
+    if not SLOTS.acquire(slot):
+        return None, text("error", lang, message=text("class_full", lang, limit=SLOTS.limit))
     try:
         return Classroom(initial_settings()), None
     except Exception as err:  # shown on the page (the command line checked the scenario already)
@@ -92,15 +106,48 @@ def Page() -> None:
     """The page. No render function here lets an exception escape (risky work is done in
     try blocks before any element is built), so Solara never shows its traceback page."""
     lang = solara.use_reactive(initial_language())
+    joined = solara.use_reactive(not join_code_required())  # server-side state: the browser cannot set it
     solara.Title("kopsim — " + text("title", lang.value).split(" — ")[0])
     solara.Style(CSS)
-    ClassroomView(lang)
+    if joined.value:
+        ClassroomView(lang)
+    else:
+        JoinGate(lang, joined)
+
+
+MAX_JOIN_ATTEMPTS = 10  # per tab; then the tab must be reloaded (slows down guessing the code)
+
+
+@solara.component
+def JoinGate(lang: solara.Reactive[str], joined: solara.Reactive[bool]) -> None:
+    """Asks for the join code the server printed (only when it listens beyond this computer)."""
+    L = lang.value
+    code = solara.use_reactive("")
+    attempts = solara.use_reactive(0)
+
+    def submit() -> None:
+        if attempts.value >= MAX_JOIN_ATTEMPTS:
+            return
+        if check_join_code(code.value):
+            joined.set(True)
+        else:
+            attempts.set(attempts.value + 1)
+
+    with solara.Column(style={"padding": "18px", "max-width": "420px"}, gap="8px"):
+        solara.HTML(tag="h2", unsafe_innerHTML=text("title", L), classes=["kopsim-title"])
+        solara.InputText(text("join_prompt", L), value=code, continuous_update=True, classes=["kopsim-join-code"])
+        solara.Button(text("join_button", L), on_click=submit, color="primary", classes=["kopsim-join"],
+                      disabled=attempts.value >= MAX_JOIN_ATTEMPTS)
+        if attempts.value:
+            solara.Error(text("join_wrong", L), classes=["kopsim-error"])
 
 
 @solara.component
 def ClassroomView(lang: solara.Reactive[str]) -> None:
     L = lang.value
-    first, first_error = solara.use_memo(lambda: _first_classroom(L), [])
+    slot = solara.use_memo(object, [])  # this tab's place in the class (SLOTS), freed when the tab closes
+    first, first_error = solara.use_memo(lambda: _first_classroom(L, slot), [])
+    solara.use_effect(lambda: (lambda: SLOTS.release(slot)), [])
     room_ref = solara.use_ref(first)
     error = solara.use_reactive(first_error)  # str | None
     running = solara.use_reactive(False)
@@ -129,6 +176,8 @@ def ClassroomView(lang: solara.Reactive[str]) -> None:
 
     def do_reset() -> None:
         running.set(False)
+        if not SLOTS.acquire(slot):
+            raise AppError(text("class_full", lang.value, limit=SLOTS.limit))
         new = Classroom(draft.value)  # AppError: shown, and the old model stays
         room_ref.current = new
         draft.set(new.settings)
@@ -308,11 +357,12 @@ def Controls(L: str, room_ref: Any, draft: solara.Reactive[Settings], running: s
                                 on_value=set_field("seed"), dense=True)
             with solara.Div(classes=["kopsim-households"]):
                 _labelled(text("households", L), d.households, "kopsim-households")
-                solara.SliderInt("", value=d.households, min=100, max=800, step=10, on_value=set_field("households"))
+                solara.SliderInt("", value=d.households, min=HOUSEHOLDS_RANGE[0], max=HOUSEHOLDS_RANGE[1], step=10,
+                                 on_value=set_field("households"))
             solara.Text(text("interventions", L), style={"font-weight": "600", "margin-top": "10px"})
             with solara.Div(classes=["kopsim-training-quota"]):
                 _labelled(text("training_quota", L), d.training_quota, "kopsim-training-quota")
-                solara.SliderInt("", value=d.training_quota, min=0, max=40, step=1,
+                solara.SliderInt("", value=d.training_quota, min=QUOTA_RANGE[0], max=QUOTA_RANGE[1], step=1,
                                  on_value=set_field("training_quota"))
             with solara.Div(classes=["kopsim-follow-up"]):
                 solara.Switch(label=text("follow_up", L), value=d.training_follow_up,
@@ -324,13 +374,15 @@ def Controls(L: str, room_ref: Any, draft: solara.Reactive[Settings], running: s
                               disabled=not d.kemitraan)
             with solara.Div(classes=["kopsim-grant"]):
                 _labelled(text("grant", L), d.grant, "kopsim-grant")
-                solara.SliderInt("", value=d.grant, min=0, max=300, step=25, on_value=set_field("grant"))
+                solara.SliderInt("", value=d.grant, min=GRANT_RANGE[0], max=GRANT_RANGE[1], step=25,
+                                 on_value=set_field("grant"))
             with solara.Div(classes=["kopsim-village"]):
                 solara.Switch(label=text("village", L), value=d.village_engagement,
                               on_value=set_field("village_engagement"))
             with solara.Div(classes=["kopsim-harvest"]):
                 _labelled(text("harvest", L), d.harvest_loss, "kopsim-harvest")
-                solara.SliderInt("", value=d.harvest_loss, min=0, max=90, step=10, on_value=set_field("harvest_loss"))
+                solara.SliderInt("", value=d.harvest_loss, min=HARVEST_LOSS_RANGE[0], max=HARVEST_LOSS_RANGE[1],
+                                 step=10, on_value=set_field("harvest_loss"))
 
 
 CSS = """

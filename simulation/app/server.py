@@ -29,8 +29,9 @@ APP_MODULE = "kopsim.app.page"
 def check_scenario(name: str | None, households: int, seed: int | None) -> object:
     """Build the model the page will start with (so the page cannot fail on it); returns the scenario.
     Errors name what is wrong (printed as one line, exit 2)."""
-    from .session import AppError, Classroom, Settings
+    from .session import AppError, Classroom, Settings, allow_teacher_choice
 
+    allow_teacher_choice(name, households)  # the teacher's own choices are offered to the page
     try:
         room = Classroom(Settings(scenario=name or "baseline", seed=seed, households=households))
     except AppError as err:
@@ -61,6 +62,28 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def is_loopback(host: str) -> bool:
+    """True if ``host`` only accepts connections from this computer (no join code needed then)."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read from a projector
+
+
+def make_join_code(length: int = 6) -> str:
+    """A fresh code students type to join (32^6 ≈ 10^9 codes; each tab gets 10 tries)."""
+    import secrets
+
+    return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(length))
+
+
 def _require_solara() -> None:
     try:
         import solara  # noqa: F401
@@ -71,8 +94,13 @@ def _require_solara() -> None:
                            f"pip install 'kopsim[app]'") from None
 
 
-def configure(scenario: str | None, households: int, seed: int | None, lang: str) -> None:
+def configure(scenario: str | None, households: int, seed: int | None, lang: str, join_code: str = "",
+              max_sessions: int | None = None) -> None:
     """Environment for the page (read by simulation.app.page) and for Solara's settings."""
+    from .session import DEFAULT_MAX_SESSIONS, JOIN_CODE_ENV, MAX_SESSIONS_ENV
+
+    os.environ[JOIN_CODE_ENV] = join_code
+    os.environ[MAX_SESSIONS_ENV] = str(max_sessions or DEFAULT_MAX_SESSIONS)
     os.environ["SOLARA_APP"] = APP_MODULE
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     os.environ["SOLARA_THEME_SHOW_BANNER"] = "False"
@@ -93,8 +121,12 @@ def configure(scenario: str | None, households: int, seed: int | None, lang: str
 
 
 def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765, households: int = 290,
-          seed: int | None = None, lang: str = "id", open_browser: bool = False) -> int:
-    """Check the input, bind host:port, and serve the page until Ctrl+C. Returns the exit code."""
+          seed: int | None = None, lang: str = "id", open_browser: bool = False,
+          max_sessions: int | None = None) -> int:
+    """Check the input, bind host:port, and serve the page until Ctrl+C. Returns the exit code.
+
+    Beyond this computer (a host that is not loopback) the page asks for a join code, printed here.
+    """
     scen = check_scenario(scenario, households, seed)
     sock = bind(host, port)
     try:
@@ -103,7 +135,8 @@ def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765
         sock.close()
         raise
     port = sock.getsockname()[1]  # the real port when 0 (any free port) was asked for
-    configure(scenario, households, seed, lang)
+    join_code = "" if is_loopback(host) else make_join_code()
+    configure(scenario, households, seed, lang, join_code, max_sessions)
     import uvicorn
 
     config = uvicorn.Config("solara.server.starlette:app", host=host, port=port, log_level="warning",
@@ -114,6 +147,8 @@ def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765
     url = f"http://{shown}:{port}/"
     also = f"; other computers: http://<this computer's address>:{port}/" if everywhere else ""
     print(f"kopsim app: scenario {scen.name!r} at {url}{also} (press Ctrl+C to stop)", flush=True)
+    if join_code:
+        print(f"kopsim app: join code {join_code} (students type it on the page)", flush=True)
     if open_browser:
         def opener() -> None:
             while not server.started:

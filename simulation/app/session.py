@@ -12,6 +12,7 @@ A :class:`Snapshot` is copied under the session lock, so the pictures
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -40,6 +41,58 @@ TIES = ("ties_bonding", "ties_bridging", "ties_linking")
 
 class AppError(ValueError):
     """A problem the page shows as one readable sentence (bad scenario, invalid setting)."""
+
+
+# What the server accepts from a browser: the same limits as the page's widgets (page.py builds
+# its sliders from these), checked again here because a page's messages can be forged.
+HOUSEHOLDS_RANGE = (100, 800)       # the households slider
+QUOTA_RANGE = (0, 40)               # the training quota slider
+GRANT_RANGE = (0, 300)              # Rp M, the grant slider
+HARVEST_LOSS_RANGE = (0, 90)        # percent, the harvest slider
+SEED_RANGE = (0, 2**32 - 1)         # the seed field
+# Class size: the most a classroom server simulates per tab (the command line may ask for more
+# households than the slider, e.g. --households 0 for a scenario's own population, up to this).
+MAX_CLASS_HOUSEHOLDS = 2_000
+MAX_CLASS_STEPS = 600               # months (50 years); the shipped scenarios run 120
+_BOOLEANS = ("training_follow_up", "kemitraan", "association", "village_engagement")
+
+_teacher_scenarios: set[str] = set()  # scenario files named on the command line (kopsim app FILE)
+_teacher_households: set[int] = set()  # --households from the command line (may be outside the slider)
+
+
+def allow_teacher_choice(scenario: str | None, households: int) -> None:
+    """Accept the command line's scenario and class size from the page too (the teacher chose them)."""
+    if scenario:
+        _teacher_scenarios.add(str(scenario))
+    _teacher_households.add(int(households))
+
+
+def _env_teacher_choice() -> tuple[set[str], set[int]]:
+    """The command line's choices as the server passed them to the page (same process)."""
+    import os
+
+    names, sizes = set(_teacher_scenarios), {DEFAULT_HOUSEHOLDS, *_teacher_households}
+    if os.environ.get("KOPSIM_APP_SCENARIO"):
+        names.add(os.environ["KOPSIM_APP_SCENARIO"])
+    with contextlib.suppress(ValueError):
+        sizes.add(int(os.environ.get("KOPSIM_APP_HOUSEHOLDS", "")))
+    return names, sizes
+
+
+def allowed_scenarios() -> list[str]:
+    """The scenarios a page may choose: those the teacher named, then the shipped ones."""
+    from kopsim import scenarios
+
+    shipped = scenarios.available()
+    return [*sorted(_env_teacher_choice()[0] - set(shipped)), *shipped]
+
+
+def _whole(name: str, value: Any, lo: int, hi: int, zero_ok: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise AppError(f"{name}: expected a whole number, got {type(value).__name__}")
+    if not (lo <= value <= hi or (zero_ok and value == 0)):
+        also = " or 0" if zero_ok else ""
+        raise AppError(f"{name}: {value} is outside the allowed range {lo}..{hi}{also}")
 
 
 @dataclass(frozen=True)
@@ -88,6 +141,116 @@ class Settings:
         if self.harvest_loss > 0:
             items.append(text("short_harvest", lang, loss=self.harvest_loss))
         return text("applied", lang, items="; ".join(items) if items else text("none", lang))
+
+
+def check_settings(settings: Settings) -> None:
+    """Every value a browser may send, checked against the widgets' limits; raises :class:`AppError`.
+
+    Besides the slider's range, households may be the command line's value (0 = the scenario's
+    own population), within the class size MAX_CLASS_HOUSEHOLDS.
+    """
+    if not isinstance(settings, Settings):
+        raise AppError("settings: not a kopsim Settings object")
+    if not isinstance(settings.scenario, str) or settings.scenario not in allowed_scenarios():
+        shown = settings.scenario[:60] if isinstance(settings.scenario, str) else type(settings.scenario).__name__
+        raise AppError(f"scenario: {shown!r}: no such scenario offered here; choose one of the page's list")
+    if settings.seed is not None:
+        if isinstance(settings.seed, int) and not isinstance(settings.seed, bool) and settings.seed < 0:
+            raise AppError(f"seed: {settings.seed} is negative; allowed: a whole number >= 0")
+        _whole("seed", settings.seed, *SEED_RANGE)
+    teacher = {h for h in _env_teacher_choice()[1] if 0 <= h <= MAX_CLASS_HOUSEHOLDS}
+    if settings.households not in teacher:
+        lo, hi = HOUSEHOLDS_RANGE
+        if isinstance(settings.households, bool) or not isinstance(settings.households, int):
+            raise AppError(f"households: expected a whole number, got {type(settings.households).__name__}")
+        if not lo <= settings.households <= hi:
+            raise AppError(f"households: {settings.households} is outside the allowed range {lo}..{hi} "
+                           f"(from the command line: 0 = the scenario's own, or up to {MAX_CLASS_HOUSEHOLDS})")
+    _whole("training_quota", settings.training_quota, *QUOTA_RANGE)
+    _whole("grant", settings.grant, *GRANT_RANGE)
+    _whole("harvest_loss", settings.harvest_loss, *HARVEST_LOSS_RANGE)
+    for name in _BOOLEANS:
+        if not isinstance(getattr(settings, name), bool):
+            raise AppError(f"{name}: expected true or false")
+
+
+def check_class_size(scen: Scenario, params: Parameters) -> None:
+    """A classroom simulates at most MAX_CLASS_HOUSEHOLDS households for at most MAX_CLASS_STEPS months."""
+    pop = params.population
+    households = pop.n_villages * pop.households_per_village
+    if households > MAX_CLASS_HOUSEHOLDS:
+        raise AppError(f"scenario {scen.name!r}: {households} households is more than a classroom's limit of "
+                       f"{MAX_CLASS_HOUSEHOLDS}; choose fewer households")
+    if scen.steps > MAX_CLASS_STEPS:
+        raise AppError(f"scenario {scen.name!r}: {scen.steps} months is more than a classroom's limit of "
+                       f"{MAX_CLASS_STEPS}")
+
+
+JOIN_CODE_ENV = "KOPSIM_APP_JOIN_CODE"        # set by the server when it listens beyond this computer
+MAX_SESSIONS_ENV = "KOPSIM_APP_MAX_SESSIONS"
+DEFAULT_MAX_SESSIONS = 60                    # open tabs at once: a class, with room for a few reloads
+
+
+def join_code_required() -> bool:
+    import os
+
+    return bool(os.environ.get(JOIN_CODE_ENV))
+
+
+def check_join_code(given: Any) -> bool:
+    """True if ``given`` is the server's join code (always, when the server needs none)."""
+    import hmac
+    import os
+
+    code = os.environ.get(JOIN_CODE_ENV, "")
+    if not code:
+        return True
+    return isinstance(given, str) and hmac.compare_digest(given.strip().encode(), code.encode())
+
+
+class SessionSlots:
+    """At most ``limit`` classrooms at once (each tab holds a model in the server's memory).
+
+    Without ``limit``, it is read from KOPSIM_APP_MAX_SESSIONS when needed (the server sets it
+    after this module is imported), else DEFAULT_MAX_SESSIONS.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        self._limit = limit
+        self._held: dict[int, object] = {}  # the keys themselves, so that an id is not reused while held
+        self._lock = threading.Lock()
+
+    @property
+    def limit(self) -> int:
+        import os
+
+        if self._limit is not None:
+            return max(1, self._limit)
+        try:
+            return max(1, int(os.environ.get(MAX_SESSIONS_ENV, DEFAULT_MAX_SESSIONS)))
+        except ValueError:
+            return DEFAULT_MAX_SESSIONS
+
+    def acquire(self, key: object) -> bool:
+        """Take a slot for ``key`` (idempotent); False when the class is full."""
+        with self._lock:
+            if id(key) in self._held:
+                return True
+            if len(self._held) >= self.limit:
+                return False
+            self._held[id(key)] = key
+            return True
+
+    def release(self, key: object) -> None:
+        with self._lock:
+            self._held.pop(id(key), None)
+
+    @property
+    def in_use(self) -> int:
+        return len(self._held)
+
+
+SLOTS = SessionSlots()  # shared by every tab of this server process
 
 
 MIN_VILLAGE = 40  # households per village at least, when a scenario is shrunk to class size
@@ -174,8 +337,7 @@ class Classroom:
         from ..metrics import collect
         from ..model import CooperativeModel
 
-        if settings.seed is not None and settings.seed < 0:
-            raise AppError(f"seed: {settings.seed} is negative; allowed: a whole number >= 0")
+        check_settings(settings)  # the browser's values are not trusted
         try:
             scen = load(settings.scenario)
         except ScenarioError as err:
@@ -184,6 +346,7 @@ class Classroom:
             params = classroom_parameters(scen, settings.households)
         except ParameterError as err:
             raise AppError(f"{settings.households} households are too few for scenario {scen.name!r} ({err})") from None
+        check_class_size(scen, params)
         try:
             seed = scen.seed if settings.seed is None else settings.seed
             model = CooperativeModel(params, seed=seed, interventions=(*scen.interventions, *settings.interventions()))

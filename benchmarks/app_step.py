@@ -1,0 +1,48 @@
+"""Classroom-app timing: ``python -m benchmarks.app_step [--steps 20] [--limit-ms 200]``.
+
+Steps the default classroom (about 300 agents) and redraws both pictures, as the page does
+every month, and prints the median and maximum time per month. The target is a median of at
+most 200 ms (exit 1 above it); this lives here, not in the test suite, because wall-clock
+limits fail on a busy machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+
+def measure(steps: int = 20) -> tuple[int, list[float]]:
+    """(agents, seconds per step + redraw) for ``steps`` months of the default classroom."""
+    from kopsim.app.pictures import Painter
+    from kopsim.app.session import Classroom, Settings
+
+    room = Classroom(Settings())
+    painter = Painter(room.snapshot(), "id")
+    painter.draw(room.snapshot())  # the first draw builds the figures
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        room.step()
+        painter.draw(room.snapshot())
+        times.append(time.perf_counter() - t0)
+    return room.model.state.n, times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.app_step", description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=20, help="months to time (default 20)")
+    parser.add_argument("--limit-ms", type=float, default=200.0, help="target median in ms (default 200)")
+    args = parser.parse_args(argv)
+    agents, times = measure(args.steps)
+    median = 1000 * float(np.median(times))
+    print(f"step + redraw at {agents} agents: median {median:.0f} ms, max {1000 * max(times):.0f} ms "
+          f"(target median <= {args.limit_ms:.0f} ms)")
+    return 0 if median <= args.limit_ms else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
