@@ -394,3 +394,16 @@ def test_only_plain_ascii_numbers_are_answers(tmp_path, cell):
     path.write_text(",".join(ITEM_NAMES) + "\n" + ",".join(row) + "\n", encoding="utf-8")
     with pytest.raises(SurveyError, match=f"row 2, column '{ITEM_NAMES[3]}'.*not a number"):
         load_survey_csv(path)
+
+
+def test_survey_files_are_bounded(tmp_path):
+    from kopsim.instruments.member_survey import ITEM_NAMES, SurveyError
+    from kopsim.instruments.survey_csv import load_survey_csv
+
+    with pytest.raises(SurveyError, match="not a regular file"):
+        load_survey_csv("/dev/zero")
+    huge = tmp_path / "cell.csv"
+    huge.write_text(",".join(ITEM_NAMES) + '\n"' + "2" * 200_000 + '"' + ",2" * (len(ITEM_NAMES) - 1) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(SurveyError, match="not a readable CSV file"):
+        load_survey_csv(huge)

@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from kopsim import __version__
 from kopsim.errors import InputError
@@ -26,7 +27,7 @@ FAMILIES = (run, catalogue, survey, experiments, sensitivity, calibrate, app)
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2 (argparse's own convention)
+    def error(self, message: str) -> NoReturn:  # one line, exit 2 (argparse's own convention)
         self.exit(EXIT_USAGE, f"kopsim: error: {message}\n")
 
 

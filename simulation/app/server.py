@@ -22,11 +22,12 @@ import warnings
 import webbrowser
 
 from ..errors import UsageError
+from ..scenario import Scenario
 
 APP_MODULE = "kopsim.app.page"
 
 
-def check_scenario(name: str | None, households: int, seed: int | None) -> object:
+def check_scenario(name: str | None, households: int, seed: int | None) -> Scenario:
     """Build the model the page will start with (so the page cannot fail on it); returns the scenario.
     Errors name what is wrong (printed as one line, exit 2)."""
     from .session import AppError, Classroom, Settings, allow_teacher_choice

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..tomlio import read_limited_text
 from . import DATA
 from .member_survey import ANSWERS, ITEM_NAMES, RESPONDENT_COLUMN, Responses, SurveyError
 from .survey_analysis import check_responses
@@ -33,6 +34,7 @@ def write_survey_csv(responses: Responses, path: str | Path) -> Path:
     out.to_csv(path, index=True, lineterminator="\n")
     return path
 
+MAX_SURVEY_BYTES = 16 * 1024 * 1024  # 16 MiB: a survey of thousands of respondents is well below 1 MiB
 PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]*)?", re.ASCII)
 
 
@@ -51,19 +53,20 @@ def load_survey_csv(path: str | Path) -> Responses:
     path = Path(path)
     src = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise SurveyError(f"{src}: file not found") from None
-    except IsADirectoryError:
-        raise SurveyError(f"{src}: is a directory, not a CSV file") from None
-    except UnicodeDecodeError:
-        raise SurveyError(f"{src}: not a UTF-8 text file; save the sheet as CSV UTF-8") from None
+        text = read_limited_text(path, SurveyError, MAX_SURVEY_BYTES, "CSV file").removeprefix("\ufeff")
+    except SurveyError as err:
+        if "not a UTF-8 text file" in str(err):
+            raise SurveyError(f"{src}: not a UTF-8 text file; save the sheet as CSV UTF-8") from None
+        raise
     if not text.strip():
         raise SurveyError(f"{src}: empty file; expected a header row naming the item columns "
                           f"({', '.join(ITEM_NAMES[:3])}, ...; see `kopsim survey --template FILE`)")
     first = text.splitlines()[0]
     delimiter = max(",;\t", key=first.count)
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as err:  # e.g. a cell longer than the csv module's field limit (131,072 characters)
+        raise SurveyError(f"{src}: not a readable CSV file ({err}); answers are 1, 2 or 3") from None
     header = [h.strip().lower() for h in rows[0]]
     allowed = (*ITEM_NAMES, RESPONDENT_COLUMN)
     for k, name in enumerate(header):
