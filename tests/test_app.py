@@ -296,8 +296,15 @@ def test_page_in_headless_chromium(app_server, browser):
     click("button.kopsim-run")
     WebDriverWait(browser, 30, poll_frequency=0.05).until(lambda d: data()["month"] >= 6)
     click("button.kopsim-run")
-    time.sleep(0.6)
-    paused = data()["month"]
+    # the month under way when Pause is pressed still finishes; on a busy machine that takes a while,
+    # so wait (at most 10 s) until the month holds still between two reads
+    paused, deadline = data()["month"], time.monotonic() + 10
+    while time.monotonic() < deadline:
+        time.sleep(0.6)
+        now = data()["month"]
+        if now == paused:
+            break
+        paused = now
     time.sleep(0.6)
     assert data()["month"] == paused, "Pause did not stop the run"
     # Move a slider (training quota, with the keyboard as a student could), reset: the run differs

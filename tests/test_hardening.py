@@ -76,18 +76,18 @@ def test_absurd_set_values_are_one_line(capsys, value):
 
 
 def test_validate_checks_every_file_after_an_unexpected_error(tmp_path, capsys, monkeypatch):
-    from kopsim.experiments.cli import catalogue
+    from kopsim import scenario
 
     good = tmp_path / "good.toml"
     good.write_text(TINY, encoding="utf-8")
-    real = catalogue.load
+    real = scenario.load
 
     def flaky(item):
         if str(item).endswith("boom.toml"):
             raise RuntimeError("boom")
         return real(item)
 
-    monkeypatch.setattr(catalogue, "load", flaky)
+    monkeypatch.setattr(scenario, "load", flaky)  # validate imports it when it runs
     capsys.readouterr()
     assert cli.main(["validate", str(tmp_path / "boom.toml"), str(good)]) == 1
     out, err = capsys.readouterr()
