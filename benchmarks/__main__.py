@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 AGREEMENT_TOLERANCE = 0.03  # largest relative gap of seed-averaged mean trajectories
-DEFAULT_BUDGET_S = 570.0    # the whole run, so that it finishes within 10 minutes
+DEFAULT_BUDGET_S = 570.0  # the whole run, so that it finishes within 10 minutes
 
 
 class WorkerError(RuntimeError):
@@ -73,7 +73,7 @@ def run_worker(task: str, timeout: float, **args: Any) -> dict[str, Any]:
     if proc.returncode or not lines:
         tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
         raise WorkerError(f"{task} {args} failed (exit {proc.returncode}):\n{tail}")
-    return json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT ") :])
 
 
 def plan(args: argparse.Namespace) -> dict[str, Any]:
@@ -121,16 +121,26 @@ def say(text: str = "") -> None:
 # ---- sections -----------------------------------------------------------------------------
 def bench_cli(repeats: int) -> dict[str, Any]:
     res = run_worker("cli", 300, commands=[list(c) for c in CLI_COMMANDS], repeats=repeats)
-    say(f"kopsim command line ({res['executable']}), median of {res['repeats']} runs after one, wall and CPU "
-        "(user + system) time of the process:")
+    say(
+        f"kopsim command line ({res['executable']}), median of {res['repeats']} runs after one, wall and CPU "
+        "(user + system) time of the process:"
+    )
     rows = []
     for argv in CLI_COMMANDS:
         key = " ".join(argv)
         r = res[key]
-        limit = {"--help": TARGETS["cli_help_s"],
-                 "validate scenarios/baseline.toml": TARGETS["cli_validate_s"]}.get(key)
-        rows.append([f"kopsim {key}", f"{r['wall_s_median']:.3f} s", f"{r['wall_s_min']:.3f} s",
-                     f"{r['cpu_s_median']:.3f} s", f"≤ {limit:g} s" if limit else "(info)"])
+        limit = {"--help": TARGETS["cli_help_s"], "validate scenarios/baseline.toml": TARGETS["cli_validate_s"]}.get(
+            key
+        )
+        rows.append(
+            [
+                f"kopsim {key}",
+                f"{r['wall_s_median']:.3f} s",
+                f"{r['wall_s_min']:.3f} s",
+                f"{r['cpu_s_median']:.3f} s",
+                f"≤ {limit:g} s" if limit else "(info)",
+            ]
+        )
     say(table(["command", "wall median", "wall min", "CPU median", "target"], rows))
     return res
 
@@ -140,18 +150,43 @@ def bench_mandiri(p: dict[str, Any], seed: int) -> dict[str, Any]:
     record("mandiri", "all", res)
     f, d, o = res["scenario_file"], res["default_metrics"], res["metrics_off"]
     pop = MANDIRI_JAYA["population"]
-    say(f"Mandiri Jaya: scenarios/mandiri_jaya.toml ({f['agents']} agents, {f['ties_start']} ties) and a "
+    say(
+        f"Mandiri Jaya: scenarios/mandiri_jaya.toml ({f['agents']} agents, {f['ties_start']} ties) and a "
         f"{pop['members_per_cooperative']}-member cooperative of {pop['households_per_village']} households "
-        f"({res['agents']} agents); {res['steps']} steps, median of {res['repeats']} runs after a warm-up")
+        f"({res['agents']} agents); {res['steps']} steps, median of {res['repeats']} runs after a warm-up"
+    )
     limit = f"target ≤ {TARGETS['mandiri_120_steps_ms']:g} ms"
-    say(table(["run", f"{res['steps']} steps", "CPU", "incl. construction", "per step", limit],
-              [["mandiri_jaya.toml, default metrics", ms(f["run_ms_median"]), ms(f["run_cpu_ms_median"]),
-                ms(f["total_ms_median"]), ms(f["step_ms_mean"]),
-                "PASS" if f["run_ms_median"] <= TARGETS["mandiri_120_steps_ms"] else "FAIL"],
-               ["133 members, default metrics", ms(d["run_ms_median"]), ms(d["run_cpu_ms_median"]),
-                ms(d["total_ms_median"]), ms(d["step_ms_mean"]), "(info)"],
-               ["133 members, network metrics off", ms(o["run_ms_median"]), ms(o["run_cpu_ms_median"]),
-                ms(o["total_ms_median"]), ms(o["step_ms_mean"]), "(info)"]]))
+    say(
+        table(
+            ["run", f"{res['steps']} steps", "CPU", "incl. construction", "per step", limit],
+            [
+                [
+                    "mandiri_jaya.toml, default metrics",
+                    ms(f["run_ms_median"]),
+                    ms(f["run_cpu_ms_median"]),
+                    ms(f["total_ms_median"]),
+                    ms(f["step_ms_mean"]),
+                    "PASS" if f["run_ms_median"] <= TARGETS["mandiri_120_steps_ms"] else "FAIL",
+                ],
+                [
+                    "133 members, default metrics",
+                    ms(d["run_ms_median"]),
+                    ms(d["run_cpu_ms_median"]),
+                    ms(d["total_ms_median"]),
+                    ms(d["step_ms_mean"]),
+                    "(info)",
+                ],
+                [
+                    "133 members, network metrics off",
+                    ms(o["run_ms_median"]),
+                    ms(o["run_cpu_ms_median"]),
+                    ms(o["total_ms_median"]),
+                    ms(o["step_ms_mean"]),
+                    "(info)",
+                ],
+            ],
+        )
+    )
     del res["default_metrics"]["agents"], res["default_metrics"]["ties_start"]
     return res
 
@@ -160,19 +195,41 @@ def bench_metrics(sizes: list[str], seed: int, networkx_sizes: list[str]) -> dic
     out: dict[str, Any] = {}
     for name in ["mandiri", *sizes]:
         villages = SIZES.get(name, 0)
-        out[name] = run_worker("metrics", 600, villages=villages, steps=12, seed=seed, repeats=5 if villages else 20,
-                               networkx=name in networkx_sizes)
+        out[name] = run_worker(
+            "metrics",
+            600,
+            villages=villages,
+            steps=12,
+            seed=seed,
+            repeats=5 if villages else 20,
+            networkx=name in networkx_sizes,
+        )
         record("metrics", name, out[name])
     rows = []
     for name, r in out.items():
         nxms = r.get("networkx_betweenness_ms")
-        same = "—" if nxms is None else ("yes" if abs(r["networkx_betweenness"] - r["betweenness"])
-                                        <= 1e-12 * abs(r["betweenness"]) else "NO")
-        rows.append([name, f"{r['agents']:,}", f"{r['ties']:,}", ms(r["betweenness_ms"]), ms(nxms) if nxms else "—",
-                     ratio(nxms / r["betweenness_ms"]) if nxms else "—", same, ms(r["clustering_ms"])])
-    say(f"Network metrics at month 12, CPU time per evaluation: board betweenness ({out['mandiri']['samples']} "
+        same = (
+            "—"
+            if nxms is None
+            else ("yes" if abs(r["networkx_betweenness"] - r["betweenness"]) <= 1e-12 * abs(r["betweenness"]) else "NO")
+        )
+        rows.append(
+            [
+                name,
+                f"{r['agents']:,}",
+                f"{r['ties']:,}",
+                ms(r["betweenness_ms"]),
+                ms(nxms) if nxms else "—",
+                ratio(nxms / r["betweenness_ms"]) if nxms else "—",
+                same,
+                ms(r["clustering_ms"]),
+            ]
+        )
+    say(
+        f"Network metrics at month 12, CPU time per evaluation: board betweenness ({out['mandiri']['samples']} "
         "sampled sources; igraph as shipped vs the networkx formulation it replaced, same sources) and clustering "
-        "(igraph):")
+        "(igraph):"
+    )
     say(table(["size", "agents", "ties", "betweenness", "networkx", "speed-up", "same value", "clustering"], rows))
     return out
 
@@ -186,13 +243,38 @@ def bench_full(p: dict[str, Any], sizes: list[str], seed: int) -> dict[str, Any]
         record("full", name, out[name])
     rows = []
     for name, r in out.items():
-        rows.append([name, f"{r['agents']:,}", f"{r['ties_start']:,} → {r['ties_end']:,}", ms(1e3 * r["build_s"]),
-                     ms(r["step_ms_mean"]), ms(r["step_ms_median"]), ms(r["step_ms_max"]),
-                     f"{r['total_s']:.2f} s", f"{r['peak_rss_mib']:,.0f} MiB",
-                     f"{r['rss_after_imports_mib']:,.0f} MiB"])
+        rows.append(
+            [
+                name,
+                f"{r['agents']:,}",
+                f"{r['ties_start']:,} → {r['ties_end']:,}",
+                ms(1e3 * r["build_s"]),
+                ms(r["step_ms_mean"]),
+                ms(r["step_ms_median"]),
+                ms(r["step_ms_max"]),
+                f"{r['total_s']:.2f} s",
+                f"{r['peak_rss_mib']:,.0f} MiB",
+                f"{r['rss_after_imports_mib']:,.0f} MiB",
+            ]
+        )
     say(f"Full kopsim model, network metrics off (throughput), {p['full_steps']} steps, seed {seed}:")
-    say(table(["size", "agents", "ties start → end", "construct", "ms/step mean", "median", "max step",
-               "construct+run", "peak RSS", "RSS after imports"], rows))
+    say(
+        table(
+            [
+                "size",
+                "agents",
+                "ties start → end",
+                "construct",
+                "ms/step mean",
+                "median",
+                "max step",
+                "construct+run",
+                "peak RSS",
+                "RSS after imports",
+            ],
+            rows,
+        )
+    )
     return out
 
 
@@ -200,16 +282,29 @@ def bench_default_metrics(p: dict[str, Any], sizes: list[str], seed: int, off: d
     out: dict[str, Any] = {}
     for name in sizes:
         say(f"  … {name}: {p['default_metrics_steps']} steps with default metric intervals")
-        out[name] = run_worker("full", 1800, villages=SIZES[name], steps=p["default_metrics_steps"], seed=seed,
-                               metrics="default")
+        out[name] = run_worker(
+            "full", 1800, villages=SIZES[name], steps=p["default_metrics_steps"], seed=seed, metrics="default"
+        )
         record("default_metrics", name, out[name])
     rows = []
     for name, r in out.items():
         base = off[name]["step_ms_mean"] if name in off else float("nan")
-        rows.append([name, f"{r['agents']:,}", ms(r["step_ms_mean"]), ms(r["step_ms_median"]), ms(r["step_ms_max"]),
-                     f"{r['run_s']:.2f} s", ratio(r["step_ms_mean"] / base), f"{r['peak_rss_mib']:,.0f} MiB"])
-    say(f"Full kopsim model, default metric intervals (clustering and sampled board betweenness in months 1, 12, "
-        f"24, …), {p['default_metrics_steps']} steps:")
+        rows.append(
+            [
+                name,
+                f"{r['agents']:,}",
+                ms(r["step_ms_mean"]),
+                ms(r["step_ms_median"]),
+                ms(r["step_ms_max"]),
+                f"{r['run_s']:.2f} s",
+                ratio(r["step_ms_mean"] / base),
+                f"{r['peak_rss_mib']:,.0f} MiB",
+            ]
+        )
+    say(
+        f"Full kopsim model, default metric intervals (clustering and sampled board betweenness in months 1, 12, "
+        f"24, …), {p['default_metrics_steps']} steps:"
+    )
     say(table(["size", "agents", "ms/step mean", "median", "max step", "run", "× metrics off", "peak RSS"], rows))
     return out
 
@@ -219,23 +314,61 @@ def bench_idiomatic(p: dict[str, Any], sizes: list[str], seed: int) -> dict[str,
     for name in sizes:
         villages = SIZES[name]
         n = expected_agents(villages)
-        say(f"  … {name}: idiomatic Mesa {p['idiomatic_steps']} steps, vectorised {p['vectorised_steps']} steps, "
-            f"full kopsim {p['full_steps']} steps, {n:,} agents, alternating in one process")
-        out[name] = run_worker("idiomatic", 1800, n=n, steps_idiomatic=p["idiomatic_steps"],
-                               steps_vectorised=p["vectorised_steps"], seed=seed, villages=villages,
-                               steps_kopsim=p["full_steps"])
+        say(
+            f"  … {name}: idiomatic Mesa {p['idiomatic_steps']} steps, vectorised {p['vectorised_steps']} steps, "
+            f"full kopsim {p['full_steps']} steps, {n:,} agents, alternating in one process"
+        )
+        out[name] = run_worker(
+            "idiomatic",
+            1800,
+            n=n,
+            steps_idiomatic=p["idiomatic_steps"],
+            steps_vectorised=p["vectorised_steps"],
+            seed=seed,
+            villages=villages,
+            steps_kopsim=p["full_steps"],
+        )
         record("idiomatic", name, out[name])
     rows = []
     for name, r in out.items():
-        rows.append([name, f"{r['agents']:,}", f"{r['ties']:,}", ms(r["idiomatic"]["step_ms"]),
-                     ms(1e3 * r["idiomatic"]["build_s"]), ms(r["vectorised"]["step_ms"]), ratio(r["ratio"]),
-                     ms(r["kopsim_step_ms"]), ratio(r["ratio_vs_kopsim"]), ratio(r["ratio_vs_kopsim_wall"]),
-                     f"{r['peak_rss_mib']:,.0f} MiB"])
-    say("Idiomatic Mesa (mesa.Agent with a Python step(), shuffle_do) vs vectorised, same reduced trust and "
+        rows.append(
+            [
+                name,
+                f"{r['agents']:,}",
+                f"{r['ties']:,}",
+                ms(r["idiomatic"]["step_ms"]),
+                ms(1e3 * r["idiomatic"]["build_s"]),
+                ms(r["vectorised"]["step_ms"]),
+                ratio(r["ratio"]),
+                ms(r["kopsim_step_ms"]),
+                ratio(r["ratio_vs_kopsim"]),
+                ratio(r["ratio_vs_kopsim_wall"]),
+                f"{r['peak_rss_mib']:,.0f} MiB",
+            ]
+        )
+    say(
+        "Idiomatic Mesa (mesa.Agent with a Python step(), shuffle_do) vs vectorised, same reduced trust and "
         "participation dynamics on a Watts–Strogatz graph (k = 6, p = 0.1), and vs the full kopsim model "
-        "(network metrics off); the three alternate in 12 rounds in one process, CPU time per step:")
-    say(table(["size", "agents", "ties", "idiomatic ms/step", "construct", "vectorised ms/step", "ratio",
-               "full kopsim ms/step", "ratio", "(wall ratio)", "peak RSS"], rows))
+        "(network metrics off); the three alternate in 12 rounds in one process, CPU time per step:"
+    )
+    say(
+        table(
+            [
+                "size",
+                "agents",
+                "ties",
+                "idiomatic ms/step",
+                "construct",
+                "vectorised ms/step",
+                "ratio",
+                "full kopsim ms/step",
+                "ratio",
+                "(wall ratio)",
+                "peak RSS",
+            ],
+            rows,
+        )
+    )
     return out
 
 
@@ -244,18 +377,30 @@ def bench_agreement(p: dict[str, Any], n: int, idio: dict[str, Any]) -> dict[str
     ok = all(res[k]["rel_gap_max"] <= AGREEMENT_TOLERANCE for k in ("trust_peer", "participation", "image"))
     res["tolerance"] = AGREEMENT_TOLERANCE
     res["pass"] = ok
-    say(f"Agreement of the two formulations ({n:,} agents, {res['steps']} steps, mean of seeds "
-        f"{', '.join(map(str, res['seeds']))}; largest relative gap of the mean trajectories):")
-    rows = [[k.replace("_", " "), f"{res[k]['initial']:.3f}", f"{res[k]['idiomatic_final']:.4f}",
-             f"{res[k]['vectorised_final']:.4f}", f"{100 * res[k]['rel_gap_final']:.2f} %",
-             f"{100 * res[k]['rel_gap_max']:.2f} %"] for k in ("trust_peer", "participation", "image")]
+    say(
+        f"Agreement of the two formulations ({n:,} agents, {res['steps']} steps, mean of seeds "
+        f"{', '.join(map(str, res['seeds']))}; largest relative gap of the mean trajectories):"
+    )
+    rows = [
+        [
+            k.replace("_", " "),
+            f"{res[k]['initial']:.3f}",
+            f"{res[k]['idiomatic_final']:.4f}",
+            f"{res[k]['vectorised_final']:.4f}",
+            f"{100 * res[k]['rel_gap_final']:.2f} %",
+            f"{100 * res[k]['rel_gap_max']:.2f} %",
+        ]
+        for k in ("trust_peer", "participation", "image")
+    ]
     say(table(["mean of", "step 0", "idiomatic", "vectorised", "gap at end", "largest gap"], rows))
     checks = []
     for name, r in idio.items():
         if r.get("same_steps"):
             a, b = r["idiomatic"]["final"]["trust_peer"], r["vectorised"]["final"]["trust_peer"]
-            checks.append(f"{name}: mean peer trust after {r['idiomatic']['steps']} steps {a:.4f} vs {b:.4f} "
-                          f"({100 * abs(a - b) / b:.2f} %)")
+            checks.append(
+                f"{name}: mean peer trust after {r['idiomatic']['steps']} steps {a:.4f} vs {b:.4f} "
+                f"({100 * abs(a - b) / b:.2f} %)"
+            )
     if checks:
         say("  timing runs, one seed: " + "; ".join(checks))
     say(f"  agreement within {100 * AGREEMENT_TOLERANCE:g} %: {'PASS' if ok else 'FAIL'}")
@@ -266,17 +411,43 @@ def bench_profile(size: str, steps: int, seed: int, top: int, warmup: int) -> di
     villages = SIZES.get(size, 0)  # 0: the 133-member cooperative
     res = run_worker("profile", 3600, villages=villages, steps=steps, seed=seed, top=top, warmup=warmup)
     metrics = "network metrics off" if villages else "default metric intervals"
-    say(f"cProfile, {size} ({res['agents']:,} agents, {res['ties']:,} ties), steps {warmup + 1}–{warmup + steps} "
+    say(
+        f"cProfile, {size} ({res['agents']:,} agents, {res['ties']:,} ties), steps {warmup + 1}–{warmup + steps} "
         f"after {warmup} unprofiled, {metrics}: {ms(res['step_ms_profiled'])}/step under the profiler, "
-        f"{res['calls_per_step']:,.0f} profiled function calls per step")
+        f"{res['calls_per_step']:,.0f} profiled function calls per step"
+    )
     say("Top functions by own time (tottime):")
-    say(table(["function", "where", "calls", "tottime ms/step", "cumtime ms/step"],
-              [[e["function"], e["where"], str(e["ncalls"]), f"{e['tottime_ms_per_step']:.2f}",
-                f"{e['cumtime_ms_per_step']:.2f}"] for e in res["top_tottime"]]))
+    say(
+        table(
+            ["function", "where", "calls", "tottime ms/step", "cumtime ms/step"],
+            [
+                [
+                    e["function"],
+                    e["where"],
+                    str(e["ncalls"]),
+                    f"{e['tottime_ms_per_step']:.2f}",
+                    f"{e['cumtime_ms_per_step']:.2f}",
+                ]
+                for e in res["top_tottime"]
+            ],
+        )
+    )
     say("model.py / metrics.py functions by cumulative time:")
-    say(table(["function", "where", "calls", "cumtime ms/step", "tottime ms/step"],
-              [[e["function"], e["where"], str(e["ncalls"]), f"{e['cumtime_ms_per_step']:.2f}",
-                f"{e['tottime_ms_per_step']:.2f}"] for e in res["model_phases"]]))
+    say(
+        table(
+            ["function", "where", "calls", "cumtime ms/step", "tottime ms/step"],
+            [
+                [
+                    e["function"],
+                    e["where"],
+                    str(e["ncalls"]),
+                    f"{e['cumtime_ms_per_step']:.2f}",
+                    f"{e['tottime_ms_per_step']:.2f}",
+                ]
+                for e in res["model_phases"]
+            ],
+        )
+    )
     return res
 
 
@@ -287,24 +458,49 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     def add(target: str, value: float | None, limit: float, unit: str, at_least: bool = False) -> None:
         ok = None if value is None else (value >= limit if at_least else value <= limit)
         shown = f"{limit:g}×" if unit == "×" else f"{limit:g} {unit}"
-        rows.append({"target": target, "limit": f"{'≥' if at_least else '≤'} {shown}", "value": value,
-                     "unit": unit, "ratio": None if value is None else value / limit, "ok": ok})
+        rows.append(
+            {
+                "target": target,
+                "limit": f"{'≥' if at_least else '≤'} {shown}",
+                "value": value,
+                "unit": unit,
+                "ratio": None if value is None else value / limit,
+                "ok": ok,
+            }
+        )
 
     m = results.get("mandiri", {}).get("scenario_file")
-    add("scenarios/mandiri_jaya.toml, 120 steps (default metrics, excl. construction)",
-        m["run_ms_median"] if m else None, TARGETS["mandiri_120_steps_ms"], "ms")
+    add(
+        "scenarios/mandiri_jaya.toml, 120 steps (default metrics, excl. construction)",
+        m["run_ms_median"] if m else None,
+        TARGETS["mandiri_120_steps_ms"],
+        "ms",
+    )
     cli = results.get("cli", {})
     for key, target in (("--help", "cli_help_s"), ("validate scenarios/baseline.toml", "cli_validate_s")):
         add(f"kopsim {key}, wall", cli[key]["wall_s_median"] if key in cli else None, TARGETS[target], "s")
     big = results.get("full", {}).get("100k")
     steps_ok = big is not None and big["steps"] == 120
-    add("100k agents, construction + 120 steps (metrics off)", big["total_s"] if steps_ok else None,
-        TARGETS["large_120_steps_s"], "s")
-    add("100k agents, peak resident memory", big["peak_rss_mib"] / 1024 if big else None,
-        TARGETS["large_peak_rss_gib"], "GiB")
+    add(
+        "100k agents, construction + 120 steps (metrics off)",
+        big["total_s"] if steps_ok else None,
+        TARGETS["large_120_steps_s"],
+        "s",
+    )
+    add(
+        "100k agents, peak resident memory",
+        big["peak_rss_mib"] / 1024 if big else None,
+        TARGETS["large_peak_rss_gib"],
+        "GiB",
+    )
     r10 = results.get("idiomatic", {}).get("10k", {}).get("ratio_vs_kopsim")
-    add("10k agents: idiomatic Mesa ÷ full kopsim, CPU ms/step, one process", r10,
-        TARGETS["speedup_vs_idiomatic_10k"], "×", at_least=True)
+    add(
+        "10k agents: idiomatic Mesa ÷ full kopsim, CPU ms/step, one process",
+        r10,
+        TARGETS["speedup_vs_idiomatic_10k"],
+        "×",
+        at_least=True,
+    )
     return rows
 
 
@@ -318,9 +514,21 @@ def print_targets(rows: list[dict[str, Any]]) -> None:
         return f"{v:.3f} {r['unit']}" if v < 10 else f"{v:.1f} {r['unit']}"
 
     say("Targets (measured ÷ target: ≤ 1 passes a limit, ≥ 1 a minimum):")
-    say(table(["target", "measured", "limit", "measured ÷ target", "status"],
-              [[r["target"], val(r), r["limit"], "—" if r["ratio"] is None else f"{r['ratio']:.2f}",
-                {True: "PASS", False: "FAIL", None: "SKIPPED"}[r["ok"]]] for r in rows]))
+    say(
+        table(
+            ["target", "measured", "limit", "measured ÷ target", "status"],
+            [
+                [
+                    r["target"],
+                    val(r),
+                    r["limit"],
+                    "—" if r["ratio"] is None else f"{r['ratio']:.2f}",
+                    {True: "PASS", False: "FAIL", None: "SKIPPED"}[r["ok"]],
+                ]
+                for r in rows
+            ],
+        )
+    )
 
 
 def summary_lines(results: dict[str, Any]) -> None:
@@ -328,10 +536,12 @@ def summary_lines(results: dict[str, Any]) -> None:
         line = f"{name} agents: {r['step_ms_mean']:.3g} ms/step, peak {r['peak_rss_mib']:,.0f} MiB"
         i = results.get("idiomatic", {}).get(name)
         if i and "ratio_vs_kopsim" in i:
-            line += (f"; idiomatic Mesa {i['idiomatic']['step_ms']:.3g} CPU ms/step vs full kopsim "
-                     f"{i['kopsim_step_ms']:.3g} in the same process: ratio {ratio(i['ratio_vs_kopsim'])}"
-                     f" (same reduced dynamics vectorised: {i['vectorised']['step_ms']:.3g} ms/step, "
-                     f"ratio {ratio(i['ratio'])})")
+            line += (
+                f"; idiomatic Mesa {i['idiomatic']['step_ms']:.3g} CPU ms/step vs full kopsim "
+                f"{i['kopsim_step_ms']:.3g} in the same process: ratio {ratio(i['ratio_vs_kopsim'])}"
+                f" (same reduced dynamics vectorised: {i['vectorised']['step_ms']:.3g} ms/step, "
+                f"ratio {ratio(i['ratio'])})"
+            )
         say(line)
 
 
@@ -344,14 +554,18 @@ def environment() -> dict[str, Any]:
 
     def git(*cmd: str) -> str:
         try:
-            return subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True, check=False,
-                                  timeout=10).stdout.rstrip()
+            return subprocess.run(
+                ["git", *cmd], cwd=ROOT, capture_output=True, text=True, check=False, timeout=10
+            ).stdout.rstrip()
         except (OSError, subprocess.SubprocessError):
             return ""
 
     return {
-        "python": platform.python_version(), "implementation": platform.python_implementation(),
-        "platform": platform.platform(), "machine": platform.machine(), "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "packages": {p: version(p) for p in ("mesa", "numpy", "scipy", "pandas", "networkx", "igraph", "kopsim")},
         "git_commit": git("rev-parse", "--short", "HEAD"),
@@ -360,35 +574,52 @@ def environment() -> dict[str, Any]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true",
-                    help="fewer steps and repeats, sizes 1k and 10k only (about a minute)")
-    ap.add_argument("--sizes", default=None,
-                    help="comma-separated sizes among 1k,10k,100k (default: all; --quick: 1k,10k)")
+    ap = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--quick", action="store_true", help="fewer steps and repeats, sizes 1k and 10k only (about a minute)"
+    )
+    ap.add_argument(
+        "--sizes", default=None, help="comma-separated sizes among 1k,10k,100k (default: all; --quick: 1k,10k)"
+    )
     ap.add_argument("--seed", type=int, default=1, help="model seed (default 1)")
     ap.add_argument("--steps", type=int, default=None, help="override the steps of the full-model runs (default 120)")
     ap.add_argument("--repeats", type=int, default=None, help="repeats of the 133-member run (default 9; quick 5)")
-    ap.add_argument("--skip", default="",
-                    help="comma-separated sections to skip: cli,mandiri,metrics,full,default_metrics,idiomatic,"
-                         "agreement")
-    ap.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S,
-                    help=f"seconds the whole run may take (default {DEFAULT_BUDGET_S:g}); a measurement that "
-                         "would overrun it is skipped")
-    ap.add_argument("--profile", metavar="SIZE", default=None,
-                    help="only profile SIZE (1k, 10k, 100k with network metrics off, or mandiri: the "
-                         "133-member cooperative with default metrics) with cProfile and print the top functions")
+    ap.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated sections to skip: cli,mandiri,metrics,full,default_metrics,idiomatic,agreement",
+    )
+    ap.add_argument(
+        "--budget",
+        type=float,
+        default=DEFAULT_BUDGET_S,
+        help=f"seconds the whole run may take (default {DEFAULT_BUDGET_S:g}); a measurement that "
+        "would overrun it is skipped",
+    )
+    ap.add_argument(
+        "--profile",
+        metavar="SIZE",
+        default=None,
+        help="only profile SIZE (1k, 10k, 100k with network metrics off, or mandiri: the "
+        "133-member cooperative with default metrics) with cProfile and print the top functions",
+    )
     ap.add_argument("--profile-steps", type=int, default=5, help="steps profiled with --profile (default 5)")
-    ap.add_argument("--profile-warmup", type=int, default=1,
-                    help="unprofiled steps before --profile starts (default 1; 35 profiles the first "
-                         "board election, month 36)")
+    ap.add_argument(
+        "--profile-warmup",
+        type=int,
+        default=1,
+        help="unprofiled steps before --profile starts (default 1; 35 profiles the first board election, month 36)",
+    )
     ap.add_argument("--top", type=int, default=10, help="functions listed with --profile (default 10)")
     ap.add_argument("--out", type=Path, default=RESULTS / "latest.json", help="JSON results file")
     args = ap.parse_args(argv)
     default = "1k,10k" if args.quick else "1k,10k,100k"
     args.size_list = [s.strip() for s in (args.sizes or default).split(",") if s.strip()]
     bad = [s for s in args.size_list if s not in SIZES] + (
-        [args.profile] if args.profile and args.profile not in (*SIZES, "mandiri") else [])
+        [args.profile] if args.profile and args.profile not in (*SIZES, "mandiri") else []
+    )
     if bad:
         ap.error(f"unknown size(s) {', '.join(bad)}; allowed: {', '.join(SIZES)}")
     args.skip_set = {s.strip() for s in args.skip.split(",") if s.strip()}
@@ -400,21 +631,27 @@ def main(argv: list[str] | None = None) -> int:
     env = environment()
     started = time.perf_counter()
     RUN["deadline"] = started + args.budget
-    results: dict[str, Any] = {"timestamp": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-                               "argv": sys.argv[1:] if argv is None else argv, "environment": env,
-                               "complete": False}
+    results: dict[str, Any] = {
+        "timestamp": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "argv": sys.argv[1:] if argv is None else argv,
+        "environment": env,
+        "complete": False,
+    }
     RUN["results"], RUN["path"] = results, args.out
     save()
     pk = env["packages"]
-    say(f"kopsim benchmarks — Python {env['python']}, mesa {pk['mesa']}, numpy {pk['numpy']}, igraph {pk['igraph']}, "
+    say(
+        f"kopsim benchmarks — Python {env['python']}, mesa {pk['mesa']}, numpy {pk['numpy']}, igraph {pk['igraph']}, "
         f"{env['cpus']} CPUs, git {env['git_commit'] or '?'}"
         f"{' (simulation/ modified)' if env['git_uncommitted'] else ''}"
-        + (f", load average {env['load_average'][0]:.2f}" if env["load_average"] else ""))
+        + (f", load average {env['load_average'][0]:.2f}" if env["load_average"] else "")
+    )
     try:
         if args.profile:
             try:
-                results["profile"] = bench_profile(args.profile, args.profile_steps, args.seed, args.top,
-                                                   args.profile_warmup)
+                results["profile"] = bench_profile(
+                    args.profile, args.profile_steps, args.seed, args.top, args.profile_warmup
+                )
             except WorkerError as err:
                 say(f"ERROR in profile: {err}")
                 results["errors"] = [str(err)]
@@ -433,9 +670,11 @@ def run_all(args: argparse.Namespace, results: dict[str, Any], started: float) -
     p = plan(args)
     results["plan"] = p
     results["sizes"] = args.size_list
-    say(f"{p['mode']} run, sizes {', '.join(args.size_list)}, seed {args.seed}, time budget {args.budget:g} s. "
+    say(
+        f"{p['mode']} run, sizes {', '.join(args.size_list)}, seed {args.seed}, time budget {args.budget:g} s. "
         "Each measurement runs in a fresh process; peak RSS is that process's ru_maxrss and includes ~115 MiB for "
-        "importing mesa, pandas, scipy and networkx (see 'RSS after imports').")
+        "importing mesa, pandas, scipy and networkx (see 'RSS after imports')."
+    )
     failures: list[str] = []
 
     def section(key: str, fn: Any, *a: Any) -> Any:

@@ -39,8 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     agents, times = measure(args.steps)
     median = 1000 * float(np.median(times))
-    print(f"step + redraw at {agents} agents: median {median:.0f} ms, max {1000 * max(times):.0f} ms "
-          f"(target median <= {args.limit_ms:.0f} ms)")
+    print(
+        f"step + redraw at {agents} agents: median {median:.0f} ms, max {1000 * max(times):.0f} ms "
+        f"(target median <= {args.limit_ms:.0f} ms)"
+    )
     return 0 if median <= args.limit_ms else 1
 
 

@@ -78,8 +78,13 @@ def batched(sims: int, replicates: int, workers: int, seed: int) -> dict[str, fl
             rs.append(med)
     wall = time.perf_counter() - t0
     done = len(jobs) * replicates
-    return {"simulations": done, "valid_surveys": valid, "seconds": wall, "sims_per_second": done / wall,
-            "median_rs": np.nanmedian(np.array(rs), axis=0).round(3).tolist()}
+    return {
+        "simulations": done,
+        "valid_surveys": valid,
+        "seconds": wall,
+        "sims_per_second": done / wall,
+        "median_rs": np.nanmedian(np.array(rs), axis=0).round(3).tolist(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,21 +100,35 @@ def main(argv: list[str] | None = None) -> int:
     sims = args.sims if args.sims is not None else (4000 if args.quick else TARGET_SIMS)
 
     single = one_by_one(args.single_runs)
-    print(f"one by one (1 core): {1000 * single:.0f} ms per Mandiri Jaya simulation + survey "
-          f"-> 50,000 would take {TARGET_SIMS * single / args.workers / 60:.0f} min on {args.workers} cores")
+    print(
+        f"one by one (1 core): {1000 * single:.0f} ms per Mandiri Jaya simulation + survey "
+        f"-> 50,000 would take {TARGET_SIMS * single / args.workers / 60:.0f} min on {args.workers} cores"
+    )
     res = batched(sims, args.replicates, args.workers, args.seed)
     projected = TARGET_SIMS / res["sims_per_second"]
     verdict = "PASS" if projected <= TARGET_SECONDS else "FAIL"
     per_core_ms = 1000 * args.workers / res["sims_per_second"]
-    print(f"batches of {args.replicates} on {args.workers} processes: {res['simulations']:,} simulations in "
-          f"{res['seconds']:.0f} s = {res['sims_per_second']:.0f}/s ({per_core_ms:.1f} ms per simulation per core; "
-          f"{single * 1000 / per_core_ms:.1f}x one by one)")
+    print(
+        f"batches of {args.replicates} on {args.workers} processes: {res['simulations']:,} simulations in "
+        f"{res['seconds']:.0f} s = {res['sims_per_second']:.0f}/s ({per_core_ms:.1f} ms per simulation per core; "
+        f"{single * 1000 / per_core_ms:.1f}x one by one)"
+    )
     print(f"median r_s over batches (organisation, business, capital): {res['median_rs']}")
-    print(f"50,000 simulations: {projected:.0f} s (target <= {TARGET_SECONDS:.0f} s, "
-          f"ratio {TARGET_SECONDS / projected:.2f}) {verdict}")
-    out = {"one_by_one_seconds": single, **res, "replicates_per_batch": args.replicates, "workers": args.workers,
-           "projected_seconds_50k": projected, "target_seconds": TARGET_SECONDS, "verdict": verdict,
-           "cpu_count": os.cpu_count(), "load_average": os.getloadavg()}
+    print(
+        f"50,000 simulations: {projected:.0f} s (target <= {TARGET_SECONDS:.0f} s, "
+        f"ratio {TARGET_SECONDS / projected:.2f}) {verdict}"
+    )
+    out = {
+        "one_by_one_seconds": single,
+        **res,
+        "replicates_per_batch": args.replicates,
+        "workers": args.workers,
+        "projected_seconds_50k": projected,
+        "target_seconds": TARGET_SECONDS,
+        "verdict": verdict,
+        "cpu_count": os.cpu_count(),
+        "load_average": os.getloadavg(),
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2))
     print(f"wrote {args.out}")

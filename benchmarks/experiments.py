@@ -71,15 +71,21 @@ def _memory(runs: int, workers: int) -> dict[str, float]:
         wall = time.perf_counter() - t0
         files = len(list((d / "out" / "steps").glob("*.parquet")))
     assert result.ok == runs == files, (result, files)
-    return {"runs": runs, "seconds": wall,
-            "main_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "worker_peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+    return {
+        "runs": runs,
+        "seconds": wall,
+        "main_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "worker_peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
 
 
 def _child(kind: str, arg: int, workers: int) -> dict[str, float]:
-    code = ("import json,sys; from benchmarks.experiments import _throughput, _memory; "
-            f"print(json.dumps(_{'throughput' if kind != 'memory' else 'memory'}("
-            + (f"'{kind}', {arg}, {workers}" if kind != "memory" else f"{arg}, {workers}") + ")))")
+    code = (
+        "import json,sys; from benchmarks.experiments import _throughput, _memory; "
+        f"print(json.dumps(_{'throughput' if kind != 'memory' else 'memory'}("
+        + (f"'{kind}', {arg}, {workers}" if kind != "memory" else f"{arg}, {workers}")
+        + ")))"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if proc.returncode:
         raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed")
@@ -100,8 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     for backend in ("process", "dask"):
         r = _child(backend, n_tp, args.workers)
         results[f"throughput_{backend}"] = r
-        print(f"  {backend + (' pool' if backend == 'process' else ' LocalCluster'):<18}{r['runs']:>6}"
-              f"{r['seconds']:>10.1f}{r['runs_per_minute']:>10.0f}")
+        print(
+            f"  {backend + (' pool' if backend == 'process' else ' LocalCluster'):<18}{r['runs']:>6}"
+            f"{r['seconds']:>10.1f}{r['runs_per_minute']:>10.0f}"
+        )
     print("\nMemory: sweeps of a 30-household scenario, 12 months, process pool")
     print(f"  {'runs':>7}{'seconds':>10}{'main peak MiB':>15}{'worker peak MiB':>17}")
     for runs in sizes:

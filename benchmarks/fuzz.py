@@ -34,16 +34,33 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import seed as hseed
 from hypothesis import strategies as st
 
-TINY = ('[scenario]\nname = "tiny"\nsteps = 2\n[parameters.population]\nn_villages = 2\nn_cooperatives = 1\n'
-        'households_per_village = 30\nmembers_per_cooperative = 20\n[parameters.metrics]\nnetwork_every = 0\n'
-        'centrality_every = 0\n')
+TINY = (
+    '[scenario]\nname = "tiny"\nsteps = 2\n[parameters.population]\nn_villages = 2\nn_cooperatives = 1\n'
+    "households_per_village = 30\nmembers_per_cooperative = 20\n[parameters.metrics]\nnetwork_every = 0\n"
+    "centrality_every = 0\n"
+)
 
 # Keys a user might write (some misspelt), and values that have broken parsers before.
-PARAM_KEYS = ["trust.loss_rate", "trust.gain_rate", "trust.low_threshold", "population.members_per_cooperative",
-              "population.n_cooperatives", "population.board_size", "population.farmer_share",
-              "skills.training_quota", "skills.training_selection", "skills.follow_up", "finance.loan_term_months",
-              "network.kin_degree", "metrics.network_every", "governance.rat_month", "trust.los_rate",
-              "nosuch.group", "trust", "population.age_max"]
+PARAM_KEYS = [
+    "trust.loss_rate",
+    "trust.gain_rate",
+    "trust.low_threshold",
+    "population.members_per_cooperative",
+    "population.n_cooperatives",
+    "population.board_size",
+    "population.farmer_share",
+    "skills.training_quota",
+    "skills.training_selection",
+    "skills.follow_up",
+    "finance.loan_term_months",
+    "network.kin_degree",
+    "metrics.network_every",
+    "governance.rat_month",
+    "trust.los_rate",
+    "nosuch.group",
+    "trust",
+    "population.age_max",
+]
 SCENARIO_HEAD = ["name", "description", "steps", "seed", "stpes"]
 EXPERIMENT_HEAD = ["name", "scenarios", "replications", "steps", "seed", "outcomes", "replicatons"]
 INTERVENTION_KEYS = ["kind", "start", "end", "every", "quota", "cooperatives", "follow_up", "amount", "factor"]
@@ -51,12 +68,20 @@ KINDS = ["training", "kemitraan", "grant", "credit", "policy", "harvest_failure"
 OUTCOMES = ["members", "trust_institution_mean", "skill_members", "trust_mean"]
 
 scalars = st.one_of(
-    st.integers(-3, 40), st.integers(), st.sampled_from([10**30, -(10**30), 2**63, 10**400, 0]),
-    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, -0.0, 0.5, 1.0, 1e308, 5e-324]),
-    st.booleans(), st.text(max_size=12), st.sampled_from(["random", "baseline", "tiny.toml", "/dev/zero", ""]),
+    st.integers(-3, 40),
+    st.integers(),
+    st.sampled_from([10**30, -(10**30), 2**63, 10**400, 0]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, 0.5, 1.0, 1e308, 5e-324]),
+    st.booleans(),
+    st.text(max_size=12),
+    st.sampled_from(["random", "baseline", "tiny.toml", "/dev/zero", ""]),
 )
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-    st.text(max_size=6), inner, max_size=3), max_leaves=8)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
 deep = st.integers(1, 1500).map(lambda n: "[" * n + "]" * n)
 
 
@@ -145,11 +170,11 @@ def _mutate(draw: st.DrawFn, text: str) -> str:
         i = draw(st.integers(0, len(text)))
         op = draw(st.sampled_from(["cut", "dup", "insert"]))
         if op == "cut":
-            text = text[:i] + text[i + draw(st.integers(1, 10)):]
+            text = text[:i] + text[i + draw(st.integers(1, 10)) :]
         elif op == "dup":
-            text = text[:i] + text[i:i + 20] + text[i:]
+            text = text[:i] + text[i : i + 20] + text[i:]
         else:
-            text = text[:i] + draw(st.sampled_from(["[", "]", "=", "\"", "\n", "\x00", "é", "{", ",", "#"])) + text[i:]
+            text = text[:i] + draw(st.sampled_from(["[", "]", "=", '"', "\n", "\x00", "é", "{", ",", "#"])) + text[i:]
     return text
 
 
@@ -158,7 +183,7 @@ set_values = st.tuples(st.sampled_from(PARAM_KEYS), st.one_of(_value_text(), st.
 
 @dataclass
 class Verdict:
-    kind: str      # "ok" (exit 0), "input error" (exit 2, one line) or "broken"
+    kind: str  # "ok" (exit 0), "input error" (exit 2, one line) or "broken"
     detail: str
 
 
@@ -227,6 +252,7 @@ class Workspace:
 def _bind(check: Any) -> Any:
     def one(case: Any) -> None:
         check(case)
+
     return one
 
 
@@ -242,14 +268,20 @@ def fuzz(cases: int, seed: int = 0) -> tuple[Counter, list[str]]:
             n = cases // len(FAMILIES) + (1 if family == "scenario" else 0) * (cases % len(FAMILIES))
 
             def check(case: Any, family: str = family) -> None:
-                verdict = (ws.override(*case) if family == "set" else
-                           ws.scenario(case) if family == "scenario" else ws.experiment(case))
+                verdict = (
+                    ws.override(*case)
+                    if family == "set"
+                    else ws.scenario(case)
+                    if family == "scenario"
+                    else ws.experiment(case)
+                )
                 counts[(family, verdict.kind)] += 1
                 if verdict.kind == "broken" and len(broken) < 10:
                     broken.append(f"{family}: {case!r:.300} -> {verdict.detail}")
 
             run = settings(max_examples=n, deadline=None, database=None, suppress_health_check=list(HealthCheck))(
-                given(case=strategy)(_bind(check)))
+                given(case=strategy)(_bind(check))
+            )
             hseed(seed)(run)()
     return counts, broken
 

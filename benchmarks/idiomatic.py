@@ -51,9 +51,9 @@ from kopsim import reciprocity as recip
 from kopsim import trust as trust_mod
 from kopsim.parameters import Parameters
 
-WS_DEGREE = 6       # Watts–Strogatz: each node joined to its 6 nearest ring neighbours …
-WS_REWIRE = 0.1     # … with 10 % of the ties rewired at random
-INITIAL_SD = 0.15   # spread of initial trust and participation (as in simulation.population)
+WS_DEGREE = 6  # Watts–Strogatz: each node joined to its 6 nearest ring neighbours …
+WS_REWIRE = 0.1  # … with 10 % of the ties rewired at random
+INITIAL_SD = 0.15  # spread of initial trust and participation (as in simulation.population)
 
 
 @dataclass(frozen=True)
@@ -116,11 +116,14 @@ def initial_state(n: int, seed: int) -> dict[str, np.ndarray]:
         return np.clip(rng.normal(0.6, INITIAL_SD, size), 0.0, 1.0)
 
     return {
-        "a": a[order], "b": b[order],
+        "a": a[order],
+        "b": b[order],
         "strength": rng.uniform(0.3, 0.9, a.size),
-        "trust_peer": clipped(n), "trust_institution": clipped(n),
+        "trust_peer": clipped(n),
+        "trust_institution": clipped(n),
         "participation": clipped((n, 3)),
-        "image": np.full(n, 0.5), "benefit": np.full(n, 0.5),
+        "image": np.full(n, 0.5),
+        "benefit": np.full(n, 0.5),
     }
 
 
@@ -128,8 +131,12 @@ def initial_state(n: int, seed: int) -> dict[str, np.ndarray]:
 def help_probability(trust_giver: float, image_receiver: float, last_from_receiver: float, d: Dynamics) -> float:
     """Scalar twin of :func:`kopsim.reciprocity.help_probability`."""
     h = min(max(d.helping_norm, 1e-9), 1.0 - 1e-9)
-    x = (math.log(h / (1.0 - h)) + d.help_trust_weight * (trust_giver - 0.5)
-         + d.image_weight * (image_receiver - 0.5) + d.direct_weight * (last_from_receiver - 0.5))
+    x = (
+        math.log(h / (1.0 - h))
+        + d.help_trust_weight * (trust_giver - 0.5)
+        + d.image_weight * (image_receiver - 0.5)
+        + d.direct_weight * (last_from_receiver - 0.5)
+    )
     return 0.5 * (1.0 + math.tanh(0.5 * x))
 
 
@@ -142,14 +149,21 @@ class Tie:
         self.other = other
         self.strength = strength
         self.last_out = 0.5  # what the owner did to the other at their last contact
-        self.last_in = 0.5   # what the other did to the owner
+        self.last_in = 0.5  # what the other did to the owner
 
 
 class Household(mesa.Agent):
     """A member household with its social capital as Python attributes."""
 
-    def __init__(self, model: IdiomaticModel, trust_peer: float, trust_institution: float,
-                 participation: list[float], image: float, benefit: float) -> None:
+    def __init__(
+        self,
+        model: IdiomaticModel,
+        trust_peer: float,
+        trust_institution: float,
+        participation: list[float],
+        image: float,
+        benefit: float,
+    ) -> None:
         super().__init__(model)
         self.trust_peer = trust_peer
         self.trust_institution = trust_institution
@@ -157,7 +171,7 @@ class Household(mesa.Agent):
         self.image = image
         self.benefit = benefit
         self.neighbours: list[tuple[Household, float]] = []  # (neighbour, tie strength), every tie
-        self.ties: list[Tie] = []                             # ties this agent initiates
+        self.ties: list[Tie] = []  # ties this agent initiates
         self.contacts = 0
         self.received = 0
         self.gave = 0
@@ -204,8 +218,13 @@ class Household(mesa.Agent):
         new = []
         for k in range(3):
             norm = tot[k] / wsum if wsum > 0 else own[k]
-            x = (d.intercepts[k] - d.costs[k] + d.benefit_weight * self.benefit
-                 + d.norm_weight * norm + d.trust_weight * self.trust_institution)
+            x = (
+                d.intercepts[k]
+                - d.costs[k]
+                + d.benefit_weight * self.benefit
+                + d.norm_weight * norm
+                + d.trust_weight * self.trust_institution
+            )
             target = 0.5 * (1.0 + math.tanh(0.5 * x))
             new.append(own[k] + d.adjustment_rate * (target - own[k]))
         self.participation = new
@@ -214,15 +233,19 @@ class Household(mesa.Agent):
 class IdiomaticModel(mesa.Model):
     """The reduced dynamics as agents with a Python ``step()``, run with ``shuffle_do``."""
 
-    def __init__(self, state: dict[str, np.ndarray], seed: int | None = None,
-                 dynamics: Dynamics | None = None) -> None:
+    def __init__(self, state: dict[str, np.ndarray], seed: int | None = None, dynamics: Dynamics | None = None) -> None:
         super().__init__(rng=seed)
         self.dynamics = dynamics or Dynamics.from_parameters()
         n = state["trust_peer"].size
         people = [
-            Household(self, float(state["trust_peer"][i]), float(state["trust_institution"][i]),
-                      [float(v) for v in state["participation"][i]], float(state["image"][i]),
-                      float(state["benefit"][i]))
+            Household(
+                self,
+                float(state["trust_peer"][i]),
+                float(state["trust_institution"][i]),
+                [float(v) for v in state["participation"][i]],
+                float(state["image"][i]),
+                float(state["benefit"][i]),
+            )
             for i in range(n)
         ]
         for i, j, w in zip(state["a"].tolist(), state["b"].tolist(), state["strength"].tolist(), strict=True):
@@ -238,17 +261,18 @@ class IdiomaticModel(mesa.Model):
         """Mean peer trust, participation (all domains) and image."""
         people = self.people
         n = len(people)
-        return {"trust_peer": sum(p.trust_peer for p in people) / n,
-                "participation": sum(sum(p.participation) for p in people) / (3 * n),
-                "image": sum(p.image for p in people) / n}
+        return {
+            "trust_peer": sum(p.trust_peer for p in people) / n,
+            "participation": sum(sum(p.participation) for p in people) / (3 * n),
+            "image": sum(p.image for p in people) / n,
+        }
 
 
 # ---- vectorised twin ---------------------------------------------------------------------
 class VectorisedReduced:
     """The same reduced dynamics on edge arrays with kopsim's numpy mechanism functions."""
 
-    def __init__(self, state: dict[str, np.ndarray], seed: int | None = None,
-                 dynamics: Dynamics | None = None) -> None:
+    def __init__(self, state: dict[str, np.ndarray], seed: int | None = None, dynamics: Dynamics | None = None) -> None:
         self.d = dynamics or Dynamics.from_parameters()
         self.rng = np.random.default_rng(seed)
         self.a, self.b, self.w = state["a"], state["b"], state["strength"]
@@ -281,16 +305,25 @@ class VectorisedReduced:
         self.image = recip.update_image(self.image, gave, cnt, d.image_update_rate)
         self.benefit = part.update_benefit(self.benefit, pos, cnt > 0, d.benefit_memory)
         norm = part.neighbour_mean(self.n, self.a, self.b, self.w, self.participation)
-        target = part.target_propensity(self._intercepts, self.benefit[:, None], norm,
-                                        self.trust_institution[:, None], self._costs,
-                                        d.benefit_weight, d.norm_weight, d.trust_weight)
+        target = part.target_propensity(
+            self._intercepts,
+            self.benefit[:, None],
+            norm,
+            self.trust_institution[:, None],
+            self._costs,
+            d.benefit_weight,
+            d.norm_weight,
+            d.trust_weight,
+        )
         self.participation = part.adjust(self.participation, target, d.adjustment_rate)
         self.steps += 1
 
     def means(self) -> dict[str, float]:
-        return {"trust_peer": float(self.trust_peer.mean()),
-                "participation": float(self.participation.mean()),
-                "image": float(self.image.mean())}
+        return {
+            "trust_peer": float(self.trust_peer.mean()),
+            "participation": float(self.participation.mean()),
+            "image": float(self.image.mean()),
+        }
 
 
 # ---- statistical agreement ---------------------------------------------------------------
@@ -316,7 +349,11 @@ def agreement(n: int, steps: int, seeds: list[int]) -> dict[str, Any]:
         idi = np.mean([[row[key] for row in r["idiomatic"]] for r in runs], axis=0)
         vec = np.mean([[row[key] for row in r["vectorised"]] for r in runs], axis=0)
         rel = np.abs(idi - vec) / np.maximum(np.abs(vec), 1e-12)
-        result[key] = {"idiomatic_final": float(idi[-1]), "vectorised_final": float(vec[-1]),
-                       "rel_gap_final": float(rel[-1]), "rel_gap_max": float(rel.max()),
-                       "initial": float(vec[0])}
+        result[key] = {
+            "idiomatic_final": float(idi[-1]),
+            "vectorised_final": float(vec[-1]),
+            "rel_gap_final": float(rel[-1]),
+            "rel_gap_max": float(rel.max()),
+            "initial": float(vec[0]),
+        }
     return result

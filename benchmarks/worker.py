@@ -57,17 +57,32 @@ def task_full(villages: int, steps: int, seed: int, metrics: str = "off") -> dic
     run_s = sum(times)
     row = model.metrics_frame().iloc[-1]
     return {
-        "villages": villages, "metrics": metrics, "steps": steps, "seed": seed,
-        "agents": int(model.state.n), "households": int(model.state.n_households),
-        "cooperatives": int(model.state.n_coops), "mesa_agents": len(model.agents),
-        "ties_start": ties_start, "ties_end": len(model.ties),
-        "build_s": build_s, "run_s": run_s, "total_s": build_s + run_s,
-        "step_ms_mean": 1e3 * run_s / steps, "step_ms_median": 1e3 * statistics.median(times),
-        "step_ms_min": 1e3 * min(times), "step_ms_max": 1e3 * max(times),
+        "villages": villages,
+        "metrics": metrics,
+        "steps": steps,
+        "seed": seed,
+        "agents": int(model.state.n),
+        "households": int(model.state.n_households),
+        "cooperatives": int(model.state.n_coops),
+        "mesa_agents": len(model.agents),
+        "ties_start": ties_start,
+        "ties_end": len(model.ties),
+        "build_s": build_s,
+        "run_s": run_s,
+        "total_s": build_s + run_s,
+        "step_ms_mean": 1e3 * run_s / steps,
+        "step_ms_median": 1e3 * statistics.median(times),
+        "step_ms_min": 1e3 * min(times),
+        "step_ms_max": 1e3 * max(times),
         "slowest_steps": [int(i) + 1 for i in sorted(range(steps), key=lambda i: -times[i])[:3]],
-        "rss_after_imports_mib": rss_imports, "rss_after_build_mib": rss_built, "peak_rss_mib": peak_rss_mib(),
-        "final": {"members": int(row["members"]), "trust_peer_mean": float(row["trust_peer_mean"]),
-                  "participation_organisation": float(row["participation_organisation"])},
+        "rss_after_imports_mib": rss_imports,
+        "rss_after_build_mib": rss_built,
+        "peak_rss_mib": peak_rss_mib(),
+        "final": {
+            "members": int(row["members"]),
+            "trust_peer_mean": float(row["trust_peer_mean"]),
+            "participation_organisation": float(row["participation_organisation"]),
+        },
     }
 
 
@@ -82,8 +97,10 @@ def task_mandiri(steps: int, repeats: int, seed: int) -> dict[str, Any]:
 
     out: dict[str, Any] = {"steps": steps, "repeats": repeats, "seed": seed}
     settings: tuple[tuple[str, Any], ...] = (
-        ("scenario_file", load("mandiri_jaya").params), ("default_metrics", MANDIRI_JAYA),
-        ("metrics_off", {**MANDIRI_JAYA, "metrics": METRICS_OFF}))
+        ("scenario_file", load("mandiri_jaya").params),
+        ("default_metrics", MANDIRI_JAYA),
+        ("metrics_off", {**MANDIRI_JAYA, "metrics": METRICS_OFF}),
+    )
     for label, params in settings:
         runs, totals, cpus = [], [], []
         for r in range(repeats + 1):  # run 0 warms up lazy imports and caches, not counted
@@ -98,11 +115,16 @@ def task_mandiri(steps: int, repeats: int, seed: int) -> dict[str, Any]:
                 runs.append(t2 - t1)
                 totals.append(t2 - t0)
                 cpus.append(c2 - c1)
-        out[label] = {"run_ms_median": 1e3 * statistics.median(runs), "run_ms_min": 1e3 * min(runs),
-                      "run_ms_max": 1e3 * max(runs), "total_ms_median": 1e3 * statistics.median(totals),
-                      "run_cpu_ms_median": 1e3 * statistics.median(cpus),
-                      "step_ms_mean": 1e3 * statistics.median(runs) / steps,
-                      "agents": int(model.state.n), "ties_start": ties_start}
+        out[label] = {
+            "run_ms_median": 1e3 * statistics.median(runs),
+            "run_ms_min": 1e3 * min(runs),
+            "run_ms_max": 1e3 * max(runs),
+            "total_ms_median": 1e3 * statistics.median(totals),
+            "run_cpu_ms_median": 1e3 * statistics.median(cpus),
+            "step_ms_mean": 1e3 * statistics.median(runs) / steps,
+            "agents": int(model.state.n),
+            "ties_start": ties_start,
+        }
         if label == "default_metrics":
             out["agents"] = int(model.state.n)
             out["members_start"] = int(MANDIRI_JAYA["population"]["members_per_cooperative"])
@@ -129,8 +151,15 @@ def _block(model: Any, steps: int, clock: dict[str, float]) -> None:
     clock["steps"] += steps
 
 
-def task_idiomatic(n: int, steps_idiomatic: int, steps_vectorised: int, seed: int, villages: int = 0,
-                   steps_kopsim: int = 120, blocks: int = 12) -> dict[str, Any]:
+def task_idiomatic(
+    n: int,
+    steps_idiomatic: int,
+    steps_vectorised: int,
+    seed: int,
+    villages: int = 0,
+    steps_kopsim: int = 120,
+    blocks: int = 12,
+) -> dict[str, Any]:
     """Idiomatic Mesa vs its vectorised twin (same network) vs the full kopsim model, in one process.
 
     The three alternate in ``blocks`` rounds (each round: a share of each one's steps), so a
@@ -142,8 +171,14 @@ def task_idiomatic(n: int, steps_idiomatic: int, steps_vectorised: int, seed: in
 
     rss_imports = peak_rss_mib()
     state = initial_state(n, seed)
-    out: dict[str, Any] = {"agents": n, "ties": int(state["a"].size), "seed": seed, "blocks": blocks,
-                           "rss_after_imports_mib": rss_imports, "clock": "process_time"}
+    out: dict[str, Any] = {
+        "agents": n,
+        "ties": int(state["a"].size),
+        "seed": seed,
+        "blocks": blocks,
+        "rss_after_imports_mib": rss_imports,
+        "clock": "process_time",
+    }
     models: dict[str, Any] = {}
     plan_steps = {"vectorised": steps_vectorised, "idiomatic": steps_idiomatic}
     for name, cls in (("vectorised", VectorisedReduced), ("idiomatic", IdiomaticModel)):
@@ -155,8 +190,11 @@ def task_idiomatic(n: int, steps_idiomatic: int, steps_vectorised: int, seed: in
 
         t0 = time.perf_counter()
         models["kopsim"] = CooperativeModel(_params(villages, "off"), seed=seed)
-        out["kopsim"] = {"build_s": time.perf_counter() - t0, "steps": steps_kopsim,
-                         "agents": int(models["kopsim"].state.n)}
+        out["kopsim"] = {
+            "build_s": time.perf_counter() - t0,
+            "steps": steps_kopsim,
+            "agents": int(models["kopsim"].state.n),
+        }
         plan_steps["kopsim"] = steps_kopsim
     clocks = {name: {"wall": 0.0, "cpu": 0.0, "steps": 0} for name in models}
     for k in range(blocks):
@@ -215,16 +253,27 @@ def task_profile(villages: int, steps: int, seed: int, top: int = 10, warmup: in
         entries = []
         for (fname, line, func), (_cc, ncalls, tottime, cumtime, _callers) in stats.stats.items():  # type: ignore[attr-defined]
             if keep(fname):
-                entries.append({"function": func, "where": f"{_short(fname)}:{line}", "ncalls": ncalls,
-                                "tottime_s": tottime, "cumtime_s": cumtime,
-                                "tottime_ms_per_step": 1e3 * tottime / steps,
-                                "cumtime_ms_per_step": 1e3 * cumtime / steps})
+                entries.append(
+                    {
+                        "function": func,
+                        "where": f"{_short(fname)}:{line}",
+                        "ncalls": ncalls,
+                        "tottime_s": tottime,
+                        "cumtime_s": cumtime,
+                        "tottime_ms_per_step": 1e3 * tottime / steps,
+                        "cumtime_ms_per_step": 1e3 * cumtime / steps,
+                    }
+                )
         entries.sort(key=key, reverse=True)
         return entries[:limit]
 
     return {
-        "villages": villages, "agents": int(model.state.n), "ties": len(model.ties), "steps": steps,
-        "wall_s_profiled": wall, "step_ms_profiled": 1e3 * wall / steps,
+        "villages": villages,
+        "agents": int(model.state.n),
+        "ties": len(model.ties),
+        "steps": steps,
+        "wall_s_profiled": wall,
+        "step_ms_profiled": 1e3 * wall / steps,
         "calls_per_step": stats.total_calls / steps,  # type: ignore[attr-defined]
         "top_tottime": rows(lambda e: e["tottime_s"], lambda f: True, top),
         "model_phases": rows(lambda e: e["cumtime_s"], lambda f: f.endswith(("model.py", "metrics.py")), 25),
@@ -262,8 +311,11 @@ def task_cli(commands: list[list[str]], repeats: int) -> dict[str, Any]:
                 raise RuntimeError(f"kopsim {' '.join(argv)} exited {proc.returncode}: {proc.stderr[-500:]}")
             walls.append(wall)
             cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-        out[" ".join(argv)] = {"wall_s_median": statistics.median(walls[1:]), "wall_s_min": min(walls[1:]),
-                               "cpu_s_median": statistics.median(cpus[1:])}
+        out[" ".join(argv)] = {
+            "wall_s_median": statistics.median(walls[1:]),
+            "wall_s_min": min(walls[1:]),
+            "cpu_s_median": statistics.median(cpus[1:]),
+        }
     return out
 
 
@@ -291,10 +343,16 @@ def task_metrics(villages: int, steps: int, seed: int, repeats: int, networkx: b
             fn()
         return 1e3 * (time.process_time() - c) / reps, value
 
-    out: dict[str, Any] = {"villages": villages, "agents": int(s.n), "ties": len(ties), "samples": samples,
-                           "month": steps}
+    out: dict[str, Any] = {
+        "villages": villages,
+        "agents": int(s.n),
+        "ties": len(ties),
+        "samples": samples,
+        "month": steps,
+    }
     out["betweenness_ms"], out["betweenness"] = timed(
-        lambda: metrics.board_betweenness(s.n, ties, board, samples, model.metric_seed), repeats)
+        lambda: metrics.board_betweenness(s.n, ties, board, samples, model.metric_seed), repeats
+    )
     out["clustering_ms"], out["clustering"] = timed(lambda: metrics.clustering(s.n, ties.a, ties.b), repeats)
     if networkx:
         import networkx as nx
@@ -312,8 +370,13 @@ def task_metrics(villages: int, steps: int, seed: int, repeats: int, networkx: b
 
 
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
-    "full": task_full, "mandiri": task_mandiri, "idiomatic": task_idiomatic,
-    "agreement": task_agreement, "profile": task_profile, "cli": task_cli, "metrics": task_metrics,
+    "full": task_full,
+    "mandiri": task_mandiri,
+    "idiomatic": task_idiomatic,
+    "agreement": task_agreement,
+    "profile": task_profile,
+    "cli": task_cli,
+    "metrics": task_metrics,
 }
 
 

@@ -15,8 +15,7 @@ if TYPE_CHECKING:
     from .spec import Experiment, compare_experiment, load_experiment
 
 # name -> submodule that defines it
-_LAZY = {"run_experiment": "runner", "Experiment": "spec", "compare_experiment": "spec",
-         "load_experiment": "spec"}
+_LAZY = {"run_experiment": "runner", "Experiment": "spec", "compare_experiment": "spec", "load_experiment": "spec"}
 
 __all__ = ["Experiment", "compare_experiment", "load_experiment", "run_experiment"]
 

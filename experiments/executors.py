@@ -82,8 +82,9 @@ def _dask_executor(address: str, workers: int) -> Iterator[Executor]:
     try:
         client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as err:
-        raise UsageError(f"--dask: cannot reach the Dask scheduler at {address} ({type(err).__name__}); "
-                         "is it running?") from None
+        raise UsageError(
+            f"--dask: cannot reach the Dask scheduler at {address} ({type(err).__name__}); is it running?"
+        ) from None
     try:
         yield client.get_executor()
     finally:

@@ -30,14 +30,26 @@ __all__ = ["forest_plot", "forest_standardised", "new_figure", "outcome_label", 
 # configuration (usually the reference) is black.
 OKABE_ITO = ("#000000", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 WORDS = {
-    "en": {"month": "month", "ci": "mean, 95% CI (shaded)", "env": "5-95% of replications (dashed)",
-           "finding": "finding: CI excludes 0 and |difference| >= minimum", "small": "CI excludes 0, below minimum",
-           "none": "CI includes 0", "std": "difference / reference s.d. (standardised)",
-           "raw": "difference [95% CI] in the outcome's units"},
-    "id": {"month": "bulan", "ci": "rata-rata, IK 95% (arsir)", "env": "5-95% replikasi (putus-putus)",
-           "finding": "temuan: IK tidak mencakup 0 dan |selisih| >= minimum",
-           "small": "IK tidak mencakup 0, di bawah minimum", "none": "IK mencakup 0",
-           "std": "selisih / s.d. pembanding (terstandar)", "raw": "selisih [IK 95%] dalam satuan hasil"},
+    "en": {
+        "month": "month",
+        "ci": "mean, 95% CI (shaded)",
+        "env": "5-95% of replications (dashed)",
+        "finding": "finding: CI excludes 0 and |difference| >= minimum",
+        "small": "CI excludes 0, below minimum",
+        "none": "CI includes 0",
+        "std": "difference / reference s.d. (standardised)",
+        "raw": "difference [95% CI] in the outcome's units",
+    },
+    "id": {
+        "month": "bulan",
+        "ci": "rata-rata, IK 95% (arsir)",
+        "env": "5-95% replikasi (putus-putus)",
+        "finding": "temuan: IK tidak mencakup 0 dan |selisih| >= minimum",
+        "small": "IK tidak mencakup 0, di bawah minimum",
+        "none": "IK mencakup 0",
+        "std": "selisih / s.d. pembanding (terstandar)",
+        "raw": "selisih [IK 95%] dalam satuan hasil",
+    },
 }
 
 
@@ -71,9 +83,16 @@ def _label_order(frame: pd.DataFrame, labels: Sequence[str] | None) -> list[str]
 
 # ---- time series ------------------------------------------------------------------------
 def time_series(
-    summary: pd.DataFrame, outcome: str, labels: Sequence[str] | None = None, *, ax: Axes | None = None,
-    colours: dict[str, Any] | None = None, legend: bool = True, title: str | None = None,
-    envelope: pd.DataFrame | None = None, lang: str = "en",
+    summary: pd.DataFrame,
+    outcome: str,
+    labels: Sequence[str] | None = None,
+    *,
+    ax: Axes | None = None,
+    colours: dict[str, Any] | None = None,
+    legend: bool = True,
+    title: str | None = None,
+    envelope: pd.DataFrame | None = None,
+    lang: str = "en",
 ) -> Figure:
     """Mean of ``outcome`` per month with its shaded 95% confidence band, one line per configuration.
 
@@ -115,8 +134,16 @@ def time_series(
         colour = colours.get(lab)
         # the first configuration (the reference) on top: under common random numbers the others
         # coincide with it until they diverge
-        ax.plot(x, part["mean"].to_numpy(dtype=float), color=colour, lw=1.6, label=lab,
-                marker="o" if sparse else None, ms=3, zorder=3 + len(order) - z)
+        ax.plot(
+            x,
+            part["mean"].to_numpy(dtype=float),
+            color=colour,
+            lw=1.6,
+            label=lab,
+            marker="o" if sparse else None,
+            ms=3,
+            zorder=3 + len(order) - z,
+        )
         lo, hi = part["ci_low"].to_numpy(dtype=float), part["ci_high"].to_numpy(dtype=float)
         ok = np.isfinite(lo) & np.isfinite(hi)
         if ok.any():
@@ -125,8 +152,16 @@ def time_series(
             env = envelope[(envelope["label"].astype(str) == lab) & (envelope["outcome"] == outcome)]
             env = env[env["low"].notna()].sort_values("step")
             for col in ("low", "high"):
-                ax.plot(env["step"].to_numpy(dtype=float), env[col].to_numpy(dtype=float), color=colour, lw=0.7,
-                        ls=(0, (3, 2)), alpha=0.8, label="_nolegend_", zorder=2)
+                ax.plot(
+                    env["step"].to_numpy(dtype=float),
+                    env[col].to_numpy(dtype=float),
+                    color=colour,
+                    lw=0.7,
+                    ls=(0, (3, 2)),
+                    alpha=0.8,
+                    label="_nolegend_",
+                    zorder=2,
+                )
     ax.set_title(title if title is not None else outcome_label(outcome, lang), fontsize=10)
     ax.set_xlabel(words["month"], fontsize=9)
     ax.set_ylabel(axis_label(outcome, lang), fontsize=8)
@@ -141,15 +176,18 @@ def time_series(
         handles.append(Patch(color="0.5", alpha=0.35, label=words["ci"]))
         if envelope is not None:
             handles.append(Line2D([], [], color="0.4", lw=0.7, ls=(0, (3, 2)), label=words["env"]))
-        fig.legend(handles=handles, loc="lower center", ncols=2, fontsize=7, frameon=False,
-                   bbox_to_anchor=(0.5, 0.0))
+        fig.legend(handles=handles, loc="lower center", ncols=2, fontsize=7, frameon=False, bbox_to_anchor=(0.5, 0.0))
     return fig
 
 
 # ---- forest plot ------------------------------------------------------------------------
 def forest_plot(
-    differences: pd.DataFrame, outcomes: Sequence[str] | None = None, labels: Sequence[str] | None = None,
-    *, colours: dict[str, Any] | None = None, ncols: int = 3,
+    differences: pd.DataFrame,
+    outcomes: Sequence[str] | None = None,
+    labels: Sequence[str] | None = None,
+    *,
+    colours: dict[str, Any] | None = None,
+    ncols: int = 3,
 ) -> Figure:
     """Mean difference from the reference (final month, paired by replication) with its 95% CI.
 
@@ -194,8 +232,18 @@ def forest_plot(
             xerr = np.array([[m - lo], [hi - m]]) if has_ci else None
             excludes = has_ci and (lo > 0 or hi < 0)
             colour = colours.get(lab)
-            ax.errorbar([m], [y], xerr=xerr, fmt="o", color=colour, mfc=colour if excludes else "white",
-                        mec=colour, ms=5, capsize=3, lw=1.4)
+            ax.errorbar(
+                [m],
+                [y],
+                xerr=xerr,
+                fmt="o",
+                color=colour,
+                mfc=colour if excludes else "white",
+                mec=colour,
+                ms=5,
+                capsize=3,
+                lw=1.4,
+            )
         ax.axvline(0.0, color="0.3", lw=0.9, ls="-", zorder=0)
         ax.set_yticks(range(k))
         ax.set_yticklabels(order if pos % ncols == 0 else [""] * k, fontsize=8)
@@ -209,15 +257,24 @@ def forest_plot(
             ax.set_xlim(min(lo_x, -0.05 * span), max(hi_x, 0.05 * span))
     for pos in range(len(outcomes), nrows * ncols):
         axes[pos // ncols][pos % ncols].set_visible(False)
-    fig.suptitle(f"Difference from {ref} in the final month (mean and 95% CI, paired by replication; "
-                 "each panel in the outcome's own units; filled marker: CI excludes 0)", fontsize=9)
+    fig.suptitle(
+        f"Difference from {ref} in the final month (mean and 95% CI, paired by replication; "
+        "each panel in the outcome's own units; filled marker: CI excludes 0)",
+        fontsize=9,
+    )
     return fig
 
 
 def forest_standardised(
-    differences: pd.DataFrame, scale: dict[str, float], outcomes: Sequence[str] | None = None,
-    labels: Sequence[str] | None = None, *, colours: dict[str, Any] | None = None, lang: str = "en",
-    raw_text: dict[tuple[str, str], str] | None = None, title: str | None = None,
+    differences: pd.DataFrame,
+    scale: dict[str, float],
+    outcomes: Sequence[str] | None = None,
+    labels: Sequence[str] | None = None,
+    *,
+    colours: dict[str, Any] | None = None,
+    lang: str = "en",
+    raw_text: dict[tuple[str, str], str] | None = None,
+    title: str | None = None,
 ) -> Figure:
     """All differences on one common scale: difference / the reference's s.d. (``scale`` per outcome),
     with its 95% CI, one row per configuration and outcome, and the raw difference [95% CI] written
@@ -239,8 +296,13 @@ def forest_standardised(
     diffs["label"] = diffs["label"].astype(str)
     if outcomes is None:
         outcomes = list(dict.fromkeys(diffs["outcome"]))
-    usable = [o for o in outcomes if np.isfinite(scale.get(o, np.nan)) and scale.get(o, 0) > 0
-              and diffs.loc[diffs["outcome"] == o, "mean_difference"].notna().any()]
+    usable = [
+        o
+        for o in outcomes
+        if np.isfinite(scale.get(o, np.nan))
+        and scale.get(o, 0) > 0
+        and diffs.loc[diffs["outcome"] == o, "mean_difference"].notna().any()
+    ]
     if not usable:
         raise ValueError("no outcome has a difference and a reference standard deviation above zero")
     order = _label_order(diffs, labels)
@@ -268,15 +330,34 @@ def forest_standardised(
                     colour = colours.get(lab)
                     big, excl = bool(r.get("important", False)), bool(r.get("excludes_zero", False))
                     face = colour if big else ("0.75" if excl else "white")
-                    ax.errorbar([m], [y], xerr=np.array([[m - lo], [hi - m]]) if has_ci else None, fmt="o",
-                                color=colour, mfc=face, mec=colour, ms=5.5 if big else 4.5, capsize=2.5,
-                                lw=1.6 if big else 0.9, alpha=1.0 if big or excl else 0.7)
+                    ax.errorbar(
+                        [m],
+                        [y],
+                        xerr=np.array([[m - lo], [hi - m]]) if has_ci else None,
+                        fmt="o",
+                        color=colour,
+                        mfc=face,
+                        mec=colour,
+                        ms=5.5 if big else 4.5,
+                        capsize=2.5,
+                        lw=1.6 if big else 0.9,
+                        alpha=1.0 if big or excl else 0.7,
+                    )
                     raw = (raw_text or {}).get((lab, outcome))
                     if raw is None:
                         d, a, b = float(r["mean_difference"]), float(r["ci_low"]), float(r["ci_high"])
                         raw = f"{d:+.4g} [{a:.4g}, {b:.4g}]"
-                    ax.text(1.02, y, raw, transform=text_at, va="center", ha="left", fontsize=7,
-                            fontweight="bold" if big else "normal", color="black" if big or excl else "0.4")
+                    ax.text(
+                        1.02,
+                        y,
+                        raw,
+                        transform=text_at,
+                        va="center",
+                        ha="left",
+                        fontsize=7,
+                        fontweight="bold" if big else "normal",
+                        color="black" if big or excl else "0.4",
+                    )
             y += 1
         ticks.append((start + y - 1) / 2)
         tick_labels.append(outcome_label(outcome, lang))
@@ -293,11 +374,15 @@ def forest_standardised(
     ax.set_xlim(min(lo_x, -0.1 * span), max(hi_x, 0.1 * span))
     ax.text(1.02, 1.0, words["raw"], transform=ax.transAxes, va="bottom", ha="left", fontsize=7, style="italic")
     ref = str(diffs["reference"].iloc[0]) if "reference" in diffs else ""
-    handles = [Line2D([], [], color=colours.get(lab), marker="o", lw=1.4, label=f"{lab} - {ref}" if ref else lab)
-               for lab in order]
-    handles += [Line2D([], [], color="0.2", marker="o", mfc="0.2", ls="", label=words["finding"]),
-                Line2D([], [], color="0.2", marker="o", mfc="0.75", ls="", label=words["small"]),
-                Line2D([], [], color="0.2", marker="o", mfc="white", ls="", label=words["none"])]
+    handles = [
+        Line2D([], [], color=colours.get(lab), marker="o", lw=1.4, label=f"{lab} - {ref}" if ref else lab)
+        for lab in order
+    ]
+    handles += [
+        Line2D([], [], color="0.2", marker="o", mfc="0.2", ls="", label=words["finding"]),
+        Line2D([], [], color="0.2", marker="o", mfc="0.75", ls="", label=words["small"]),
+        Line2D([], [], color="0.2", marker="o", mfc="white", ls="", label=words["none"]),
+    ]
     fig.legend(handles=handles, loc="lower center", ncols=3, fontsize=7, frameon=False, bbox_to_anchor=(0.5, 0.0))
     if title is not None:
         fig.suptitle(title, fontsize=9)

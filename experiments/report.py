@@ -47,7 +47,8 @@ _LANG: ContextVar[str] = ContextVar("kopsim_report_lang", default="en")
 EXECUTOR_NOTE = (
     "Results do not depend on the executor (sequential, local process pool or Dask) or on the number of "
     "workers: every run's seed is fixed before it is submitted, and a run uses nothing but its own seeded "
-    "random generator, so re-running the same command anywhere gives the same numbers.")
+    "random generator, so re-running the same command anywhere gives the same numbers."
+)
 
 
 @dataclass
@@ -57,14 +58,14 @@ class _Data:
     root: Path
     manifest: dict[str, Any]
     configs: list[dict[str, Any]]
-    names: dict[int, str]          # config index -> display label (unique)
-    runs: pd.DataFrame             # every finished run (ok and failed)
-    ok: pd.DataFrame               # ok runs only
-    summary: pd.DataFrame          # with a 'config_index' column
-    differences: pd.DataFrame      # with a 'config_index' column
+    names: dict[int, str]  # config index -> display label (unique)
+    runs: pd.DataFrame  # every finished run (ok and failed)
+    ok: pd.DataFrame  # ok runs only
+    summary: pd.DataFrame  # with a 'config_index' column
+    differences: pd.DataFrame  # with a 'config_index' column
     outcomes: list[str]
     recomputed: bool
-    ref: int = 0                   # the reference configuration's index
+    ref: int = 0  # the reference configuration's index
     contrasts: pd.DataFrame | None = None  # extra pairwise contrasts (A minus B), classified
     lang: str = "en"
     min_rel: float = stats.MIN_EFFECT
@@ -73,9 +74,17 @@ class _Data:
 
 
 # ---- public entry point -----------------------------------------------------------------
-def write_report(results_dir: str | Path, output: str | Path | None = None, *, network: bool = True,
-                 reference: str | int | None = None, contrasts: Sequence[str] = (), lang: str = "en",
-                 min_effect: float = stats.MIN_EFFECT, figures: bool = True) -> Path:
+def write_report(
+    results_dir: str | Path,
+    output: str | Path | None = None,
+    *,
+    network: bool = True,
+    reference: str | int | None = None,
+    contrasts: Sequence[str] = (),
+    lang: str = "en",
+    min_effect: float = stats.MIN_EFFECT,
+    figures: bool = True,
+) -> Path:
     """Write the HTML report of ``results_dir`` to ``output`` (default RESULTS/report.html); return its path.
 
     Raises :class:`UsageError` (one line) when ``results_dir`` is not a kopsim results
@@ -121,8 +130,13 @@ def _config_index(data: _Data, name: str | int) -> int:
     raise UsageError(f"{text!r} is not a configuration of this experiment; choose one of: {known} (or its number)")
 
 
-def prepare(data: _Data, reference: str | int | None = None, contrasts: Sequence[str] = (), lang: str = "en",
-            min_effect: float = stats.MIN_EFFECT) -> _Data:
+def prepare(
+    data: _Data,
+    reference: str | int | None = None,
+    contrasts: Sequence[str] = (),
+    lang: str = "en",
+    min_effect: float = stats.MIN_EFFECT,
+) -> _Data:
     """Set the reference, compute the differences from it and any contrasts, and the minimum effects."""
     data.lang, data.min_rel = lang, min_effect
     first = int(data.ok["config_index"].min()) if not data.ok.empty else 0
@@ -156,14 +170,27 @@ def prepare(data: _Data, reference: str | int | None = None, contrasts: Sequence
             data.minimum[(r, o)] = stats.minimum_effect(o, rows["mean"].to_numpy(dtype=float), min_effect)
     if not data.differences.empty:
         data.differences = stats.classify(data.differences, {o: data.minimum[(data.ref, o)] for o in data.outcomes})
-    data.contrasts = (pd.concat([stats.classify(p, {o: data.minimum[(int(p["reference_index"].iloc[0]), o)]
-                                                    for o in data.outcomes}) for p in pairs], ignore_index=True)
-                      if pairs else None)
+    data.contrasts = (
+        pd.concat(
+            [
+                stats.classify(p, {o: data.minimum[(int(p["reference_index"].iloc[0]), o)] for o in data.outcomes})
+                for p in pairs
+            ],
+            ignore_index=True,
+        )
+        if pairs
+        else None
+    )
     return data
 
 
-def key_findings(results_dir: str | Path, reference: str | int | None = None, contrasts: Sequence[str] = (),
-                 min_effect: float = stats.MIN_EFFECT, lang: str = "en") -> list[dict[str, Any]]:
+def key_findings(
+    results_dir: str | Path,
+    reference: str | int | None = None,
+    contrasts: Sequence[str] = (),
+    min_effect: float = stats.MIN_EFFECT,
+    lang: str = "en",
+) -> list[dict[str, Any]]:
     """The differences that are outside their 95% CI and at least the minimum effect, as rows for a table.
 
     Each row: configuration, reference, outcome, label, difference, ci_low, ci_high, minimum,
@@ -177,25 +204,38 @@ def key_findings(results_dir: str | Path, reference: str | int | None = None, co
         _LANG.reset(token)
 
 
-def findings_text(results_dir: str | Path, reference: str | int | None = None, contrasts: Sequence[str] = (),
-                  min_effect: float = stats.MIN_EFFECT) -> str:
+def findings_text(
+    results_dir: str | Path,
+    reference: str | int | None = None,
+    contrasts: Sequence[str] = (),
+    min_effect: float = stats.MIN_EFFECT,
+) -> str:
     """The key findings as a plain-text table for the terminal (a sentence when nothing passes)."""
     data = prepare(_load(Path(results_dir)), reference, contrasts, "en", min_effect)
     rows = _findings(data)
     steps = data.manifest.get("steps", "?")
-    head = (f"Key findings at month {steps}: differences outside their 95% CI and at least "
-            f"{_pct(min_effect)} of the outcome's scale (paired by replication)")
+    head = (
+        f"Key findings at month {steps}: differences outside their 95% CI and at least "
+        f"{_pct(min_effect)} of the outcome's scale (paired by replication)"
+    )
     if data.differences.empty and data.contrasts is None:
         return head + "\n  nothing to compare (one configuration with finished runs)"
     if not rows:
         return head + "\n  " + _nothing_passes(data, html_out=False)
     table = [("configuration", "vs", "outcome", "difference", "95% CI", "minimum")]
     for r in rows:
-        table.append((r["configuration"], r["reference"], r["label"], r["difference_text"], r["ci_text"],
-                      r["minimum_text"]))
+        table.append(
+            (r["configuration"], r["reference"], r["label"], r["difference_text"], r["ci_text"], r["minimum_text"])
+        )
     widths = [max(len(str(row[j])) for row in table) for j in range(len(table[0]))]
-    lines = ["  " + "  ".join(str(c).ljust(w) if j not in (3, 5) else str(c).rjust(w)
-                              for j, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip() for row in table]
+    lines = [
+        "  "
+        + "  ".join(
+            str(c).ljust(w) if j not in (3, 5) else str(c).rjust(w)
+            for j, (c, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in table
+    ]
     lines.insert(1, "  " + "  ".join("-" * w for w in widths))
     return head + "\n" + "\n".join(lines)
 
@@ -255,8 +295,11 @@ def _statistics(store: Store, outcomes: list[str], runs: pd.DataFrame) -> tuple[
     root = store.root
     summ_path, diff_path = root / "summary.parquet", root / "differences.csv"
     newest = max((p.stat().st_mtime for p in store.runs_dir.glob("*.json")), default=0.0)
-    if summ_path.exists() and diff_path.exists() and min(summ_path.stat().st_mtime,
-                                                         diff_path.stat().st_mtime) >= newest:
+    if (
+        summ_path.exists()
+        and diff_path.exists()
+        and min(summ_path.stat().st_mtime, diff_path.stat().st_mtime) >= newest
+    ):
         try:
             summ = pd.read_parquet(summ_path)
             diff = pd.read_csv(diff_path, dtype={"label": str, "reference": str, "outcome": str})
@@ -317,8 +360,7 @@ def _decimals(lo: float, hi: float) -> int | None:
     return int(min(8, max(0, 1 - math.floor(math.log10(half)))))
 
 
-def _ci_text(mean: float, lo: float, hi: float, decimals: int | None = None,
-             signed: bool = False) -> tuple[str, str]:
+def _ci_text(mean: float, lo: float, hi: float, decimals: int | None = None, signed: bool = False) -> tuple[str, str]:
     """Mean and ``[low, high]`` at the precision of the interval (or ``decimals``)."""
     d = decimals if decimals is not None else _decimals(lo, hi)
     sep = "; " if _LANG.get() == "id" else ", "  # a comma is the Indonesian decimal mark
@@ -362,7 +404,7 @@ def _img(b64: str, alt: str, cls: str = "") -> str:
 def _outcome_cell(name: str) -> str:
     from kopsim.labels import outcome_label
 
-    return f'{_e(outcome_label(name, _LANG.get()))}<br><code>{_e(name)}</code>'
+    return f"{_e(outcome_label(name, _LANG.get()))}<br><code>{_e(name)}</code>"
 
 
 def _has_values(data: _Data, outcome: str) -> bool:
@@ -398,8 +440,10 @@ T: dict[str, dict[str, str]] = {
     "contrasts": {"en": "Pairwise contrasts", "id": "Perbandingan berpasangan"},
     "forest": {"en": "Forest plot of the differences", "id": "Diagram hutan (forest plot) selisih"},
     "timeseries": {"en": "Outcomes over time", "id": "Hasil dari waktu ke waktu"},
-    "network": {"en": "The social network of one simulated cooperative",
-                "id": "Jaringan sosial satu koperasi simulasi"},
+    "network": {
+        "en": "The social network of one simulated cooperative",
+        "id": "Jaringan sosial satu koperasi simulasi",
+    },
     "raises": {"en": "raises", "id": "menaikkan"},
     "lowers": {"en": "lowers", "id": "menurunkan"},
     "by": {"en": "by", "id": "sebesar"},
@@ -410,17 +454,21 @@ T: dict[str, dict[str, str]] = {
     "true": {"en": "true", "id": "ya"},
     "th_outcome": {"en": "outcome", "id": "hasil"},
     "th_config": {"en": "configuration", "id": "konfigurasi"},
-    "th_diff_row": {"en": "<th>pairs</th><th>difference</th><th>95% CI</th><th>% of reference mean</th>"
-                          "<th>minimum</th><th>CI excludes 0</th>",
-                    "id": "<th>pasangan</th><th>selisih</th><th>IK 95%</th><th>% dari rata-rata pembanding</th>"
-                          "<th>minimum</th><th>IK tidak mencakup 0</th>"},
-    "finals_lead": {"en": "Mean over replications in month {steps}, with its 95% confidence interval (Student t) "
-                          "below it.",
-                    "id": "Rata-rata antar-replikasi pada bulan ke-{steps}, dengan interval kepercayaan 95% "
-                          "(Student t) di bawahnya."},
-    "sub": {"en": "{n} configuration(s) &times; {reps} replications &times; {steps} months &middot; results "
-                  "directory",
-            "id": "{n} konfigurasi &times; {reps} replikasi &times; {steps} bulan &middot; direktori hasil"},
+    "th_diff_row": {
+        "en": "<th>pairs</th><th>difference</th><th>95% CI</th><th>% of reference mean</th>"
+        "<th>minimum</th><th>CI excludes 0</th>",
+        "id": "<th>pasangan</th><th>selisih</th><th>IK 95%</th><th>% dari rata-rata pembanding</th>"
+        "<th>minimum</th><th>IK tidak mencakup 0</th>",
+    },
+    "finals_lead": {
+        "en": "Mean over replications in month {steps}, with its 95% confidence interval (Student t) below it.",
+        "id": "Rata-rata antar-replikasi pada bulan ke-{steps}, dengan interval kepercayaan 95% "
+        "(Student t) di bawahnya.",
+    },
+    "sub": {
+        "en": "{n} configuration(s) &times; {reps} replications &times; {steps} months &middot; results directory",
+        "id": "{n} konfigurasi &times; {reps} replikasi &times; {steps} bulan &middot; direktori hasil",
+    },
     "false": {"en": "false", "id": "tidak"},
 }
 
@@ -478,33 +526,55 @@ def _findings(data: _Data) -> list[dict[str, Any]]:
             lo_t, hi_t = (_num(lo, d), _num(hi, d)) if d is not None else (_num(lo), _num(hi))
             verb = _t("raises") if mean > 0 else _t("lowers")
             unit_text = f" {unit}" if unit else ""
-            sentence = (f"{r.label} {verb} {label} {_t('by')} {size}{unit_text} ({_t('ci')} {lo_t} {_t('to')} "
-                        f"{hi_t}) {_t('over')} {r.reference} {_t('at_month')} {steps}")
+            sentence = (
+                f"{r.label} {verb} {label} {_t('by')} {size}{unit_text} ({_t('ci')} {lo_t} {_t('to')} "
+                f"{hi_t}) {_t('over')} {r.reference} {_t('at_month')} {steps}"
+            )
             if _LANG.get() == "id":
                 sentence = sentence.replace(f"{_t('at_month')} {steps}", f"{_t('at_month')}{steps}")
-            rows.append({"configuration": str(r.label), "reference": str(r.reference), "outcome": str(r.outcome),
-                         "label": label + (f" ({unit})" if unit else ""), "difference": mean, "ci_low": lo,
-                         "ci_high": hi, "minimum": minimum, "month": steps, "sentence": sentence,
-                         "difference_text": signed, "ci_text": f"{lo_t} {_t('to')} {hi_t}",
-                         "minimum_text": _num(minimum, None if not np.isfinite(minimum) or minimum == 0
-                                              else max(0, 1 - math.floor(math.log10(minimum))))})
+            rows.append(
+                {
+                    "configuration": str(r.label),
+                    "reference": str(r.reference),
+                    "outcome": str(r.outcome),
+                    "label": label + (f" ({unit})" if unit else ""),
+                    "difference": mean,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "minimum": minimum,
+                    "month": steps,
+                    "sentence": sentence,
+                    "difference_text": signed,
+                    "ci_text": f"{lo_t} {_t('to')} {hi_t}",
+                    "minimum_text": _num(
+                        minimum,
+                        None
+                        if not np.isfinite(minimum) or minimum == 0
+                        else max(0, 1 - math.floor(math.log10(minimum))),
+                    ),
+                }
+            )
     return rows
 
 
 def _threshold_text(data: _Data) -> str:
     share, rel = _pct(data.min_rel), _loc(format(data.min_rel, "g"))
     if _LANG.get() == "id":
-        return (f"Temuan = selisih pada bulan terakhir (bulan ke-{_e(data.manifest.get('steps', '?'))}) yang "
-                f"interval kepercayaan 95%-nya tidak mencakup nol <em>dan</em> besarnya paling sedikit {share} dari "
-                "skala hasil tersebut: rentang tetapnya untuk hasil yang berbatas (proporsi, kepercayaan, "
-                f"keterampilan: 0 s.d. 1, jadi {rel}; indeks E-I: -1 s.d. +1), selain itu nilai "
-                "rata-rata bulanan terbesar dari pembanding (mis. jumlah anggota terbanyak). Ubah dengan "
-                "<code>kopsim report --min-effect</code>.")
-    return (f"A finding is a difference in the final month (month {_e(data.manifest.get('steps', '?'))}) whose 95% "
-            f"confidence interval excludes zero <em>and</em> whose size is at least {share} of the outcome's scale "
-            "(the minimum of practical importance): its fixed range for bounded outcomes (shares, trust, skill: 0 to "
-            f"1, so {rel}; the E-I index: -1 to +1), otherwise the reference's largest monthly "
-            "mean (e.g. its largest membership or savings). Change it with <code>kopsim report --min-effect</code>.")
+        return (
+            f"Temuan = selisih pada bulan terakhir (bulan ke-{_e(data.manifest.get('steps', '?'))}) yang "
+            f"interval kepercayaan 95%-nya tidak mencakup nol <em>dan</em> besarnya paling sedikit {share} dari "
+            "skala hasil tersebut: rentang tetapnya untuk hasil yang berbatas (proporsi, kepercayaan, "
+            f"keterampilan: 0 s.d. 1, jadi {rel}; indeks E-I: -1 s.d. +1), selain itu nilai "
+            "rata-rata bulanan terbesar dari pembanding (mis. jumlah anggota terbanyak). Ubah dengan "
+            "<code>kopsim report --min-effect</code>."
+        )
+    return (
+        f"A finding is a difference in the final month (month {_e(data.manifest.get('steps', '?'))}) whose 95% "
+        f"confidence interval excludes zero <em>and</em> whose size is at least {share} of the outcome's scale "
+        "(the minimum of practical importance): its fixed range for bounded outcomes (shares, trust, skill: 0 to "
+        f"1, so {rel}; the E-I index: -1 to +1), otherwise the reference's largest monthly "
+        "mean (e.g. its largest membership or savings). Change it with <code>kopsim report --min-effect</code>."
+    )
 
 
 def _nothing_passes(data: _Data, html_out: bool = True) -> str:
@@ -512,25 +582,33 @@ def _nothing_passes(data: _Data, html_out: bool = True) -> str:
     steps = data.manifest.get("steps", "?")
     share = f"{100 * data.min_rel:.3g}%"
     if _LANG.get() == "id" and html_out:
-        text = (f"Tidak ada selisih yang lolos kedua uji (di luar IK 95% dan paling sedikit {_loc(share)} dari skala "
-                f"hasil) pada bulan ke-{steps}.")
+        text = (
+            f"Tidak ada selisih yang lolos kedua uji (di luar IK 95% dan paling sedikit {_loc(share)} dari skala "
+            f"hasil) pada bulan ke-{steps}."
+        )
         if small:
             text += f" {small} selisih memiliki IK yang tidak mencakup nol tetapi lebih kecil dari batas minimum."
         return text
-    text = (f"Nothing passes: no difference is both outside its 95% CI and at least {share} of the outcome's scale "
-            f"at month {steps}.")
+    text = (
+        f"Nothing passes: no difference is both outside its 95% CI and at least {share} of the outcome's scale "
+        f"at month {steps}."
+    )
     if small:
-        text += (f" {small} difference{'s have' if small != 1 else ' has'} a CI excluding zero but "
-                 f"{'are' if small != 1 else 'is'} smaller than the minimum of practical importance.")
+        text += (
+            f" {small} difference{'s have' if small != 1 else ' has'} a CI excluding zero but "
+            f"{'are' if small != 1 else 'is'} smaller than the minimum of practical importance."
+        )
     return text
 
 
 def _section_findings(data: _Data) -> str:
     frames = _classified(data)
     if not frames:
-        return ("<div class=keybox><p>Only one configuration has finished runs: there is nothing to compare.</p>"
-                "</div>" if _LANG.get() == "en" else
-                "<div class=keybox><p>Hanya satu konfigurasi yang selesai: tidak ada yang dibandingkan.</p></div>")
+        return (
+            "<div class=keybox><p>Only one configuration has finished runs: there is nothing to compare.</p></div>"
+            if _LANG.get() == "en"
+            else "<div class=keybox><p>Hanya satu konfigurasi yang selesai: tidak ada yang dibandingkan.</p></div>"
+        )
     rows = _findings(data)
     parts = []
     if not rows:
@@ -539,8 +617,11 @@ def _section_findings(data: _Data) -> str:
     for r in rows:
         groups.setdefault((r["configuration"], r["reference"]), []).append(r)
     for (a, b), items in groups.items():
-        parts.append(f"<h3>{_e(a)} <span class=muted>vs</span> {_e(b)}</h3><ul class=findings>"
-                     + "".join(f"<li>{_e(r['sentence'])}.</li>" for r in items) + "</ul>")
+        parts.append(
+            f"<h3>{_e(a)} <span class=muted>vs</span> {_e(b)}</h3><ul class=findings>"
+            + "".join(f"<li>{_e(r['sentence'])}.</li>" for r in items)
+            + "</ul>"
+        )
     small = []
     for frame in frames:
         for r in frame[frame["excludes_zero"] & ~frame["important"]].itertuples():
@@ -548,8 +629,11 @@ def _section_findings(data: _Data) -> str:
                 m, _ = _ci_text(float(r.mean_difference), float(r.ci_low), float(r.ci_high), signed=True)
                 small.append(f"{_e(r.label)}: {_e(_label_and_unit(str(r.outcome))[0])} {m}")
     if small:
-        lead = ("Also outside the 95% CI but below the minimum of practical importance (not findings): "
-                if _LANG.get() == "en" else "Juga di luar IK 95% tetapi di bawah batas minimum (bukan temuan): ")
+        lead = (
+            "Also outside the 95% CI but below the minimum of practical importance (not findings): "
+            if _LANG.get() == "en"
+            else "Juga di luar IK 95% tetapi di bawah batas minimum (bukan temuan): "
+        )
         parts.append(f"<p class=small-effects>{lead}{'; '.join(small)}.</p>")
     parts.append(f"<p class=note>{_threshold_text(data)}</p>")
     return "<div class=keybox>" + "".join(parts) + "</div>"
@@ -585,8 +669,11 @@ def _intervention_text(item: dict[str, Any]) -> str:
             when.append(f"month {start} to {upto}")
     if every:
         when.append(f"every {every} months")
-    rest = [f"{k} {_value(v)}" for k, v in item.items()
-            if k not in ("kind", "start", "end", "every") and not (k == "cooperatives" and not v)]
+    rest = [
+        f"{k} {_value(v)}"
+        for k, v in item.items()
+        if k not in ("kind", "start", "end", "every") and not (k == "cooperatives" and not v)
+    ]
     if "cooperatives" not in item or not item.get("cooperatives"):
         rest.append("all cooperatives")
     return f"{kind}: {', '.join(when)}" + (f"; {', '.join(rest)}" if rest else "")
@@ -617,15 +704,18 @@ def _section_compared(data: _Data) -> str:
             changed = "<em>reference</em>"
         else:
             params = _flatten(cfg.get("parameters") or {})
-            diffs = [f"{_e(key)}: {_e(_value(ref_params[key]) if key in ref_params else '(none)')} &rarr; "
-                     f"{_e(_value(v))}"
-                     for key, v in params.items() if ref_params.get(key) != v]
+            diffs = [
+                f"{_e(key)}: {_e(_value(ref_params[key]) if key in ref_params else '(none)')} &rarr; {_e(_value(v))}"
+                for key, v in params.items()
+                if ref_params.get(key) != v
+            ]
             changed = "<br>".join(diffs) or "none"
         desc = _description(cfg)
         rows.append(
             f"<tr><td>{k}</td><td><strong>{_e(data.names[k])}</strong>"
             f"{'<br><span class=muted>' + _e(desc) + '</span>' if desc else ''}</td>"
-            f"<td>{_e(cfg.get('scenario', ''))}</td><td>{iv_text}</td><td>{over_text}</td><td>{changed}</td></tr>")
+            f"<td>{_e(cfg.get('scenario', ''))}</td><td>{iv_text}</td><td>{over_text}</td><td>{changed}</td></tr>"
+        )
     return (
         f"<p>{len(data.configs)} configuration{'s' if len(data.configs) != 1 else ''}; "
         f"{'the first, ' if data.ref == 0 else ''}<strong>{_e(data.names[data.ref])}</strong>, is the reference "
@@ -633,7 +723,8 @@ def _section_compared(data: _Data) -> str:
         "</p>"
         "<div class=scroll><table><thead><tr><th>#</th><th>configuration</th><th>scenario</th>"
         "<th>interventions</th><th>overrides</th><th>parameters that differ from the reference</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table></div>")
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _section_settings(data: _Data) -> str:
@@ -656,26 +747,39 @@ def _section_settings(data: _Data) -> str:
         ("replications per configuration", _e(reps)),
         ("months simulated", _e(m.get("steps", "?"))),
         ("outcomes recorded", _e(len(data.outcomes))),
-        ("runs", f"{planned} planned, <strong>{n_ok} ok</strong>, "
-                 f"<strong{' class=bad' if len(failed) else ''}>{len(failed)} failed</strong>"
-                 + (f", {missing} not yet run" if missing else "")),
+        (
+            "runs",
+            f"{planned} planned, <strong>{n_ok} ok</strong>, "
+            f"<strong{' class=bad' if len(failed) else ''}>{len(failed)} failed</strong>"
+            + (f", {missing} not yet run" if missing else ""),
+        ),
     ]
     body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in items)
-    parts = [f"<table class=kv>{body}</table>", f"<p class=note>{_e(EXECUTOR_NOTE)} Replication <em>i</em> of "
-             "every configuration uses the same seed (common random numbers), derived from the root seed.</p>"]
+    parts = [
+        f"<table class=kv>{body}</table>",
+        f"<p class=note>{_e(EXECUTOR_NOTE)} Replication <em>i</em> of "
+        "every configuration uses the same seed (common random numbers), derived from the root seed.</p>",
+    ]
     if missing:
-        parts.append(f"<p class=warn>{missing} planned run{'s have' if missing != 1 else ' has'} not finished; "
-                     "the statistics below cover the finished runs only. Re-run the same command to resume.</p>")
+        parts.append(
+            f"<p class=warn>{missing} planned run{'s have' if missing != 1 else ' has'} not finished; "
+            "the statistics below cover the finished runs only. Re-run the same command to resume.</p>"
+        )
     if data.recomputed:
-        parts.append("<p class=note>The statistics were recomputed from the run records for this report "
-                     "(the written summary was missing or older than the runs).</p>")
+        parts.append(
+            "<p class=note>The statistics were recomputed from the run records for this report "
+            "(the written summary was missing or older than the runs).</p>"
+        )
     if len(failed):
         rows = "".join(
             f"<tr><td><code>{_e(r.run_id)}</code></td><td>{_e(data.names.get(int(r.config_index), r.label))}</td>"
             f"<td>{_e(r.replication)}</td><td>{_e(r.seed)}</td><td><code>{_e(r.error)}</code></td></tr>"
-            for r in failed.itertuples())
-        parts.append("<h3>Failed runs</h3><div class=scroll><table><thead><tr><th>run</th><th>configuration</th>"
-                     f"<th>replication</th><th>seed</th><th>error</th></tr></thead><tbody>{rows}</tbody></table></div>")
+            for r in failed.itertuples()
+        )
+        parts.append(
+            "<h3>Failed runs</h3><div class=scroll><table><thead><tr><th>run</th><th>configuration</th>"
+            f"<th>replication</th><th>seed</th><th>error</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        )
     return "".join(parts)
 
 
@@ -683,7 +787,8 @@ def _section_finals(data: _Data) -> str:
     ks = list(range(len(data.configs)))
     head = "".join(
         f"<th>{_e(data.names[k])}<br><span class=muted>n = {int((data.ok['config_index'] == k).sum())}</span></th>"
-        for k in ks)
+        for k in ks
+    )
     rows, not_final = [], []
     for o in data.outcomes:
         if not _has_values(data, o):
@@ -700,11 +805,16 @@ def _section_finals(data: _Data) -> str:
         rows.append(f"<tr><td>{_outcome_cell(o)}</td>{''.join(cells)}</tr>")
     note = ""
     if not_final:
-        note = ("<p class=note>&ndash;: not computed in the final month (" + ", ".join(_e(o) for o in not_final)
-                + "; some network metrics are computed only every few months).</p>")
-    return (f"<p>{_t('finals_lead').format(steps=_e(data.manifest.get('steps', '?')))}</p>"
-            f"<div class=scroll><table class=grid><thead><tr><th>{_t('th_outcome')}</th>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></div>{note}")
+        note = (
+            "<p class=note>&ndash;: not computed in the final month ("
+            + ", ".join(_e(o) for o in not_final)
+            + "; some network metrics are computed only every few months).</p>"
+        )
+    return (
+        f"<p>{_t('finals_lead').format(steps=_e(data.manifest.get('steps', '?')))}</p>"
+        f"<div class=scroll><table class=grid><thead><tr><th>{_t('th_outcome')}</th>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>{note}"
+    )
 
 
 def _difference_rows(data: _Data, diff: pd.DataFrame, show_reference: bool = False) -> tuple[list[str], int, int]:
@@ -717,11 +827,15 @@ def _difference_rows(data: _Data, diff: pd.DataFrame, show_reference: bool = Fal
             if r.empty or not _has_values(data, o):
                 continue
             r = r.iloc[0]
-            mean, lo, hi, sd, n = (float(r["mean_difference"]), float(r["ci_low"]), float(r["ci_high"]),
-                                   float(r["sd"]), int(r["n"]))
+            mean, lo, hi, sd, n = (
+                float(r["mean_difference"]),
+                float(r["ci_low"]),
+                float(r["ci_high"]),
+                float(r["sd"]),
+                int(r["n"]),
+            )
             m, ci = _ci_text(mean, lo, hi, signed=True)
-            ref_k = int(r["reference_index"]) if "reference_index" in r and pd.notna(r["reference_index"]) \
-                else data.ref
+            ref_k = int(r["reference_index"]) if "reference_index" in r and pd.notna(r["reference_index"]) else data.ref
             ref_mean = _mean_ci(_final_values(data, ref_k, o))[0]
             pct = "&ndash;"
             if np.isfinite(mean) and np.isfinite(ref_mean) and ref_mean != 0:
@@ -743,18 +857,23 @@ def _difference_rows(data: _Data, diff: pd.DataFrame, show_reference: bool = Fal
                 verdict = "&ndash;"
             klass = " class=flag" if big else (" class=small" if flag else "")
             ref_cell = f"<td>{_e(r['reference'])}</td>" if show_reference else ""
-            rows.append(f"<tr{klass}><td>{_e(r['label'])}</td>{ref_cell}"
-                        f"<td>{_outcome_cell(o)}</td><td class=num>{n}</td><td class=num>{m}</td>"
-                        f"<td class=num>{ci}</td><td class=num>{pct}</td><td class=num>{_num(minimum)}</td>"
-                        f"<td>{verdict}</td></tr>")
+            rows.append(
+                f"<tr{klass}><td>{_e(r['label'])}</td>{ref_cell}"
+                f"<td>{_outcome_cell(o)}</td><td class=num>{n}</td><td class=num>{m}</td>"
+                f"<td class=num>{ci}</td><td class=num>{pct}</td><td class=num>{_num(minimum)}</td>"
+                f"<td>{verdict}</td></tr>"
+            )
     return rows, n_big, n_small
 
 
 def _section_differences(data: _Data) -> str:
     diff = data.differences
     if diff.empty:
-        return ("<p>Only one configuration has finished runs, so there are no differences to show.</p>"
-                if len(data.configs) > 1 or not data.ok.empty else "<p>No differences to show.</p>")
+        return (
+            "<p>Only one configuration has finished runs, so there are no differences to show.</p>"
+            if len(data.configs) > 1 or not data.ok.empty
+            else "<p>No differences to show.</p>"
+        )
     rows, n_big, n_small = _difference_rows(data, diff)
     return (
         f"<p>Each configuration's final-month outcome minus the reference's (<strong>{_e(data.names[data.ref])}"
@@ -772,18 +891,21 @@ def _section_differences(data: _Data) -> str:
         "the model's own randomness across replications, not uncertainty in its parameters or in how well it "
         "represents real cooperatives.</p>"
         f"<div class=scroll><table class=grid><thead><tr><th>{_t('th_config')}</th><th>{_t('th_outcome')}</th>"
-        f"{_t('th_diff_row')}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+        f"{_t('th_diff_row')}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _section_contrasts(data: _Data) -> str:
     if data.contrasts is None or data.contrasts.empty:
         return ""
     rows, _, _ = _difference_rows(data, data.contrasts, show_reference=True)
-    return ("<p>Each contrast A minus B (<code>--contrast A:B</code>) in the final month, paired by replication "
-            "(common random numbers, as the differences above); the minimum is taken from B's scale.</p>"
-            "<div class=scroll><table class=grid><thead><tr><th>A</th><th>B</th><th>outcome</th><th>pairs</th>"
-            "<th>difference</th><th>95% CI</th><th>% of B's mean</th><th>minimum</th><th>CI excludes 0</th>"
-            f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+    return (
+        "<p>Each contrast A minus B (<code>--contrast A:B</code>) in the final month, paired by replication "
+        "(common random numbers, as the differences above); the minimum is taken from B's scale.</p>"
+        "<div class=scroll><table class=grid><thead><tr><th>A</th><th>B</th><th>outcome</th><th>pairs</th>"
+        "<th>difference</th><th>95% CI</th><th>% of B's mean</th><th>minimum</th><th>CI excludes 0</th>"
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _section_forest(data: _Data) -> str:
@@ -802,22 +924,32 @@ def _section_forest(data: _Data) -> str:
         m, ci = _ci_text(float(r.mean_difference), float(r.ci_low), float(r.ci_high), signed=True)
         raw[(str(r.label), str(r.outcome))] = html.unescape(f"{m} {ci}")
     try:
-        fig = forest_standardised(data.differences, scale, outcomes=outcomes,
-                                  labels=[n for n in order if n != data.names[data.ref]], colours=colours,
-                                  lang=data.lang, raw_text=raw)
+        fig = forest_standardised(
+            data.differences,
+            scale,
+            outcomes=outcomes,
+            labels=[n for n in order if n != data.names[data.ref]],
+            colours=colours,
+            lang=data.lang,
+            raw_text=raw,
+        )
     except ValueError as err:
         return f"<p class=note>No forest plot: {_e(err)}.</p>"
     skipped = [o for o in outcomes if not (np.isfinite(scale[o]) and scale[o] > 0)]
-    note = ("<p>Every difference from the reference on one common scale: the difference divided by the "
-            f"reference's standard deviation across replications in month {_e(data.manifest.get('steps', '?'))}, "
-            "with its 95% CI; the raw difference and CI in the outcome's own units are written beside each row. "
-            "Filled markers are findings (CI excludes 0 and the difference is at least the minimum of practical "
-            "importance), grey ones exclude 0 but are smaller, open ones include 0.</p>")
+    note = (
+        "<p>Every difference from the reference on one common scale: the difference divided by the "
+        f"reference's standard deviation across replications in month {_e(data.manifest.get('steps', '?'))}, "
+        "with its 95% CI; the raw difference and CI in the outcome's own units are written beside each row. "
+        "Filled markers are findings (CI excludes 0 and the difference is at least the minimum of practical "
+        "importance), grey ones exclude 0 but are smaller, open ones include 0.</p>"
+    )
     if skipped:
-        note += ("<p class=note>Not on the common scale (the reference does not vary across replications): "
-                 + ", ".join(f"<code>{_e(o)}</code>" for o in skipped) + "; see the table above.</p>")
-    return note + _img(_png(fig, FOREST_DPI, data, "forest"), "forest plot of differences from the reference",
-                       "wide")
+        note += (
+            "<p class=note>Not on the common scale (the reference does not vary across replications): "
+            + ", ".join(f"<code>{_e(o)}</code>" for o in skipped)
+            + "; see the table above.</p>"
+        )
+    return note + _img(_png(fig, FOREST_DPI, data, "forest"), "forest plot of differences from the reference", "wide")
 
 
 def _section_time_series(data: _Data) -> str:
@@ -836,21 +968,31 @@ def _section_time_series(data: _Data) -> str:
         if not _has_values(data, o):
             skipped.append(o)
             continue
-        fig = time_series(data.summary, o, labels=names, colours=colours, legend=True, envelope=env,
-                          lang=data.lang)
-        cells.append(f"<figure>{_img(_png(fig, TS_DPI, data, 'timeseries-' + o), 'time series of ' + o)}"
-                     f"<figcaption><code>{_e(o)}</code></figcaption></figure>")
+        fig = time_series(data.summary, o, labels=names, colours=colours, legend=True, envelope=env, lang=data.lang)
+        cells.append(
+            f"<figure>{_img(_png(fig, TS_DPI, data, 'timeseries-' + o), 'time series of ' + o)}"
+            f"<figcaption><code>{_e(o)}</code></figcaption></figure>"
+        )
     note = ""
     if skipped:
-        note = ("<p class=note>Not shown (no values in any month): " + ", ".join(f"<code>{_e(o)}</code>"
-                for o in skipped) + ".</p>")
-    files = (f" Each figure is also in <code>{_e(data.figure_dir)}</code> as SVG and PNG, with its legend."
-             if data.figure_dir is not None else "")
-    return ("<p>Mean per month over replications (line) with its 95% confidence band (shaded) and the 5&ndash;95% "
-            "range of the individual replications (dashed): the band shows how precisely the mean is known, the "
-            "dashed range how much one simulated cooperative varies. The y axis gives the unit (Rp M: million "
-            "rupiah) or the scale (0 = none, 1 = full, e.g. skill 0 = no skill, 1 = fully skilled)." + files
-            + f"</p><div class=tsgrid>{''.join(cells)}</div>{note}")
+        note = (
+            "<p class=note>Not shown (no values in any month): "
+            + ", ".join(f"<code>{_e(o)}</code>" for o in skipped)
+            + ".</p>"
+        )
+    files = (
+        f" Each figure is also in <code>{_e(data.figure_dir)}</code> as SVG and PNG, with its legend."
+        if data.figure_dir is not None
+        else ""
+    )
+    return (
+        "<p>Mean per month over replications (line) with its 95% confidence band (shaded) and the 5&ndash;95% "
+        "range of the individual replications (dashed): the band shows how precisely the mean is known, the "
+        "dashed range how much one simulated cooperative varies. The y axis gives the unit (Rp M: million "
+        "rupiah) or the scale (0 = none, 1 = full, e.g. skill 0 = no skill, 1 = fully skilled)."
+        + files
+        + f"</p><div class=tsgrid>{''.join(cells)}</div>{note}"
+    )
 
 
 def _section_network(data: _Data) -> str:
@@ -875,32 +1017,42 @@ def _section_network(data: _Data) -> str:
         frame = model.run(steps)
         fig = network_picture(model)
     except Exception as err:  # the rest of the report is still worth having
-        return (f"<p class=warn>The network picture could not be made: re-running replication 0 of "
-                f"{_e(data.names[data.ref])} failed ({_e(type(err).__name__)}: {_e(err)}).</p>")
+        return (
+            f"<p class=warn>The network picture could not be made: re-running replication 0 of "
+            f"{_e(data.names[data.ref])} failed ({_e(type(err).__name__)}: {_e(err)}).</p>"
+        )
     seconds = time.perf_counter() - t0
     check = ""
     if not row.empty and row["status"].iloc[0] == "ok" and len(frame):
         last = frame.iloc[-1]
-        differ = [o for o in data.outcomes if f"final_{o}" in row and o in last
-                  and not np.isclose(float(last[o]), float(row[f"final_{o}"].iloc[0]), rtol=1e-9, atol=1e-12,
-                                     equal_nan=True)]
+        differ = [
+            o
+            for o in data.outcomes
+            if f"final_{o}" in row
+            and o in last
+            and not np.isclose(float(last[o]), float(row[f"final_{o}"].iloc[0]), rtol=1e-9, atol=1e-12, equal_nan=True)
+        ]
         if differ:
-            check = ("<p class=warn>This re-run does not reproduce the recorded run (different final "
-                     f"{', '.join(_e(o) for o in differ[:5])}{' ...' if len(differ) > 5 else ''}); the model may "
-                     "have changed since the results were made.</p>")
+            check = (
+                "<p class=warn>This re-run does not reproduce the recorded run (different final "
+                f"{', '.join(_e(o) for o in differ[:5])}{' ...' if len(differ) > 5 else ''}); the model may "
+                "have changed since the results were made.</p>"
+            )
         else:
             check = "<p class=note>The re-run reproduces the recorded run's final outcomes exactly.</p>"
-    return (f"<p>The social network of a simulated cooperative at the end of replication 0 of "
-            f"<strong>{_e(data.names[data.ref])}</strong> (seed {seed}, month {steps}), re-run for this report "
-            f"({seconds:.1f} s). Colour: the household's trust in the cooperative on the colour-blind-safe "
-            "viridis scale (dark purple low, yellow high; grey: agencies, village governments, moneylenders and "
-            "partner firms); size: mean participation in the cooperative's "
-            "organisation, business and capital (non-members smallest); marker: livelihood or actor type; black "
-            "outline: board member. Ties: bonding (same village) solid, bridging (across villages) dashed, "
-            "linking (to agencies and moneylenders) dotted; stronger ties are darker. Larger models show the "
-            "first cooperative's households and the institutional actors tied to them.</p>"
-            + check + _img(_png(fig, NETWORK_DPI, data, "network"), "social network of one simulated cooperative",
-                           "net"))
+    return (
+        f"<p>The social network of a simulated cooperative at the end of replication 0 of "
+        f"<strong>{_e(data.names[data.ref])}</strong> (seed {seed}, month {steps}), re-run for this report "
+        f"({seconds:.1f} s). Colour: the household's trust in the cooperative on the colour-blind-safe "
+        "viridis scale (dark purple low, yellow high; grey: agencies, village governments, moneylenders and "
+        "partner firms); size: mean participation in the cooperative's "
+        "organisation, business and capital (non-members smallest); marker: livelihood or actor type; black "
+        "outline: board member. Ties: bonding (same village) solid, bridging (across villages) dashed, "
+        "linking (to agencies and moneylenders) dotted; stronger ties are darker. Larger models show the "
+        "first cooperative's households and the institutional actors tied to them.</p>"
+        + check
+        + _img(_png(fig, NETWORK_DPI, data, "network"), "social network of one simulated cooperative", "net")
+    )
 
 
 CSS = """
@@ -971,10 +1123,15 @@ def _render(data: _Data, network: bool, figure_dir: Path | None = None) -> str:
     body = "".join(f'<h2 id="{sid}">{_e(title)}</h2>{content}' for sid, title, content in sections)
     title = f"kopsim report: {m.get('experiment', data.root.name)}"
     reps, steps = m.get("replications", "?"), m.get("steps", "?")
-    n_text = (f"{len(data.configs)} configuration{'s' if len(data.configs) != 1 else ''}"
-              if data.lang == "en" else str(len(data.configs)))
-    sub = (_t("sub").replace("{n} configuration(s)", "{n}").format(n=n_text, reps=_e(reps), steps=_e(steps))
-           + f" <code>{_e(data.root)}</code>")
+    n_text = (
+        f"{len(data.configs)} configuration{'s' if len(data.configs) != 1 else ''}"
+        if data.lang == "en"
+        else str(len(data.configs))
+    )
+    sub = (
+        _t("sub").replace("{n} configuration(s)", "{n}").format(n=n_text, reps=_e(reps), steps=_e(steps))
+        + f" <code>{_e(data.root)}</code>"
+    )
     made = time.strftime("%Y-%m-%d %H:%M:%S %z")
     return (
         f"<!DOCTYPE html>\n<html lang={_LANG.get()}><head><meta charset=utf-8>"
@@ -983,4 +1140,5 @@ def _render(data: _Data, network: bool, figure_dir: Path | None = None) -> str:
         f"<h1>{_e(title)}</h1><p class=sub>{sub}</p><nav>{nav}</nav>{body}"
         f"<footer>Made by <code>kopsim report</code> (kopsim {_e(kopsim.__version__)}) on {_e(made)}. "
         "kopsim is an agent-based model of social capital in Indonesian cooperatives (koperasi) and small "
-        "enterprises (UMKM); its results are model outcomes, not observations.</footer></body></html>\n")
+        "enterprises (UMKM); its results are model outcomes, not observations.</footer></body></html>\n"
+    )

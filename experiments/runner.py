@@ -34,16 +34,23 @@ def execute(spec: RunSpec) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """Run one simulation; never raises: an exception is returned as an error record."""
     cfg = spec.config
     record: dict[str, Any] = {
-        "run_id": spec.run_id, "config_id": cfg.config_id, "label": cfg.label, "scenario": cfg.scenario.name,
-        "overrides": cfg.overrides, "replication": spec.replication, "seed": spec.seed, "steps": spec.steps,
+        "run_id": spec.run_id,
+        "config_id": cfg.config_id,
+        "label": cfg.label,
+        "scenario": cfg.scenario.name,
+        "overrides": cfg.overrides,
+        "replication": spec.replication,
+        "seed": spec.seed,
+        "steps": spec.steps,
     }
     t0 = time.perf_counter()
     try:
         model = CooperativeModel(cfg.scenario.params, seed=spec.seed, interventions=cfg.scenario.interventions)
         frame = model.run(spec.steps)
     except Exception as err:  # recorded, and the sweep goes on
-        record.update(status="error", error=f"{type(err).__name__}: {err}",
-                      duration_s=round(time.perf_counter() - t0, 4))
+        record.update(
+            status="error", error=f"{type(err).__name__}: {err}", duration_s=round(time.perf_counter() - t0, 4)
+        )
         return record, None
     steps = frame[["step", *spec.outcomes]].copy()
     steps.insert(0, "replication", spec.replication)
@@ -51,8 +58,12 @@ def execute(spec: RunSpec) -> tuple[dict[str, Any], pd.DataFrame | None]:
     steps.insert(0, "config_id", cfg.config_id)
     steps.insert(0, "run_id", spec.run_id)
     last = frame.iloc[-1]
-    record.update(status="ok", error="", duration_s=round(time.perf_counter() - t0, 4),
-                  **{f"final_{o}": float(last[o]) for o in spec.outcomes})
+    record.update(
+        status="ok",
+        error="",
+        duration_s=round(time.perf_counter() - t0, 4),
+        **{f"final_{o}": float(last[o]) for o in spec.outcomes},
+    )
     return record, steps
 
 
@@ -61,8 +72,16 @@ def fingerprint(exp: Experiment) -> str:
 
     The kopsim version is part of it, so results of another model version are never mixed in.
     """
-    blob = json.dumps({"configs": [c.config_id for c in exp.configs], "steps": exp.steps, "seed": exp.seed,
-                       "outcomes": list(exp.outcomes), "kopsim": kopsim.__version__}, sort_keys=True)
+    blob = json.dumps(
+        {
+            "configs": [c.config_id for c in exp.configs],
+            "steps": exp.steps,
+            "seed": exp.seed,
+            "outcomes": list(exp.outcomes),
+            "kopsim": kopsim.__version__,
+        },
+        sort_keys=True,
+    )
     return hashlib.sha1(blob.encode()).hexdigest()[:16]
 
 
@@ -80,10 +99,19 @@ def manifest(exp: Experiment) -> dict[str, Any]:
         "replications": exp.replications,
         "steps": exp.steps,
         "outcomes": list(exp.outcomes),
-        "configs": [{"index": k, "config_id": c.config_id, "label": c.label, "scenario": c.scenario.name,
-                     "scenario_file": c.scenario.source, "overrides": c.overrides,
-                     "interventions": [{"kind": i.kind, **asdict(i)} for i in c.scenario.interventions],
-                     "parameters": c.scenario.params.to_dict()} for k, c in enumerate(exp.configs)],
+        "configs": [
+            {
+                "index": k,
+                "config_id": c.config_id,
+                "label": c.label,
+                "scenario": c.scenario.name,
+                "scenario_file": c.scenario.source,
+                "overrides": c.overrides,
+                "interventions": [{"kind": i.kind, **asdict(i)} for i in c.scenario.interventions],
+                "parameters": c.scenario.params.to_dict(),
+            }
+            for k, c in enumerate(exp.configs)
+        ],
         "spec": exp.spec,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "python": platform.python_version(),
@@ -102,8 +130,12 @@ class Outcome:
 
 
 def run_experiment(
-    exp: Experiment, out: str | Path, executor: str = "process", workers: int | None = None,
-    dask: str | None = None, quiet: bool = False,
+    exp: Experiment,
+    out: str | Path,
+    executor: str = "process",
+    workers: int | None = None,
+    dask: str | None = None,
+    quiet: bool = False,
 ) -> Outcome:
     """Run every planned run of ``exp`` not yet in the store at ``out``."""
     store = Store(out)
@@ -113,8 +145,15 @@ def run_experiment(
         return _run_locked(exp, store, info, executor, workers, dask, quiet)
 
 
-def _run_locked(exp: Experiment, store: Store, info: dict[str, Any], executor: str, workers: int | None,
-                dask: str | None, quiet: bool) -> Outcome:
+def _run_locked(
+    exp: Experiment,
+    store: Store,
+    info: dict[str, Any],
+    executor: str,
+    workers: int | None,
+    dask: str | None,
+    quiet: bool,
+) -> Outcome:
     from tqdm import tqdm
 
     store.check(info)  # again: another process may have written it before we held the lock
@@ -127,8 +166,15 @@ def _run_locked(exp: Experiment, store: Store, info: dict[str, Any], executor: s
     workers = workers or default_workers()
     with make_executor(executor, workers, dask) if todo else contextlib.nullcontext() as ex:
         store.open(info)  # only once the executor is up, so a failed connection writes nothing
-        bar = tqdm(total=len(planned), initial=len(planned) - len(todo), unit="run", disable=quiet,
-                   file=sys.stderr, desc=exp.name[:40], dynamic_ncols=True)
+        bar = tqdm(
+            total=len(planned),
+            initial=len(planned) - len(todo),
+            unit="run",
+            disable=quiet,
+            file=sys.stderr,
+            desc=exp.name[:40],
+            dynamic_ncols=True,
+        )
         pending: set[Future] = set()
         queue = iter(todo)
         window = max(1, IN_FLIGHT_PER_WORKER * workers)

@@ -222,6 +222,7 @@ def evaluate(task: Task) -> tuple[int, np.ndarray]:
 
 def sample_seeds(root: int, n_samples: int, replications: int, seeding: str) -> list[tuple[int, ...]]:
     """Seeds of each sample's replications (common random numbers or independent)."""
+
     def word(child: np.random.SeedSequence) -> int:
         return int(child.generate_state(1, dtype=np.uint32)[0])
 
@@ -229,7 +230,7 @@ def sample_seeds(root: int, n_samples: int, replications: int, seeding: str) -> 
         common = tuple(word(c) for c in np.random.SeedSequence(root).spawn(replications))
         return [common] * n_samples
     children = np.random.SeedSequence(root).spawn(n_samples * replications)
-    return [tuple(word(c) for c in children[i * replications:(i + 1) * replications]) for i in range(n_samples)]
+    return [tuple(word(c) for c in children[i * replications : (i + 1) * replications]) for i in range(n_samples)]
 
 
 @dataclass
@@ -239,9 +240,9 @@ class SensitivityResult:
     method: str
     factors: list[Factor]
     outcomes: list[str]
-    X: np.ndarray           # (samples, D) as sampled by SALib
-    values: np.ndarray      # (samples, D) as run (whole-number parameters rounded)
-    Y: np.ndarray           # (samples, outcomes)
+    X: np.ndarray  # (samples, D) as sampled by SALib
+    values: np.ndarray  # (samples, D) as run (whole-number parameters rounded)
+    Y: np.ndarray  # (samples, outcomes)
     seeds: list[tuple[int, ...]]
     indices: pd.DataFrame
     notes: list[str]
@@ -271,8 +272,15 @@ def design(method: str, factors: Sequence[Factor], samples: int, levels: int, se
     return SALib.sample.sobol.sample(prob, samples, calc_second_order=False, seed=seed)
 
 
-def sensitivity_indices(method: str, factors: Sequence[Factor], X: np.ndarray, Y: np.ndarray,
-                        outcomes: Sequence[str], levels: int, seed: int) -> tuple[pd.DataFrame, list[str]]:
+def sensitivity_indices(
+    method: str,
+    factors: Sequence[Factor],
+    X: np.ndarray,
+    Y: np.ndarray,
+    outcomes: Sequence[str],
+    levels: int,
+    seed: int,
+) -> tuple[pd.DataFrame, list[str]]:
     """The indices table: one row per outcome and parameter (see the module docstring)."""
     SALib = _salib()
     prob = problem(factors)
@@ -281,8 +289,9 @@ def sensitivity_indices(method: str, factors: Sequence[Factor], X: np.ndarray, Y
     for k, outcome in enumerate(outcomes):
         y = Y[:, k]
         if not np.all(np.isfinite(y)):
-            notes.append(f"{outcome}: undefined (NaN) in {int((~np.isfinite(y)).sum())} of {y.size} samples; "
-                         "its indices are NaN")
+            notes.append(
+                f"{outcome}: undefined (NaN) in {int((~np.isfinite(y)).sum())} of {y.size} samples; its indices are NaN"
+            )
             res = {c: np.full(len(factors), np.nan) for c in cols}
         elif np.ptp(y) == 0:
             notes.append(f"{outcome}: the same in every sample; no parameter moves it (indices 0)")
@@ -290,24 +299,47 @@ def sensitivity_indices(method: str, factors: Sequence[Factor], X: np.ndarray, Y
         elif method == "morris":
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                res = SALib.analyze.morris.analyze(prob, X, y, num_resamples=BOOTSTRAP_RESAMPLES,
-                                                   conf_level=CONF_LEVEL, num_levels=levels, seed=seed)
+                res = SALib.analyze.morris.analyze(
+                    prob, X, y, num_resamples=BOOTSTRAP_RESAMPLES, conf_level=CONF_LEVEL, num_levels=levels, seed=seed
+                )
         else:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                res = SALib.analyze.sobol.analyze(prob, y, calc_second_order=False, num_resamples=BOOTSTRAP_RESAMPLES,
-                                                  conf_level=CONF_LEVEL, seed=seed)
+                res = SALib.analyze.sobol.analyze(
+                    prob,
+                    y,
+                    calc_second_order=False,
+                    num_resamples=BOOTSTRAP_RESAMPLES,
+                    conf_level=CONF_LEVEL,
+                    seed=seed,
+                )
         for j, f in enumerate(factors):
-            rows.append({"outcome": outcome, "parameter": f.key,
-                         **{c: float(np.ma.filled(np.ma.asarray(res[c], dtype=float), np.nan)[j]) for c in cols}})
+            rows.append(
+                {
+                    "outcome": outcome,
+                    "parameter": f.key,
+                    **{c: float(np.ma.filled(np.ma.asarray(res[c], dtype=float), np.nan)[j]) for c in cols},
+                }
+            )
     return pd.DataFrame(rows, columns=["outcome", "parameter", *cols]), notes
 
 
 def run_sensitivity(
-    scenario: Scenario, factors: Sequence[Factor], outcomes: Sequence[str], method: str = "morris",
-    samples: int | None = None, steps: int | None = None, seed: int | None = None, replications: int = 1,
-    seeding: str = "common", summary: str = "final", levels: int = 4, executor: str = "process",
-    workers: int | None = None, dask: str | None = None, quiet: bool = True,
+    scenario: Scenario,
+    factors: Sequence[Factor],
+    outcomes: Sequence[str],
+    method: str = "morris",
+    samples: int | None = None,
+    steps: int | None = None,
+    seed: int | None = None,
+    replications: int = 1,
+    seeding: str = "common",
+    summary: str = "final",
+    levels: int = 4,
+    executor: str = "process",
+    workers: int | None = None,
+    dask: str | None = None,
+    quiet: bool = True,
 ) -> SensitivityResult:
     """Sample, run every sample on an executor, and compute the indices."""
     from tqdm import tqdm
@@ -337,8 +369,9 @@ def run_sensitivity(
         # network metrics do not feed back into the model; skipping them only saves time
         base_params = base_params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
     X = design(method, factors, samples, levels, seed)
-    values = np.array([[round(v) if f.integer else v for v, f in zip(row, factors, strict=True)] for row in X],
-                      dtype=float).reshape(X.shape)
+    values = np.array(
+        [[round(v) if f.integer else v for v, f in zip(row, factors, strict=True)] for row in X], dtype=float
+    ).reshape(X.shape)
     seeds = sample_seeds(seed, len(X), replications, seeding)
     tasks = []
     for i, row in enumerate(values):
@@ -346,8 +379,9 @@ def run_sensitivity(
         try:
             params = base_params.replace(point)
         except ParameterError as err:
-            raise UsageError(f"--params: sample {i} ({', '.join(f'{k}={v:g}' for k, v in point.items())}) "
-                             f"is not allowed: {err}") from None
+            raise UsageError(
+                f"--params: sample {i} ({', '.join(f'{k}={v:g}' for k, v in point.items())}) is not allowed: {err}"
+            ) from None
         tasks.append(Task(i, params, tuple(scenario.interventions), seeds[i], steps, tuple(outcomes), summary))
     Y = np.full((len(tasks), len(outcomes)), np.nan)
     workers = workers or default_workers()
@@ -355,8 +389,14 @@ def run_sensitivity(
 
     with make_executor(executor, workers, dask) as ex:
         futures = [ex.submit(evaluate, t) for t in tasks]
-        bar = tqdm(total=len(tasks), unit="sample", disable=quiet, file=sys.stderr,
-                   desc=f"{method} {scenario.name}"[:40], dynamic_ncols=True)
+        bar = tqdm(
+            total=len(tasks),
+            unit="sample",
+            disable=quiet,
+            file=sys.stderr,
+            desc=f"{method} {scenario.name}"[:40],
+            dynamic_ncols=True,
+        )
         for fut in as_completed(futures):
             i, y = fut.result()
             Y[i] = y
@@ -406,8 +446,12 @@ def indices_figure(indices: pd.DataFrame, method: str) -> Figure:
 def write_outputs(result: SensitivityResult, out: Path, info: dict[str, Any]) -> dict[str, Path]:
     """indices.csv, samples.csv, sensitivity.png and manifest.json in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"indices": out / "indices.csv", "samples": out / "samples.csv", "figure": out / "sensitivity.png",
-             "manifest": out / "manifest.json"}
+    paths = {
+        "indices": out / "indices.csv",
+        "samples": out / "samples.csv",
+        "figure": out / "sensitivity.png",
+        "manifest": out / "manifest.json",
+    }
     result.indices.to_csv(paths["indices"], index=False)
     result.samples_frame().to_csv(paths["samples"], index=False)
     indices_figure(result.indices, result.method).savefig(paths["figure"], dpi=120)

@@ -39,14 +39,26 @@ from kopsim.parameters import ParameterError, unknown_key
 from kopsim.scenario import Scenario, ScenarioError, load
 from kopsim.tomlio import read_toml
 
-EXPERIMENT_KEYS = {"name": str, "scenarios": list, "replications": int, "steps": int, "seed": int,
-                   "outcomes": list}
+EXPERIMENT_KEYS = {"name": str, "scenarios": list, "replications": int, "steps": int, "seed": int, "outcomes": list}
 TOP_KEYS = ("experiment", "grid", "samples")
 DEFAULT_OUTCOMES = (
-    "members", "participation_organisation", "participation_business", "participation_capital",
-    "trust_peer_mean", "trust_board_mean", "trust_institution_mean", "reciprocity_rate",
-    "savings_voluntary", "coop_loans_outstanding", "moneylender_borrowers", "arrears_share",
-    "umkm_revenue", "skill_members", "information_reach", "information_reach_needy", "ei_index",
+    "members",
+    "participation_organisation",
+    "participation_business",
+    "participation_capital",
+    "trust_peer_mean",
+    "trust_board_mean",
+    "trust_institution_mean",
+    "reciprocity_rate",
+    "savings_voluntary",
+    "coop_loans_outstanding",
+    "moneylender_borrowers",
+    "arrears_share",
+    "umkm_revenue",
+    "skill_members",
+    "information_reach",
+    "information_reach_needy",
+    "ei_index",
 )
 MAX_STEPS = 100_000
 # Plan limits, checked before anything is built: each run writes two files, so 100,000 runs is
@@ -91,19 +103,26 @@ class Experiment:
     def runs(self) -> list[RunSpec]:
         """Every planned run, in a fixed order: replication-major so early results cover all configs."""
         seeds = replication_seeds(self.seed, self.replications)
-        return [RunSpec(run_id(c, r, seeds[r], self.steps), c, r, seeds[r], self.steps, self.outcomes)
-                for r in range(self.replications) for c in self.configs]
+        return [
+            RunSpec(run_id(c, r, seeds[r], self.steps), c, r, seeds[r], self.steps, self.outcomes)
+            for r in range(self.replications)
+            for c in self.configs
+        ]
 
 
 def check_plan_size(src: str, configs: int, replications: int, what: str = "configurations") -> None:
     """Refuse a plan larger than MAX_CONFIGS configurations or MAX_RUNS runs, before it is built."""
     if configs > MAX_CONFIGS:
-        raise UsageError(f"{src}: {configs:,} {what} is more than the limit of {MAX_CONFIGS:,}; "
-                         "use fewer scenarios, grid values or samples")
+        raise UsageError(
+            f"{src}: {configs:,} {what} is more than the limit of {MAX_CONFIGS:,}; "
+            "use fewer scenarios, grid values or samples"
+        )
     if configs * replications > MAX_RUNS:
-        raise UsageError(f"{src}: {configs:,} configurations x {replications:,} replications = "
-                         f"{configs * replications:,} runs is more than the limit of {MAX_RUNS:,}; "
-                         "use fewer replications or configurations")
+        raise UsageError(
+            f"{src}: {configs:,} configurations x {replications:,} replications = "
+            f"{configs * replications:,} runs is more than the limit of {MAX_RUNS:,}; "
+            "use fewer replications or configurations"
+        )
 
 
 def replication_seeds(root: int, replications: int) -> list[int]:
@@ -118,9 +137,16 @@ def run_id(config: Config, replication: int, seed: int, steps: int) -> str:
 
 
 def _config_id(scenario: Scenario, overrides: dict[str, Any]) -> str:
-    blob = json.dumps({"scenario": scenario.source, "params": scenario.params.to_dict(),
-                       "interventions": [repr(i) for i in scenario.interventions], "overrides": overrides},
-                      sort_keys=True, default=str)
+    blob = json.dumps(
+        {
+            "scenario": scenario.source,
+            "params": scenario.params.to_dict(),
+            "interventions": [repr(i) for i in scenario.interventions],
+            "overrides": overrides,
+        },
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha1(blob.encode()).hexdigest()[:10]
 
 
@@ -128,8 +154,11 @@ def make_config(scenario: Scenario, overrides: dict[str, Any] | None = None) -> 
     overrides = dict(overrides or {})
     if overrides:
         scenario = _with_overrides(scenario, overrides)
-        label = scenario.name + " " + " ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
-                                               for k, v in overrides.items())
+        label = (
+            scenario.name
+            + " "
+            + " ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in overrides.items())
+        )
     else:
         label = scenario.name
     return Config(_config_id(scenario, overrides), label, scenario, overrides)
@@ -141,8 +170,9 @@ def _with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
     return replace(scenario, params=scenario.params.replace(overrides))
 
 
-def compare_experiment(names: list[str], replications: int, steps: int | None, seed: int,
-                       outcomes: list[str] | None = None) -> Experiment:
+def compare_experiment(
+    names: list[str], replications: int, steps: int | None, seed: int, outcomes: list[str] | None = None
+) -> Experiment:
     """The experiment behind ``kopsim compare``: each scenario as one configuration."""
     if replications < 1:
         raise UsageError(f"--replications: {replications} is not allowed; use a whole number >= 1")
@@ -154,9 +184,15 @@ def compare_experiment(names: list[str], replications: int, steps: int | None, s
     steps = steps if steps is not None else scens[0].steps
     configs = tuple(make_config(s) for s in scens)
     outs = tuple(outcomes) if outcomes else DEFAULT_OUTCOMES
-    exp = Experiment("compare " + " ".join(labels), configs, replications, steps, seed, outs,
-                     spec={"scenarios": names, "replications": replications, "steps": steps, "seed": seed,
-                           "outcomes": list(outs)})
+    exp = Experiment(
+        "compare " + " ".join(labels),
+        configs,
+        replications,
+        steps,
+        seed,
+        outs,
+        spec={"scenarios": names, "replications": replications, "steps": steps, "seed": seed, "outcomes": list(outs)},
+    )
     check_outcomes(exp)
     return exp
 
@@ -171,8 +207,7 @@ def load_experiment(path: str | Path) -> Experiment:
             raise UsageError(f"{src}: {key}: {unknown_key(key, TOP_KEYS)}")
     head = data.get("experiment")
     if not isinstance(head, dict):
-        raise UsageError(f"{src}: experiment: missing table [experiment] with "
-                         f"{', '.join(EXPERIMENT_KEYS)}")
+        raise UsageError(f"{src}: experiment: missing table [experiment] with {', '.join(EXPERIMENT_KEYS)}")
     for key, value in head.items():
         if key not in EXPERIMENT_KEYS:
             raise UsageError(f"{src}: experiment.{key}: {unknown_key(key, EXPERIMENT_KEYS)}")
@@ -207,12 +242,13 @@ def load_experiment(path: str | Path) -> Experiment:
                 configs.append(make_config(scen, point))
     except ParameterError as err:
         table = "grid" if "grid" in data else "samples"
-        raise UsageError(f"{src}: {table}.\"{err.path}\": {err.reason}") from None
+        raise UsageError(f'{src}: {table}."{err.path}": {err.reason}') from None
     outcomes = head.get("outcomes") or list(DEFAULT_OUTCOMES)
     if not all(isinstance(o, str) for o in outcomes):
         raise UsageError(f"{src}: experiment.outcomes: expected a list of metric names")
-    exp = Experiment(head.get("name", path.stem), tuple(configs), replications, steps, seed, tuple(outcomes),
-                     source=src, spec=data)
+    exp = Experiment(
+        head.get("name", path.stem), tuple(configs), replications, steps, seed, tuple(outcomes), source=src, spec=data
+    )
     check_outcomes(exp)
     return exp
 
@@ -234,25 +270,29 @@ def _points(data: dict[str, Any], src: str, seed: int) -> list[dict[str, Any]]:
         raise UsageError(f"{src}: grid: use either [grid] or [samples], not both")
     if grid is not None:
         if not isinstance(grid, dict) or not grid:
-            raise UsageError(f"{src}: grid: expected \"group.name\" = [values, ...] entries")
+            raise UsageError(f'{src}: grid: expected "group.name" = [values, ...] entries')
         for key, values in grid.items():
             if not isinstance(values, list) or not values:
-                raise UsageError(f"{src}: grid.\"{key}\": expected a non-empty list of values")
+                raise UsageError(f'{src}: grid."{key}": expected a non-empty list of values')
         keys = list(grid)
         return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
     if samples is not None:
         if not isinstance(samples, dict):
-            raise UsageError(f"{src}: samples: expected n = N and \"group.name\" = [low, high] entries")
+            raise UsageError(f'{src}: samples: expected n = N and "group.name" = [low, high] entries')
         n = samples.get("n")
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise UsageError(f"{src}: samples.n: expected a whole number >= 1, got {n!r}")
         ranges = {k: v for k, v in samples.items() if k != "n"}
         if not ranges:
-            raise UsageError(f"{src}: samples: name at least one \"group.name\" = [low, high]")
+            raise UsageError(f'{src}: samples: name at least one "group.name" = [low, high]')
         for key, rng in ranges.items():
-            if (not isinstance(rng, list) or len(rng) != 2 or not all(isinstance(x, (int, float)) for x in rng)
-                    or rng[0] > rng[1]):
-                raise UsageError(f"{src}: samples.\"{key}\": expected [low, high] with low <= high, got {rng!r}")
+            if (
+                not isinstance(rng, list)
+                or len(rng) != 2
+                or not all(isinstance(x, (int, float)) for x in rng)
+                or rng[0] > rng[1]
+            ):
+                raise UsageError(f'{src}: samples."{key}": expected [low, high] with low <= high, got {rng!r}')
         from scipy.stats import qmc
 
         unit = qmc.LatinHypercube(d=len(ranges), seed=np.random.default_rng(seed)).random(n)

@@ -37,9 +37,13 @@ def summary(store: Store, outcomes: list[str]) -> pd.DataFrame:
         vals = frame[outcomes].astype(float)
         keys = [frame["config_id"], frame["label"], frame["step"]]
         part = pd.concat(
-            {"n": vals.notna().astype(float).groupby(keys).sum(),
-             "s": vals.groupby(keys).sum(min_count=1).fillna(0.0),
-             "q": (vals * vals).groupby(keys).sum(min_count=1).fillna(0.0)}, axis=1)
+            {
+                "n": vals.notna().astype(float).groupby(keys).sum(),
+                "s": vals.groupby(keys).sum(min_count=1).fillna(0.0),
+                "q": (vals * vals).groupby(keys).sum(min_count=1).fillna(0.0),
+            },
+            axis=1,
+        )
         total = part if total is None else total.add(part, fill_value=0.0)
     if total is None:
         return pd.DataFrame(columns=["config_id", "label", "step", "outcome", "n", "mean", "sd", "ci_low", "ci_high"])
@@ -47,8 +51,9 @@ def summary(store: Store, outcomes: list[str]) -> pd.DataFrame:
     mean = s / n.where(n > 0)
     var = (q - n * mean * mean) / (n - 1).where(n > 1)
     sd = np.sqrt(var.clip(lower=0.0))
-    tidy = pd.concat({"n": n.stack(), "mean": mean.stack(future_stack=True), "sd": sd.stack(future_stack=True)},
-                     axis=1).reset_index()
+    tidy = pd.concat(
+        {"n": n.stack(), "mean": mean.stack(future_stack=True), "sd": sd.stack(future_stack=True)}, axis=1
+    ).reset_index()
     tidy.columns = ["config_id", "label", "step", "outcome", "n", "mean", "sd"]
     tidy["ci_low"], tidy["ci_high"] = t_interval(tidy["mean"].to_numpy(), tidy["sd"].to_numpy(), tidy["n"].to_numpy())
     return tidy
@@ -61,8 +66,11 @@ def differences(runs: pd.DataFrame, outcomes: list[str], reference: int | None =
     if ok.empty:
         return pd.DataFrame(columns=cols)
     first = int(ok["config_index"].min()) if reference is None else int(reference)
-    frames = [paired_difference(ok, outcomes, int(idx), first)
-              for idx in sorted(ok["config_index"].unique()) if int(idx) != first]
+    frames = [
+        paired_difference(ok, outcomes, int(idx), first)
+        for idx in sorted(ok["config_index"].unique())
+        if int(idx) != first
+    ]
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=cols)
@@ -77,8 +85,18 @@ def paired_difference(runs: pd.DataFrame, outcomes: list[str], a: int, b: int) -
     config_index (a), outcome, n, mean_difference, sd, ci_low, ci_high, reference (b's label),
     reference_index (b). Empty when either configuration has no finished runs.
     """
-    cols = ["label", "config_index", "outcome", "n", "mean_difference", "sd", "ci_low", "ci_high", "reference",
-            "reference_index"]
+    cols = [
+        "label",
+        "config_index",
+        "outcome",
+        "n",
+        "mean_difference",
+        "sd",
+        "ci_low",
+        "ci_high",
+        "reference",
+        "reference_index",
+    ]
     ok = runs[runs["status"] == "ok"] if "status" in runs else runs
     ga = ok[ok["config_index"] == a].set_index("replication")
     gb = ok[ok["config_index"] == b].set_index("replication")

@@ -57,8 +57,10 @@ class Store:
         if existing.exists():
             old = self.manifest()
             if old.get("fingerprint") != manifest["fingerprint"]:
-                raise UsageError(f"{self.root}: holds results of a different experiment "
-                                 f"({old.get('experiment', '?')!r}); choose another --out directory")
+                raise UsageError(
+                    f"{self.root}: holds results of a different experiment "
+                    f"({old.get('experiment', '?')!r}); choose another --out directory"
+                )
             return True
         if self.root.exists() and (not self.root.is_dir() or any(p.name != LOCK for p in self.root.iterdir())):
             raise UsageError(f"{self.root}: exists and is not a kopsim results directory; choose another --out")
@@ -82,8 +84,10 @@ class Store:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 owner = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
-                raise UsageError(f"{self.root}: another kopsim process (pid {owner}) is writing this results "
-                                 "directory; wait for it to finish or choose another --out") from None
+                raise UsageError(
+                    f"{self.root}: another kopsim process (pid {owner}) is writing this results "
+                    "directory; wait for it to finish or choose another --out"
+                ) from None
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
             yield
@@ -207,8 +211,10 @@ class Store:
             try:
                 frame = pd.read_parquet(path)
             except Exception as err:  # pyarrow's errors for damaged files vary (ArrowInvalid, OSError, ...)
-                raise UsageError(f"{path}: corrupt step file ({' '.join(str(err).split())}); run the same "
-                                 "compare/sweep command again to recompute it") from None
+                raise UsageError(
+                    f"{path}: corrupt step file ({' '.join(str(err).split())}); run the same "
+                    "compare/sweep command again to recompute it"
+                ) from None
             yield frame
 
     def consolidate(self, csv_steps: bool = False) -> pd.DataFrame:

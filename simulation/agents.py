@@ -80,8 +80,10 @@ class Actor(mesa.Agent):
         return f"{type(self).__name__}(idx={self.idx}, unique_id={self.unique_id})"
 
     def step(self) -> None:
-        raise TypeError("kopsim agents are views of the state arrays and have no step of their own: the "
-                        "month is vectorised over all agents in CooperativeModel.step()")
+        raise TypeError(
+            "kopsim agents are views of the state arrays and have no step of their own: the "
+            "month is vectorised over all agents in CooperativeModel.step()"
+        )
 
 
 class Person(Actor):
@@ -170,5 +172,11 @@ class PartnerFirm(Actor):
 
 
 # The Mesa agent class of each actor type (kopsim.state role codes).
-AGENT_CLASS: dict[int, type[Actor]] = {TRADER: Trader, FARMER: Farmer, UMKM: UMKMOwner, AGENCY: Agency,
-                                       MONEYLENDER: Moneylender, PARTNER: PartnerFirm}
+AGENT_CLASS: dict[int, type[Actor]] = {
+    TRADER: Trader,
+    FARMER: Farmer,
+    UMKM: UMKMOwner,
+    AGENCY: Agency,
+    MONEYLENDER: Moneylender,
+    PARTNER: PartnerFirm,
+}

@@ -92,28 +92,41 @@ class BatchSurveys:
         rows = []
         for k, name in enumerate(ITEM_NAMES):
             col = self.totals[ok, k]
-            row = {"statistic": name, "median": np.median(col), "q_low": np.quantile(col, quantiles[0]),
-                   "q_high": np.quantile(col, quantiles[1])}
+            row = {
+                "statistic": name,
+                "median": np.median(col),
+                "q_low": np.quantile(col, quantiles[0]),
+                "q_high": np.quantile(col, quantiles[1]),
+            }
             for c in ("low", "medium", "high"):
                 row[f"share_{c}"] = float(np.mean(cats[:, k] == c))
             rows.append(row)
         for k, dom in enumerate(DOMAINS):
             col = self.rs[ok, k]
             col = col[~np.isnan(col)]
-            rows.append({"statistic": f"rs_{dom}", "median": np.median(col) if col.size else np.nan,
-                         "q_low": np.quantile(col, quantiles[0]) if col.size else np.nan,
-                         "q_high": np.quantile(col, quantiles[1]) if col.size else np.nan})
+            rows.append(
+                {
+                    "statistic": f"rs_{dom}",
+                    "median": np.median(col) if col.size else np.nan,
+                    "q_low": np.quantile(col, quantiles[0]) if col.size else np.nan,
+                    "q_high": np.quantile(col, quantiles[1]) if col.size else np.nan,
+                }
+            )
         return pd.DataFrame(rows).set_index("statistic")
 
 
 def survey_seeds(seed: int, replicates: int) -> np.ndarray:
     """Survey seed of each replicate: the first word of SeedSequence([seed, 1, r])."""
-    return np.array([int(np.random.SeedSequence([seed, 1, r]).generate_state(1)[0]) for r in range(replicates)],
-                    dtype=np.uint64)
+    return np.array(
+        [int(np.random.SeedSequence([seed, 1, r]).generate_state(1)[0]) for r in range(replicates)], dtype=np.uint64
+    )
 
 
 def survey_replicates(
-    model: CooperativeModel, n: int, seeds: Sequence[int] | np.ndarray, cooperative: int = 0,
+    model: CooperativeModel,
+    n: int,
+    seeds: Sequence[int] | np.ndarray,
+    cooperative: int = 0,
     rm: ResponseModel | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Answers (R, n, 15) of ``n`` members of cooperative ``cooperative`` of every replicate.
@@ -141,7 +154,7 @@ def survey_replicates(
     noise = np.zeros((R, n, len(ITEM_NAMES)))
     for r in range(R):  # a loop over replicates (one draw each), not over agents
         c = r * C + cooperative
-        frame = members[bounds[c]:bounds[c + 1]]
+        frame = members[bounds[c] : bounds[c + 1]]
         if frame.size < n:
             continue
         valid[r] = True
@@ -196,8 +209,13 @@ def batch_statistics(answers: np.ndarray, valid: np.ndarray, seeds: Sequence[int
 
 
 def run_and_survey(
-    params: Parameters, replicates: int, steps: int, seed: int, respondents: int,
-    cooperative: int = 0, rm: ResponseModel | None = None,
+    params: Parameters,
+    replicates: int,
+    steps: int,
+    seed: int,
+    respondents: int,
+    cooperative: int = 0,
+    rm: ResponseModel | None = None,
 ) -> BatchSurveys:
     """Run ``replicates`` copies of a scenario ``steps`` months in one batch and survey each.
 

@@ -66,15 +66,25 @@ def contacts(world: World) -> Contacts:
     met_board[A[on_board[B] & same]] = True
     met_board[B[on_board[A] & same]] = True
     c = np.maximum(s.coop[:H], 0)
-    observe_benefit(s.benefit, B_BOARD, board_relation(s.fairness[c], world.conditions.scandal[c]),
-                    met_board[:H] & s.member[:H], memory)
+    observe_benefit(
+        s.benefit,
+        B_BOARD,
+        board_relation(s.fairness[c], world.conditions.scandal[c]),
+        met_board[:H] & s.member[:H],
+        memory,
+    )
     s.skill = skills.peer_teaching(s.n, s.skill, A, B, world.params.skills.peer_teaching_rate)
     # information about membership and credit travels along this month's contacts
     ip = world.params.information
     expo = information.exposure(s.n, all_a, all_b, np.ones(all_a.size), s.informed)[:H]
     cond = world.conditions
-    broadcast = information.broadcast_hazard(ip.village_broadcast_rate, cond.responsiveness[s.village[:H]],
-                                             ip.coop_outreach_rate, cond.needy_outreach[s.village[:H]], s.needy[:H])
+    broadcast = information.broadcast_hazard(
+        ip.village_broadcast_rate,
+        cond.responsiveness[s.village[:H]],
+        ip.coop_outreach_rate,
+        cond.needy_outreach[s.village[:H]],
+        s.needy[:H],
+    )
     learn = ~s.informed[:H] & (rng.random(H) < information.learn_probability(expo, ip.transmission_rate, broadcast))
     s.informed[:H] |= learn
     return Contacts(used, rate)

@@ -36,9 +36,7 @@ def harvest(capacity: np.ndarray, village_factor: np.ndarray, village: np.ndarra
     return capacity * village_factor[village]
 
 
-def supply_fill(
-    supply: np.ndarray, demand: np.ndarray
-) -> np.ndarray:
+def supply_fill(supply: np.ndarray, demand: np.ndarray) -> np.ndarray:
     """Share of UMKM raw-material demand met in each village: φ_v = min(1, S_v / D_v) (1 if D_v = 0)."""
     return np.where(demand > 0, np.minimum(1.0, supply / np.maximum(demand, 1e-300)), 1.0)
 
@@ -53,8 +51,13 @@ def umkm_output(capacity: np.ndarray, skill: np.ndarray, fill: np.ndarray) -> np
 
 
 def sales_revenue(
-    output: np.ndarray, price_index: float, shop: np.ndarray, partner: np.ndarray,
-    shop_premium: float, partner_premium: float, extra_premium: np.ndarray | float = 0.0,
+    output: np.ndarray,
+    price_index: float,
+    shop: np.ndarray,
+    partner: np.ndarray,
+    shop_premium: float,
+    partner_premium: float,
+    extra_premium: np.ndarray | float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Revenue R_i = Y_i · p · (1 + π_channel + π_i) and the part sold through the cooperative shop.
 
@@ -67,14 +70,20 @@ def sales_revenue(
     rest = output - via_partner
     via_shop = np.where(shop, rest, 0.0)
     local = rest - via_shop
-    revenue = price_index * (via_partner * (1.0 + partner_premium) + via_shop * (1.0 + shop_premium) + local
-                             + output * extra_premium)
+    revenue = price_index * (
+        via_partner * (1.0 + partner_premium) + via_shop * (1.0 + shop_premium) + local + output * extra_premium
+    )
     return revenue, price_index * via_shop * (1.0 + shop_premium)
 
 
 def household_income(
-    base: float, harvest: np.ndarray, revenue: np.ndarray, input_cost: np.ndarray, shop_margin: np.ndarray,
-    loan_return: float, loans: np.ndarray,
+    base: float,
+    harvest: np.ndarray,
+    revenue: np.ndarray,
+    input_cost: np.ndarray,
+    shop_margin: np.ndarray,
+    loan_return: float,
+    loans: np.ndarray,
 ) -> np.ndarray:
     """Monthly household income Y = y₀ + H + R − input cost − shop margin + r_L·L (Rp M).
 
@@ -99,15 +108,29 @@ def livelihoods(world: World) -> None:
     output = umkm_output(s.umkm_capacity[:H], s.skill[:H], fill[v])
     shop = s.member[:H] & cond.shop_open[s.coop[:H]] & (rng.random(H) < s.participation[:H, BUSINESS])
     partner = np.minimum(1.0, ep.partner_offtake * bridging_strength(s.n, world.ties)[:H])
-    revenue, shop_sales = sales_revenue(output, ep.price_index * cond.price[s.coop[:H]], shop, partner,
-                                        ep.shop_premium, ep.partner_premium, cond.premium[:H])
+    revenue, shop_sales = sales_revenue(
+        output,
+        ep.price_index * cond.price[s.coop[:H]],
+        shop,
+        partner,
+        ep.shop_premium,
+        ep.partner_premium,
+        cond.premium[:H],
+    )
     s.revenue[:H] = revenue
     margin = shop_sales * ep.shop_margin
     s.coop_surplus += np.bincount(s.coop[:H], margin, minlength=s.n_coops)
     s.coop_cash += np.bincount(s.coop[:H], margin, minlength=s.n_coops)
     s.transactions_year[:H] += shop_sales
-    income = household_income(fp.base_income, s.harvest[:H], revenue, output * ep.input_share, margin,
-                              fp.loan_return, s.coop_loan[:H] + s.ml_loan[:H])
+    income = household_income(
+        fp.base_income,
+        s.harvest[:H],
+        revenue,
+        output * ep.input_share,
+        margin,
+        fp.loan_return,
+        s.coop_loan[:H] + s.ml_loan[:H],
+    )
     s.income[:H] = income
     s.cash[:H] = consume(s.cash[:H], income, fp.cash_spending_rate, fp.consumption_share)
     memory = world.params.participation.benefit_memory

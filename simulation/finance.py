@@ -29,7 +29,10 @@ def flat_instalment(principal: np.ndarray | float, rate: np.ndarray | float, ter
 
 
 def transfer(
-    payer_cash: np.ndarray, payee_cash: np.ndarray, payer: np.ndarray, payee: np.ndarray,
+    payer_cash: np.ndarray,
+    payee_cash: np.ndarray,
+    payer: np.ndarray,
+    payee: np.ndarray,
     amount: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Move ``amount[k]`` from ``payer_cash[payer[k]]`` to ``payee_cash[payee[k]]``.
@@ -43,8 +46,7 @@ def transfer(
 
 def move(cash: np.ndarray, payer: np.ndarray, payee: np.ndarray, amount: np.ndarray) -> np.ndarray:
     """Move ``amount[k]`` from ``cash[payer[k]]`` to ``cash[payee[k]]`` within one array (Σ cash unchanged)."""
-    return (cash - np.bincount(payer, amount, minlength=cash.size)
-            + np.bincount(payee, amount, minlength=cash.size))
+    return cash - np.bincount(payer, amount, minlength=cash.size) + np.bincount(payee, amount, minlength=cash.size)
 
 
 def approval_probability(
@@ -81,7 +83,10 @@ def ration_by_liquidity(
 
 
 def repay(
-    cash: np.ndarray, outstanding: np.ndarray, principal_part: np.ndarray, interest_part: np.ndarray,
+    cash: np.ndarray,
+    outstanding: np.ndarray,
+    principal_part: np.ndarray,
+    interest_part: np.ndarray,
     willing: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One month's instalments: who pays, how much, and what is left.
@@ -102,8 +107,13 @@ def repay(
 
 
 def shu_payout(
-    surplus: np.ndarray, coop: np.ndarray, is_member: np.ndarray, capital: np.ndarray,
-    transactions: np.ndarray, member_share: float, capital_share: float,
+    surplus: np.ndarray,
+    coop: np.ndarray,
+    is_member: np.ndarray,
+    capital: np.ndarray,
+    transactions: np.ndarray,
+    member_share: float,
+    capital_share: float,
 ) -> np.ndarray:
     """SHU per household at the RAT (UU 25/1992 Pasal 45).
 
@@ -155,8 +165,11 @@ def savings(world: World) -> np.ndarray:
     mem = s.member[:H]
     pcap = s.participation[:H, CAPITAL]
     u = world.rng.random((2, H))
-    mand = mem & (u[0] < mandatory_payment_probability(fp.mandatory_compliance, pcap)) & (
-        s.cash[:H] >= fp.mandatory_saving)
+    mand = (
+        mem
+        & (u[0] < mandatory_payment_probability(fp.mandatory_compliance, pcap))
+        & (s.cash[:H] >= fp.mandatory_saving)
+    )
     amount_m = np.where(mand, fp.mandatory_saving, 0.0)
     vol = mem & (u[1] < pcap)
     amount_v = np.where(vol, fp.voluntary_saving_share * (s.cash[:H] - amount_m), 0.0)
@@ -197,8 +210,9 @@ def credit(world: World, saved: np.ndarray) -> CreditExperience:
     ml = s.moneylender_of[s.village[:H]]
     # instalments of running loans (a loan paid out this month is first due next month)
     willing = rng.random((2, H)) < fp.repayment_discipline
-    paid, left, missed = repay(s.cash[:H], s.coop_loan[:H], s.coop_principal_part[:H], s.coop_interest_part[:H],
-                               willing[0])
+    paid, left, missed = repay(
+        s.cash[:H], s.coop_loan[:H], s.coop_principal_part[:H], s.coop_interest_part[:H], willing[0]
+    )
     interest = np.where(paid > 0, s.coop_interest_part[:H], 0.0)
     s.cash[:H], s.coop_cash = transfer(s.cash[:H], s.coop_cash, idx, c, paid)
     s.coop_surplus += np.bincount(c, interest, minlength=s.n_coops)
@@ -210,8 +224,9 @@ def credit(world: World, saved: np.ndarray) -> CreditExperience:
     observe_benefit(s.benefit, B_LOAN_SAT, loan_sat, ((paid > 0) | missed) & s.member[:H], memory)
     repaid = paid > 0
     if s.ml_loan[:H].any():
-        paid, left, missed = repay(s.cash[:H], s.ml_loan[:H], s.ml_principal_part[:H], s.ml_interest_part[:H],
-                                   willing[1])
+        paid, left, missed = repay(
+            s.cash[:H], s.ml_loan[:H], s.ml_principal_part[:H], s.ml_interest_part[:H], willing[1]
+        )
         has = paid > 0
         s.cash = move(s.cash, idx[has], ml[has], paid[has])
         s.ml_loan[:H] = left

@@ -47,8 +47,12 @@ def apply_sanction(participation: np.ndarray, sanctioned: np.ndarray, effect: fl
 
 
 def free_ride_experience(
-    coop: np.ndarray, riders: np.ndarray, sanctioned: np.ndarray, is_member: np.ndarray,
-    n_coops: int, harm: float,
+    coop: np.ndarray,
+    riders: np.ndarray,
+    sanctioned: np.ndarray,
+    is_member: np.ndarray,
+    n_coops: int,
+    harm: float,
 ) -> np.ndarray:
     """Negative institutional experience of each member from unsanctioned free-riding.
 
@@ -63,7 +67,9 @@ def free_ride_experience(
 
 
 def board_willingness(
-    trust_institution: np.ndarray, org_participation: np.ndarray, skill: np.ndarray,
+    trust_institution: np.ndarray,
+    org_participation: np.ndarray,
+    skill: np.ndarray,
     honorarium_cost: float,
 ) -> np.ndarray:
     """Willingness to serve on the board: W = σ(2·T_inst + 2·P_org + S − 3 − h).
@@ -88,8 +94,11 @@ def rat_attendance_probability(org_participation: np.ndarray, mobilisation: floa
 
 
 def elect_board(
-    rng: np.random.Generator, candidates: np.ndarray, willingness: np.ndarray,
-    reputation: np.ndarray, seats: int,
+    rng: np.random.Generator,
+    candidates: np.ndarray,
+    willingness: np.ndarray,
+    reputation: np.ndarray,
+    seats: int,
 ) -> np.ndarray:
     """Indices of the elected board among ``candidates`` (indices), ``seats`` of them.
 
@@ -134,8 +143,9 @@ def free_riding(world: World) -> FreeRiding:
     c = np.maximum(s.coop[:H], 0)
     p_sanction = sanction_probability(gp.sanction_probability, world.conditions.social_control[c])
     sanctioned = sanction_mask(world.rng, riders, s.rule_clarity[c], p_sanction)
-    s.participation[:H, ORGANISATION] = apply_sanction(s.participation[:H, ORGANISATION], sanctioned,
-                                                       gp.sanction_effect)
+    s.participation[:H, ORGANISATION] = apply_sanction(
+        s.participation[:H, ORGANISATION], sanctioned, gp.sanction_effect
+    )
     n_mem = int(mem.sum())
     share = float(riders.sum()) / n_mem if n_mem else 0.0
     harm = free_ride_experience(s.coop[:H], riders, sanctioned, mem, s.n_coops, gp.free_ride_harm)
@@ -145,8 +155,10 @@ def free_riding(world: World) -> FreeRiding:
 def update_willingness(s: State, honorarium_cost: float) -> None:
     """Every member's willingness to serve on the board (:func:`board_willingness`); 0 for others."""
     s.willingness = np.where(
-        s.member, board_willingness(s.trust[:, INSTITUTION], s.participation[:, ORGANISATION], s.skill,
-                                    honorarium_cost), 0.0)
+        s.member,
+        board_willingness(s.trust[:, INSTITUTION], s.participation[:, ORGANISATION], s.skill, honorarium_cost),
+        0.0,
+    )
 
 
 def rat(world: World) -> float:
@@ -160,8 +172,9 @@ def rat(world: World) -> float:
     s.attended_rat[:H] = mem & (world.rng.random(H) < attend)
     c = np.maximum(s.coop[:H], 0)
     capital = s.savings_mandatory[:H] + s.savings_voluntary[:H]
-    payout = shu_payout(s.coop_surplus, c, mem, capital, s.transactions_year[:H], fp.shu_member_share,
-                        fp.shu_capital_share)
+    payout = shu_payout(
+        s.coop_surplus, c, mem, capital, s.transactions_year[:H], fp.shu_member_share, fp.shu_capital_share
+    )
     owed = np.bincount(c, payout, minlength=s.n_coops)
     scale = np.where(owed > 0, np.minimum(1.0, s.coop_cash / np.maximum(owed, 1e-12)), 0.0)
     payout = payout * scale[c]
@@ -169,8 +182,9 @@ def rat(world: World) -> float:
     s.shu_paid = np.bincount(c, payout, minlength=s.n_coops)
     got = payout > 0
     g = rule_gain_factor(s.rule_clarity[c], s.fairness[c])
-    s.trust[:H, BOARD_TRUST] = update_trust(s.trust[:H, BOARD_TRUST], got.astype(float), np.zeros(H), tp.gain_rate,
-                                            tp.loss_rate, g)
+    s.trust[:H, BOARD_TRUST] = update_trust(
+        s.trust[:H, BOARD_TRUST], got.astype(float), np.zeros(H), tp.gain_rate, tp.loss_rate, g
+    )
     # a loss is carried forward; of a profit, the share not paid for want of cash stays owed
     settled = np.where(owed > 0, scale, 1.0)  # nothing owed (e.g. no members): all goes to reserves
     s.coop_surplus = np.where(s.coop_surplus > 0, s.coop_surplus * (1.0 - settled), s.coop_surplus)
@@ -200,6 +214,10 @@ def elect(world: World) -> None:
         s.office[elected] = BOARD
         boards.append(elected)
     board = np.concatenate(boards)
-    world.add_ties(board, np.full(board.size, s.agency_index["cooperative_office"]), INTEREST,
-                   world.params.network.new_tie_strength)
+    world.add_ties(
+        board,
+        np.full(board.size, s.agency_index["cooperative_office"]),
+        INTEREST,
+        world.params.network.new_tie_strength,
+    )
     world.board_changed()

@@ -31,7 +31,10 @@ def learn_probability(exposure_: np.ndarray, transmission: float, broadcast: np.
 
 
 def broadcast_hazard(
-    village_rate: float, responsiveness: np.ndarray, outreach_rate: float, needy_outreach: np.ndarray,
+    village_rate: float,
+    responsiveness: np.ndarray,
+    outreach_rate: float,
+    needy_outreach: np.ndarray,
     needy: np.ndarray,
 ) -> np.ndarray:
     """Hazard of learning outside one's contacts: b_i = β_v·r_v(i) + β_c + o_v(i)·1[i needy].

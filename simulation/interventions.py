@@ -51,12 +51,15 @@ class Intervention(_Group):
 
     def _check_relations(self) -> None:
         if self.end and self.end < self.start:
-            raise ParameterError("end", f"{self.end} is before start ({self.start}); "
-                                 "allowed: end >= start, or 0 for the end of the run")
+            raise ParameterError(
+                "end", f"{self.end} is before start ({self.start}); allowed: end >= start, or 0 for the end of the run"
+            )
         if not isinstance(self.cooperatives, list) or not all(
-                isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in self.cooperatives):
-            raise ParameterError("cooperatives", f"expected a list of cooperative indices >= 0, "
-                                 f"got {self.cooperatives!r}")
+            isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in self.cooperatives
+        ):
+            raise ParameterError(
+                "cooperatives", f"expected a list of cooperative indices >= 0, got {self.cooperatives!r}"
+            )
         self._check()
 
     def _check(self) -> None:  # kind-specific relations
@@ -120,13 +123,15 @@ class Training(Intervention):
 
     kind: ClassVar[str] = "training"
     quota: int = param(10, 0, 1_000_000, "persons/cooperative", "trainees per session")
-    selection: str = param("productive_age", doc="who is sent",
-                           choices=("random", "productive_age", "board_choice", "neediest"))
+    selection: str = param(
+        "productive_age", doc="who is sent", choices=("random", "productive_age", "board_choice", "neediest")
+    )
     target: str = param("members", doc="who is eligible", choices=("members", "umkm", "all"))
     gain: float = param(0.4, 0.0, 1.0, "share of gap", "skill gain S += g (1 - S)")
     follow_up: bool = param(True, doc="post-test and revisit (slows fading)")
-    provider: str = param("labour_office", doc="the office running it",
-                          choices=("labour_office", "cooperative_office", "state_bank"))
+    provider: str = param(
+        "labour_office", doc="the office running it", choices=("labour_office", "cooperative_office", "state_bank")
+    )
 
     def apply(self, world: World, memo: Any) -> None:
         from . import skills
@@ -266,12 +271,13 @@ class Policy(Intervention):
 
     kind: ClassVar[str] = "policy"
     recurring: ClassVar[bool] = False
-    set: dict = param({}, doc="parameter overrides {\"group.name\" = value} while it holds")  # noqa: RUF009
+    set: dict = param({}, doc='parameter overrides {"group.name" = value} while it holds')  # noqa: RUF009
 
     def _check(self) -> None:
         if not self.set or not isinstance(self.set, dict):
-            raise ParameterError("set", "expected a table of parameter overrides, e.g. "
-                                 "{\"finance.coop_interest_rate\" = 0.015}")
+            raise ParameterError(
+                "set", 'expected a table of parameter overrides, e.g. {"finance.coop_interest_rate" = 0.015}'
+            )
         Parameters().replace(self.set)  # validates names and values
 
     def apply(self, world: World, memo: Any) -> None:
@@ -395,8 +401,12 @@ class MarketAccess(Intervention):
                 pool = np.flatnonzero(target & ~s.licensed[:H] & (s.coop[:H] == c))
                 got = pool[world.rng.permutation(pool.size)[: self.licences]]
                 s.licensed[got] = True
-                world.add_ties(got, np.full(got.size, s.agency_index["halal_certifier"]), net.INTEREST,
-                               world.params.network.new_tie_strength)
+                world.add_ties(
+                    got,
+                    np.full(got.size, s.agency_index["halal_certifier"]),
+                    net.INTEREST,
+                    world.params.network.new_tie_strength,
+                )
         prem = np.where(target & s.member[:H], self.branding_premium, 0.0)
         prem += np.where(target & s.licensed[:H], self.licence_premium, 0.0)
         world.conditions.premium[:H] += prem
@@ -468,8 +478,21 @@ class GrantEnding(Intervention):
 
 KINDS: dict[str, type[Intervention]] = {
     cls.kind: cls
-    for cls in (Training, Kemitraan, Grant, Credit, Policy, Management, VillageEngagement, DigitalMarketing,
-                MarketAccess, HarvestFailure, PriceDrop, BoardScandal, GrantEnding)
+    for cls in (
+        Training,
+        Kemitraan,
+        Grant,
+        Credit,
+        Policy,
+        Management,
+        VillageEngagement,
+        DigitalMarketing,
+        MarketAccess,
+        HarvestFailure,
+        PriceDrop,
+        BoardScandal,
+        GrantEnding,
+    )
 }
 
 
@@ -510,6 +533,14 @@ def describe() -> list[dict[str, Any]]:
     for kind, cls in KINDS.items():
         for f in fields(cls):
             default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[operator]
-            rows.append({"kind": kind, "key": f.name, "default": default, "unit": f.metadata.get("unit", ""),
-                         "allowed": _range_text(f.metadata), "description": f.metadata.get("doc", "")})
+            rows.append(
+                {
+                    "kind": kind,
+                    "key": f.name,
+                    "default": default,
+                    "unit": f.metadata.get("unit", ""),
+                    "allowed": _range_text(f.metadata),
+                    "description": f.metadata.get("doc", ""),
+                }
+            )
     return rows

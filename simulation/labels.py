@@ -41,54 +41,70 @@ OUTCOMES: dict[str, OutcomeLabel] = {
     "members": OutcomeLabel("members", "anggota", short_en="members", short_id="anggota"),
     "households": OutcomeLabel("households", "rumah tangga"),
     "membership_share": OutcomeLabel("membership share of households", "proporsi rumah tangga yang menjadi anggota"),
-    "participation_organisation": OutcomeLabel("participation: organisation", "partisipasi: organisasi",
-                                               short_en="organisation", short_id="organisasi"),
-    "participation_business": OutcomeLabel("participation: business unit", "partisipasi: unit usaha",
-                                           short_en="business unit", short_id="unit usaha"),
-    "participation_capital": OutcomeLabel("participation: capital", "partisipasi: permodalan",
-                                          short_en="capital", short_id="permodalan"),
-    "rat_attendance": OutcomeLabel("attendance at the annual meeting (RAT)",
-                                   "kehadiran di rapat anggota tahunan (RAT)"),
+    "participation_organisation": OutcomeLabel(
+        "participation: organisation", "partisipasi: organisasi", short_en="organisation", short_id="organisasi"
+    ),
+    "participation_business": OutcomeLabel(
+        "participation: business unit", "partisipasi: unit usaha", short_en="business unit", short_id="unit usaha"
+    ),
+    "participation_capital": OutcomeLabel(
+        "participation: capital", "partisipasi: permodalan", short_en="capital", short_id="permodalan"
+    ),
+    "rat_attendance": OutcomeLabel(
+        "attendance at the annual meeting (RAT)", "kehadiran di rapat anggota tahunan (RAT)"
+    ),
     "trust_peer_mean": OutcomeLabel("trust in peers (mean)", "kepercayaan kepada sesama warga (rata-rata)"),
     "trust_board_mean": OutcomeLabel("trust in the board (mean)", "kepercayaan kepada pengurus (rata-rata)"),
-    "trust_institution_mean": OutcomeLabel("trust in the cooperative (mean)", "kepercayaan kepada koperasi (rata-rata)",
-                                           short_en="mean trust in the cooperative",
-                                           short_id="rata-rata kepercayaan kepada koperasi"),
+    "trust_institution_mean": OutcomeLabel(
+        "trust in the cooperative (mean)",
+        "kepercayaan kepada koperasi (rata-rata)",
+        short_en="mean trust in the cooperative",
+        short_id="rata-rata kepercayaan kepada koperasi",
+    ),
     "reciprocity_rate": OutcomeLabel("reciprocity rate", "tingkat resiprositas"),
     "reputation_mean": OutcomeLabel("reputation as a helper (mean)", "reputasi sebagai penolong (rata-rata)"),
     "benefit_mean": OutcomeLabel("perceived benefit (mean)", "manfaat yang dirasakan (rata-rata)"),
     "savings_mandatory": OutcomeLabel("mandatory savings (Rp M)", "simpanan wajib (Rp juta)", unit="Rp M"),
     "savings_voluntary": OutcomeLabel("voluntary savings (Rp M)", "simpanan sukarela (Rp juta)", unit="Rp M"),
-    "coop_loans_outstanding": OutcomeLabel("cooperative loans outstanding (Rp M)",
-                                           "sisa pinjaman koperasi (Rp juta)", unit="Rp M"),
-    "moneylender_loans_outstanding": OutcomeLabel("moneylender loans outstanding (Rp M)",
-                                                  "sisa pinjaman tengkulak (Rp juta)", unit="Rp M"),
-    "coop_borrowers": OutcomeLabel("households borrowing from the cooperative",
-                                   "rumah tangga yang meminjam dari koperasi"),
-    "moneylender_borrowers": OutcomeLabel("households borrowing from moneylenders",
-                                          "rumah tangga yang meminjam dari tengkulak"),
+    "coop_loans_outstanding": OutcomeLabel(
+        "cooperative loans outstanding (Rp M)", "sisa pinjaman koperasi (Rp juta)", unit="Rp M"
+    ),
+    "moneylender_loans_outstanding": OutcomeLabel(
+        "moneylender loans outstanding (Rp M)", "sisa pinjaman tengkulak (Rp juta)", unit="Rp M"
+    ),
+    "coop_borrowers": OutcomeLabel(
+        "households borrowing from the cooperative", "rumah tangga yang meminjam dari koperasi"
+    ),
+    "moneylender_borrowers": OutcomeLabel(
+        "households borrowing from moneylenders", "rumah tangga yang meminjam dari tengkulak"
+    ),
     "arrears_share": OutcomeLabel("arrears share of borrowers", "proporsi peminjam yang menunggak"),
     "arrears_share_of_members": OutcomeLabel("arrears share of members", "proporsi anggota yang menunggak"),
     "coop_cash": OutcomeLabel("cooperative cash (Rp M)", "kas koperasi (Rp juta)", unit="Rp M"),
     "shu_paid": OutcomeLabel("SHU paid this month (Rp M)", "SHU dibayar bulan ini (Rp juta)", unit="Rp M"),
     "umkm_revenue": OutcomeLabel("UMKM revenue this month (Rp M)", "omzet UMKM bulan ini (Rp juta)", unit="Rp M"),
     "harvest": OutcomeLabel("harvest this month (Rp M)", "hasil panen bulan ini (Rp juta)", unit="Rp M"),
-    "household_income_mean": OutcomeLabel("household income (mean, Rp M/month)",
-                                          "pendapatan rumah tangga (rata-rata, Rp juta/bulan)", unit="Rp M/month"),
+    "household_income_mean": OutcomeLabel(
+        "household income (mean, Rp M/month)", "pendapatan rumah tangga (rata-rata, Rp juta/bulan)", unit="Rp M/month"
+    ),
     "skill_mean": OutcomeLabel("skill of households (mean)", "keterampilan rumah tangga (rata-rata)"),
     "skill_members": OutcomeLabel("skill of members (mean)", "keterampilan anggota (rata-rata)"),
     "information_reach": OutcomeLabel("information reach", "jangkauan informasi"),
-    "information_reach_needy": OutcomeLabel("information reach among needy households",
-                                            "jangkauan informasi di antara rumah tangga miskin"),
+    "information_reach_needy": OutcomeLabel(
+        "information reach among needy households", "jangkauan informasi di antara rumah tangga miskin"
+    ),
     "free_rider_share": OutcomeLabel("free-rider share", "proporsi penumpang gratis (free rider)"),
     "board_willingness": OutcomeLabel("willingness to serve on the board", "kesediaan menjadi pengurus"),
     "ties": OutcomeLabel("ties", "ikatan"),
-    "ties_bonding": OutcomeLabel("bonding ties", "ikatan perekat (bonding)",
-                                 short_en="bonding", short_id="perekat (bonding)"),
-    "ties_bridging": OutcomeLabel("bridging ties", "ikatan penjembatan (bridging)",
-                                  short_en="bridging", short_id="penjembatan (bridging)"),
-    "ties_linking": OutcomeLabel("linking ties", "ikatan pengait (linking)",
-                                 short_en="linking", short_id="pengait (linking)"),
+    "ties_bonding": OutcomeLabel(
+        "bonding ties", "ikatan perekat (bonding)", short_en="bonding", short_id="perekat (bonding)"
+    ),
+    "ties_bridging": OutcomeLabel(
+        "bridging ties", "ikatan penjembatan (bridging)", short_en="bridging", short_id="penjembatan (bridging)"
+    ),
+    "ties_linking": OutcomeLabel(
+        "linking ties", "ikatan pengait (linking)", short_en="linking", short_id="pengait (linking)"
+    ),
     "density": OutcomeLabel("network density", "kepadatan jaringan"),
     "ei_index": OutcomeLabel("E-I index (bonding -1 .. bridging +1)", "indeks E-I (perekat -1 .. penjembatan +1)"),
     "linking_share": OutcomeLabel("share of linking ties", "proporsi ikatan pengait"),
@@ -114,19 +130,40 @@ def outcome_label(name: str, lang: str = "en", *, short: bool = False) -> str:
         return OUTCOMES[name].text(lang, short=short)
     for prefix, en, ind in _PREFIXES:
         if name.startswith(prefix):
-            return f"{ind if lang == 'id' else en}: {name[len(prefix):].replace('_', ' ')}"
+            return f"{ind if lang == 'id' else en}: {name[len(prefix) :].replace('_', ' ')}"
     return name.replace("_", " ")
 
 
 # Outcomes on a fixed scale: shares, means of 0..1 states, network indices.
 _UNIT_RANGE = (0.0, 1.0)
 BOUNDED: dict[str, tuple[float, float]] = {
-    **{name: _UNIT_RANGE for name in (
-        "membership_share", "participation_organisation", "participation_business", "participation_capital",
-        "rat_attendance", "trust_peer_mean", "trust_board_mean", "trust_institution_mean", "reciprocity_rate",
-        "arrears_share", "arrears_share_of_members", "skill_mean", "skill_members", "information_reach",
-        "information_reach_needy", "free_rider_share", "board_willingness", "density", "linking_share",
-        "tie_strength_mean", "partner_tie_strength", "clustering")},
+    **{
+        name: _UNIT_RANGE
+        for name in (
+            "membership_share",
+            "participation_organisation",
+            "participation_business",
+            "participation_capital",
+            "rat_attendance",
+            "trust_peer_mean",
+            "trust_board_mean",
+            "trust_institution_mean",
+            "reciprocity_rate",
+            "arrears_share",
+            "arrears_share_of_members",
+            "skill_mean",
+            "skill_members",
+            "information_reach",
+            "information_reach_needy",
+            "free_rider_share",
+            "board_willingness",
+            "density",
+            "linking_share",
+            "tie_strength_mean",
+            "partner_tie_strength",
+            "clustering",
+        )
+    },
     "ei_index": (-1.0, 1.0),
 }
 
@@ -135,8 +172,18 @@ _SCALE_TEXT = {
     "id": {(0.0, 1.0): "0 = tidak ada, 1 = penuh", (-1.0, 1.0): "-1 = semua perekat, +1 = semua penjembatan"},
 }
 _COUNT = {"en": "count", "id": "jumlah"}
-_COUNTS = ("members", "households", "coop_borrowers", "moneylender_borrowers", "ties", "ties_bonding",
-           "ties_bridging", "ties_linking", "partner_ties", "partner_ties_in_contact")
+_COUNTS = (
+    "members",
+    "households",
+    "coop_borrowers",
+    "moneylender_borrowers",
+    "ties",
+    "ties_bonding",
+    "ties_bridging",
+    "ties_linking",
+    "partner_ties",
+    "partner_ties_in_contact",
+)
 
 
 def outcome_bounds(name: str) -> tuple[float, float] | None:

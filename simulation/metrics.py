@@ -137,8 +137,12 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
     H = s.n_households
     mem = s.member[:H]
     n_mem = int(mem.sum())
-    row: dict[str, Any] = {"step": model.steps, "members": n_mem, "households": H,
-                           "membership_share": n_mem / H if H else float("nan")}
+    row: dict[str, Any] = {
+        "step": model.steps,
+        "members": n_mem,
+        "households": H,
+        "membership_share": n_mem / H if H else float("nan"),
+    }
     m_idx = np.flatnonzero(mem)
     nan3 = np.full(3, np.nan)
     part = s.participation[m_idx].mean(axis=0) if n_mem else nan3
@@ -189,8 +193,11 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
     row["clustering"] = clustering(s.n, ties.a, ties.b) if due else float("nan")
     cdue = cevery > 0 and model.steps >= 1 and (model.steps % cevery == 0 or model.steps == 1)
     row["board_betweenness"] = (
-        board_betweenness(s.n, ties, np.flatnonzero(s.office == BOARD), p.metrics.betweenness_samples,
-                          model.metric_seed) if cdue else float("nan")
+        board_betweenness(
+            s.n, ties, np.flatnonzero(s.office == BOARD), p.metrics.betweenness_samples, model.metric_seed
+        )
+        if cdue
+        else float("nan")
     )
     return row
 
@@ -201,8 +208,7 @@ def network_counts(s: State, ties: net.Ties) -> dict[str, float]:
     kinds = np.bincount(ties.kind, minlength=3)
     total = int(counts.sum())
     bonding, bridging, linking = (int(c) for c in counts)
-    out: dict[str, float] = {"ties": total, "ties_bonding": bonding, "ties_bridging": bridging,
-                             "ties_linking": linking}
+    out: dict[str, float] = {"ties": total, "ties_bonding": bonding, "ties_bridging": bridging, "ties_linking": linking}
     for k, name in enumerate(net.KIND_NAMES):
         out[f"ties_{name}"] = int(kinds[k])
     out["density"] = 2.0 * total / (s.n * (s.n - 1)) if s.n > 1 else 0.0
@@ -219,5 +225,8 @@ def partnership_counts(s: State, ties: net.Ties, t: int, window: int) -> dict[st
     partner = (s.role[ties.a] == PARTNER) | (s.role[ties.b] == PARTNER)
     n = int(partner.sum())
     in_contact = int((partner & (ties.last_contact > t - window) & (ties.last_contact > ties.born)).sum())
-    return {"partner_ties": n, "partner_ties_in_contact": in_contact,
-            "partner_tie_strength": float(ties.strength[partner].mean()) if n else float("nan")}
+    return {
+        "partner_ties": n,
+        "partner_ties_in_contact": in_contact,
+        "partner_tie_strength": float(ties.strength[partner].mean()) if n else float("nan"),
+    }

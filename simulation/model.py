@@ -97,8 +97,9 @@ class CooperativeModel(mesa.Model):
             iv.validate_for(state)
         dist = np.hypot(state.x[ties.a] - state.x[ties.b], state.y[ties.a] - state.y[ties.b])
         institutional = state.institutional
-        ties.reach = np.where(institutional[ties.a] | institutional[ties.b], 1.0,
-                              net.reach(dist, params.network.proximity_scale_km))
+        ties.reach = np.where(
+            institutional[ties.a] | institutional[ties.b], 1.0, net.reach(dist, params.network.proximity_scale_km)
+        )
         self.world = World(state, net.TieSet(ties, state.n), self.rng, params, params, Conditions.neutral(state))
         self.world.refresh_board_tie()
         # each programme's memory for this run; partner firms come last in the state, programme by programme
@@ -120,7 +121,8 @@ class CooperativeModel(mesa.Model):
         if replicates == 1:
             self._row = metrics.collect(self)
             self.datacollector = mesa.DataCollector(
-                model_reporters={name: partial(_current, name) for name in self._row if name != "step"})
+                model_reporters={name: partial(_current, name) for name in self._row if name != "step"}
+            )
             self.datacollector.collect(self)
 
     # ---- the world and its views --------------------------------------------------------
@@ -189,8 +191,10 @@ class CooperativeModel(mesa.Model):
     def metrics_frame(self) -> pd.DataFrame:
         """Tidy table of outcomes: one row per month from month 1, one named column per outcome."""
         if self.datacollector is None:
-            raise ValueError("a batch of replicates keeps no pooled metrics; read each replicate "
-                             "(kopsim.batch) or run the replicates one by one")
+            raise ValueError(
+                "a batch of replicates keeps no pooled metrics; read each replicate "
+                "(kopsim.batch) or run the replicates one by one"
+            )
         frame = self.datacollector.get_model_vars_dataframe().iloc[1:].reset_index(drop=True)
         frame.insert(0, "step", np.arange(1, len(frame) + 1))
         return frame
@@ -222,8 +226,9 @@ class CooperativeModel(mesa.Model):
         self.last_reciprocity = met.reciprocity
         riding = governance.free_riding(world)
         self.last_free_rider_share = riding.share
-        trust.board_and_institution(world, experience.board_positive, experience.board_negative,
-                                    experience.used_service, riding.harm)
+        trust.board_and_institution(
+            world, experience.board_positive, experience.board_negative, experience.used_service, riding.harm
+        )
         benefit = participation_phase(world)
         membership.membership(world, benefit)
         skills.training(world)

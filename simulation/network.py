@@ -96,20 +96,29 @@ _DTYPES = (np.int64, np.int64, np.int8, np.int8, float, bool, float, float, np.i
 
 
 def make_ties(
-    a: np.ndarray, b: np.ndarray, layer: np.ndarray | int, kind: np.ndarray | int,
-    strength: np.ndarray | float, permanent: np.ndarray | bool = False, born: int = 0,
+    a: np.ndarray,
+    b: np.ndarray,
+    layer: np.ndarray | int,
+    kind: np.ndarray | int,
+    strength: np.ndarray | float,
+    permanent: np.ndarray | bool = False,
+    born: int = 0,
 ) -> Ties:
     """Build ties from endpoint arrays, ordering each pair so that a < b (reach set to 1)."""
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     m = lo.size
     return Ties(
-        lo, hi,
+        lo,
+        hi,
         np.broadcast_to(np.asarray(layer, dtype=np.int8), m).copy(),
         np.broadcast_to(np.asarray(kind, dtype=np.int8), m).copy(),
         np.broadcast_to(np.asarray(strength, dtype=float), m).copy(),
         np.broadcast_to(np.asarray(permanent, dtype=bool), m).copy(),
-        np.full(m, 0.5), np.full(m, 0.5), np.full(m, born, dtype=np.int32), np.ones(m),
+        np.full(m, 0.5),
+        np.full(m, 0.5),
+        np.full(m, born, dtype=np.int32),
+        np.ones(m),
         np.full(m, born, dtype=np.int32),
     )
 
@@ -182,7 +191,10 @@ def adjacency_index(n: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, n
 
 
 def propose_triadic(
-    rng: np.random.Generator, count: int, indptr: np.ndarray, neighbours: np.ndarray,
+    rng: np.random.Generator,
+    count: int,
+    indptr: np.ndarray,
+    neighbours: np.ndarray,
     allowed: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Triadic closure candidates: pick a random broker, then two of its neighbours (j, k).
@@ -202,8 +214,13 @@ def propose_triadic(
 
 
 def propose_proximity(
-    rng: np.random.Generator, count: int, households: np.ndarray, village: np.ndarray,
-    village_start: np.ndarray, village_size: np.ndarray, bridging_share: float,
+    rng: np.random.Generator,
+    count: int,
+    households: np.ndarray,
+    village: np.ndarray,
+    village_start: np.ndarray,
+    village_size: np.ndarray,
+    bridging_share: float,
     villages_per_world: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Proximity candidates: a random household and a random household of its own village,
@@ -237,7 +254,12 @@ def acceptance(dissimilarity: np.ndarray, distance: np.ndarray, homophily: float
 
 
 def dissimilarity(
-    age: np.ndarray, wealth: np.ndarray, role: np.ndarray, product: np.ndarray, a: np.ndarray, b: np.ndarray,
+    age: np.ndarray,
+    wealth: np.ndarray,
+    role: np.ndarray,
+    product: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
     age_span: float,
 ) -> np.ndarray:
     """d_ij ∈ [0, 1]: mean of age gap / age range, log-wealth gap / 4 (capped) and different trade.
@@ -278,8 +300,16 @@ class TieSet:
         return len(self.ties)
 
     def add_ties(
-        self, s: State, a: np.ndarray, b: np.ndarray, kind: int, strength: float | np.ndarray, t: int,
-        proximity_scale_km: float, fixed_reach: float | None = None, permanent: bool = False,
+        self,
+        s: State,
+        a: np.ndarray,
+        b: np.ndarray,
+        kind: int,
+        strength: float | np.ndarray,
+        t: int,
+        proximity_scale_km: float,
+        fixed_reach: float | None = None,
+        permanent: bool = False,
     ) -> bool:
         """Add ties a–b (skipping existing ones); True if any was added. The layer follows from the
         ends; reach is ``fixed_reach`` if given, else 1 for linking ties and distance-based for the others."""
@@ -322,8 +352,11 @@ class TieSet:
         current ties, and rebuilding every month would dominate large runs.
         """
         n_ties = len(self.ties) if keep is None else int(keep.sum())
-        if (self._adj is None or abs(n_ties - self._adj_size) > ADJACENCY_TOLERANCE * max(self._adj_size, 1)
-                or t - self._adj_month >= 12):
+        if (
+            self._adj is None
+            or abs(n_ties - self._adj_size) > ADJACENCY_TOLERANCE * max(self._adj_size, 1)
+            or t - self._adj_month >= 12
+        ):
             a, b = (self.ties.a, self.ties.b) if keep is None else (self.ties.a[keep], self.ties.b[keep])
             self._adj = adjacency_index(self.n, a, b)
             self._adj_size, self._adj_month = n_ties, t
@@ -339,8 +372,7 @@ def network_dynamics(world: World, used: np.ndarray) -> None:
     # ties added since the contacts (e.g. at training) are appended, so ``used`` still holds
     active = np.zeros(len(ties), dtype=bool)
     active[used] = True
-    ties.strength = reinforce_and_decay(ties.strength, active, ties.permanent, np_.reinforcement_rate,
-                                        np_.decay_rate)
+    ties.strength = reinforce_and_decay(ties.strength, active, ties.permanent, np_.reinforcement_rate, np_.decay_rate)
     ties.last_contact[used] = t
     kept = ties.permanent | (ties.strength >= np_.min_strength)
     keep: np.ndarray | None = None
@@ -357,12 +389,19 @@ def network_dynamics(world: World, used: np.ndarray) -> None:
         person[:H] = True
         indptr, nbrs = net_.adjacency(t, keep)
         tj, tk = propose_triadic(rng, n_tri, indptr, nbrs, person)
-        pj, pk = propose_proximity(rng, count - n_tri, np.arange(H), s.village, s.village_start, s.village_size,
-                                   np_.bridging_share, s.villages_per_world)
+        pj, pk = propose_proximity(
+            rng,
+            count - n_tri,
+            np.arange(H),
+            s.village,
+            s.village_start,
+            s.village_size,
+            np_.bridging_share,
+            s.villages_per_world,
+        )
         ci, cj = np.concatenate((tj, pj)), np.concatenate((tk, pk))
         ok = (ci < H) & (cj < H)
-        cand = deduplicate(make_ties(ci[ok], cj[ok], BONDING, SENTIMENT, np_.new_tie_strength, born=t), s.n,
-                           net_.keys)
+        cand = deduplicate(make_ties(ci[ok], cj[ok], BONDING, SENTIMENT, np_.new_tie_strength, born=t), s.n, net_.keys)
         if len(cand):
             a, b = cand.a, cand.b
             pp = world.params.population
@@ -371,8 +410,9 @@ def network_dynamics(world: World, used: np.ndarray) -> None:
             acc = rng.random(a.size) < acceptance(dis, dist, np_.homophily, np_.proximity_scale_km)
             if acc.any():
                 new = cand.subset(acc)
-                new.layer = classify_layer(s.village[new.a], s.village[new.b], np.zeros(len(new), bool),
-                                           np.zeros(len(new), bool))
+                new.layer = classify_layer(
+                    s.village[new.a], s.village[new.b], np.zeros(len(new), bool), np.zeros(len(new), bool)
+                )
                 new.kind = np.where(new.layer == BONDING, SENTIMENT, INTEREST).astype(np.int8)
                 new.reach = reach(dist[acc], np_.proximity_scale_km)
     net_.replace(keep, new)

@@ -40,23 +40,32 @@ MARKERS = {TRADER: "o", FARMER: "s", UMKM: "^", AGENCY: "D", MONEYLENDER: "X", P
 HOUSEHOLD_ROLES = (TRADER, FARMER, UMKM)
 INSTITUTIONS = (AGENCY, MONEYLENDER, PARTNER)
 # English legend labels of the report (the app passes its own, bilingual ones)
-ROLE_LABELS = {TRADER: "trader", FARMER: "farmer", UMKM: "UMKM owner", AGENCY: "agency / village government",
-               MONEYLENDER: "moneylender", PARTNER: "partner firm"}
+ROLE_LABELS = {
+    TRADER: "trader",
+    FARMER: "farmer",
+    UMKM: "UMKM owner",
+    AGENCY: "agency / village government",
+    MONEYLENDER: "moneylender",
+    PARTNER: "partner firm",
+}
 TRUST_CMAP = "viridis"  # perceptually uniform and colour-blind safe (was red-green)
 INSTITUTION_COLOUR = (0.3, 0.3, 0.3, 1.0)
-LAYER_STYLE: dict[int, tuple[str, Any]] = {net.BONDING: ("#8c8c8c", "solid"), net.BRIDGING: ("#1f77b4", (0, (4, 2))),
-               net.LINKING: ("#9467bd", (0, (1, 1.5)))}
+LAYER_STYLE: dict[int, tuple[str, Any]] = {
+    net.BONDING: ("#8c8c8c", "solid"),
+    net.BRIDGING: ("#1f77b4", (0, (4, 2))),
+    net.LINKING: ("#9467bd", (0, (1, 1.5))),
+}
 
 
 @dataclass
 class NetworkView:
     """What one picture shows, one row per drawn node (ties index those rows)."""
 
-    pos: np.ndarray            # (n, 2)
-    role: np.ndarray           # (n,) role codes
-    member: np.ndarray         # (n,) bool
-    board: np.ndarray          # (n,) bool
-    trust: np.ndarray          # (n,) trust colouring the households, in [0, 1]
+    pos: np.ndarray  # (n, 2)
+    role: np.ndarray  # (n,) role codes
+    member: np.ndarray  # (n,) bool
+    board: np.ndarray  # (n,) bool
+    trust: np.ndarray  # (n,) trust colouring the households, in [0, 1]
     participation: np.ndarray  # (n,) mean over the three domains
     tie_a: np.ndarray
     tie_b: np.ndarray
@@ -81,14 +90,24 @@ class NetworkPainter:
         self.cmap, self.norm = colormaps[TRUST_CMAP], Normalize(0.0, 1.0)
         self.mappable = ScalarMappable(norm=self.norm, cmap=self.cmap)  # for a colour bar
         self._layer_rgba = {layer: np.array(to_rgba(colour)) for layer, (colour, _) in LAYER_STYLE.items()}
-        self.edges: dict[int, Any] = {layer: ax.add_collection(LineCollection([], linestyles=style, zorder=1))
-                      for layer, (_, style) in LAYER_STYLE.items()}
+        self.edges: dict[int, Any] = {
+            layer: ax.add_collection(LineCollection([], linestyles=style, zorder=1))
+            for layer, (_, style) in LAYER_STYLE.items()
+        }
         self.nodes: dict[int, tuple[np.ndarray, Any]] = {}
         for role, marker in MARKERS.items():
             idx = np.flatnonzero(view.role == role)
             if idx.size:
-                self.nodes[role] = (idx, ax.scatter(view.pos[idx, 0], view.pos[idx, 1], marker=marker,
-                                                    edgecolors="black", zorder=2 if role in HOUSEHOLD_ROLES else 3))
+                self.nodes[role] = (
+                    idx,
+                    ax.scatter(
+                        view.pos[idx, 0],
+                        view.pos[idx, 1],
+                        marker=marker,
+                        edgecolors="black",
+                        zorder=2 if role in HOUSEHOLD_ROLES else 3,
+                    ),
+                )
         self.update(view)
 
     @property
@@ -124,19 +143,44 @@ class NetworkPainter:
             coll.set_sizes(scale * sizes)
             coll.set_linewidths(widths)
 
-    def legend_handles(self, role_labels: Mapping[int, str], layer_labels: Mapping[int, str],
-                       board_label: str | None = None) -> list[Any]:
+    def legend_handles(
+        self, role_labels: Mapping[int, str], layer_labels: Mapping[int, str], board_label: str | None = None
+    ) -> list[Any]:
         """Legend entries: the actor types drawn, the board rim (if ``board_label``), the tie layers."""
         from matplotlib.lines import Line2D
 
-        handles = [Line2D([], [], marker=MARKERS[r], linestyle="", markeredgecolor="black", markersize=7,
-                          markerfacecolor="#aaaaaa" if r in HOUSEHOLD_ROLES else INSTITUTION_COLOUR,
-                          label=role_labels[r]) for r in MARKERS if r in self.nodes]
+        handles = [
+            Line2D(
+                [],
+                [],
+                marker=MARKERS[r],
+                linestyle="",
+                markeredgecolor="black",
+                markersize=7,
+                markerfacecolor="#aaaaaa" if r in HOUSEHOLD_ROLES else INSTITUTION_COLOUR,
+                label=role_labels[r],
+            )
+            for r in MARKERS
+            if r in self.nodes
+        ]
         if board_label:
-            handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#dddddd", markeredgecolor="black",
-                                  markeredgewidth=1.8, markersize=7, label=board_label))
-        handles += [Line2D([], [], color=LAYER_STYLE[k][0], linestyle=LAYER_STYLE[k][1], linewidth=1.8,
-                           label=layer_labels[k]) for k in LAYER_STYLE]
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    linestyle="",
+                    markerfacecolor="#dddddd",
+                    markeredgecolor="black",
+                    markeredgewidth=1.8,
+                    markersize=7,
+                    label=board_label,
+                )
+            )
+        handles += [
+            Line2D([], [], color=LAYER_STYLE[k][0], linestyle=LAYER_STYLE[k][1], linewidth=1.8, label=layer_labels[k])
+            for k in LAYER_STYLE
+        ]
         return handles
 
 
@@ -177,12 +221,17 @@ def network_subgraph(model: CooperativeModel, max_nodes: int = 400) -> nx.Graph:
     part = s.participation.mean(axis=1)
     g = nx.Graph()
     for i in map(int, np.flatnonzero(keep)):
-        g.add_node(i, role=int(s.role[i]), household=i < H, trust=float(s.trust[i, INSTITUTION]),
-                   participation=float(part[i]), member=bool(s.member[i]),
-                   board=bool(s.member[i] and s.office[i] == BOARD))
+        g.add_node(
+            i,
+            role=int(s.role[i]),
+            household=i < H,
+            trust=float(s.trust[i, INSTITUTION]),
+            participation=float(part[i]),
+            member=bool(s.member[i]),
+            board=bool(s.member[i] and s.office[i] == BOARD),
+        )
     inside = keep[ties.a] & keep[ties.b]
-    for a, b, layer, w in zip(ties.a[inside], ties.b[inside], ties.layer[inside], ties.strength[inside],
-                              strict=True):
+    for a, b, layer, w in zip(ties.a[inside], ties.b[inside], ties.layer[inside], ties.strength[inside], strict=True):
         g.add_edge(int(a), int(b), layer=int(layer), strength=float(w))
     return g
 
@@ -217,11 +266,15 @@ def graph_view(g: nx.Graph, pos: Mapping[int, np.ndarray]) -> NetworkView:
         tie_a=np.array([index[a] for a, _, _ in edges], dtype=np.int64),
         tie_b=np.array([index[b] for _, b, _ in edges], dtype=np.int64),
         tie_layer=np.array([d["layer"] for _, _, d in edges], dtype=np.int64),
-        tie_strength=np.array([d["strength"] for _, _, d in edges], dtype=float))
+        tie_strength=np.array([d["strength"] for _, _, d in edges], dtype=float),
+    )
 
 
 def network_picture(
-    model: CooperativeModel, max_nodes: int = 400, seed: int = 1, title: str | None = None,
+    model: CooperativeModel,
+    max_nodes: int = 400,
+    seed: int = 1,
+    title: str | None = None,
 ) -> Figure:
     """The social network of one simulated cooperative (deterministic spring layout, ``seed``),
     drawn by :class:`NetworkPainter`; nodes and ties from :func:`network_subgraph`.
@@ -251,14 +304,22 @@ def network_picture(
     cbar.set_label("household trust in the cooperative (institution)", fontsize=9)
     layer_count = {la: int((view.tie_layer == la).sum()) for la in LAYER_STYLE}
     layer_labels = {la: f"{net.LAYER_NAMES[la]} tie ({layer_count[la]})" for la in LAYER_STYLE}
-    ax.legend(handles=painter.legend_handles(ROLE_LABELS, layer_labels, board_label="board member"),
-              loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=4, fontsize=8, frameon=False,
-              title="marker size: mean participation (non-members small, faded); edge opacity: tie strength",
-              title_fontsize=8)
+    ax.legend(
+        handles=painter.legend_handles(ROLE_LABELS, layer_labels, board_label="board member"),
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncols=4,
+        fontsize=8,
+        frameon=False,
+        title="marker size: mean participation (non-members small, faded); edge opacity: tie strength",
+        title_fontsize=8,
+    )
     n_h = sum(1 for _, d in g.nodes(data=True) if d["household"])
     n_m = int(view.member.sum())
     whole = s.n <= max_nodes
-    default = (f"{'All cooperatives' if whole else 'Cooperative 0'} after {model.steps} months: {n_h} households "
-               f"({n_m} members), {g.number_of_nodes() - n_h} institutional actors, {g.number_of_edges()} ties")
+    default = (
+        f"{'All cooperatives' if whole else 'Cooperative 0'} after {model.steps} months: {n_h} households "
+        f"({n_m} members), {g.number_of_nodes() - n_h} institutional actors, {g.number_of_edges()} ties"
+    )
     ax.set_title(title if title is not None else default, fontsize=10)
     return fig

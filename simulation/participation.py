@@ -58,8 +58,7 @@ def target_propensity(
     Increasing in B for β_B > 0 (Firdaus & Baga 2019; norms: Cialdini et al. 1990).
     Arrays broadcast: ``intercept`` and ``cost`` of shape (3,) against (n, 1) state.
     """
-    return logistic(intercept - cost + benefit_weight * benefit
-                    + norm_weight * norm + trust_weight * trust)
+    return logistic(intercept - cost + benefit_weight * benefit + norm_weight * norm + trust_weight * trust)
 
 
 def adjust(current: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
@@ -67,8 +66,9 @@ def adjust(current: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
     return current + rate * (target - current)
 
 
-def update_benefit(benefit: np.ndarray, observed: np.ndarray | float, mask: np.ndarray | bool,
-                   memory: float) -> np.ndarray:
+def update_benefit(
+    benefit: np.ndarray, observed: np.ndarray | float, mask: np.ndarray | bool, memory: float
+) -> np.ndarray:
     """Perceived benefit item as an exponential moving average of what was experienced.
 
     B'_k = B_k + μ·(b_k − B_k) where item k was observed this month (``mask``), else B_k.
@@ -78,7 +78,12 @@ def update_benefit(benefit: np.ndarray, observed: np.ndarray | float, mask: np.n
 
 
 def neighbour_mean(
-    n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, values: np.ndarray, include: np.ndarray | None = None,
+    n: int,
+    a: np.ndarray,
+    b: np.ndarray,
+    w: np.ndarray,
+    values: np.ndarray,
+    include: np.ndarray | None = None,
 ) -> np.ndarray:
     """Tie-weighted mean of ``values`` over each agent's neighbours: Σ_j w_ij v_j / Σ_j w_ij.
 
@@ -100,8 +105,9 @@ def neighbour_mean(
     return out.T.reshape(values.shape)
 
 
-def observe_benefit(benefit: np.ndarray, item: int, observed: np.ndarray | float, mask: np.ndarray,
-                    memory: float) -> None:
+def observe_benefit(
+    benefit: np.ndarray, item: int, observed: np.ndarray | float, mask: np.ndarray, memory: float
+) -> None:
     """Update (in place) column ``item`` of the perceived-benefit matrix where it was observed
     this month (``mask``; :func:`update_benefit`). Few households observe an item in a month, so
     only their rows are touched."""
@@ -143,8 +149,16 @@ def participation_phase(world: World) -> np.ndarray:
     norm = neighbour_mean(s.n, ties.a, ties.b, ties.strength, s.participation, include=s.member)[:H]
     intercepts = np.array([pp.intercept_organisation, pp.intercept_business, pp.intercept_capital])
     costs = np.array([pp.cost_organisation, pp.cost_business, pp.cost_capital])
-    target = target_propensity(intercepts, benefit[:, None], norm, s.trust[:H, INSTITUTION][:, None], costs,
-                               pp.benefit_weight, pp.norm_weight, pp.trust_weight)
+    target = target_propensity(
+        intercepts,
+        benefit[:, None],
+        norm,
+        s.trust[:H, INSTITUTION][:, None],
+        costs,
+        pp.benefit_weight,
+        pp.norm_weight,
+        pp.trust_weight,
+    )
     new = adjust(s.participation[:H], target, pp.adjustment_rate)
     s.participation[:H] = np.where(mem[:, None], new, 0.0)
     return benefit

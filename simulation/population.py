@@ -33,9 +33,9 @@ from .state import (
 
 # Initial perceived benefit of every item (neutral prior before experience).
 NEUTRAL_BENEFIT = 0.5
-KIN_CLUSTER_SPAN = 5      # kin and neighbours: offsets of 1 .. 2·span households along the village
-HOME_SCATTER_KM = 1.0     # spread of homes around the village centre
-CAPACITY_SPREAD = 0.3     # log-normal spread of farm and UMKM capacity between households
+KIN_CLUSTER_SPAN = 5  # kin and neighbours: offsets of 1 .. 2·span households along the village
+HOME_SCATTER_KM = 1.0  # spread of homes around the village centre
+CAPACITY_SPREAD = 0.3  # log-normal spread of farm and UMKM capacity between households
 INITIAL_PARTICIPATION = (0.6, 0.15)  # mean and s.d. of founding members' propensities
 
 
@@ -62,7 +62,9 @@ def _clipped_normal(rng: np.random.Generator, mean: float, sd: float, n: int) ->
 
 
 def build(
-    params: Parameters, rng: np.random.Generator, partner_pools: tuple[tuple[int, float], ...] = (),
+    params: Parameters,
+    rng: np.random.Generator,
+    partner_pools: tuple[tuple[int, float], ...] = (),
     worlds: int = 1,
 ) -> tuple[State, net.Ties]:
     """Create the month-0 state and ties from parameters using ``rng`` only.
@@ -109,11 +111,11 @@ def build(
     u = rng.random(H)
     role[:H][u < pp.farmer_share] = FARMER
     role[:H][(u >= pp.farmer_share) & (u < pp.farmer_share + pp.umkm_share)] = UMKM
-    role[H:H + n_agency + V] = AGENCY
+    role[H : H + n_agency + V] = AGENCY
     role[ml_idx] = MONEYLENDER
-    role[n - n_partner:] = PARTNER
+    role[n - n_partner :] = PARTNER
     agency_kind = np.full(n, -1, dtype=np.int8)
-    agency_kind[H:H + n_agency] = np.arange(n_agency)
+    agency_kind[H : H + n_agency] = np.arange(n_agency)
     agency_kind[gov] = n_agency  # village government
 
     coop = np.full(n, -1, dtype=np.int64)
@@ -131,11 +133,11 @@ def build(
     x[ml_idx], y[ml_idx] = vx[village[ml_idx]], vy[village[ml_idx]]
     start = n - n_partner
     for size, distance in partner_pools:
-        x[start:start + size] = distance
+        x[start : start + size] = distance
         start += size
     # regional agencies sit in the district town at the centre of the grid
-    x[H:H + n_agency] = vx[:V0].mean() if V else 0.0
-    y[H:H + n_agency] = vy[:V0].mean() if V else 0.0
+    x[H : H + n_agency] = vx[:V0].mean() if V else 0.0
+    y[H : H + n_agency] = vy[:V0].mean() if V else 0.0
 
     age = np.zeros(n)
     age[:H] = rng.uniform(pp.age_min, pp.age_max, H)
@@ -159,13 +161,13 @@ def build(
     skill[:H] = _clipped_normal(rng, params.skills.initial_mean, params.skills.initial_spread, H)
     order, bounds = _group(rng.permutation(H), coop, C)
     for c in range(C):  # loop over cooperatives, not agents
-        pool = order[bounds[c]:bounds[c + 1]]
+        pool = order[bounds[c] : bounds[c + 1]]
         chosen = pool[: pp.members_per_cooperative]
         member[chosen] = True
         # the board and supervisors are the most skilled of the founding members
         ranked = chosen[np.argsort(-skill[chosen], kind="stable")]
         office[ranked[: pp.board_size]] = BOARD
-        office[ranked[pp.board_size: pp.board_size + pp.supervisors]] = SUPERVISOR
+        office[ranked[pp.board_size : pp.board_size + pp.supervisors]] = SUPERVISOR
 
     tp = params.trust
     trust = np.zeros((n, 3))
@@ -186,32 +188,67 @@ def build(
 
     base_income = fp.base_income * np.ones(n)
     state = State(
-        n=n, n_households=H, n_coops=C, n_villages=V, worlds=worlds,
-        role=role, village=village, coop=coop, agency_kind=agency_kind, x=x, y=y,
-        village_start=np.arange(V, dtype=np.int64) * hpv, village_size=np.full(V, hpv, dtype=np.int64),
+        n=n,
+        n_households=H,
+        n_coops=C,
+        n_villages=V,
+        worlds=worlds,
+        role=role,
+        village=village,
+        coop=coop,
+        agency_kind=agency_kind,
+        x=x,
+        y=y,
+        village_start=np.arange(V, dtype=np.int64) * hpv,
+        village_size=np.full(V, hpv, dtype=np.int64),
         responsiveness=np.full(V, pp.village_government_responsiveness),
         moneylender_of=moneylender_of,
         agency_index={k: H + i for i, k in enumerate(AGENCY_KINDS)},
         village_government=gov,
-        age=age, wealth=wealth, needy=needy, farm_capacity=farm_capacity,
-        umkm_capacity=umkm_capacity, licensed=licensed, product=product,
-        member=member, office=office, board_tie=np.zeros(n),
-        trust=trust, image=np.full(n, 0.5), participation=participation,
+        age=age,
+        wealth=wealth,
+        needy=needy,
+        farm_capacity=farm_capacity,
+        umkm_capacity=umkm_capacity,
+        licensed=licensed,
+        product=product,
+        member=member,
+        office=office,
+        board_tie=np.zeros(n),
+        trust=trust,
+        image=np.full(n, 0.5),
+        participation=participation,
         benefit=np.full((n, len(BENEFIT_ITEMS)), NEUTRAL_BENEFIT),
-        willingness=np.zeros(n), attended_rat=np.zeros(n, dtype=bool), informed=informed,
-        skill=skill, skill_base=skill.copy(), trained_at=np.full(n, -1, dtype=np.int64),
+        willingness=np.zeros(n),
+        attended_rat=np.zeros(n, dtype=bool),
+        informed=informed,
+        skill=skill,
+        skill_base=skill.copy(),
+        trained_at=np.full(n, -1, dtype=np.int64),
         followed_up=np.zeros(n, dtype=bool),
-        cash=cash, savings_mandatory=savings_mandatory, savings_voluntary=np.zeros(n),
-        coop_loan=np.zeros(n), coop_principal_part=np.zeros(n), coop_interest_part=np.zeros(n),
+        cash=cash,
+        savings_mandatory=savings_mandatory,
+        savings_voluntary=np.zeros(n),
+        coop_loan=np.zeros(n),
+        coop_principal_part=np.zeros(n),
+        coop_interest_part=np.zeros(n),
         coop_loan_rate=np.zeros(n),
         coop_arrears=np.zeros(n, dtype=np.int64),
-        ml_loan=np.zeros(n), ml_principal_part=np.zeros(n), ml_interest_part=np.zeros(n),
+        ml_loan=np.zeros(n),
+        ml_principal_part=np.zeros(n),
+        ml_interest_part=np.zeros(n),
         ml_arrears=np.zeros(n, dtype=np.int64),
-        transactions_year=np.zeros(n), income=base_income.copy(), income_ref=base_income.copy(),
-        revenue=np.zeros(n), harvest=np.zeros(n),
-        coop_cash=coop_cash, coop_surplus=np.zeros(C),
-        rule_clarity=np.full(C, tp.rule_clarity), fairness=np.full(C, tp.fairness),
-        service_quality=np.full(C, params.governance.service_quality), shu_paid=np.zeros(C),
+        transactions_year=np.zeros(n),
+        income=base_income.copy(),
+        income_ref=base_income.copy(),
+        revenue=np.zeros(n),
+        harvest=np.zeros(n),
+        coop_cash=coop_cash,
+        coop_surplus=np.zeros(C),
+        rule_clarity=np.full(C, tp.rule_clarity),
+        fairness=np.full(C, tp.fairness),
+        service_quality=np.full(C, params.governance.service_quality),
+        shu_paid=np.zeros(C),
     )
     return state, build_ties(params, state, rng)
 
@@ -256,22 +293,27 @@ def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ti
     plain = members[(s.office[members] != BOARD) & (rng.random(members.size) < np_.board_sentiment_share)]
     if plain.size and board.size:
         by_coop, bounds = _group(board, s.coop, s.n_coops)
-        boards_by_coop = [by_coop[bounds[c]:bounds[c + 1]] for c in range(s.n_coops)]
-        pick = np.array([bc[rng.integers(0, bc.size)] if bc.size else -1
-                         for bc in (boards_by_coop[c] for c in s.coop[plain])], dtype=np.int64)
+        boards_by_coop = [by_coop[bounds[c] : bounds[c + 1]] for c in range(s.n_coops)]
+        pick = np.array(
+            [bc[rng.integers(0, bc.size)] if bc.size else -1 for bc in (boards_by_coop[c] for c in s.coop[plain])],
+            dtype=np.int64,
+        )
         ok = pick >= 0
         parts.append(net.make_ties(plain[ok], pick[ok], net.BONDING, net.SENTIMENT, 0.7))
     # linking ties
     ai = s.agency_index
-    chairs = np.array([bc[0] for bc in (board[s.coop[board] == c] for c in range(s.n_coops)) if bc.size],
-                      dtype=np.int64)
+    chairs = np.array(
+        [bc[0] for bc in (board[s.coop[board] == c] for c in range(s.n_coops)) if bc.size], dtype=np.int64
+    )
     if board.size:
-        parts.append(net.make_ties(board, np.full(board.size, ai["cooperative_office"]),
-                                   net.LINKING, net.INTEREST, 0.5))
+        parts.append(
+            net.make_ties(board, np.full(board.size, ai["cooperative_office"]), net.LINKING, net.INTEREST, 0.5)
+        )
     if chairs.size:
         parts.append(net.make_ties(chairs, np.full(chairs.size, ai["state_bank"]), net.LINKING, net.INTEREST, 0.5))
-        parts.append(net.make_ties(chairs, np.full(chairs.size, ai["ministry"]), net.LINKING, net.POWER, 1.0,
-                                   permanent=True))
+        parts.append(
+            net.make_ties(chairs, np.full(chairs.size, ai["ministry"]), net.LINKING, net.POWER, 1.0, permanent=True)
+        )
         # village governments that respond keep a tie with the board chair serving them
         gv = np.arange(V)
         chair_of_coop = np.full(s.n_coops, -1, dtype=np.int64)
@@ -295,8 +337,9 @@ def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ti
         ties = ties.extend(p)
     ties = net.deduplicate(ties, s.n)
     institutional = s.institutional
-    ties.layer = np.where(ties.kind == net.POWER, net.LINKING,
-                          net.classify_layer(s.village[ties.a], s.village[ties.b],
-                                             institutional[ties.a], institutional[ties.b])).astype(np.int8)
+    ties.layer = np.where(
+        ties.kind == net.POWER,
+        net.LINKING,
+        net.classify_layer(s.village[ties.a], s.village[ties.b], institutional[ties.a], institutional[ties.b]),
+    ).astype(np.int8)
     return ties
-

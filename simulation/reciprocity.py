@@ -37,8 +37,12 @@ def help_probability(
     ½ never met (direct reciprocity, Axelrod 1984). All weights zero gives p = h.
     """
     h = min(max(helping_norm, 1e-9), 1.0 - 1e-9)
-    x = (np.log(h / (1.0 - h)) + trust_weight * (trust_giver - 0.5)
-         + image_weight * (image_receiver - 0.5) + direct_weight * (last_from_receiver - 0.5))
+    x = (
+        np.log(h / (1.0 - h))
+        + trust_weight * (trust_giver - 0.5)
+        + image_weight * (image_receiver - 0.5)
+        + direct_weight * (last_from_receiver - 0.5)
+    )
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 

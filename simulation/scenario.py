@@ -74,8 +74,9 @@ def resolve(name_or_path: str | Path | None) -> Path:
     names = scenarios.available()
     hint = difflib.get_close_matches(str(name_or_path), names, n=1)
     extra = f"; did you mean {hint[0]!r}?" if hint else ""
-    raise ScenarioError(f"{name_or_path}: no such scenario file or shipped scenario "
-                        f"(shipped: {', '.join(names)}){extra}")
+    raise ScenarioError(
+        f"{name_or_path}: no such scenario file or shipped scenario (shipped: {', '.join(names)}){extra}"
+    )
 
 
 def load(name_or_path: str | Path | None = None) -> Scenario:
@@ -88,8 +89,10 @@ def load(name_or_path: str | Path | None = None) -> Scenario:
 def _read(path: Path) -> dict[str, Any]:
     data = read_toml(path, ScenarioError)
     if not data:  # an empty or comment-only file is almost certainly a mistake (wrong file, unsaved editor)
-        raise ScenarioError(f"{path}: empty scenario file; expected a [scenario] table, [parameters.*] "
-                            "tables, [[interventions]] or extends = \"other.toml\"")
+        raise ScenarioError(
+            f"{path}: empty scenario file; expected a [scenario] table, [parameters.*] "
+            'tables, [[interventions]] or extends = "other.toml"'
+        )
     return data
 
 
@@ -98,11 +101,13 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     here = path.resolve()
     if here in seen:
         chain = " -> ".join(p.name for p in (*seen, here))
-        raise ScenarioError(f"{seen[-1]}: extends: cycle {chain}; allowed: a chain that ends in a file "
-                            "without 'extends'")
+        raise ScenarioError(
+            f"{seen[-1]}: extends: cycle {chain}; allowed: a chain that ends in a file without 'extends'"
+        )
     if len(seen) >= MAX_EXTENDS:
-        raise ScenarioError(f"{seen[0]}: extends: chain longer than {MAX_EXTENDS} files (at {path}); "
-                            f"allowed: at most {MAX_EXTENDS}")
+        raise ScenarioError(
+            f"{seen[0]}: extends: chain longer than {MAX_EXTENDS} files (at {path}); allowed: at most {MAX_EXTENDS}"
+        )
     data = _read(path)
     parent = data.pop("extends", None)
     if parent is None:
@@ -170,8 +175,16 @@ def from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
         except TypeError as err:  # e.g. a table where a value was expected
             raise ScenarioError(f"{source}: interventions[{k}]: {err}") from None
     name = head.get("name", Path(source).stem)
-    scen = Scenario(name=name, description=head.get("description", ""), steps=steps, seed=seed,
-                    params=params, source=source, overrides=overrides, interventions=tuple(ivs))
+    scen = Scenario(
+        name=name,
+        description=head.get("description", ""),
+        steps=steps,
+        seed=seed,
+        params=params,
+        source=source,
+        overrides=overrides,
+        interventions=tuple(ivs),
+    )
     _check_targets(scen)
     return scen
 
@@ -183,10 +196,13 @@ def _check_targets(scen: Scenario) -> None:
     for k, iv in enumerate(scen.interventions):
         quota = getattr(iv, "quota", None)
         if isinstance(quota, int) and quota > catchment:
-            raise ScenarioError(f"{scen.source}: interventions[{k}].quota: {quota} exceeds the households one "
-                                f"cooperative can have as members ({catchment}); allowed: 0..{catchment}")
+            raise ScenarioError(
+                f"{scen.source}: interventions[{k}].quota: {quota} exceeds the households one "
+                f"cooperative can have as members ({catchment}); allowed: 0..{catchment}"
+            )
         bad = [c for c in iv.cooperatives if c >= n]
         if bad:
-            raise ScenarioError(f"{scen.source}: interventions[{k}].cooperatives: {bad} out of range; "
-                                f"allowed 0..{n - 1} (population.n_cooperatives = {n})")
-
+            raise ScenarioError(
+                f"{scen.source}: interventions[{k}].cooperatives: {bad} out of range; "
+                f"allowed 0..{n - 1} (population.n_cooperatives = {n})"
+            )

@@ -25,9 +25,7 @@ def train(skill: np.ndarray, trainees: np.ndarray, gain: float) -> np.ndarray:
     return np.where(trainees, skill + gain * (1.0 - skill), skill)
 
 
-def peer_teaching(
-    n: int, skill: np.ndarray, a: np.ndarray, b: np.ndarray, rate: float
-) -> np.ndarray:
+def peer_teaching(n: int, skill: np.ndarray, a: np.ndarray, b: np.ndarray, rate: float) -> np.ndarray:
     """Learning along this month's contacts: S'_i = S_i + τ · max_j∈C(i) (S_j − S_i)⁺.
 
     C(i): agents i met this month. Only the best teacher met counts (one cannot learn the
@@ -45,8 +43,14 @@ def fade(skill: np.ndarray, baseline: np.ndarray, rate: np.ndarray | float) -> n
 
 
 def select_trainees(
-    rng: np.random.Generator, eligible: np.ndarray, quota: int, rule: str,
-    age: np.ndarray, productive_age_max: float, wealth: np.ndarray, board_tie: np.ndarray,
+    rng: np.random.Generator,
+    eligible: np.ndarray,
+    quota: int,
+    rule: str,
+    age: np.ndarray,
+    productive_age_max: float,
+    wealth: np.ndarray,
+    board_tie: np.ndarray,
 ) -> np.ndarray:
     """Pick up to ``quota`` trainees among ``eligible`` indices by the selection rule.
 
@@ -77,8 +81,11 @@ def select_per_cooperative(world: World, eligible: np.ndarray, quota: int, rule:
     chosen = []
     for c in range(s.n_coops):  # quota per cooperative: loop over cooperatives, not agents
         pool = np.flatnonzero(eligible & (s.coop[:H] == c))
-        chosen.append(select_trainees(world.rng, pool, quota, rule, s.age,
-                                      world.params.population.productive_age_max, s.wealth, s.board_tie))
+        chosen.append(
+            select_trainees(
+                world.rng, pool, quota, rule, s.age, world.params.population.productive_age_max, s.wealth, s.board_tie
+            )
+        )
     return np.concatenate(chosen)
 
 
@@ -94,10 +101,12 @@ def train_households(world: World, trainees: np.ndarray, gain: float, follow_up:
     s.skill = train(s.skill, mask, gain)
     s.trained_at[mask] = world.t
     s.followed_up[mask] = follow_up
-    observe_benefit(s.benefit, B_TRAINING, mask[:H].astype(float), s.member[:H],
-                    world.params.participation.benefit_memory)
-    world.add_ties(trainees, np.full(trainees.size, s.agency_index[provider]), INTEREST,
-                   world.params.network.new_tie_strength)
+    observe_benefit(
+        s.benefit, B_TRAINING, mask[:H].astype(float), s.member[:H], world.params.participation.benefit_memory
+    )
+    world.add_ties(
+        trainees, np.full(trainees.size, s.agency_index[provider]), INTEREST, world.params.network.new_tie_strength
+    )
 
 
 def training(world: World) -> None:

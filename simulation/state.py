@@ -32,12 +32,12 @@ ORGANISATION, BUSINESS, CAPITAL = 0, 1, 2
 PRODUCTS = ("none", "salted_eggs", "cassava_chips", "banana_chips", "kelanting")
 
 AGENCY_KINDS = (
-    "cooperative_office",   # Dinas Koperasi/UKM: training, grants, supervision
-    "labour_office",        # Dinas Tenaga Kerja dan Transmigrasi: skills training
-    "state_bank",           # capital, bookkeeping, KUR credit
-    "halal_certifier",      # MUI
-    "ministry",             # Kementerian Koperasi: large targeted grants (power tie)
-    "partnership_office",   # Diskoperindag-type office brokering kemitraan
+    "cooperative_office",  # Dinas Koperasi/UKM: training, grants, supervision
+    "labour_office",  # Dinas Tenaga Kerja dan Transmigrasi: skills training
+    "state_bank",  # capital, bookkeeping, KUR credit
+    "halal_certifier",  # MUI
+    "ministry",  # Kementerian Koperasi: large targeted grants (power tie)
+    "partnership_office",  # Diskoperindag-type office brokering kemitraan
 )
 VILLAGE_GOVERNMENT = "village_government"
 
@@ -51,72 +51,72 @@ class State:
     n_coops: int
     n_villages: int
     # identity and place
-    role: np.ndarray            # int8, livelihood / actor type
-    village: np.ndarray         # int64, −1 for regional agencies
-    coop: np.ndarray            # int64, cooperative whose catchment a household lives in; −1 otherwise
-    agency_kind: np.ndarray     # int8 index into AGENCY_KINDS (+ village government), −1 otherwise
-    x: np.ndarray               # km
-    y: np.ndarray               # km
-    village_start: np.ndarray   # (n_villages,) first household index of each village
-    village_size: np.ndarray    # (n_villages,)
+    role: np.ndarray  # int8, livelihood / actor type
+    village: np.ndarray  # int64, −1 for regional agencies
+    coop: np.ndarray  # int64, cooperative whose catchment a household lives in; −1 otherwise
+    agency_kind: np.ndarray  # int8 index into AGENCY_KINDS (+ village government), −1 otherwise
+    x: np.ndarray  # km
+    y: np.ndarray  # km
+    village_start: np.ndarray  # (n_villages,) first household index of each village
+    village_size: np.ndarray  # (n_villages,)
     responsiveness: np.ndarray  # (n_villages,) village government responsiveness ∈ [0, 1]
     moneylender_of: np.ndarray  # (n_villages,) agent index of the village's moneylender, −1 none
-    agency_index: dict          # kind name -> agent index (regional agencies)
+    agency_index: dict  # kind name -> agent index (regional agencies)
     village_government: np.ndarray  # (n_villages,) agent index
     # household attributes (heterogeneity)
     age: np.ndarray
-    wealth: np.ndarray          # Rp M
-    needy: np.ndarray           # bool
-    farm_capacity: np.ndarray   # Rp M/month
-    umkm_capacity: np.ndarray   # Rp M/month
-    licensed: np.ndarray        # bool, halal / food-safety licence
-    product: np.ndarray         # int8 index into PRODUCTS
+    wealth: np.ndarray  # Rp M
+    needy: np.ndarray  # bool
+    farm_capacity: np.ndarray  # Rp M/month
+    umkm_capacity: np.ndarray  # Rp M/month
+    licensed: np.ndarray  # bool, halal / food-safety licence
+    product: np.ndarray  # int8 index into PRODUCTS
     # cooperative membership and office
-    member: np.ndarray          # bool
-    office: np.ndarray          # int8
-    board_tie: np.ndarray       # float 0/1: has a tie to a board member of own cooperative
+    member: np.ndarray  # bool
+    office: np.ndarray  # int8
+    board_tie: np.ndarray  # float 0/1: has a tie to a board member of own cooperative
     # social capital
-    trust: np.ndarray           # (n, 3) peer, board, institution
-    image: np.ndarray           # reputation as a helper
-    participation: np.ndarray   # (n, 3) organisation, business, capital propensities
-    benefit: np.ndarray         # (n, 7) perceived benefit items (participation.BENEFIT_ITEMS)
-    willingness: np.ndarray     # to serve on the board
-    attended_rat: np.ndarray    # bool, at the last RAT
-    informed: np.ndarray        # bool, knows about membership and credit
+    trust: np.ndarray  # (n, 3) peer, board, institution
+    image: np.ndarray  # reputation as a helper
+    participation: np.ndarray  # (n, 3) organisation, business, capital propensities
+    benefit: np.ndarray  # (n, 7) perceived benefit items (participation.BENEFIT_ITEMS)
+    willingness: np.ndarray  # to serve on the board
+    attended_rat: np.ndarray  # bool, at the last RAT
+    informed: np.ndarray  # bool, knows about membership and credit
     # skills
     skill: np.ndarray
     skill_base: np.ndarray
-    trained_at: np.ndarray      # int, month of last training, −1 never
-    followed_up: np.ndarray     # bool, last training had follow-up monitoring
+    trained_at: np.ndarray  # int, month of last training, −1 never
+    followed_up: np.ndarray  # bool, last training had follow-up monitoring
     # money (Rp M)
-    cash: np.ndarray            # also the moneylenders' lending cash
+    cash: np.ndarray  # also the moneylenders' lending cash
     savings_mandatory: np.ndarray
     savings_voluntary: np.ndarray
-    coop_loan: np.ndarray       # outstanding principal
+    coop_loan: np.ndarray  # outstanding principal
     coop_principal_part: np.ndarray
     coop_interest_part: np.ndarray
     coop_loan_rate: np.ndarray  # monthly rate of the running cooperative loan
-    coop_arrears: np.ndarray    # consecutive missed instalments
+    coop_arrears: np.ndarray  # consecutive missed instalments
     ml_loan: np.ndarray
     ml_principal_part: np.ndarray
     ml_interest_part: np.ndarray
     ml_arrears: np.ndarray
     transactions_year: np.ndarray
-    income: np.ndarray          # last month
-    income_ref: np.ndarray      # reference income (moving average)
-    revenue: np.ndarray         # UMKM revenue last month
-    harvest: np.ndarray         # farm harvest last month
+    income: np.ndarray  # last month
+    income_ref: np.ndarray  # reference income (moving average)
+    revenue: np.ndarray  # UMKM revenue last month
+    harvest: np.ndarray  # farm harvest last month
     # cooperatives (n_coops,)
     coop_cash: np.ndarray
-    coop_surplus: np.ndarray    # surplus accumulated since the last RAT
+    coop_surplus: np.ndarray  # surplus accumulated since the last RAT
     rule_clarity: np.ndarray
     fairness: np.ndarray
     service_quality: np.ndarray
-    shu_paid: np.ndarray        # at the last RAT
+    shu_paid: np.ndarray  # at the last RAT
     # independent copies of the world in one state (population.build(worlds=...)); villages
     # and cooperatives are numbered world by world, households too
     worlds: int = 1
-    last_election: int = 0      # month of the last board election (0: the founding board)
+    last_election: int = 0  # month of the last board election (0: the founding board)
 
     @property
     def villages_per_world(self) -> int:
@@ -144,18 +144,26 @@ class State:
 class Conditions:
     """This month's exogenous conditions, reset to neutral each month and set by interventions."""
 
-    harvest: np.ndarray         # (n_villages,) harvest factor
-    price: np.ndarray           # (n_coops,) UMKM price factor in each cooperative's villages
-    scandal: np.ndarray         # (n_coops,) 1.0 in a month with a board scandal
-    premium: np.ndarray         # (n,) extra price premium (branding, licences, online sales)
-    shop_open: np.ndarray       # (n_coops,) bool
+    harvest: np.ndarray  # (n_villages,) harvest factor
+    price: np.ndarray  # (n_coops,) UMKM price factor in each cooperative's villages
+    scandal: np.ndarray  # (n_coops,) 1.0 in a month with a board scandal
+    premium: np.ndarray  # (n,) extra price premium (branding, licences, online sales)
+    shop_open: np.ndarray  # (n_coops,) bool
     responsiveness: np.ndarray  # (n_villages,) village government responsiveness
     needy_outreach: np.ndarray  # (n_villages,) extra information hazard for needy households
     social_control: np.ndarray  # (n_coops,) relative increase of sanctioning
-    coop_rate: np.ndarray       # (n_coops,) loan rate under a credit scheme; NaN = finance.coop_interest_rate
+    coop_rate: np.ndarray  # (n_coops,) loan rate under a credit scheme; NaN = finance.coop_interest_rate
 
     @classmethod
     def neutral(cls, s: State) -> Conditions:
-        return cls(np.ones(s.n_villages), np.ones(s.n_coops), np.zeros(s.n_coops), np.zeros(s.n),
-                   np.ones(s.n_coops, dtype=bool), s.responsiveness.copy(), np.zeros(s.n_villages),
-                   np.zeros(s.n_coops), np.full(s.n_coops, np.nan))
+        return cls(
+            np.ones(s.n_villages),
+            np.ones(s.n_coops),
+            np.zeros(s.n_coops),
+            np.zeros(s.n),
+            np.ones(s.n_coops, dtype=bool),
+            s.responsiveness.copy(),
+            np.zeros(s.n_villages),
+            np.zeros(s.n_coops),
+            np.full(s.n_coops, np.nan),
+        )

@@ -101,8 +101,9 @@ def toml_line(key: str, value: Any, comment: str = "", align: int = 0, digits: i
     return f"{line}    # {comment}" if comment else line
 
 
-def toml_table(name: str, entries: Mapping[str, Any] | Iterable[tuple[str, Any, str]], align: int = 0,
-               digits: int = 6) -> list[str]:
+def toml_table(
+    name: str, entries: Mapping[str, Any] | Iterable[tuple[str, Any, str]], align: int = 0, digits: int = 6
+) -> list[str]:
     """The lines of the table ``[name]``: one :func:`toml_line` per entry, from a mapping key → value or
     from (key, value, comment) triples."""
     rows = [(k, v, "") for k, v in entries.items()] if isinstance(entries, Mapping) else list(entries)

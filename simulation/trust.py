@@ -65,8 +65,13 @@ def trust_levels(trust: np.ndarray, low: float, high: float) -> tuple[np.ndarray
     return lo, np.maximum(1.0 - lo - hi, 0.0), hi
 
 
-def board_and_institution(world: World, board_positive: np.ndarray, board_negative: np.ndarray,
-                          used_service: np.ndarray, free_ride_harm: np.ndarray) -> None:
+def board_and_institution(
+    world: World,
+    board_positive: np.ndarray,
+    board_negative: np.ndarray,
+    used_service: np.ndarray,
+    free_ride_harm: np.ndarray,
+) -> None:
     """Phase 6: service experience, then members' trust in the board (its decisions on loans, a
     scandal) and in the cooperative (service received; unpunished free-riding and scandal seen),
     both with gains scaled by the rules (:func:`rule_gain_factor`)."""
@@ -81,9 +86,9 @@ def board_and_institution(world: World, board_positive: np.ndarray, board_negati
     scandal = world.conditions.scandal[c] * gp.scandal_trust_hit
     board_pos = np.where(mem, board_positive, 0.0)
     board_neg = np.where(mem, np.maximum(board_negative, scandal), 0.0)
-    s.trust[:H, BOARD_TRUST] = update_trust(s.trust[:H, BOARD_TRUST], board_pos, board_neg, tp.gain_rate,
-                                            tp.loss_rate, g)
+    s.trust[:H, BOARD_TRUST] = update_trust(
+        s.trust[:H, BOARD_TRUST], board_pos, board_neg, tp.gain_rate, tp.loss_rate, g
+    )
     inst_pos = np.where(used, quality, 0.0)
     inst_neg = np.maximum(free_ride_harm, scandal) * mem
-    s.trust[:H, INSTITUTION] = update_trust(s.trust[:H, INSTITUTION], inst_pos, inst_neg, tp.gain_rate,
-                                            tp.loss_rate, g)
+    s.trust[:H, INSTITUTION] = update_trust(s.trust[:H, INSTITUTION], inst_pos, inst_neg, tp.gain_rate, tp.loss_rate, g)

@@ -58,12 +58,18 @@ class World:
         self.params = self.params.replace(overrides)
 
     def add_ties(
-        self, a: np.ndarray, b: np.ndarray, kind: int, strength: float, reach: float | None = None,
+        self,
+        a: np.ndarray,
+        b: np.ndarray,
+        kind: int,
+        strength: float,
+        reach: float | None = None,
         permanent: bool = False,
     ) -> None:
         """Add ties a–b formed this month (existing pairs are skipped); see :meth:`TieSet.add_ties`."""
-        if self.network.add_ties(self.state, a, b, kind, strength, self.t, self.params.network.proximity_scale_km,
-                                 reach, permanent):
+        if self.network.add_ties(
+            self.state, a, b, kind, strength, self.t, self.params.network.proximity_scale_km, reach, permanent
+        ):
             self.board_changed()
 
     def board_changed(self) -> None:

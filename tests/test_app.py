@@ -29,8 +29,9 @@ CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 
 def _app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kopsim.app", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "kopsim.app", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def _one_error_line(proc: subprocess.CompletedProcess) -> str:
@@ -57,15 +58,16 @@ def test_port_in_use_is_one_line_exit_2():
     assert f"port {port} on 127.0.0.1 is already in use" in line
 
 
-@pytest.mark.parametrize("args", [["--port", "70000"], ["--port", "http"], ["--households", "-5"],
-                                  ["--lang", "fr"]])
+@pytest.mark.parametrize("args", [["--port", "70000"], ["--port", "http"], ["--households", "-5"], ["--lang", "fr"]])
 def test_bad_options_are_one_line_exit_2(args):
     _one_error_line(_app(*args))
 
 
 def test_importing_the_cli_does_not_import_solara():
-    code = ("import sys, kopsim, kopsim.experiments.cli, kopsim.app, kopsim.app.session, kopsim.app.pictures; "
-            "assert 'solara' not in sys.modules, 'solara imported'")
+    code = (
+        "import sys, kopsim, kopsim.experiments.cli, kopsim.app, kopsim.app.session, kopsim.app.pictures; "
+        "assert 'solara' not in sys.modules, 'solara imported'"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
 
 
@@ -96,10 +98,24 @@ def test_classroom_steps_and_sliders_change_the_run():
     trained = Classroom(Settings(training_quota=10))
     trained.step(3)
     assert trained.snapshot().data() != after
-    everything = Classroom(Settings(training_quota=5, training_follow_up=False, kemitraan=True, association=True,
-                                    grant=100, village_engagement=True, harvest_loss=50))
+    everything = Classroom(
+        Settings(
+            training_quota=5,
+            training_follow_up=False,
+            kemitraan=True,
+            association=True,
+            grant=100,
+            village_engagement=True,
+            harvest_loss=50,
+        )
+    )
     assert {iv.kind for iv in everything.model.interventions} >= {
-        "training", "kemitraan", "grant", "village_engagement", "harvest_failure"}
+        "training",
+        "kemitraan",
+        "grant",
+        "village_engagement",
+        "harvest_failure",
+    }
     everything.step(12)
     assert everything.snapshot().month == 12
 
@@ -143,8 +159,10 @@ def _ensure_chromium() -> None:
     if os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER):
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        pytest.skip("Chromium and chromedriver are missing and apt-get is not available as root "
-                    "(install Debian's chromium and chromium-driver)")
+        pytest.skip(
+            "Chromium and chromedriver are missing and apt-get is not available as root "
+            "(install Debian's chromium and chromium-driver)"
+        )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     cmd = ["apt-get", "install", "-y", "-q", "chromium", "chromium-driver"]
     if subprocess.run(cmd, env=env, capture_output=True).returncode != 0:
@@ -162,8 +180,13 @@ def app_server():
     _ensure_chromium()
     with tempfile.TemporaryFile(mode="w+") as log:
         # --port 0: the server picks a free port and prints its address (no race for a port)
-        proc = subprocess.Popen([sys.executable, "-m", "kopsim.app", "baseline", "--port", "0"], cwd=ROOT,
-                                stdout=log, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kopsim.app", "baseline", "--port", "0"],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
             port = _wait_for_port(proc, log)
             yield f"http://127.0.0.1:{port}/", proc, log
@@ -202,9 +225,17 @@ def browser(app_server):
     profile = tempfile.mkdtemp(prefix="kopsim-chromium-")
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1600,1250"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1600,1250",
+    ):
         opts.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     driver.set_script_timeout(30)
@@ -290,8 +321,10 @@ def test_page_in_headless_chromium(app_server, browser):
     network3 = browser.find_element(By.CSS_SELECTOR, ".kopsim-network img, img.kopsim-network").get_attribute("src")
     assert network3 != network0
     assert "3" in browser.find_element(By.CSS_SELECTOR, ".kopsim-month").text
-    print(f"\nstep + redraw in the browser (click -> new data and picture): "
-          f"{', '.join(f'{ms:.0f}' for ms in latencies)} ms")
+    print(
+        f"\nstep + redraw in the browser (click -> new data and picture): "
+        f"{', '.join(f'{ms:.0f}' for ms in latencies)} ms"
+    )
     # Run and pause
     click("button.kopsim-run")
     WebDriverWait(browser, 30, poll_frequency=0.05).until(lambda d: data()["month"] >= 6)
@@ -311,8 +344,9 @@ def test_page_in_headless_chromium(app_server, browser):
     thumb = browser.find_element(By.CSS_SELECTOR, ".kopsim-training-quota [role=slider]")
     browser.execute_script("arguments[0].focus();", thumb)  # the thumb has no size of its own to click
     ActionChains(browser).send_keys(Keys.HOME).send_keys(*[Keys.ARROW_RIGHT] * 10).perform()
-    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, ".kopsim-training-quota-label")
-                                     .text.endswith(": 10"))
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".kopsim-training-quota-label").text.endswith(": 10")
+    )
     WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".kopsim-pending"))
     click("button.kopsim-reset")
     wait_month(0)
@@ -344,10 +378,12 @@ def test_page_in_headless_chromium(app_server, browser):
     # Language switch
     assert "Modal sosial" in browser.find_element(By.CSS_SELECTOR, ".kopsim-title").text
     click(".kopsim-lang-en")
-    WebDriverWait(browser, 10).until(lambda d: "Social capital" in d.find_element(By.CSS_SELECTOR, ".kopsim-title")
-                                     .text)
-    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, ".kopsim-month").text
-                                     .startswith("Month 12"))
+    WebDriverWait(browser, 10).until(
+        lambda d: "Social capital" in d.find_element(By.CSS_SELECTOR, ".kopsim-title").text
+    )
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".kopsim-month").text.startswith("Month 12")
+    )
     # Pick another scenario and colour the dots by trust in the board; reset and run: trust collapses
     choose(".kopsim-scenario", "board_scandal")
     choose(".kopsim-trust-target", "the board")

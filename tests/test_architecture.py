@@ -41,8 +41,13 @@ def _imports(name: str, path: Path, known: set[str]) -> set[str]:
     package = name if is_package else name.rpartition(".")[0]
     out = set()
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and _is_type_checking(block.test)
-                   for stmt in block.body for n in ast.walk(stmt)}
+    typing_only = {
+        id(n)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and _is_type_checking(block.test)
+        for stmt in block.body
+        for n in ast.walk(stmt)
+    }
     for node in ast.walk(tree):
         if id(node) in typing_only:
             continue
@@ -68,7 +73,8 @@ def _imports(name: str, path: Path, known: set[str]) -> set[str]:
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def import_graph() -> nx.DiGraph:
@@ -101,8 +107,11 @@ def test_no_import_cycle():
 
 def test_the_simulation_never_imports_the_experiments():
     graph = import_graph()
-    bad = [(a, b) for a, b in graph.edges
-           if not a.startswith("kopsim.experiments") and not _is_entry_point(a) and b.startswith("kopsim.experiments")]
+    bad = [
+        (a, b)
+        for a, b in graph.edges
+        if not a.startswith("kopsim.experiments") and not _is_entry_point(a) and b.startswith("kopsim.experiments")
+    ]
     assert not bad, f"simulation -> experiments: {bad}"
 
 

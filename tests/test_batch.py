@@ -17,8 +17,12 @@ from kopsim.parameters import Parameters
 from kopsim.population import build
 from kopsim.scenario import load
 
-SMALL = {"population.households_per_village": 60, "population.members_per_cooperative": 40,
-         "metrics.network_every": 0, "metrics.centrality_every": 0}
+SMALL = {
+    "population.households_per_village": 60,
+    "population.members_per_cooperative": 40,
+    "metrics.network_every": 0,
+    "metrics.centrality_every": 0,
+}
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +91,7 @@ def test_batch_replicates_are_distributed_as_single_runs():
         m.run_steps(steps)
         st = m.state
         mm = st.member[: st.n_households]
-        singles.append((mm.sum(), st.trust[: st.n_households, 2][mm].mean(),
-                        int((m.ties.b < st.n_households).sum())))
+        singles.append((mm.sum(), st.trust[: st.n_households, 2][mm].mean(), int((m.ties.b < st.n_households).sum())))
     singles = np.array(singles)
     for b, one in ((b_members, singles[:, 0]), (b_trust, singles[:, 1]), (b_ties, singles[:, 2])):
         assert stats.ks_2samp(b, one).pvalue > 0.01
@@ -155,10 +158,15 @@ def test_the_calibrated_mandiri_jaya_scenario_reproduces_the_published_survey():
     def check(name: str) -> tuple[list[str], int]:
         scen = load(name)
         summary = batch.run_and_survey(scen.params, 300, scen.steps, seed=5, respondents=30).summary()
-        wrong = [item for item, total in pub.totals.items()
-                 if bounds.category(summary.loc[item, "median"]) != pub.bounds.category(total)]
-        rs_inside = sum(summary.loc[f"rs_{dom}", "q_low"] <= rs <= summary.loc[f"rs_{dom}", "q_high"]
-                        for dom, (rs, _) in pub.spearman.items())
+        wrong = [
+            item
+            for item, total in pub.totals.items()
+            if bounds.category(summary.loc[item, "median"]) != pub.bounds.category(total)
+        ]
+        rs_inside = sum(
+            summary.loc[f"rs_{dom}", "q_low"] <= rs <= summary.loc[f"rs_{dom}", "q_high"]
+            for dom, (rs, _) in pub.spearman.items()
+        )
         return wrong, rs_inside
 
     wrong, rs_inside = check("mandiri_jaya_calibrated")

@@ -118,31 +118,52 @@ def test_the_shipped_mandiri_jaya_targets_state_the_published_figures():
 
 
 # ---- bad input ----------------------------------------------------------------------------------
-@pytest.mark.parametrize(("edit", "expected"), [
-    (("willing_to_serve_board = 80", "willing_to_serve_bord = 80"),
-     "targets.items.willing_to_serve_bord: unknown statistic; did you mean 'willing_to_serve_board'?"),
-    (("[targets.spearman]", "[targets.spearmann]"), "targets.spearmann: unknown statistic; did you mean 'spearman'?"),
-    (("organisation = 0.3", "organization = 0.3"), "targets.spearman.organization: unknown statistic; did you mean"),
-    (("{ low = 0, high = 5 }", "{ low = 5, high = 0 }"),
-     "priors.governance.honorarium_cost: low (5) > high (0); allowed: low < high"),
-    (('"governance.honorarium_cost"', '"governance.honorarium_costs"'),
-     "priors.governance.honorarium_costs: unknown parameter; did you mean 'honorarium_cost'?"),
-    (('"governance.honorarium_cost"', '"governence.honorarium_cost"'),
-     "priors.governence.honorarium_cost: unknown parameter group; did you mean 'governance'?"),
-    (("rat_attendance = \"high\"", "rat_attendance = \"very high\""), "expected low, medium or high"),
-    (("willing_to_serve_board = 80", "willing_to_serve_board = 200"), "expected an item total in 50..150"),
-    (("1 = 0.3", "4 = 0.3"), "targets.shares.training_satisfaction.4: unknown answer"),
-    (("respondents = 50", "respondents = 0"), "targets.respondents: expected the number of respondents"),
-    (('"skills.training_quota" = { low = 2, high = 50 }', '"skills.training_selection" = { low = 2, high = 50 }'),
-     "not a numeric parameter"),
-])
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            ("willing_to_serve_board = 80", "willing_to_serve_bord = 80"),
+            "targets.items.willing_to_serve_bord: unknown statistic; did you mean 'willing_to_serve_board'?",
+        ),
+        (
+            ("[targets.spearman]", "[targets.spearmann]"),
+            "targets.spearmann: unknown statistic; did you mean 'spearman'?",
+        ),
+        (
+            ("organisation = 0.3", "organization = 0.3"),
+            "targets.spearman.organization: unknown statistic; did you mean",
+        ),
+        (
+            ("{ low = 0, high = 5 }", "{ low = 5, high = 0 }"),
+            "priors.governance.honorarium_cost: low (5) > high (0); allowed: low < high",
+        ),
+        (
+            ('"governance.honorarium_cost"', '"governance.honorarium_costs"'),
+            "priors.governance.honorarium_costs: unknown parameter; did you mean 'honorarium_cost'?",
+        ),
+        (
+            ('"governance.honorarium_cost"', '"governence.honorarium_cost"'),
+            "priors.governence.honorarium_cost: unknown parameter group; did you mean 'governance'?",
+        ),
+        (('rat_attendance = "high"', 'rat_attendance = "very high"'), "expected low, medium or high"),
+        (("willing_to_serve_board = 80", "willing_to_serve_board = 200"), "expected an item total in 50..150"),
+        (("1 = 0.3", "4 = 0.3"), "targets.shares.training_satisfaction.4: unknown answer"),
+        (("respondents = 50", "respondents = 0"), "targets.respondents: expected the number of respondents"),
+        (
+            (
+                '"skills.training_quota" = { low = 2, high = 50 }',
+                '"skills.training_selection" = { low = 2, high = 50 }',
+            ),
+            "not a numeric parameter",
+        ),
+    ],
+)
 def test_bad_targets_are_one_line_and_exit_2(scenario_file, targets_file, tmp_path, capsys, edit, expected):
     old, new = edit
     text = TARGETS.replace(old, new)
     assert text != TARGETS
     targets_file.write_text(text, encoding="utf-8")
-    code, _out, err = kopsim(["calibrate", str(scenario_file), str(targets_file), "--out", str(tmp_path / "o")],
-                            capsys)
+    code, _out, err = kopsim(["calibrate", str(scenario_file), str(targets_file), "--out", str(tmp_path / "o")], capsys)
     assert code == 2, err
     assert err.startswith("kopsim: error: ") and err.count("\n") == 1 and "Traceback" not in err
     assert expected in err
@@ -154,8 +175,20 @@ def test_other_bad_input(scenario_file, targets_file, tmp_path, capsys, monkeypa
     assert code == 2 and "file not found" in err and err.count("\n") == 1
     code, _, err = kopsim(["calibrate", str(scenario_file), "mandiri_jya"], capsys)
     assert code == 2 and "did you mean 'mandiri_jaya'?" in err
-    code, _, err = kopsim(["calibrate", str(scenario_file), str(targets_file), "--budget", "10",
-                           "--population", "20", "--out", str(tmp_path / "o")], capsys)
+    code, _, err = kopsim(
+        [
+            "calibrate",
+            str(scenario_file),
+            str(targets_file),
+            "--budget",
+            "10",
+            "--population",
+            "20",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capsys,
+    )
     assert code == 2 and "--budget: 10 is too small" in err and err.count("\n") == 1
     monkeypatch.setitem(sys.modules, "pyabc", None)  # as if pyabc were not installed
     code, _, err = kopsim(["calibrate", str(scenario_file), str(targets_file)], capsys)
@@ -172,16 +205,23 @@ def test_synthetic_truth_is_recovered_within_the_90_percent_interval(scenario_fi
     model.run(scen.steps)
     observed = analyse(virtual_survey(model, 50, 202))
     data = {
-        "targets": {"respondents": 50,
-                    "items": {k: int(v) for k, v in observed.items["total"].items()},
-                    "shares": {k: {str(a): float(observed.items.loc[k, f"share_{a}"]) for a in (1, 2)}
-                               for k in ("willing_to_serve_board", "training_satisfaction")}},
-        "priors": {"governance.honorarium_cost": {"low": 0, "high": 5},
-                   "skills.training_quota": {"low": 2, "high": 50}},
+        "targets": {
+            "respondents": 50,
+            "items": {k: int(v) for k, v in observed.items["total"].items()},
+            "shares": {
+                k: {str(a): float(observed.items.loc[k, f"share_{a}"]) for a in (1, 2)}
+                for k in ("willing_to_serve_board", "training_satisfaction")
+            },
+        },
+        "priors": {
+            "governance.honorarium_cost": {"low": 0, "high": 5},
+            "skills.training_quota": {"low": 2, "high": 50},
+        },
     }
     targets = cal.targets_from_dict(data, "synthetic", scen.params)
-    result = cal.run_calibration(scen, targets, budget=700, population=60, generations=6, seed=7, ppc_draws=30,
-                                 executor="sequential")
+    result = cal.run_calibration(
+        scen, targets, budget=700, population=60, generations=6, seed=7, ppc_draws=30, executor="sequential"
+    )
     summary = result.summary.set_index("parameter")
     for key, value in truth.items():
         row = summary.loc[key]
@@ -199,20 +239,52 @@ def test_synthetic_truth_is_recovered_within_the_90_percent_interval(scenario_fi
 
 def test_cli_writes_posterior_ppc_and_a_runnable_calibrated_scenario(scenario_file, targets_file, tmp_path, capsys):
     out = tmp_path / "fit"
-    code, stdout, err = kopsim(["calibrate", str(scenario_file), str(targets_file), "--budget", "150",
-                                "--population", "30", "--ppc-draws", "12", "--executor", "sequential",
-                                "--seed", "3", "--out", str(out)], capsys)
+    code, stdout, err = kopsim(
+        [
+            "calibrate",
+            str(scenario_file),
+            str(targets_file),
+            "--budget",
+            "150",
+            "--population",
+            "30",
+            "--ppc-draws",
+            "12",
+            "--executor",
+            "sequential",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+        ],
+        capsys,
+    )
     assert code == 0, err
-    for name in ("posterior.csv", "posterior_summary.csv", "ppc.csv", "ppc_draws.csv", "populations.csv",
-                 "posterior.png", "ppc.png", "calibrated.toml", "manifest.json", "abc.db"):
+    for name in (
+        "posterior.csv",
+        "posterior_summary.csv",
+        "ppc.csv",
+        "ppc_draws.csv",
+        "populations.csv",
+        "posterior.png",
+        "ppc.png",
+        "calibrated.toml",
+        "manifest.json",
+        "abc.db",
+    ):
         assert (out / name).stat().st_size > 0, name
     posterior = pd.read_csv(out / "posterior.csv")
     assert {"governance.honorarium_cost", "skills.training_quota", "weight", "distance"} <= set(posterior.columns)
     assert len(posterior) == 30 and posterior["weight"].sum() == pytest.approx(1.0)
     ppc = pd.read_csv(out / "ppc.csv")
-    assert list(ppc["statistic"]) == ["total.willing_to_serve_board", "total.training_satisfaction",
-                                      "category.rat_attendance", "rs.organisation",
-                                      "share.training_satisfaction.1", "share.training_satisfaction.2+3"]
+    assert list(ppc["statistic"]) == [
+        "total.willing_to_serve_board",
+        "total.training_satisfaction",
+        "category.rat_attendance",
+        "rs.organisation",
+        "share.training_satisfaction.1",
+        "share.training_satisfaction.2+3",
+    ]
     assert {"observed", "median", "q05", "q95", "inside"} <= set(ppc.columns)
     assert (ppc["q05"] <= ppc["median"]).all() and (ppc["median"] <= ppc["q95"]).all()
     manifest = json.loads((out / "manifest.json").read_text())
@@ -229,8 +301,9 @@ def test_cli_writes_posterior_ppc_and_a_runnable_calibrated_scenario(scenario_fi
     assert scen.params.skills.training_quota == round(summary.loc["skills.training_quota", "point"])
     assert {"point_median", "point_q05", "point_q95", "point_inside"} <= set(ppc.columns)
     assert scen.params.population.households_per_village == 60  # the rest comes from the extended scenario
-    code, stdout, err = kopsim(["run", str(out / "calibrated.toml"), "--steps", "2", "--out", str(tmp_path / "run"),
-                                "--quiet"], capsys)
+    code, stdout, err = kopsim(
+        ["run", str(out / "calibrated.toml"), "--steps", "2", "--out", str(tmp_path / "run"), "--quiet"], capsys
+    )
     assert code == 0, err
     assert (tmp_path / "run" / "metrics.csv").exists()
     assert "targets inside the 90% posterior-predictive interval" not in stdout  # --quiet run
@@ -239,8 +312,12 @@ def test_cli_writes_posterior_ppc_and_a_runnable_calibrated_scenario(scenario_fi
 def test_same_seed_same_fit_on_every_executor(scenario_file, targets_file, tmp_path):
     scen = load(str(scenario_file))
     targets = cal.load_targets(str(targets_file), scen.params)
-    runs = [cal.run_calibration(scen, targets, budget=100, population=20, generations=2, seed=11, ppc_draws=5,
-                                executor=kind, workers=2) for kind in ("sequential", "process")]
+    runs = [
+        cal.run_calibration(
+            scen, targets, budget=100, population=20, generations=2, seed=11, ppc_draws=5, executor=kind, workers=2
+        )
+        for kind in ("sequential", "process")
+    ]
     pd.testing.assert_frame_equal(runs[0].posterior, runs[1].posterior)
     pd.testing.assert_frame_equal(runs[0].ppc, runs[1].ppc)
     assert runs[0].simulations_used == runs[1].simulations_used
@@ -290,8 +367,9 @@ def test_an_earlier_fits_database_is_never_overwritten(scenario_file, targets_fi
     out.mkdir()
     (out / "abc.db").write_bytes(b"an earlier fit")
     with pytest.raises(cal.CalibrationError, match=r"abc\.db: the database of an earlier fit"):
-        cal.run_calibration(scen, targets, budget=100, population=5, generations=1, seed=1, ppc_draws=2, out=out,
-                            executor="sequential")
+        cal.run_calibration(
+            scen, targets, budget=100, population=5, generations=1, seed=1, ppc_draws=2, out=out, executor="sequential"
+        )
     assert (out / "abc.db").read_bytes() == b"an earlier fit"
 
 
@@ -299,8 +377,15 @@ def test_a_fit_resumes_from_its_database(scenario_file, targets_file, tmp_path):
     scen = load(str(scenario_file))
     targets = cal.load_targets(str(targets_file), scen.params)
     out = tmp_path / "fit"
-    kwargs = {"budget": 120, "population": 6, "seed": 3, "ppc_draws": 2, "out": out, "executor": "sequential",
-              "point": "median"}
+    kwargs = {
+        "budget": 120,
+        "population": 6,
+        "seed": 3,
+        "ppc_draws": 2,
+        "out": out,
+        "executor": "sequential",
+        "point": "median",
+    }
     first = cal.run_calibration(scen, targets, generations=1, **kwargs)
     assert list(first.populations["t"]) == [0]
     more = cal.run_calibration(scen, targets, generations=2, resume=True, **kwargs)

@@ -25,8 +25,7 @@ class Result:
 
 
 def run_subprocess(args: list[str], cwd: Path) -> Result:
-    proc = subprocess.run([sys.executable, "-m", "kopsim", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "kopsim", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -70,10 +69,25 @@ def test_run_writes_metrics_and_manifest(kopsim, tmp_path):
 
 def test_manifest_reproduces_the_run(tmp_path, capsys):
     out = tmp_path / "o"
-    res = run_inprocess(["run", "--steps", "4", "--seed", "5", "--out", str(out), "--quiet",
-                         "--set", "population.households_per_village=40",
-                         "--set", "population.members_per_cooperative=30",
-                         "--set", "skills.training_selection=neediest"], capsys)
+    res = run_inprocess(
+        [
+            "run",
+            "--steps",
+            "4",
+            "--seed",
+            "5",
+            "--out",
+            str(out),
+            "--quiet",
+            "--set",
+            "population.households_per_village=40",
+            "--set",
+            "population.members_per_cooperative=30",
+            "--set",
+            "skills.training_selection=neediest",
+        ],
+        capsys,
+    )
     assert res.code == 0 and res.out == "" and res.err == ""
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     params = Parameters.from_dict(manifest["parameters"])
@@ -88,9 +102,11 @@ def test_manifest_reproduces_the_run(tmp_path, capsys):
 def test_scenario_file_and_default_output_dir(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     f = tmp_path / "small.toml"
-    f.write_text('[scenario]\nname = "small"\nsteps = 2\nseed = 9\n'
-                 '[parameters.population]\nhouseholds_per_village = 30\nmembers_per_cooperative = 20\n',
-                 encoding="utf-8")
+    f.write_text(
+        '[scenario]\nname = "small"\nsteps = 2\nseed = 9\n'
+        "[parameters.population]\nhouseholds_per_village = 30\nmembers_per_cooperative = 20\n",
+        encoding="utf-8",
+    )
     res = run_inprocess(["run", str(f), "--quiet"], capsys)
     assert res.code == 0, res.err
     out = tmp_path / "kopsim-output" / "small-seed9"
@@ -142,8 +158,9 @@ BAD_INPUTS = {
 def _write_bad_files(directory: Path) -> None:
     (directory / "unknown_key.toml").write_text("[parameters.trust]\nlos_rate = 0.3\n", encoding="utf-8")
     (directory / "broken.toml").write_text("[scenario\nsteps = 3\n", encoding="utf-8")
-    (directory / "negative.toml").write_text("[parameters.population]\nmembers_per_cooperative = -5\n",
-                                             encoding="utf-8")
+    (directory / "negative.toml").write_text(
+        "[parameters.population]\nmembers_per_cooperative = -5\n", encoding="utf-8"
+    )
     (directory / "latin1.toml").write_bytes(b'[scenario]\nname = "caf\xe9"\n')
 
 
@@ -165,7 +182,20 @@ def test_bad_input_is_one_line_and_exit_2(kopsim, tmp_path, case):
 def test_out_is_a_file(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
-    res = run_inprocess(["run", "--steps", "1", "--quiet", "--set", "population.households_per_village=30",
-                         "--set", "population.members_per_cooperative=20", "--out", str(blocker / "sub")], capsys)
+    res = run_inprocess(
+        [
+            "run",
+            "--steps",
+            "1",
+            "--quiet",
+            "--set",
+            "population.households_per_village=30",
+            "--set",
+            "population.members_per_cooperative=20",
+            "--out",
+            str(blocker / "sub"),
+        ],
+        capsys,
+    )
     assert res.code == 2
     assert len(res.err.splitlines()) == 1 and res.err.startswith("kopsim: error:")

@@ -42,10 +42,20 @@ def _imports_after(*argv: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("argv", [
-    ("--help",), ("--version",), ("params",), ("scenarios",), ("validate", "scenarios/baseline.toml"),
-    ("run", "--help"), ("calibrate", "--help"), ("sensitivity", "--help"), ("app", "--help"),
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("--help",),
+        ("--version",),
+        ("params",),
+        ("scenarios",),
+        ("validate", "scenarios/baseline.toml"),
+        ("run", "--help"),
+        ("calibrate", "--help"),
+        ("sensitivity", "--help"),
+        ("app", "--help"),
+    ],
+)
 def test_light_commands_import_no_heavy_package(argv):
     result = _imports_after(*argv)
     assert result["code"] in (0, None)
@@ -53,8 +63,10 @@ def test_light_commands_import_no_heavy_package(argv):
 
 
 def test_import_kopsim_is_light_and_the_model_is_still_there():
-    code = ("import sys, kopsim, kopsim.scenario, kopsim.parameters, kopsim.interventions; "
-            "print(sorted(m for m in ('mesa', 'pandas', 'matplotlib', 'scipy') if m in sys.modules))")
+    code = (
+        "import sys, kopsim, kopsim.scenario, kopsim.parameters, kopsim.interventions; "
+        "print(sorted(m for m in ('mesa', 'pandas', 'matplotlib', 'scipy') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     from kopsim import CooperativeModel
@@ -72,8 +84,14 @@ def test_constants_kept_in_the_cli_equal_their_sources():
     from kopsim.experiments.cli import sensitivity as cli_sens
 
     assert cli_app.DEFAULT_HOUSEHOLDS == session.DEFAULT_HOUSEHOLDS
-    for name in ("DEFAULT_BUDGET", "DEFAULT_POPULATION", "DEFAULT_GENERATIONS", "DEFAULT_PPC_DRAWS", "POINTS",
-                 "KERNELS"):
+    for name in (
+        "DEFAULT_BUDGET",
+        "DEFAULT_POPULATION",
+        "DEFAULT_GENERATIONS",
+        "DEFAULT_PPC_DRAWS",
+        "POINTS",
+        "KERNELS",
+    ):
         assert getattr(cli_cal, name) == getattr(calibration, name), name
     assert cli_sens.METHODS == sensitivity.METHODS
     assert cli_sens.SUMMARIES == sensitivity.SUMMARIES

@@ -81,8 +81,11 @@ def test_compare_uses_common_random_numbers():
 def test_executors_give_identical_results(tmp_path):
     exp = write_experiment(tmp_path)
     outs = {}
-    for name, extra in [("sequential", ["--executor", "sequential"]), ("process", ["--workers", "2"]),
-                        ("dask", ["--dask", "local", "--workers", "2"])]:
+    for name, extra in [
+        ("sequential", ["--executor", "sequential"]),
+        ("process", ["--workers", "2"]),
+        ("dask", ["--dask", "local", "--workers", "2"]),
+    ]:
         outs[name] = tmp_path / name
         assert exp_cli.main(["sweep", str(exp), "--out", str(outs[name]), "--quiet", *extra]) == 0
     ref_runs, ref_steps = comparable(outs["sequential"])
@@ -101,8 +104,9 @@ def test_statistics_match_a_direct_computation(tmp_path):
     steps = pd.concat(Store(out).iter_steps())
     label = steps["label"].iloc[0]
     vals = steps[(steps["label"] == label) & (steps["step"] == 6)]["trust_institution_mean"]
-    row = summary[(summary["label"] == label) & (summary["step"] == 6)
-                  & (summary["outcome"] == "trust_institution_mean")].iloc[0]
+    row = summary[
+        (summary["label"] == label) & (summary["step"] == 6) & (summary["outcome"] == "trust_institution_mean")
+    ].iloc[0]
     assert row["n"] == 4
     assert row["mean"] == pytest.approx(vals.mean())
     assert row["sd"] == pytest.approx(vals.std(ddof=1))
@@ -152,16 +156,16 @@ def test_resume_skips_finished_runs_and_more_replications_extend(tmp_path):
 
 
 def _sweep_cmd(exp: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "kopsim", "sweep", str(exp), "--out", str(out), "--quiet",
-            "--workers", "2"]
+    return [sys.executable, "-m", "kopsim", "sweep", str(exp), "--out", str(out), "--quiet", "--workers", "2"]
 
 
 def test_sigkill_mid_sweep_then_rerun_finishes_exactly_the_planned_runs(tmp_path):
     exp_path = write_experiment(tmp_path, reps=30, steps=48)
     out = tmp_path / "out"
     planned = {r.run_id for r in load_experiment(exp_path).runs()}
-    proc = subprocess.Popen(_sweep_cmd(exp_path, out), start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        _sweep_cmd(exp_path, out), start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.time() + 120
         while time.time() < deadline and len(list((out / "runs").glob("*.json"))) < 6:
@@ -194,12 +198,42 @@ def test_dask_scheduler_and_worker_as_separate_processes(tmp_path):
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = dict(os.environ, DASK_DISTRIBUTED__LOGGING__DISTRIBUTED="error")
-    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                  "--port", str(port), "--dashboard-address", ":0", "--no-dashboard"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
-    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", "1",
-                               "--nthreads", "1", "--no-dashboard"], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, env=env, start_new_session=True, cwd=tmp_path)
+    scheduler = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dashboard-address",
+            ":0",
+            "--no-dashboard",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+    )
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_worker",
+            address,
+            "--nworkers",
+            "1",
+            "--nthreads",
+            "1",
+            "--no-dashboard",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+        cwd=tmp_path,
+    )
     try:
         exp = write_experiment(tmp_path, reps=2, steps=6)
         via_dask = tmp_path / "dask"
@@ -227,8 +261,7 @@ def test_dask_scheduler_and_worker_as_separate_processes(tmp_path):
 
 # ---------------------------------------------------------------- bad input
 def _one_line_error(args: list[str], cwd: Path) -> str:
-    proc = subprocess.run([sys.executable, "-m", "kopsim", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "kopsim", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("kopsim: error:"), proc.stderr
@@ -236,15 +269,18 @@ def _one_line_error(args: list[str], cwd: Path) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize(("text", "fragment"), [
-    ("[experiment\n", "not valid TOML"),
-    ('[experiment]\nscenarios = ["nosuch"]\n', "experiment.scenarios[0]"),
-    ('[experiment]\nscenarios = ["baseline"]\noutcomes = ["trust_mean"]\n', "not a metric"),
-    ('[experiment]\nscenarios = ["baseline"]\nreplications = 0\n', "replications"),
-    ('[experiment]\nscenarios = ["baseline"]\nreplicatons = 2\n', "did you mean 'replications'"),
-    ('[experiment]\nscenarios = ["baseline"]\n[grid]\n"trust.loss_rate" = [0.2, 7.0]\n', "allowed range"),
-    ('[experiment]\nscenarios = ["baseline"]\n[samples]\nn = 3\n"trust.loss_rate" = [0.5, 0.1]\n', "low <= high"),
-])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("[experiment\n", "not valid TOML"),
+        ('[experiment]\nscenarios = ["nosuch"]\n', "experiment.scenarios[0]"),
+        ('[experiment]\nscenarios = ["baseline"]\noutcomes = ["trust_mean"]\n', "not a metric"),
+        ('[experiment]\nscenarios = ["baseline"]\nreplications = 0\n', "replications"),
+        ('[experiment]\nscenarios = ["baseline"]\nreplicatons = 2\n', "did you mean 'replications'"),
+        ('[experiment]\nscenarios = ["baseline"]\n[grid]\n"trust.loss_rate" = [0.2, 7.0]\n', "allowed range"),
+        ('[experiment]\nscenarios = ["baseline"]\n[samples]\nn = 3\n"trust.loss_rate" = [0.5, 0.1]\n', "low <= high"),
+    ],
+)
 def test_bad_experiment_files(tmp_path, text, fragment):
     f = tmp_path / "bad.toml"
     f.write_text(text, encoding="utf-8")
@@ -257,8 +293,21 @@ def test_bad_compare_and_dask_input(tmp_path):
     assert "nosuch" in _one_line_error(["compare", "baseline", "nosuch"], tmp_path)
     assert "not a metric" in _one_line_error(["compare", "baseline", "--outcomes", "nope"], tmp_path)
     port = _free_port()  # nothing listens there
-    msg = _one_line_error(["compare", "baseline", "--replications", "1", "--steps", "1", "--dask",
-                           f"tcp://127.0.0.1:{port}", "--out", str(tmp_path / "d")], tmp_path)
+    msg = _one_line_error(
+        [
+            "compare",
+            "baseline",
+            "--replications",
+            "1",
+            "--steps",
+            "1",
+            "--dask",
+            f"tcp://127.0.0.1:{port}",
+            "--out",
+            str(tmp_path / "d"),
+        ],
+        tmp_path,
+    )
     assert "cannot reach the Dask scheduler" in msg
 
 

@@ -10,8 +10,10 @@ import pytest
 from kopsim.experiments import cli
 from kopsim.experiments.store import Store
 
-TINY = ('[scenario]\nname = "tiny"\nsteps = 2\n[parameters.population]\nhouseholds_per_village = 30\n'
-        'members_per_cooperative = 20\n[parameters.metrics]\nnetwork_every = 0\ncentrality_every = 0\n')
+TINY = (
+    '[scenario]\nname = "tiny"\nsteps = 2\n[parameters.population]\nhouseholds_per_village = 30\n'
+    "members_per_cooperative = 20\n[parameters.metrics]\nnetwork_every = 0\ncentrality_every = 0\n"
+)
 
 
 def one_line(args: list[str], capsys: pytest.CaptureFixture[str], code: int = 2) -> str:
@@ -44,18 +46,30 @@ def test_large_file_is_refused(tmp_path, capsys):
     assert "larger than the limit of 1048576 bytes" in one_line(["validate", str(big)], capsys)
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("[parameters.trust]\nloss_rate = " + "9" * 400 + "\n", "too large for a float"),
-    ("[parameters.trust]\nloss_rate = " + "9" * 5000 + "\n", "not valid TOML"),
-    ("[scenario]\nname = " + "[" * 1000 + "]" * 1000 + "\n", "nested too deeply"),
-    ("", "empty scenario file"),
-    ("# only a comment\n", "empty scenario file"),
-    ("[parameters.population]\nhouseholds_per_village = 100\nmembers_per_cooperative = 60\n"
-     "[parameters.skills]\ntraining_quota = 500\n", "skills.training_quota: 500 exceeds the households"),
-    ("[parameters.population]\nhouseholds_per_village = 100\nmembers_per_cooperative = 60\n"
-     '[[interventions]]\nkind = "training"\nstart = 1\nquota = 500\n', "interventions[0].quota: 500 exceeds"),
-    ("[parameters.population]\nn_villages = 10000\nhouseholds_per_village = 20000\n", "exceeds the limit of 1,000,000"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("[parameters.trust]\nloss_rate = " + "9" * 400 + "\n", "too large for a float"),
+        ("[parameters.trust]\nloss_rate = " + "9" * 5000 + "\n", "not valid TOML"),
+        ("[scenario]\nname = " + "[" * 1000 + "]" * 1000 + "\n", "nested too deeply"),
+        ("", "empty scenario file"),
+        ("# only a comment\n", "empty scenario file"),
+        (
+            "[parameters.population]\nhouseholds_per_village = 100\nmembers_per_cooperative = 60\n"
+            "[parameters.skills]\ntraining_quota = 500\n",
+            "skills.training_quota: 500 exceeds the households",
+        ),
+        (
+            "[parameters.population]\nhouseholds_per_village = 100\nmembers_per_cooperative = 60\n"
+            '[[interventions]]\nkind = "training"\nstart = 1\nquota = 500\n',
+            "interventions[0].quota: 500 exceeds",
+        ),
+        (
+            "[parameters.population]\nn_villages = 10000\nhouseholds_per_village = 20000\n",
+            "exceeds the limit of 1,000,000",
+        ),
+    ],
+)
 def test_bad_scenarios_are_one_line(tmp_path, capsys, text, fragment):
     f = tmp_path / "bad.toml"
     f.write_text(text, encoding="utf-8")
@@ -136,33 +150,54 @@ def test_store_writes_name_their_file(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []  # no temporary file left behind
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ('[experiment]\nscenarios = ["tiny.toml"]\nreplications = 100000000\n', "100,000,000 runs is more than"),
-    ('[experiment]\nscenarios = ["tiny.toml"]\n[samples]\nn = 100000000\n"trust.loss_rate" = [0.1, 0.2]\n',
-     "100,000,000 configurations is more than"),
-    ('[experiment]\nscenarios = ["tiny.toml"]\n[grid]\n'
-     + "".join(f'"trust.{k}" = [{", ".join(str(i / 30) for i in range(30))}]\n'
-               for k in ("loss_rate", "gain_rate", "fairness", "rule_clarity", "initial_peer", "initial_board")),
-     "729,000,000 configurations is more than the limit of 10,000"),
-    ('[experiment]\nscenarios = ["tiny.toml"]\n[grid]\n"trust.loss_rate" = [' + "9" * 400 + "]\n",
-     "too large for a float"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ('[experiment]\nscenarios = ["tiny.toml"]\nreplications = 100000000\n', "100,000,000 runs is more than"),
+        (
+            '[experiment]\nscenarios = ["tiny.toml"]\n[samples]\nn = 100000000\n"trust.loss_rate" = [0.1, 0.2]\n',
+            "100,000,000 configurations is more than",
+        ),
+        (
+            '[experiment]\nscenarios = ["tiny.toml"]\n[grid]\n'
+            + "".join(
+                f'"trust.{k}" = [{", ".join(str(i / 30) for i in range(30))}]\n'
+                for k in ("loss_rate", "gain_rate", "fairness", "rule_clarity", "initial_peer", "initial_board")
+            ),
+            "729,000,000 configurations is more than the limit of 10,000",
+        ),
+        (
+            '[experiment]\nscenarios = ["tiny.toml"]\n[grid]\n"trust.loss_rate" = [' + "9" * 400 + "]\n",
+            "too large for a float",
+        ),
+    ],
+)
 def test_plans_too_large_are_refused_before_they_are_built(tmp_path, capsys, text, fragment):
     (tmp_path / "tiny.toml").write_text(TINY, encoding="utf-8")
     exp = tmp_path / "exp.toml"
     exp.write_text(text, encoding="utf-8")
     assert fragment in one_line(["sweep", str(exp), "--out", str(tmp_path / "o")], capsys)
     assert not (tmp_path / "o").exists()
-    assert "100,000,000 runs" in one_line(["compare", str(tmp_path / "tiny.toml"), "--replications", "100000000"],
-                                          capsys)
+    assert "100,000,000 runs" in one_line(
+        ["compare", str(tmp_path / "tiny.toml"), "--replications", "100000000"], capsys
+    )
 
 
 @pytest.fixture
 def results(tmp_path, capsys):
     (tmp_path / "tiny.toml").write_text(TINY, encoding="utf-8")
     out = tmp_path / "res"
-    args = ["compare", str(tmp_path / "tiny.toml"), "--replications", "3", "--executor", "sequential",
-            "--quiet", "--out", str(out)]
+    args = [
+        "compare",
+        str(tmp_path / "tiny.toml"),
+        "--replications",
+        "3",
+        "--executor",
+        "sequential",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
     assert cli.main(args) == 0, capsys.readouterr().err
     return out, args
 
@@ -209,18 +244,21 @@ def test_a_lock_file_does_not_make_a_directory_foreign(tmp_path):
 
 
 # ---- the classroom server does not trust the browser (no Solara needed) -----------------------
-@pytest.mark.parametrize("changes, fragment", [
-    ({"scenario": "../../../../etc/passwd"}, "no such scenario offered here"),
-    ({"scenario": "/etc/hostname"}, "no such scenario offered here"),
-    ({"households": 10**9}, "households: 1000000000 is outside"),
-    ({"households": "many"}, "households: expected a whole number"),
-    ({"seed": 2**80}, "seed: 1208925819614629174706176 is outside"),
-    ({"seed": "1"}, "seed: expected a whole number"),
-    ({"training_quota": 10_000}, "training_quota: 10000 is outside the allowed range 0..40"),
-    ({"grant": -5}, "grant: -5 is outside"),
-    ({"harvest_loss": 100}, "harvest_loss: 100 is outside"),
-    ({"kemitraan": "yes"}, "kemitraan: expected true or false"),
-])
+@pytest.mark.parametrize(
+    "changes, fragment",
+    [
+        ({"scenario": "../../../../etc/passwd"}, "no such scenario offered here"),
+        ({"scenario": "/etc/hostname"}, "no such scenario offered here"),
+        ({"households": 10**9}, "households: 1000000000 is outside"),
+        ({"households": "many"}, "households: expected a whole number"),
+        ({"seed": 2**80}, "seed: 1208925819614629174706176 is outside"),
+        ({"seed": "1"}, "seed: expected a whole number"),
+        ({"training_quota": 10_000}, "training_quota: 10000 is outside the allowed range 0..40"),
+        ({"grant": -5}, "grant: -5 is outside"),
+        ({"harvest_loss": 100}, "harvest_loss: 100 is outside"),
+        ({"kemitraan": "yes"}, "kemitraan: expected true or false"),
+    ],
+)
 def test_classroom_settings_from_the_browser_are_checked(changes, fragment):
     from dataclasses import replace
 

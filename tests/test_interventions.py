@@ -47,8 +47,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("scenario", "counterfactual", "column", "month", "how", "sign"), CASES,
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("scenario", "counterfactual", "column", "month", "how", "sign"), CASES, ids=[c[0] for c in CASES]
+)
 def test_intervention_moves_its_target(scenario, counterfactual, column, month, how, sign):
     treated = outcome(scenario, column, month, how)
     control = outcome(counterfactual, column, month, how)
@@ -68,8 +69,9 @@ def test_kemitraan_ties_fade_without_association():
 
 def test_policy_changes_a_parameter_only_while_it_holds():
     policy = iv.Policy(start=3, end=4, set={"finance.coop_interest_rate": 0.5})
-    model = CooperativeModel({"population": {"households_per_village": 60, "members_per_cooperative": 40}},
-                             seed=2, interventions=[policy])
+    model = CooperativeModel(
+        {"population": {"households_per_village": 60, "members_per_cooperative": 40}}, seed=2, interventions=[policy]
+    )
     rates = []
     for _ in range(6):
         model.step()
@@ -78,8 +80,11 @@ def test_policy_changes_a_parameter_only_while_it_holds():
 
 
 def test_credit_lowers_the_rate_of_new_loans():
-    model = CooperativeModel({"population": {"households_per_village": 100, "members_per_cooperative": 80}},
-                             seed=3, interventions=[iv.Credit(start=1, member_rate=0.001)])
+    model = CooperativeModel(
+        {"population": {"households_per_village": 100, "members_per_cooperative": 80}},
+        seed=3,
+        interventions=[iv.Credit(start=1, member_rate=0.001)],
+    )
     model.run(6)
     s = model.state
     new = s.coop_loan > 0
@@ -88,9 +93,15 @@ def test_credit_lowers_the_rate_of_new_loans():
 
 
 def test_training_selects_quota_per_cooperative_and_links_provider():
-    params = {"population": {"n_villages": 2, "n_cooperatives": 2, "households_per_village": 80,
-                             "members_per_cooperative": 50},
-              "skills": {"training_every_months": 0}}
+    params = {
+        "population": {
+            "n_villages": 2,
+            "n_cooperatives": 2,
+            "households_per_village": 80,
+            "members_per_cooperative": 50,
+        },
+        "skills": {"training_every_months": 0},
+    }
     model = CooperativeModel(params, seed=4, interventions=[iv.Training(start=1, quota=7)])
     model.step()
     s = model.state
@@ -113,17 +124,20 @@ def test_timetable_fires_and_covers():
     assert open_ended.active(1000) and not open_ended.active(1)
 
 
-@pytest.mark.parametrize(("data", "fragment"), [
-    ({"kind": "training", "start": 10, "end": 5}, "before start"),
-    ({"kind": "trainng"}, "did you mean 'training'"),
-    ({"kind": "training", "quotaa": 3}, "did you mean 'quota'"),
-    ({"kind": "training", "quota": -1}, "allowed range"),
-    ({"kind": "training", "selection": "oldest"}, "one of"),
-    ({"kind": "grant", "amount": "lots"}, "expected a number"),
-    ({"kind": "policy", "set": {"finance.coop_interest_rate": 2.0}}, "allowed range"),
-    ({"kind": "policy", "set": {}}, "parameter overrides"),
-    ({"kind": "harvest_failure", "cooperatives": [-1]}, "cooperative indices"),
-])
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        ({"kind": "training", "start": 10, "end": 5}, "before start"),
+        ({"kind": "trainng"}, "did you mean 'training'"),
+        ({"kind": "training", "quotaa": 3}, "did you mean 'quota'"),
+        ({"kind": "training", "quota": -1}, "allowed range"),
+        ({"kind": "training", "selection": "oldest"}, "one of"),
+        ({"kind": "grant", "amount": "lots"}, "expected a number"),
+        ({"kind": "policy", "set": {"finance.coop_interest_rate": 2.0}}, "allowed range"),
+        ({"kind": "policy", "set": {}}, "parameter overrides"),
+        ({"kind": "harvest_failure", "cooperatives": [-1]}, "cooperative indices"),
+    ],
+)
 def test_bad_interventions_raise_named_errors(data, fragment):
     with pytest.raises(ParameterError, match=None) as info:
         iv.from_dict(data)

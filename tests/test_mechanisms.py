@@ -166,8 +166,16 @@ class TestReciprocity:
 # ---------------------------------------------------------------- participation
 class TestParticipation:
     def _target(self, benefit=0.5, cost=0.5, norm=0.5, trust_=0.5, bw=3.0):
-        return part.target_propensity(np.array([-1.0]), np.array([[benefit]]), np.array([[norm]]),
-                                      np.array([[trust_]]), np.array([cost]), bw, 1.5, 1.0)[0, 0]
+        return part.target_propensity(
+            np.array([-1.0]),
+            np.array([[benefit]]),
+            np.array([[norm]]),
+            np.array([[trust_]]),
+            np.array([cost]),
+            bw,
+            1.5,
+            1.0,
+        )[0, 0]
 
     def test_more_benefit_strictly_raises_target(self):
         values = [self._target(benefit=b) for b in np.linspace(0.0, 1.0, 6)]
@@ -189,8 +197,16 @@ class TestParticipation:
         assert self._target() == pytest.approx(1.0 / (1.0 + math.exp(-x)))
 
     def test_target_broadcasts_over_domains(self):
-        out = part.target_propensity(np.array([-1.0, -1.2, -0.6]), np.full((4, 1), 0.5), np.full((4, 3), 0.5),
-                                     np.full((4, 1), 0.5), np.array([0.8, 0.5, 0.6]), 3.0, 1.5, 1.0)
+        out = part.target_propensity(
+            np.array([-1.0, -1.2, -0.6]),
+            np.full((4, 1), 0.5),
+            np.full((4, 3), 0.5),
+            np.full((4, 1), 0.5),
+            np.array([0.8, 0.5, 0.6]),
+            3.0,
+            1.5,
+            1.0,
+        )
         assert out.shape == (4, 3)
         assert ((out > 0) & (out < 1)).all()
 
@@ -218,8 +234,9 @@ class TestParticipation:
         a, b, w = np.array([0, 0, 1]), np.array([1, 2, 2]), np.array([1.0, 3.0, 2.0])
         v = np.array([0.0, 1.0, 0.5, 0.7])
         out = part.neighbour_mean(4, a, b, w, v)
-        np.testing.assert_allclose(out, [(1 * 1.0 + 3 * 0.5) / 4, (1 * 0.0 + 2 * 0.5) / 3,
-                                         (3 * 0.0 + 2 * 1.0) / 5, 0.7])
+        np.testing.assert_allclose(
+            out, [(1 * 1.0 + 3 * 0.5) / 4, (1 * 0.0 + 2 * 0.5) / 3, (3 * 0.0 + 2 * 1.0) / 5, 0.7]
+        )
 
     def test_neighbour_mean_2d_matches_columns(self):
         rng = np.random.default_rng(3)
@@ -266,8 +283,9 @@ class TestGovernance:
         assert capped.max() == 1.0
 
     def test_board_willingness(self):
-        assert governance.board_willingness(np.array([0.5]), np.array([0.5]), np.array([1.0]), 0.0)[0] == \
-            pytest.approx(0.5)
+        assert governance.board_willingness(np.array([0.5]), np.array([0.5]), np.array([1.0]), 0.0)[0] == pytest.approx(
+            0.5
+        )
         grid = np.linspace(0, 1, 5)
         half = np.full(5, 0.5)
         assert (np.diff(governance.board_willingness(grid, half, half, 1.2)) > 0).all()
@@ -314,8 +332,9 @@ class TestFinance:
         cash = rng.random(20)
         out = finance.move(cash, rng.integers(0, 20, 100), rng.integers(0, 20, 100), rng.random(100))
         assert np.isclose(out.sum(), cash.sum(), rtol=0, atol=1e-12)
-        np.testing.assert_allclose(finance.move(cash, np.array([0]), np.array([1]), np.array([0.25])),
-                                   cash + np.r_[-0.25, 0.25, np.zeros(18)])
+        np.testing.assert_allclose(
+            finance.move(cash, np.array([0]), np.array([1]), np.array([0.25])), cash + np.r_[-0.25, 0.25, np.zeros(18)]
+        )
 
     def test_flat_instalment(self):
         p, i = finance.flat_instalment(np.array([12.0, 6.0]), 0.02, 12)
@@ -351,8 +370,9 @@ class TestFinance:
         np.testing.assert_array_equal(missed, [True, True, False, False])
 
     def test_repay_last_instalment_capped_at_outstanding(self):
-        paid, left, missed = finance.repay(np.array([5.0]), np.array([0.4]), np.array([1.0]), np.array([0.1]),
-                                           np.array([True]))
+        paid, left, missed = finance.repay(
+            np.array([5.0]), np.array([0.4]), np.array([1.0]), np.array([0.1]), np.array([True])
+        )
         assert paid[0] == pytest.approx(0.5)
         assert left[0] == 0.0 and not missed[0]
 
@@ -397,7 +417,7 @@ class TestFinance:
         surplus = np.array([10.0, -5.0, 8.0])
         out = finance.shu_payout(surplus, coop, mem, capital, trans, 0.6, 0.4)
         assert out[0:3].sum() == pytest.approx(0.6 * 10.0)
-        assert out[3:5].sum() == 0.0           # loss: nothing to share
+        assert out[3:5].sum() == 0.0  # loss: nothing to share
         assert out[5] == 0.0 and out[6] == 0.0  # non-members get nothing
         # member 0: 0.4 * 6 * 1/6 + 0.6 * 6 * 0/4
         assert out[0] == pytest.approx(0.4)
@@ -422,8 +442,9 @@ class TestFinance:
         coop = rng.integers(0, n_c, n)
         mem = rng.random(n) < 0.6
         surplus = rng.normal(5.0, 10.0, n_c)
-        out = finance.shu_payout(surplus, coop, mem, rng.random(n) * (rng.random(n) < 0.7), rng.random(n),
-                                 member_share, capital_share)
+        out = finance.shu_payout(
+            surplus, coop, mem, rng.random(n) * (rng.random(n) < 0.7), rng.random(n), member_share, capital_share
+        )
         assert (out >= 0).all()
         assert (out[~mem] == 0).all()
         for c in range(n_c):
@@ -475,8 +496,9 @@ class TestInformation:
         assert (np.diff(p) > 0).all()
         assert ((p > 0) & (p < 1)).all()
         np.testing.assert_allclose(p, 1 - np.exp(-(0.3 * e + 0.1)))
-        assert (information.learn_probability(np.zeros(2), 0.3, np.array([0.0, 0.2])) ==
-                pytest.approx([0.0, 1 - math.exp(-0.2)]))
+        assert information.learn_probability(np.zeros(2), 0.3, np.array([0.0, 0.2])) == pytest.approx(
+            [0.0, 1 - math.exp(-0.2)]
+        )
 
     def test_exposure_counts(self):
         a, b = np.array([0, 0, 1, 2]), np.array([1, 2, 3, 3])
@@ -556,8 +578,9 @@ class TestSkills:
 
     def test_select_trainees_only_eligible(self):
         eligible = np.array([1, 4])
-        out = skills.select_trainees(np.random.default_rng(0), eligible, 5, "random", np.zeros(6), 55.0,
-                                     np.zeros(6), np.zeros(6))
+        out = skills.select_trainees(
+            np.random.default_rng(0), eligible, 5, "random", np.zeros(6), 55.0, np.zeros(6), np.zeros(6)
+        )
         assert sorted(out.tolist()) == [1, 4]
 
 
@@ -580,8 +603,12 @@ class TestNetwork:
         assert list(zip(out.a.tolist(), out.b.tolist(), strict=True)) == [(0, 1), (1, 3), (2, 3), (4, 5)]
 
     def test_classify_layer(self):
-        layer = net.classify_layer(np.array([0, 0, 1, 2]), np.array([0, 1, 1, 2]),
-                                   np.array([False, False, True, False]), np.array([False, False, False, True]))
+        layer = net.classify_layer(
+            np.array([0, 0, 1, 2]),
+            np.array([0, 1, 1, 2]),
+            np.array([False, False, True, False]),
+            np.array([False, False, False, True]),
+        )
         assert layer.tolist() == [net.BONDING, net.BRIDGING, net.LINKING, net.LINKING]
 
     def test_reinforce_and_decay(self):
@@ -601,7 +628,7 @@ class TestNetwork:
 
     def test_adjacency_index(self):
         indptr, nbrs = net.adjacency_index(5, np.array([0, 0, 2]), np.array([1, 2, 3]))
-        got = [sorted(nbrs[indptr[i]:indptr[i + 1]].tolist()) for i in range(5)]
+        got = [sorted(nbrs[indptr[i] : indptr[i + 1]].tolist()) for i in range(5)]
         assert got == [[1, 2], [0], [0, 3], [2], []]
 
     def test_propose_triadic_picks_two_neighbours_of_a_broker(self):

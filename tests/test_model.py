@@ -58,11 +58,26 @@ def test_parameters_object_and_mapping_give_same_run():
 
 # ---------------------------------------------------------------- the metrics table
 EXPECTED_COLUMNS = [
-    "step", "members", "membership_share", *DOMAINS,
+    "step",
+    "members",
+    "membership_share",
+    *DOMAINS,
     *(f"trust_{t}_{s}" for t in ("peer", "board", "institution") for s in ("mean", "low", "medium", "high")),
-    "reciprocity_rate", "savings_mandatory", "savings_voluntary", "coop_loans_outstanding",
-    "moneylender_loans_outstanding", "arrears_share", "shu_paid", "umkm_revenue", "skill_mean",
-    "information_reach", "information_reach_needy", "density", "clustering", "ei_index", "linking_share",
+    "reciprocity_rate",
+    "savings_mandatory",
+    "savings_voluntary",
+    "coop_loans_outstanding",
+    "moneylender_loans_outstanding",
+    "arrears_share",
+    "shu_paid",
+    "umkm_revenue",
+    "skill_mean",
+    "information_reach",
+    "information_reach_needy",
+    "density",
+    "clustering",
+    "ei_index",
+    "linking_share",
     "board_betweenness",
 ]
 
@@ -221,8 +236,9 @@ def test_follow_up_keeps_more_skill():
 
 
 def test_training_raises_skill_in_training_month():
-    _, df = run({"skills": {"training_every_months": 6, "training_quota": 30, "peer_teaching_rate": 0.0}},
-                seed=1, steps=7)
+    _, df = run(
+        {"skills": {"training_every_months": 6, "training_quota": 30, "peer_teaching_rate": 0.0}}, seed=1, steps=7
+    )
     jump = df["skill_mean"].diff()
     assert jump.iloc[5] > 3 * abs(jump.iloc[1:5]).max()  # month 6 is a Diklat
 
@@ -235,8 +251,12 @@ def test_harvest_failure_lowers_umkm_revenue():
 
 def test_responsive_village_government_reaches_needy():
     def reach(r):
-        values = [run({"population": {"village_government_responsiveness": r}}, seed, 12)[1]
-                  ["information_reach_needy"].iloc[-1] for seed in SEEDS]
+        values = [
+            run({"population": {"village_government_responsiveness": r}}, seed, 12)[1]["information_reach_needy"].iloc[
+                -1
+            ]
+            for seed in SEEDS
+        ]
         return np.mean(values)
 
     assert reach(1.0) > reach(0.0) + 0.05
@@ -244,8 +264,9 @@ def test_responsive_village_government_reaches_needy():
 
 def test_shu_paid_at_rat_month():
     for rat_month in (12, 3):
-        model, df = run({"finance": {"operating_cost": 0.0}, "governance": {"rat_month": rat_month}}, seed=1,
-                        steps=rat_month)
+        model, df = run(
+            {"finance": {"operating_cost": 0.0}, "governance": {"rat_month": rat_month}}, seed=1, steps=rat_month
+        )
         shu = df["shu_paid"].to_numpy()
         assert (shu[:-1] == 0).all()
         assert shu[-1] > 0
@@ -307,8 +328,9 @@ def test_members_counted_once_and_no_negative_money(seed):
 def test_mesa_batch_run_reads_the_datacollector():
     import mesa
 
-    rows = mesa.batch_run(CooperativeModel, parameters={"params": [small_params()], "seed": [3, 4]}, max_steps=4,
-                          display_progress=False)
+    rows = mesa.batch_run(
+        CooperativeModel, parameters={"params": [small_params()], "seed": [3, 4]}, max_steps=4, display_progress=False
+    )
     final = [r for r in rows if r["Step"] == 4]
     assert len(final) == 2
     for row in final:

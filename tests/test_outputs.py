@@ -21,8 +21,10 @@ from kopsim.labels import outcome_bounds, outcome_unit
 
 OUTCOMES = ["members", "skill_members", "umkm_revenue", "trust_institution_mean"]
 SCENARIOS = ["baseline", "training_follow_up"]
-FINDING = re.compile(r"training_follow_up (raises|lowers) .+ by [0-9.,]+.* \(95% CI -?[0-9.,]+ to -?[0-9.,]+\) "
-                     r"over baseline at month 12")
+FINDING = re.compile(
+    r"training_follow_up (raises|lowers) .+ by [0-9.,]+.* \(95% CI -?[0-9.,]+ to -?[0-9.,]+\) "
+    r"over baseline at month 12"
+)
 
 
 def kopsim(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -41,8 +43,22 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("outputs") / "cmp"
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(io.StringIO()):
-        code = cli.main(["compare", *SCENARIOS, "--replications", "3", "--steps", "12", "--outcomes",
-                         ",".join(OUTCOMES), "--executor", "sequential", "--out", str(out)])
+        code = cli.main(
+            [
+                "compare",
+                *SCENARIOS,
+                "--replications",
+                "3",
+                "--steps",
+                "12",
+                "--outcomes",
+                ",".join(OUTCOMES),
+                "--executor",
+                "sequential",
+                "--out",
+                str(out),
+            ]
+        )
     assert code == 0
     return out, buf.getvalue()
 
@@ -59,7 +75,7 @@ def test_key_findings_come_first_with_units_ci_and_the_stated_minimum(report_htm
     body = report_html.split("<body>", 1)[1]
     first = body.index('<h2 id="findings">Key findings</h2>')
     assert first < body.index('id="compared"') < body.index('id="differences"')
-    box = body[first:body.index('id="compared"')]
+    box = body[first : body.index('id="compared"')]
     assert "at least 2% of the outcome's scale" in box  # the minimum of practical importance is stated
     # skill of members rises with the month-12 training, far beyond 0.02 (2% of its 0..1 scale)
     sentences = re.findall(r"<li>(.*?)</li>", box)
@@ -67,9 +83,19 @@ def test_key_findings_come_first_with_units_ci_and_the_stated_minimum(report_htm
 
 
 def test_small_effects_are_not_findings():
-    diffs = pd.DataFrame({"label": ["b"] * 3, "config_index": [1] * 3, "outcome": ["skill_members", "members", "x"],
-                          "n": [5] * 3, "mean_difference": [0.001, 30.0, 0.5], "sd": [1e-4, 5.0, 1.0],
-                          "ci_low": [0.0009, 20.0, -0.3], "ci_high": [0.0011, 40.0, 1.3], "reference": ["a"] * 3})
+    diffs = pd.DataFrame(
+        {
+            "label": ["b"] * 3,
+            "config_index": [1] * 3,
+            "outcome": ["skill_members", "members", "x"],
+            "n": [5] * 3,
+            "mean_difference": [0.001, 30.0, 0.5],
+            "sd": [1e-4, 5.0, 1.0],
+            "ci_low": [0.0009, 20.0, -0.3],
+            "ci_high": [0.0011, 40.0, 1.3],
+            "reference": ["a"] * 3,
+        }
+    )
     out = stats.classify(diffs, {"skill_members": 0.02, "members": 2.4, "x": 0.1})
     assert out["excludes_zero"].tolist() == [True, True, False]
     assert out["important"].tolist() == [False, True, False]  # 0.001 is outside its CI but below the minimum
@@ -91,7 +117,7 @@ def test_nothing_passes_is_said_plainly(compared, capsys):
 
 def test_compare_ends_with_the_key_findings_table(compared):
     _, screen = compared
-    tail = screen[screen.index("Key findings at month 12"):]
+    tail = screen[screen.index("Key findings at month 12") :]
     assert "configuration" in tail and "95% CI" in tail and "minimum" in tail
     assert re.search(r"training_follow_up\s+baseline\s+skill of members", tail), tail
 
@@ -100,8 +126,21 @@ def test_compare_ends_with_the_key_findings_table(compared):
 def test_reference_and_contrast(compared, tmp_path, capsys):
     out, _ = compared
     target = tmp_path / "r.html"
-    code, _, err = kopsim(["report", str(out), "--output", str(target), "--no-network", "--no-figure-files",
-                           "--reference", "training_follow_up", "--contrast", "training_follow_up:baseline"], capsys)
+    code, _, err = kopsim(
+        [
+            "report",
+            str(out),
+            "--output",
+            str(target),
+            "--no-network",
+            "--no-figure-files",
+            "--reference",
+            "training_follow_up",
+            "--contrast",
+            "training_follow_up:baseline",
+        ],
+        capsys,
+    )
     assert code == 0, err
     text = target.read_text()
     assert "<strong>training_follow_up</strong>, is the reference" in text
@@ -113,8 +152,9 @@ def test_reference_and_contrast(compared, tmp_path, capsys):
     assert np.allclose(runs["mean_difference"].to_numpy(), -back["mean_difference"].to_numpy(), equal_nan=True)
 
 
-@pytest.mark.parametrize("args", [["--reference", "nosuch"], ["--contrast", "baseline"],
-                                  ["--contrast", "baseline:baseline"]])
+@pytest.mark.parametrize(
+    "args", [["--reference", "nosuch"], ["--contrast", "baseline"], ["--contrast", "baseline:baseline"]]
+)
 def test_bad_reference_or_contrast_is_a_usage_error(compared, args, capsys):
     out, _ = compared
     code, _, err = kopsim(["report", str(out), "--no-network", "--no-figure-files", *args], capsys)
@@ -150,9 +190,18 @@ def test_time_series_axes_have_units_and_envelopes(compared):
 
 
 def test_forest_plot_is_on_one_standardised_scale_with_raw_numbers():
-    diffs = pd.DataFrame({"label": ["b", "b"], "outcome": ["x", "y"], "mean_difference": [1.0, 1000.0],
-                          "ci_low": [0.5, 500.0], "ci_high": [1.5, 1500.0], "reference": ["a", "a"],
-                          "excludes_zero": [True, True], "important": [True, False]})
+    diffs = pd.DataFrame(
+        {
+            "label": ["b", "b"],
+            "outcome": ["x", "y"],
+            "mean_difference": [1.0, 1000.0],
+            "ci_low": [0.5, 500.0],
+            "ci_high": [1.5, 1500.0],
+            "reference": ["a", "a"],
+            "excludes_zero": [True, True],
+            "important": [True, False],
+        }
+    )
     fig = forest_standardised(diffs, {"x": 1.0, "y": 1000.0})
     ax = fig.axes[0]
     xs = [float(c.lines[0].get_xdata()[0]) for c in ax.containers]
@@ -180,14 +229,18 @@ def test_indonesian_numbers_and_booleans():
 def test_report_in_indonesian(compared, tmp_path, capsys):
     out, _ = compared
     target = tmp_path / "id.html"
-    code, _, err = kopsim(["report", str(out), "--lang", "id", "--output", str(target), "--no-network",
-                           "--no-figure-files"], capsys)
+    code, _, err = kopsim(
+        ["report", str(out), "--lang", "id", "--output", str(target), "--no-network", "--no-figure-files"], capsys
+    )
     assert code == 0, err
     text = target.read_text()
     assert "<html lang=id>" in text and "Temuan utama" in text
     assert "keterampilan anggota" in text
-    assert re.search(r"menaikkan keterampilan anggota \(rata-rata\) sebesar \d+,\d+ \(IK 95% \d+,\d+ s\.d\. "
-                     r"\d+,\d+\) dibanding baseline pada bulan ke-12", text)
+    assert re.search(
+        r"menaikkan keterampilan anggota \(rata-rata\) sebesar \d+,\d+ \(IK 95% \d+,\d+ s\.d\. "
+        r"\d+,\d+\) dibanding baseline pada bulan ke-12",
+        text,
+    )
 
 
 # ---------------------------------------------------------------- export
@@ -214,9 +267,9 @@ def test_export_excel_id(compared, tmp_path, capsys):
 
 # ---------------------------------------------------------------- print and palettes
 def test_print_stylesheet(report_html):
-    css = report_html[report_html.index("<style>"):report_html.index("</style>")]
+    css = report_html[report_html.index("<style>") : report_html.index("</style>")]
     assert "@media print" in css and "@page" in css
-    printed = css[css.index("@media print"):]
+    printed = css[css.index("@media print") :]
     assert "break-inside:avoid" in printed and "nav" in printed and "table-header-group" in printed
 
 
@@ -227,8 +280,19 @@ CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/ch
 def test_report_prints_to_pdf(compared, report_html, tmp_path):
     out, _ = compared
     pdf = tmp_path / "report.pdf"
-    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--print-to-pdf={pdf}",
-                    "--no-pdf-header-footer", (out / "report.html").as_uri()], capture_output=True, timeout=90)
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--print-to-pdf={pdf}",
+            "--no-pdf-header-footer",
+            (out / "report.html").as_uri(),
+        ],
+        capture_output=True,
+        timeout=90,
+    )
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 20_000
 

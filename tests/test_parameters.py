@@ -36,16 +36,19 @@ def test_whole_number_floats_become_ints_and_ints_become_floats():
         Parameters.from_dict({"population": {"n_villages": 2.5}})
 
 
-@pytest.mark.parametrize(("data", "path", "fragment"), [
-    ({"trst": {}}, "trst", "did you mean 'trust'"),
-    ({"trust": {"los_rate": 1}}, "trust.los_rate", "did you mean 'loss_rate'"),
-    ({"trust": {"zzzzzz": 1}}, "trust.zzzzzz", "allowed: "),
-    ({"trust": 0.5}, "trust", "expected a table"),
-    ({"skills": {"training_selection": "randm"}}, "skills.training_selection", "did you mean 'random'"),
-    ({"skills": {"follow_up": "yes"}}, "skills.follow_up", "true or false"),
-    ({"trust": {"loss_rate": -0.1}}, "trust.loss_rate", "allowed range [0, 1]"),
-    ({"population": {"members_per_cooperative": -1}}, "population.members_per_cooperative", "allowed range"),
-])
+@pytest.mark.parametrize(
+    ("data", "path", "fragment"),
+    [
+        ({"trst": {}}, "trst", "did you mean 'trust'"),
+        ({"trust": {"los_rate": 1}}, "trust.los_rate", "did you mean 'loss_rate'"),
+        ({"trust": {"zzzzzz": 1}}, "trust.zzzzzz", "allowed: "),
+        ({"trust": 0.5}, "trust", "expected a table"),
+        ({"skills": {"training_selection": "randm"}}, "skills.training_selection", "did you mean 'random'"),
+        ({"skills": {"follow_up": "yes"}}, "skills.follow_up", "true or false"),
+        ({"trust": {"loss_rate": -0.1}}, "trust.loss_rate", "allowed range [0, 1]"),
+        ({"population": {"members_per_cooperative": -1}}, "population.members_per_cooperative", "allowed range"),
+    ],
+)
 def test_from_dict_errors_name_the_path(data, path, fragment):
     with pytest.raises(ParameterError) as info:
         Parameters.from_dict(data)
@@ -54,14 +57,19 @@ def test_from_dict_errors_name_the_path(data, path, fragment):
     assert fragment in str(info.value)
 
 
-@pytest.mark.parametrize(("population", "path"), [
-    ({"n_villages": 2, "n_cooperatives": 3}, "population.n_cooperatives"),
-    ({"farmer_share": 0.7, "umkm_share": 0.4}, "population.umkm_share"),
-    ({"age_min": 50.0, "age_max": 40.0}, "population.age_max"),
-    ({"households_per_village": 10, "members_per_cooperative": 11}, "population.members_per_cooperative"),
-    ({"households_per_village": 10, "members_per_cooperative": 6, "board_size": 5, "supervisors": 3},
-     "population.board_size"),
-])
+@pytest.mark.parametrize(
+    ("population", "path"),
+    [
+        ({"n_villages": 2, "n_cooperatives": 3}, "population.n_cooperatives"),
+        ({"farmer_share": 0.7, "umkm_share": 0.4}, "population.umkm_share"),
+        ({"age_min": 50.0, "age_max": 40.0}, "population.age_max"),
+        ({"households_per_village": 10, "members_per_cooperative": 11}, "population.members_per_cooperative"),
+        (
+            {"households_per_village": 10, "members_per_cooperative": 6, "board_size": 5, "supervisors": 3},
+            "population.board_size",
+        ),
+    ],
+)
 def test_cross_field_rules(population, path):
     with pytest.raises(ParameterError) as info:
         Parameters.from_dict({"population": population})
@@ -69,9 +77,20 @@ def test_cross_field_rules(population, path):
 
 
 def test_cross_field_rules_allow_the_edges():
-    p = Parameters.from_dict({"population": {"n_villages": 2, "n_cooperatives": 2, "households_per_village": 10,
-                                             "members_per_cooperative": 10, "farmer_share": 0.6,
-                                             "umkm_share": 0.4, "board_size": 7, "supervisors": 3}})
+    p = Parameters.from_dict(
+        {
+            "population": {
+                "n_villages": 2,
+                "n_cooperatives": 2,
+                "households_per_village": 10,
+                "members_per_cooperative": 10,
+                "farmer_share": 0.6,
+                "umkm_share": 0.4,
+                "board_size": 7,
+                "supervisors": 3,
+            }
+        }
+    )
     assert p.population.members_per_cooperative == 10
     with pytest.raises(ParameterError, match="high_threshold"):
         Parameters.from_dict({"trust": {"low_threshold": 0.6, "high_threshold": 0.5}})
@@ -107,13 +126,16 @@ def test_replace_dotted_and_nested():
     assert base.replace(None) == base
 
 
-@pytest.mark.parametrize(("overrides", "fragment"), [
-    ({"trust.los_rate": 1}, "did you mean 'loss_rate'"),
-    ({"trst.loss_rate": 1}, "did you mean 'trust'"),
-    ({"trst": {"loss_rate": 1}}, "did you mean 'trust'"),
-    ({"trust": 1}, "expected 'group.name'"),
-    ({"trust.loss_rate": 7}, "allowed"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"trust.los_rate": 1}, "did you mean 'loss_rate'"),
+        ({"trst.loss_rate": 1}, "did you mean 'trust'"),
+        ({"trst": {"loss_rate": 1}}, "did you mean 'trust'"),
+        ({"trust": 1}, "expected 'group.name'"),
+        ({"trust.loss_rate": 7}, "allowed"),
+    ],
+)
 def test_replace_errors(overrides, fragment):
     with pytest.raises(ParameterError, match=fragment):
         Parameters().replace(overrides)
@@ -158,8 +180,12 @@ def test_load_baseline():
     assert s.description
     assert s.source.endswith("baseline.toml")
     pop = s.params.population
-    assert (pop.n_villages, pop.n_cooperatives, pop.households_per_village, pop.members_per_cooperative) == \
-        (4, 2, 150, 133)
+    assert (pop.n_villages, pop.n_cooperatives, pop.households_per_village, pop.members_per_cooperative) == (
+        4,
+        2,
+        150,
+        133,
+    )
     assert s.params.network.bridging_degree == 0.6
     assert s.params.trust == Parameters().trust  # not overridden
     assert s.overrides["population"]["n_villages"] == 4
@@ -179,18 +205,23 @@ def test_baseline_scenario_builds_a_model():
     assert df["households"].iloc[0] == 600
 
 
-@pytest.mark.parametrize(("data", "fragment"), [
-    ({"scenarios": {}}, "scenarios: unknown key; did you mean 'scenario'?"),
-    ({"scenario": {"stepz": 3}}, "scenario.stepz: unknown key; did you mean 'steps'?"),
-    ({"scenario": {"steps": 0}}, "scenario.steps: 0 is outside the allowed range"),
-    ({"scenario": {"steps": 2.5}}, "scenario.steps: expected int"),
-    ({"scenario": {"seed": True}}, "scenario.seed: expected int"),
-    ({"scenario": {"seed": -1}}, "scenario.seed: -1 is negative"),
-    ({"scenario": []}, "scenario: expected a table"),
-    ({"parameters": {"trust": {"loss_rate": -1}}}, "parameters.trust.loss_rate: -1"),
-    ({"parameters": {"population": {"members_per_cooperative": -5}}},
-     "parameters.population.members_per_cooperative: -5 is outside the allowed range"),
-])
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        ({"scenarios": {}}, "scenarios: unknown key; did you mean 'scenario'?"),
+        ({"scenario": {"stepz": 3}}, "scenario.stepz: unknown key; did you mean 'steps'?"),
+        ({"scenario": {"steps": 0}}, "scenario.steps: 0 is outside the allowed range"),
+        ({"scenario": {"steps": 2.5}}, "scenario.steps: expected int"),
+        ({"scenario": {"seed": True}}, "scenario.seed: expected int"),
+        ({"scenario": {"seed": -1}}, "scenario.seed: -1 is negative"),
+        ({"scenario": []}, "scenario: expected a table"),
+        ({"parameters": {"trust": {"loss_rate": -1}}}, "parameters.trust.loss_rate: -1"),
+        (
+            {"parameters": {"population": {"members_per_cooperative": -5}}},
+            "parameters.population.members_per_cooperative: -5 is outside the allowed range",
+        ),
+    ],
+)
 def test_scenario_errors(data, fragment):
     with pytest.raises(scen.ScenarioError) as info:
         scen.from_dict(data, "x.toml")
@@ -232,7 +263,7 @@ def test_every_shipped_scenario_loads(name):
 
 def test_load_file(tmp_path):
     f = tmp_path / "mine.toml"
-    f.write_text('[scenario]\nsteps = 7\nseed = 3\n[parameters.trust]\nloss_rate = 0.5\n', encoding="utf-8")
+    f.write_text("[scenario]\nsteps = 7\nseed = 3\n[parameters.trust]\nloss_rate = 0.5\n", encoding="utf-8")
     s = scen.load(f)
     assert (s.name, s.steps, s.seed) == ("mine", 7, 3)
     assert s.params.trust.loss_rate == 0.5

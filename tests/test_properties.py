@@ -30,64 +30,107 @@ def model_params(draw) -> dict:
     low = draw(unit)
     return {
         "population": {
-            "n_villages": n_villages, "n_cooperatives": n_coops, "households_per_village": hpv,
-            "members_per_cooperative": members, "board_size": board, "supervisors": supervisors,
-            "farmer_share": farmer_share, "umkm_share": umkm_share, "needy_share": draw(unit),
+            "n_villages": n_villages,
+            "n_cooperatives": n_coops,
+            "households_per_village": hpv,
+            "members_per_cooperative": members,
+            "board_size": board,
+            "supervisors": supervisors,
+            "farmer_share": farmer_share,
+            "umkm_share": umkm_share,
+            "needy_share": draw(unit),
             "moneylenders_per_village": draw(st.integers(0, 2)),
-            "village_government_responsiveness": draw(unit), "wealth_sigma": draw(st.floats(0.0, 3.0)),
+            "village_government_responsiveness": draw(unit),
+            "wealth_sigma": draw(st.floats(0.0, 3.0)),
         },
         "trust": {
-            "gain_rate": draw(unit), "loss_rate": draw(unit), "rule_clarity": draw(unit), "fairness": draw(unit),
-            "initial_peer": draw(unit), "initial_board": draw(unit), "initial_institution": draw(unit),
+            "gain_rate": draw(unit),
+            "loss_rate": draw(unit),
+            "rule_clarity": draw(unit),
+            "fairness": draw(unit),
+            "initial_peer": draw(unit),
+            "initial_board": draw(unit),
+            "initial_institution": draw(unit),
             "initial_spread": draw(st.floats(0.0, 0.5)),
-            "low_threshold": low, "high_threshold": draw(st.floats(low, 1.0)),
+            "low_threshold": low,
+            "high_threshold": draw(st.floats(low, 1.0)),
         },
         "reciprocity": {
-            "helping_norm": draw(unit), "trust_weight": draw(st.floats(0.0, 50.0)),
-            "image_weight": draw(st.floats(0.0, 50.0)), "direct_weight": draw(st.floats(0.0, 50.0)),
+            "helping_norm": draw(unit),
+            "trust_weight": draw(st.floats(0.0, 50.0)),
+            "image_weight": draw(st.floats(0.0, 50.0)),
+            "direct_weight": draw(st.floats(0.0, 50.0)),
             "image_update_rate": draw(unit),
         },
         "participation": {
-            "benefit_weight": draw(st.floats(0.0, 50.0)), "norm_weight": draw(st.floats(0.0, 50.0)),
-            "trust_weight": draw(st.floats(0.0, 50.0)), "cost_organisation": draw(st.floats(0.0, 50.0)),
-            "intercept_capital": draw(st.floats(-20.0, 20.0)), "adjustment_rate": draw(unit),
-            "benefit_memory": draw(unit), "join_rate": draw(unit), "exit_rate": draw(unit),
+            "benefit_weight": draw(st.floats(0.0, 50.0)),
+            "norm_weight": draw(st.floats(0.0, 50.0)),
+            "trust_weight": draw(st.floats(0.0, 50.0)),
+            "cost_organisation": draw(st.floats(0.0, 50.0)),
+            "intercept_capital": draw(st.floats(-20.0, 20.0)),
+            "adjustment_rate": draw(unit),
+            "benefit_memory": draw(unit),
+            "join_rate": draw(unit),
+            "exit_rate": draw(unit),
         },
         "governance": {
-            "free_ride_threshold": draw(unit), "sanction_probability": draw(unit), "sanction_effect": draw(unit),
-            "free_ride_harm": draw(st.floats(0.0, 10.0)), "rat_month": draw(st.integers(1, 12)),
+            "free_ride_threshold": draw(unit),
+            "sanction_probability": draw(unit),
+            "sanction_effect": draw(unit),
+            "free_ride_harm": draw(st.floats(0.0, 10.0)),
+            "rat_month": draw(st.integers(1, 12)),
             "board_term_months": draw(st.integers(1, 24)),
         },
         "finance": {
-            "coop_interest_rate": draw(unit), "moneylender_interest_rate": draw(unit),
-            "loan_need_rate": draw(unit), "loan_size": draw(st.floats(0.0, 100.0)),
-            "loan_term_months": draw(st.integers(1, 24)), "approval_rate": draw(unit), "favouritism": draw(unit),
-            "moneylender_uptake": draw(unit), "repayment_discipline": draw(unit), "withdrawal_rate": draw(unit),
-            "voluntary_saving_share": draw(unit), "cash_spending_rate": draw(unit),
-            "consumption_share": draw(unit), "operating_cost": draw(st.floats(0.0, 20.0)),
-            "initial_coop_capital": draw(st.floats(0.0, 500.0)), "mandatory_saving": draw(st.floats(0.0, 2.0)),
-            "shu_member_share": draw(unit), "shu_capital_share": draw(unit),
+            "coop_interest_rate": draw(unit),
+            "moneylender_interest_rate": draw(unit),
+            "loan_need_rate": draw(unit),
+            "loan_size": draw(st.floats(0.0, 100.0)),
+            "loan_term_months": draw(st.integers(1, 24)),
+            "approval_rate": draw(unit),
+            "favouritism": draw(unit),
+            "moneylender_uptake": draw(unit),
+            "repayment_discipline": draw(unit),
+            "withdrawal_rate": draw(unit),
+            "voluntary_saving_share": draw(unit),
+            "cash_spending_rate": draw(unit),
+            "consumption_share": draw(unit),
+            "operating_cost": draw(st.floats(0.0, 20.0)),
+            "initial_coop_capital": draw(st.floats(0.0, 500.0)),
+            "mandatory_saving": draw(st.floats(0.0, 2.0)),
+            "shu_member_share": draw(unit),
+            "shu_capital_share": draw(unit),
         },
         "enterprise": {
-            "harvest_multiplier": draw(st.floats(0.0, 10.0)), "weather_sigma": draw(st.floats(0.0, 3.0)),
+            "harvest_multiplier": draw(st.floats(0.0, 10.0)),
+            "weather_sigma": draw(st.floats(0.0, 3.0)),
             "price_index": draw(st.floats(0.0, 10.0)),
         },
         "network": {
             # strength stays in (0, 1] only with a positive new-tie strength and dissolution floor: see report
-            "contact_rate": draw(unit), "reinforcement_rate": draw(unit), "decay_rate": draw(st.floats(0.0, 0.99)),
-            "min_strength": draw(st.floats(0.001, 1.0)), "new_tie_strength": draw(st.floats(0.01, 1.0)),
-            "formation_attempts": draw(st.floats(0.0, 2.0)), "triadic_share": draw(unit),
-            "bridging_share": draw(unit), "homophily": draw(st.floats(0.0, 50.0)),
+            "contact_rate": draw(unit),
+            "reinforcement_rate": draw(unit),
+            "decay_rate": draw(st.floats(0.0, 0.99)),
+            "min_strength": draw(st.floats(0.001, 1.0)),
+            "new_tie_strength": draw(st.floats(0.01, 1.0)),
+            "formation_attempts": draw(st.floats(0.0, 2.0)),
+            "triadic_share": draw(unit),
+            "bridging_share": draw(unit),
+            "homophily": draw(st.floats(0.0, 50.0)),
         },
         "skills": {
             "training_every_months": draw(st.integers(0, 12)),
             "training_quota": draw(st.integers(0, min(30, members) if members else 30)),  # quota <= members
             "training_selection": draw(st.sampled_from(["random", "productive_age", "board_choice", "neediest"])),
-            "follow_up": draw(st.booleans()), "training_gain": draw(unit), "fade_rate": draw(unit),
+            "follow_up": draw(st.booleans()),
+            "training_gain": draw(unit),
+            "fade_rate": draw(unit),
             "peer_teaching_rate": draw(unit),
         },
-        "information": {"transmission_rate": draw(st.floats(0.0, 10.0)),
-                        "village_broadcast_rate": draw(st.floats(0.0, 10.0))},
+        "information": {
+            "transmission_rate": draw(st.floats(0.0, 10.0)),
+            "village_broadcast_rate": draw(st.floats(0.0, 10.0)),
+        },
         "metrics": {"network_every": draw(st.integers(0, 12)), "centrality_every": draw(st.integers(0, 12))},
     }
 
@@ -136,8 +179,17 @@ NUMERIC_FIELDS = [
     for f in fields(gcls)
     if isinstance(f.default, (int, float)) and not isinstance(f.default, bool)
 ]
-RELATION_FREE_GROUPS = {"network", "reciprocity", "participation", "governance", "finance", "enterprise",
-                        "information", "skills", "metrics"}
+RELATION_FREE_GROUPS = {
+    "network",
+    "reciprocity",
+    "participation",
+    "governance",
+    "finance",
+    "enterprise",
+    "information",
+    "skills",
+    "metrics",
+}
 CROSS_GROUP_FIELDS = {("skills", "training_quota")}  # bounded by population.members_per_cooperative too
 
 
@@ -155,8 +207,11 @@ def out_of_range(draw):
     if isinstance(default, int):
         value = draw(st.integers(max_value=int(lo) - 1) if below else st.integers(min_value=int(hi) + 1))
     else:
-        value = draw(st.floats(max_value=lo, exclude_max=True, allow_nan=False, allow_infinity=False) if below
-                     else st.floats(min_value=hi, exclude_min=True, allow_nan=False, allow_infinity=False))
+        value = draw(
+            st.floats(max_value=lo, exclude_max=True, allow_nan=False, allow_infinity=False)
+            if below
+            else st.floats(min_value=hi, exclude_min=True, allow_nan=False, allow_infinity=False)
+        )
     return gname, name, value
 
 
@@ -176,12 +231,13 @@ def test_out_of_range_value_raises_with_path_and_allowed(case):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.sampled_from([f for f in NUMERIC_FIELDS if f[0] in RELATION_FREE_GROUPS and f[:2] not in CROSS_GROUP_FIELDS]),
-       st.data())
+@given(
+    st.sampled_from([f for f in NUMERIC_FIELDS if f[0] in RELATION_FREE_GROUPS and f[:2] not in CROSS_GROUP_FIELDS]),
+    st.data(),
+)
 def test_in_range_value_is_accepted_and_stored(spec, data):
     gname, name, default, lo, hi = spec
-    value = data.draw(st.integers(int(lo), int(hi)) if isinstance(default, int)
-                      else st.floats(lo, hi, allow_nan=False))
+    value = data.draw(st.integers(int(lo), int(hi)) if isinstance(default, int) else st.floats(lo, hi, allow_nan=False))
     params = Parameters.from_dict({gname: {name: value}})
     stored = getattr(getattr(params, gname), name)
     assert stored == value and type(stored) is type(default)

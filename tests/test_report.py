@@ -41,8 +41,23 @@ def kopsim(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, st
 def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small compare: 2 scenarios x 2 replications x 6 months (clustering is NaN after month 1)."""
     out = tmp_path_factory.mktemp("report") / "cmp"
-    code = cli.main(["compare", *SCENARIOS, "--replications", "2", "--steps", "6", "--outcomes", ",".join(OUTCOMES),
-                     "--executor", "sequential", "--quiet", "--out", str(out)])
+    code = cli.main(
+        [
+            "compare",
+            *SCENARIOS,
+            "--replications",
+            "2",
+            "--steps",
+            "6",
+            "--outcomes",
+            ",".join(OUTCOMES),
+            "--executor",
+            "sequential",
+            "--quiet",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     return out
 
@@ -61,8 +76,15 @@ def test_report_names_every_configuration_and_outcome(report_html):
         assert label in report_html
     for outcome in OUTCOMES:
         assert outcome in report_html
-    for section in ("What was compared", "Run settings", "Final outcomes", "Differences from the reference",
-                    "Forest plot", "Outcomes over time", "social network"):
+    for section in (
+        "What was compared",
+        "Run settings",
+        "Final outcomes",
+        "Differences from the reference",
+        "Forest plot",
+        "Outcomes over time",
+        "social network",
+    ):
         assert section in report_html
 
 
@@ -115,8 +137,10 @@ def test_report_lists_failed_runs_and_recomputes(results, tmp_path, capsys):
 
 def test_report_skips_outcomes_without_values_and_single_configuration(tmp_path, capsys):
     spec = tmp_path / "exp.toml"
-    spec.write_text('[experiment]\nname = "nan"\nscenarios = ["baseline"]\nreplications = 2\nsteps = 3\n'
-                    'outcomes = ["members", "clustering"]\n\n[grid]\n"metrics.network_every" = [0]\n')
+    spec.write_text(
+        '[experiment]\nname = "nan"\nscenarios = ["baseline"]\nreplications = 2\nsteps = 3\n'
+        'outcomes = ["members", "clustering"]\n\n[grid]\n"metrics.network_every" = [0]\n'
+    )
     out = tmp_path / "sweep"
     code, _, err = kopsim(["sweep", str(spec), "--executor", "sequential", "--quiet", "--out", str(out)], capsys)
     assert code == 0, err
@@ -172,8 +196,10 @@ def _differences(configs: list[str], outcomes: list[str]) -> pd.DataFrame:
             scale = 10.0 ** (2 * j)  # very different scales
             rows.append([label, k, o, 5, k * scale, scale, (k - 1.5) * scale, (k + 1.5) * scale, "ref"])
     rows.append([configs[0], 1, "nothing", 1, np.nan, np.nan, np.nan, np.nan, "ref"])  # skipped
-    return pd.DataFrame(rows, columns=["label", "config_index", "outcome", "n", "mean_difference", "sd", "ci_low",
-                                       "ci_high", "reference"])
+    return pd.DataFrame(
+        rows,
+        columns=["label", "config_index", "outcome", "n", "mean_difference", "sd", "ci_low", "ci_high", "reference"],
+    )
 
 
 def test_forest_plot_has_one_panel_per_outcome_and_one_bar_per_configuration():

@@ -22,10 +22,22 @@ METRICS_OFF = {"metrics.network_every": 0, "metrics.centrality_every": 0}
 
 
 def test_the_required_scenarios_are_shipped():
-    required = {"baseline", "mandiri_jaya", "bmt_trans_ktm_telang", "pasuruan_kemitraan", "prabumulih",
-                "training_follow_up", "training_no_follow_up", "kemitraan_association",
-                "kemitraan_no_association", "grant", "subsidised_credit", "village_engagement",
-                "digital_marketing", "harvest_shock"}
+    required = {
+        "baseline",
+        "mandiri_jaya",
+        "bmt_trans_ktm_telang",
+        "pasuruan_kemitraan",
+        "prabumulih",
+        "training_follow_up",
+        "training_no_follow_up",
+        "kemitraan_association",
+        "kemitraan_no_association",
+        "grant",
+        "subsidised_credit",
+        "village_engagement",
+        "digital_marketing",
+        "harvest_shock",
+    }
     assert required <= set(SHIPPED)
 
 
@@ -54,11 +66,17 @@ def test_bmt_trans_has_an_unresponsive_village_government_and_three_tie_kinds():
 
 def test_extends_overrides_keys_and_appends_interventions(tmp_path):
     base = tmp_path / "base.toml"
-    base.write_text('[scenario]\nname = "b"\nsteps = 50\n[parameters.trust]\ngain_rate = 0.1\nloss_rate = 0.3\n'
-                    '[[interventions]]\nkind = "training"\nstart = 5\n', encoding="utf-8")
+    base.write_text(
+        '[scenario]\nname = "b"\nsteps = 50\n[parameters.trust]\ngain_rate = 0.1\nloss_rate = 0.3\n'
+        '[[interventions]]\nkind = "training"\nstart = 5\n',
+        encoding="utf-8",
+    )
     child = tmp_path / "child.toml"
-    child.write_text('extends = "base.toml"\n[scenario]\nname = "c"\n[parameters.trust]\nloss_rate = 0.4\n'
-                     '[[interventions]]\nkind = "price_drop"\nstart = 7\n', encoding="utf-8")
+    child.write_text(
+        'extends = "base.toml"\n[scenario]\nname = "c"\n[parameters.trust]\nloss_rate = 0.4\n'
+        '[[interventions]]\nkind = "price_drop"\nstart = 7\n',
+        encoding="utf-8",
+    )
     scen = load(child)
     assert scen.name == "c" and scen.steps == 50
     assert scen.params.trust.gain_rate == 0.1 and scen.params.trust.loss_rate == 0.4
@@ -66,8 +84,9 @@ def test_extends_overrides_keys_and_appends_interventions(tmp_path):
 
 
 def test_merge_is_deep_for_tables():
-    merged = merge({"a": {"x": 1, "y": 2}, "interventions": [1], "l": [1]},
-                   {"a": {"y": 3}, "interventions": [2], "l": [2]})
+    merged = merge(
+        {"a": {"x": 1, "y": 2}, "interventions": [1], "l": [1]}, {"a": {"y": 3}, "interventions": [2], "l": [2]}
+    )
     assert merged == {"a": {"x": 1, "y": 3}, "interventions": [1, 2], "l": [2]}
 
 
@@ -121,22 +140,38 @@ def test_cli_scenarios_lists_every_shipped_file_with_its_purpose(capsys):
 
 def test_cli_validate(tmp_path):
     good = [str(scenarios.path(n)) for n in SHIPPED]
-    proc = subprocess.run([sys.executable, "-m", "kopsim", "validate", *good], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kopsim", "validate", *good], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.splitlines()) == len(SHIPPED)
     bad = tmp_path / "bad.toml"
     bad.write_text('[[interventions]]\nkind = "training"\nstart = 12\nend = 6\n', encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "kopsim", "validate", good[0], str(bad)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kopsim", "validate", good[0], str(bad)], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("kopsim: error:")
     assert "Traceback" not in proc.stderr
 
 
 def test_cli_runs_a_scenario_with_interventions(tmp_path, capsys):
-    assert cli.main(["run", "harvest_shock", "--steps", "2", "--quiet", "--out", str(tmp_path),
-                     "--set", "metrics.centrality_every=0"]) == 0
+    assert (
+        cli.main(
+            [
+                "run",
+                "harvest_shock",
+                "--steps",
+                "2",
+                "--quiet",
+                "--out",
+                str(tmp_path),
+                "--set",
+                "metrics.centrality_every=0",
+            ]
+        )
+        == 0
+    )
     import json
 
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
@@ -145,20 +180,48 @@ def test_cli_runs_a_scenario_with_interventions(tmp_path, capsys):
 
 # ---------------------------------------------------------------- property: the loader never crashes
 BASELINE = tomllib.loads(scenarios.path("baseline").read_text(encoding="utf-8"))
-VALUES = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
-                   st.booleans(), st.lists(st.integers(-3, 3), max_size=3), st.dictionaries(st.text(max_size=5),
-                                                                                          st.integers(), max_size=2))
-KEYS = st.sampled_from(["scenario", "parameters", "interventions", "extends", "population", "trust", "kind",
-                        "start", "end", "every", "quota", "n_villages", "gain_rate", "steps", "seed", "name",
-                        "training", "grant", "cooperatives", "set", "xyz"])
+VALUES = st.one_of(
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+    st.booleans(),
+    st.lists(st.integers(-3, 3), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
+KEYS = st.sampled_from(
+    [
+        "scenario",
+        "parameters",
+        "interventions",
+        "extends",
+        "population",
+        "trust",
+        "kind",
+        "start",
+        "end",
+        "every",
+        "quota",
+        "n_villages",
+        "gain_rate",
+        "steps",
+        "seed",
+        "name",
+        "training",
+        "grant",
+        "cooperatives",
+        "set",
+        "xyz",
+    ]
+)
 
 
 def _toml(value) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float):
-        return "nan" if value != value else ("inf" if value > 0 else "-inf") if abs(value) == float("inf") \
-            else repr(value)
+        return (
+            "nan" if value != value else ("inf" if value > 0 else "-inf") if abs(value) == float("inf") else repr(value)
+        )
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
     if isinstance(value, list):
@@ -171,7 +234,7 @@ def _toml(value) -> str:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=st.lists(KEYS, min_size=1, max_size=3), value=VALUES, garbage=st.text(max_size=20), mode=st.integers(0, 2))
 def test_broken_files_only_ever_raise_scenario_error(tmp_path, path, value, garbage, mode):
-    lines = ['[scenario]', 'name = "fuzz"', 'steps = 3']
+    lines = ["[scenario]", 'name = "fuzz"', "steps = 3"]
     if mode == 0:  # a value at a random key path
         lines.append(f"[{'.'.join(path[:-1])}]" if len(path) > 1 else "")
         lines.append(f'"{path[-1]}" = {_toml(value)}')

@@ -43,8 +43,9 @@ def kopsim(args, capsys):
 
 def test_morris_finds_the_parameter_without_effect(scenario_file):
     scen = load(str(scenario_file))
-    factors = sa.parse_factors("trust.loss_rate=0.1:0.5,trust.low_threshold=0.1:0.3,skills.training_quota=2:10",
-                               scen.params)
+    factors = sa.parse_factors(
+        "trust.loss_rate=0.1:0.5,trust.low_threshold=0.1:0.3,skills.training_quota=2:10", scen.params
+    )
     assert [f.integer for f in factors] == [False, False, True]
     outcomes = ["trust_peer_mean", "skill_members"]
     res = sa.run_sensitivity(scen, factors, outcomes, "morris", samples=3, executor="sequential")
@@ -68,10 +69,27 @@ def test_morris_finds_the_parameter_without_effect(scenario_file):
 
 def test_sobol_cli_writes_indices_figure_and_manifest(scenario_file, tmp_path, capsys):
     out = tmp_path / "sens"
-    code, stdout, err = kopsim(["sensitivity", str(scenario_file), "--method", "sobol", "--samples", "4",
-                                "--params", "trust.loss_rate=0.1:0.5,trust.low_threshold=0.1:0.3",
-                                "--outcomes", "trust_peer_mean", "--summary", "last12",
-                                "--executor", "sequential", "--out", str(out)], capsys)
+    code, stdout, err = kopsim(
+        [
+            "sensitivity",
+            str(scenario_file),
+            "--method",
+            "sobol",
+            "--samples",
+            "4",
+            "--params",
+            "trust.loss_rate=0.1:0.5,trust.low_threshold=0.1:0.3",
+            "--outcomes",
+            "trust_peer_mean",
+            "--summary",
+            "last12",
+            "--executor",
+            "sequential",
+            "--out",
+            str(out),
+        ],
+        capsys,
+    )
     assert code == 0, err
     table = pd.read_csv(out / "indices.csv")
     assert list(table.columns) == ["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
@@ -92,17 +110,20 @@ def test_independent_seeds_differ_per_sample():
     assert len({s for seeds in indep for s in seeds}) == 6
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["--params", "trust.los_rate=0.1:0.5"], "trust.los_rate: unknown key; did you mean 'loss_rate'?"),
-    (["--params", "trust.loss_rate=0.5:0.1"], "low 0.5 must be less than high 0.1"),
-    (["--params", "trust.loss_rate=0.1:1.5"], "1.5 is outside the allowed range"),
-    (["--params", "trust.loss_rate"], "expected GROUP.NAME=LOW:HIGH"),
-    (["--params", "trust.loss_rate=a:0.4"], "low 'a' is not a number"),
-    (["--params", "skills.training_selection=0:1"], "not a numeric parameter"),
-    (["--params", "trust.loss_rate=0.1:0.5", "--outcomes", "trust_peer_mea"], "did you mean 'trust_peer_mean'"),
-    (["--params", "trust.loss_rate=0.1:0.5", "--method", "sobol", "--samples", "10"], "power of 2"),
-    (["--params", "population.farmer_share=0.5:0.95"], "farmer_share + umkm_share must be <= 1"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--params", "trust.los_rate=0.1:0.5"], "trust.los_rate: unknown key; did you mean 'loss_rate'?"),
+        (["--params", "trust.loss_rate=0.5:0.1"], "low 0.5 must be less than high 0.1"),
+        (["--params", "trust.loss_rate=0.1:1.5"], "1.5 is outside the allowed range"),
+        (["--params", "trust.loss_rate"], "expected GROUP.NAME=LOW:HIGH"),
+        (["--params", "trust.loss_rate=a:0.4"], "low 'a' is not a number"),
+        (["--params", "skills.training_selection=0:1"], "not a numeric parameter"),
+        (["--params", "trust.loss_rate=0.1:0.5", "--outcomes", "trust_peer_mea"], "did you mean 'trust_peer_mean'"),
+        (["--params", "trust.loss_rate=0.1:0.5", "--method", "sobol", "--samples", "10"], "power of 2"),
+        (["--params", "population.farmer_share=0.5:0.95"], "farmer_share + umkm_share must be <= 1"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(scenario_file, capsys, args, expected):
     full = ["sensitivity", str(scenario_file), "--outcomes", "trust_peer_mean", "--executor", "sequential", *args]
     code, _, err = kopsim(full, capsys)
@@ -115,12 +136,16 @@ def test_params_from_a_toml_file(scenario_file, tmp_path):
     path = tmp_path / "ranges.toml"
     path.write_text('"trust.loss_rate" = [0.1, 0.4]\n[skills]\ntraining_quota = [2, 8]\n', encoding="utf-8")
     factors = sa.parse_factors(str(path), load(str(scenario_file)).params)
-    assert [(f.key, f.low, f.high) for f in factors] == [("trust.loss_rate", 0.1, 0.4),
-                                                          ("skills.training_quota", 2.0, 8.0)]
+    assert [(f.key, f.low, f.high) for f in factors] == [
+        ("trust.loss_rate", 0.1, 0.4),
+        ("skills.training_quota", 2.0, 8.0),
+    ]
 
 
 def test_missing_salib_names_the_extra(scenario_file, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "SALib", None)
-    code, _, err = kopsim(["sensitivity", str(scenario_file), "--params", "trust.loss_rate=0.1:0.5",
-                           "--outcomes", "trust_peer_mean"], capsys)
+    code, _, err = kopsim(
+        ["sensitivity", str(scenario_file), "--params", "trust.loss_rate=0.1:0.5", "--outcomes", "trust_peer_mean"],
+        capsys,
+    )
     assert code == 2 and "kopsim[sensitivity]" in err and err.count("\n") == 1

@@ -109,8 +109,17 @@ def test_category_bounds_scale_the_published_table():
     b30 = category_bounds(30)
     assert (b30.low, b30.medium, b30.high) == ((30, 50), (51, 71), (72, 90))
     # the Mandiri Jaya totals fall in the categories DOMAIN.md reports
-    for total, cat in [(84, "high"), (71, "medium"), (68, "medium"), (44, "low"), (50, "low"), (51, "medium"),
-                       (72, "high"), (65, "medium"), (75, "high")]:
+    for total, cat in [
+        (84, "high"),
+        (71, "medium"),
+        (68, "medium"),
+        (44, "low"),
+        (50, "low"),
+        (51, "medium"),
+        (72, "high"),
+        (65, "medium"),
+        (75, "high"),
+    ]:
         assert b30.category(total) == cat
     b20 = category_bounds(20)  # 5n/3 = 33.3, 12n/5 = 48
     assert (b20.low, b20.medium, b20.high) == ((20, 33), (34, 47), (48, 60))
@@ -118,18 +127,20 @@ def test_category_bounds_scale_the_published_table():
     for n in (1, 2, 7, 30, 31, 130):
         b = category_bounds(n)
         assert [b.category(t) for t in range(n, 3 * n + 1)] == (
-            ["low"] * (b.low[1] - n + 1) + ["medium"] * (b.medium[1] - b.medium[0] + 1)
-            + ["high"] * (3 * n - b.high[0] + 1))
+            ["low"] * (b.low[1] - n + 1)
+            + ["medium"] * (b.medium[1] - b.medium[0] + 1)
+            + ["high"] * (3 * n - b.high[0] + 1)
+        )
 
 
 def hand_table() -> pd.DataFrame:
     """Four respondents; organisation and benefit scores rise together, capital is constant."""
     rows = []
     for k in range(4):
-        org = [1 + (k >= 1), 1 + (k >= 2), 1 + (k >= 3), 1, 3]     # sums 7, 8, 9, 10
+        org = [1 + (k >= 1), 1 + (k >= 2), 1 + (k >= 3), 1, 3]  # sums 7, 8, 9, 10
         cap = [3, 2]
         bus = [3, 1, 2, 3][k]
-        ben = [1 + (k >= 1), 2, 2, 2, 1, 3, 1 + (k >= 2)]           # sums 12, 13, 14, 14
+        ben = [1 + (k >= 1), 2, 2, 2, 1, 3, 1 + (k >= 2)]  # sums 12, 13, 14, 14
         rows.append(org + cap + [bus] + ben)
     return pd.DataFrame(rows, columns=list(ITEM_NAMES), index=pd.Index([1, 2, 3, 4], name="respondent"))
 
@@ -189,8 +200,22 @@ def test_simulate_prints_the_same_statistics_as_its_saved_answers(tmp_path, caps
     scen = tmp_path / "small.toml"
     scen.write_text(SMALL_SCENARIO, encoding="utf-8")
     answers = tmp_path / "sim.csv"
-    code, out, err = kopsim(["survey", "--simulate", str(scen), "--respondents", "25", "--seed", "4",
-                             "--responses-out", str(answers), "--published", "mandiri_jaya"], capsys)
+    code, out, err = kopsim(
+        [
+            "survey",
+            "--simulate",
+            str(scen),
+            "--respondents",
+            "25",
+            "--seed",
+            "4",
+            "--responses-out",
+            str(answers),
+            "--published",
+            "mandiri_jaya",
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert "25 of" in out and "PTP" in out and "partnerships" in out
     code2, out2, _ = kopsim(["survey", str(answers), "--published", "mandiri_jaya"], capsys)
@@ -231,21 +256,30 @@ ALL = ",".join(ITEM_NAMES)
 ROW = ",".join(["2"] * 15)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("", "empty file"),
-    (ALL.replace("voluntary_savings,", "") + "\n" + ",".join(["2"] * 14) + "\n", "missing column 'voluntary_savings'"),
-    (ALL.replace("rat_attendance", "rat_atendance") + "\n" + ROW + "\n", "did you mean 'rat_attendance'"),
-    (ALL + "\n" + ROW + "\n" + ROW.replace("2", "4", 1) + "\n", "row 3, column 'rat_attendance': 4 is outside 1-3"),
-    (ALL + "\n" + ROW + "\n,,,,,,,,,,,,,,\n" + ROW + "\n", "row 3: blank row"),
-    (ALL + "\n" + ROW + "\n\n" + ROW + "\n", "row 3: blank row"),
-    (ALL + "\n" + ROW[:-1] + "x\n", "row 2, column 'member_board_relations': 'x' is not a number"),
-    (ALL + "\n" + ROW + "\n" + ",".join(["2"] * 14) + "\n", "row 3: 14 cells, but the header has 15 columns"),
-    (ALL + "\n" + "," + ROW[2:] + "\n", "row 2, column 'rat_attendance': empty cell"),
-    (ALL + "\n" + ROW.replace("2", "2.5", 1) + "\n", "2.5 is outside 1-3"),
-    (ALL + "\n", "no respondents"),
-    ("respondent," + ALL + "\na," + ROW + "\na," + ROW + "\n", "row 3, column 'respondent': respondent 'a' already"),
-    (ALL + "," + "rat_attendance\n" + ROW + ",2\n", "appears twice"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "empty file"),
+        (
+            ALL.replace("voluntary_savings,", "") + "\n" + ",".join(["2"] * 14) + "\n",
+            "missing column 'voluntary_savings'",
+        ),
+        (ALL.replace("rat_attendance", "rat_atendance") + "\n" + ROW + "\n", "did you mean 'rat_attendance'"),
+        (ALL + "\n" + ROW + "\n" + ROW.replace("2", "4", 1) + "\n", "row 3, column 'rat_attendance': 4 is outside 1-3"),
+        (ALL + "\n" + ROW + "\n,,,,,,,,,,,,,,\n" + ROW + "\n", "row 3: blank row"),
+        (ALL + "\n" + ROW + "\n\n" + ROW + "\n", "row 3: blank row"),
+        (ALL + "\n" + ROW[:-1] + "x\n", "row 2, column 'member_board_relations': 'x' is not a number"),
+        (ALL + "\n" + ROW + "\n" + ",".join(["2"] * 14) + "\n", "row 3: 14 cells, but the header has 15 columns"),
+        (ALL + "\n" + "," + ROW[2:] + "\n", "row 2, column 'rat_attendance': empty cell"),
+        (ALL + "\n" + ROW.replace("2", "2.5", 1) + "\n", "2.5 is outside 1-3"),
+        (ALL + "\n", "no respondents"),
+        (
+            "respondent," + ALL + "\na," + ROW + "\na," + ROW + "\n",
+            "row 3, column 'respondent': respondent 'a' already",
+        ),
+        (ALL + "," + "rat_attendance\n" + ROW + ",2\n", "appears twice"),
+    ],
+)
 def test_bad_survey_csv_is_one_line_and_exit_2(tmp_path, capsys, text, expected):
     path = tmp_path / "bad.csv"
     path.write_text(text, encoding="utf-8")
@@ -266,20 +300,25 @@ def test_csv_layout_accepts_spreadsheet_variants(tmp_path):
     assert list(table.columns) == list(ITEM_NAMES)
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["survey"], "name a CSV file"),
-    (["survey", "x.csv", "--simulate", "baseline"], "not both"),
-    (["survey", "x.csv", "--respondents", "3"], "--respondents applies to --simulate only"),
-    (["survey", "--published", "mandiri"], "did you mean 'mandiri_jaya'"),
-    (["survey", "missing.csv"], "missing.csv: file not found"),
-    (["survey", "--simulate", "baseline", "--cooperative", "5"], "--cooperative: 5 does not exist"),
-    (["survey", "--simulate", "training_follow_up", "--replicates", "3"], "has interventions"),
-    (["survey", "--simulate", "mandiri_jaya", "--replicates-out", "r.csv"], "--replicates-out needs --replicates"),
-    (["survey", "--simulate", "mandiri_jaya", "--replicates", "2", "--survey-seed", "4"],
-     "--survey-seed applies to a single run"),
-    (["survey", "--simulate", "mandiri_jaya", "--replicates", "0"], "--replicates"),
-    (["survey", "x.csv", "--replicates", "3"], "--replicates applies to --simulate only"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["survey"], "name a CSV file"),
+        (["survey", "x.csv", "--simulate", "baseline"], "not both"),
+        (["survey", "x.csv", "--respondents", "3"], "--respondents applies to --simulate only"),
+        (["survey", "--published", "mandiri"], "did you mean 'mandiri_jaya'"),
+        (["survey", "missing.csv"], "missing.csv: file not found"),
+        (["survey", "--simulate", "baseline", "--cooperative", "5"], "--cooperative: 5 does not exist"),
+        (["survey", "--simulate", "training_follow_up", "--replicates", "3"], "has interventions"),
+        (["survey", "--simulate", "mandiri_jaya", "--replicates-out", "r.csv"], "--replicates-out needs --replicates"),
+        (
+            ["survey", "--simulate", "mandiri_jaya", "--replicates", "2", "--survey-seed", "4"],
+            "--survey-seed applies to a single run",
+        ),
+        (["survey", "--simulate", "mandiri_jaya", "--replicates", "0"], "--replicates"),
+        (["survey", "x.csv", "--replicates", "3"], "--replicates applies to --simulate only"),
+    ],
+)
 def test_bad_survey_arguments(tmp_path, capsys, monkeypatch, args, expected):
     monkeypatch.chdir(tmp_path)
     code, _, err = kopsim(args, capsys)
@@ -287,16 +326,35 @@ def test_bad_survey_arguments(tmp_path, capsys, monkeypatch, args, expected):
 
 
 # ---------------------------------------------------------------- PTP
-@pytest.mark.parametrize(("indicator", "score", "zone"), [
-    ("vision", 35, "green"), ("vision", 22, "green"), ("vision", 21.9, "yellow"), ("vision", 12, "yellow"),
-    ("vision", 11.9, "red"), ("vision", 0, "red"),
-    ("capacity", 26, "green"), ("capacity", 25, "yellow"), ("capacity", 13, "yellow"), ("capacity", 12, "red"),
-    ("resources", 28, "green"), ("resources", 27, "yellow"), ("resources", 15, "yellow"), ("resources", 14, "red"),
-    ("network", 15, "green"), ("network", 14, "yellow"), ("network", 10.1, "yellow"), ("network", 8, "yellow"),
-    ("network", 7, "red"),
-    ("total", 106.5, "green"), ("total", 91, "green"), ("total", 90, "yellow"), ("total", 48, "yellow"),
-    ("total", 47, "red"),
-])
+@pytest.mark.parametrize(
+    ("indicator", "score", "zone"),
+    [
+        ("vision", 35, "green"),
+        ("vision", 22, "green"),
+        ("vision", 21.9, "yellow"),
+        ("vision", 12, "yellow"),
+        ("vision", 11.9, "red"),
+        ("vision", 0, "red"),
+        ("capacity", 26, "green"),
+        ("capacity", 25, "yellow"),
+        ("capacity", 13, "yellow"),
+        ("capacity", 12, "red"),
+        ("resources", 28, "green"),
+        ("resources", 27, "yellow"),
+        ("resources", 15, "yellow"),
+        ("resources", 14, "red"),
+        ("network", 15, "green"),
+        ("network", 14, "yellow"),
+        ("network", 10.1, "yellow"),
+        ("network", 8, "yellow"),
+        ("network", 7, "red"),
+        ("total", 106.5, "green"),
+        ("total", 91, "green"),
+        ("total", 90, "yellow"),
+        ("total", 48, "yellow"),
+        ("total", 47, "red"),
+    ],
+)
 def test_ptp_zones_follow_the_domain_table(indicator, score, zone):
     assert ptp_zone(indicator, score) == zone
 
@@ -368,8 +426,24 @@ def test_replicates_print_the_distribution_and_write_one_row_per_replicate(tmp_p
     from kopsim.scenario import load
 
     out = tmp_path / "reps.csv"
-    code, stdout, err = kopsim(["survey", "--simulate", "mandiri_jaya", "--replicates", "6", "--steps", "12",
-                                "--seed", "3", "--replicates-out", str(out), "--published", "mandiri_jaya"], capsys)
+    code, stdout, err = kopsim(
+        [
+            "survey",
+            "--simulate",
+            "mandiri_jaya",
+            "--replicates",
+            "6",
+            "--steps",
+            "12",
+            "--seed",
+            "3",
+            "--replicates-out",
+            str(out),
+            "--published",
+            "mandiri_jaya",
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert "6 replicates" in stdout and "rat_attendance" in stdout and "rs_capital" in stdout
     table = pd.read_csv(out, index_col="replicate")
@@ -403,7 +477,8 @@ def test_survey_files_are_bounded(tmp_path):
     with pytest.raises(SurveyError, match="not a regular file"):
         load_survey_csv("/dev/zero")
     huge = tmp_path / "cell.csv"
-    huge.write_text(",".join(ITEM_NAMES) + '\n"' + "2" * 200_000 + '"' + ",2" * (len(ITEM_NAMES) - 1) + "\n",
-                    encoding="utf-8")
+    huge.write_text(
+        ",".join(ITEM_NAMES) + '\n"' + "2" * 200_000 + '"' + ",2" * (len(ITEM_NAMES) - 1) + "\n", encoding="utf-8"
+    )
     with pytest.raises(SurveyError, match="not a readable CSV file"):
         load_survey_csv(huge)

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .targets import Target
 
 
-SPEARMAN_VARIANCE = 1.06      # Var(atanh r_s) ≈ 1.06 / (n − 3) (Fieller, Hartley & Pearson 1957)
+SPEARMAN_VARIANCE = 1.06  # Var(atanh r_s) ≈ 1.06 / (n − 3) (Fieller, Hartley & Pearson 1957)
 R_CAP = 0.9999
 
 
@@ -114,7 +114,6 @@ def share_deviance(sim_shares: Mapping[int, float], observed: Mapping[int, float
     return max(0.0, 2.0 * n * g2)
 
 
-
 @dataclass(frozen=True)
 class SurveyDistance:
     """D = Σ_t z_t² over the targets (module docstring); infinite for an invalid simulation."""
@@ -131,6 +130,13 @@ class SurveyDistance:
 
 
 __all__ = [
-    "R_CAP", "SPEARMAN_VARIANCE", "SurveyDistance", "category_interval", "category_z", "share_cells",
-    "share_deviance", "spearman_z", "total_z",
+    "R_CAP",
+    "SPEARMAN_VARIANCE",
+    "SurveyDistance",
+    "category_interval",
+    "category_z",
+    "share_cells",
+    "share_deviance",
+    "spearman_z",
+    "total_z",
 ]

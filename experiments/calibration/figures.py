@@ -56,9 +56,11 @@ def ppc_figure(result: CalibrationResult) -> Figure:
     from kopsim.experiments.figures import new_figure
 
     ppc = result.ppc
-    groups = [("item totals and categories", ppc[ppc["kind"].isin(("total", "category"))]),
-              ("Spearman r_s (benefit vs domain)", ppc[ppc["kind"] == "spearman"]),
-              ("answer shares", ppc[ppc["kind"] == "share"])]
+    groups = [
+        ("item totals and categories", ppc[ppc["kind"].isin(("total", "category"))]),
+        ("Spearman r_s (benefit vs domain)", ppc[ppc["kind"] == "spearman"]),
+        ("answer shares", ppc[ppc["kind"] == "share"]),
+    ]
     groups = [(title, part) for title, part in groups if len(part)]
     heights = [max(1.2, 0.28 * len(part) + 0.8) for _, part in groups]
     fig = new_figure(7.0, sum(heights))
@@ -79,8 +81,10 @@ def ppc_figure(result: CalibrationResult) -> Figure:
         ax.plot(part["point_median"], y + 0.18, "|", color="black", ms=6, label=f"{result.point_method}: median, 90%")
         obs = part["observed"].to_numpy(dtype=float)
         ax.plot(obs, y, "x", color="#c44e52", ms=6, mew=1.5, label="observed")
-        labels = [r["statistic"].split(".", 1)[1] + (f" [{r['observed_category']}]" if r["kind"] == "category" else "")
-                  for _, r in part.iterrows()]
+        labels = [
+            r["statistic"].split(".", 1)[1] + (f" [{r['observed_category']}]" if r["kind"] == "category" else "")
+            for _, r in part.iterrows()
+        ]
         ax.set_yticks(y, labels, fontsize=7)
         ax.invert_yaxis()
         ax.tick_params(axis="x", labelsize=7)

@@ -57,15 +57,15 @@ class CalibrationResult:
     targets: Targets
     scenario: Scenario
     steps: int
-    posterior: pd.DataFrame          # one row per particle: prior keys, weight, distance
-    summary: pd.DataFrame            # one row per prior: median, q05, q95, mean
-    ppc: pd.DataFrame                # one row per target (posterior predictive, then the point's columns)
-    ppc_draws: pd.DataFrame          # the statistics of every posterior-predictive survey
-    point: dict[str, float | int]    # the parameter values written to calibrated.toml
-    point_method: str                # "mode" or "median"
-    point_draws: pd.DataFrame        # the statistics of the surveys of the point's runs
-    candidates: pd.DataFrame         # --point best: the candidates and their mean distances
-    populations: pd.DataFrame        # per generation: epsilon, particles, simulations
+    posterior: pd.DataFrame  # one row per particle: prior keys, weight, distance
+    summary: pd.DataFrame  # one row per prior: median, q05, q95, mean
+    ppc: pd.DataFrame  # one row per target (posterior predictive, then the point's columns)
+    ppc_draws: pd.DataFrame  # the statistics of every posterior-predictive survey
+    point: dict[str, float | int]  # the parameter values written to calibrated.toml
+    point_method: str  # "mode" or "median"
+    point_draws: pd.DataFrame  # the statistics of the surveys of the point's runs
+    candidates: pd.DataFrame  # --point best: the candidates and their mean distances
+    populations: pd.DataFrame  # per generation: epsilon, particles, simulations
     simulations_used: int
     simulations_discarded: int
     seed: int
@@ -93,11 +93,22 @@ def transition(pyabc: Any, kernel: str) -> Any:
 
 
 def run_calibration(
-    scenario: Scenario, targets: Targets, budget: int = DEFAULT_BUDGET, population: int = DEFAULT_POPULATION,
-    generations: int = DEFAULT_GENERATIONS, min_epsilon: float = 0.0, seed: int | None = None,
-    ppc_draws: int = DEFAULT_PPC_DRAWS, out: Path | None = None, executor: str = "process",
-    workers: int | None = None, dask: str | None = None, quiet: bool = True, point: str = "best",
-    kernel: str = "silverman", resume: bool = False,
+    scenario: Scenario,
+    targets: Targets,
+    budget: int = DEFAULT_BUDGET,
+    population: int = DEFAULT_POPULATION,
+    generations: int = DEFAULT_GENERATIONS,
+    min_epsilon: float = 0.0,
+    seed: int | None = None,
+    ppc_draws: int = DEFAULT_PPC_DRAWS,
+    out: Path | None = None,
+    executor: str = "process",
+    workers: int | None = None,
+    dask: str | None = None,
+    quiet: bool = True,
+    point: str = "best",
+    kernel: str = "silverman",
+    resume: bool = False,
 ) -> CalibrationResult:
     """Fit the priors of ``targets`` by ABC-SMC and draw the posterior predictive (module docstring).
     pyabc's database goes to ``out / "abc.db"`` (a temporary directory when ``out`` is None).
@@ -114,8 +125,10 @@ def run_calibration(
     if population < 2:
         raise CalibrationError(f"--population: {population} is too small; use at least 2")
     if budget < 3 * population:
-        raise CalibrationError(f"--budget: {budget} is too small for --population {population}; the prior "
-                               f"calibration sample and the first generation need about {3 * population}")
+        raise CalibrationError(
+            f"--budget: {budget} is too small for --population {population}; the prior "
+            f"calibration sample and the first generation need about {3 * population}"
+        )
     if generations < 1:
         raise CalibrationError(f"--generations: {generations} is not allowed; use a whole number >= 1")
     if ppc_draws < 2:
@@ -127,17 +140,29 @@ def run_calibration(
     seed = scenario.seed if seed is None else seed
     steps = targets.steps if targets.steps is not None else scenario.steps
     if targets.cooperative >= scenario.params.population.n_cooperatives:
-        raise CalibrationError(f"{targets.source}: targets.cooperative: {targets.cooperative} does not exist in "
-                               f"{scenario.name!r}")
+        raise CalibrationError(
+            f"{targets.source}: targets.cooperative: {targets.cooperative} does not exist in {scenario.name!r}"
+        )
     base_params = scenario.params
     if not any(p.key.startswith("metrics.") for p in targets.priors):
         # network metrics do not feed back into the model; skipping them only saves time
         base_params = base_params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
-    simulator = SurveySimulator(base_params, tuple(scenario.interventions), steps, targets.respondents,
-                                targets.cooperative, targets.priors, dict(targets.response))
+    simulator = SurveySimulator(
+        base_params,
+        tuple(scenario.interventions),
+        steps,
+        targets.respondents,
+        targets.cooperative,
+        targets.priors,
+        dict(targets.response),
+    )
     distance = SurveyDistance(targets.targets)
-    rv = {p.name: (pyabc.RV("loguniform", p.low, p.high) if p.scale == "log"
-                   else pyabc.RV("uniform", p.low, p.high - p.low)) for p in targets.priors}
+    rv = {
+        p.name: (
+            pyabc.RV("loguniform", p.low, p.high) if p.scale == "log" else pyabc.RV("uniform", p.low, p.high - p.low)
+        )
+        for p in targets.priors
+    }
     prior = pyabc.Distribution(**rv)
     for name in ("ABC", "pyabc"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -155,8 +180,10 @@ def run_calibration(
             out.mkdir(parents=True, exist_ok=True)
             db_path = out / "abc.db"
             if db_path.exists() and not resume:  # an earlier fit's history: never overwritten without being asked
-                raise CalibrationError(f"{db_path}: the database of an earlier fit is there; continue it with "
-                                       "--resume, choose another --out, or delete it to fit again")
+                raise CalibrationError(
+                    f"{db_path}: the database of an earlier fit is there; continue it with "
+                    "--resume, choose another --out, or delete it to fit again"
+                )
         if resume and not db_path.exists():
             raise CalibrationError(f"--resume: {db_path} does not exist; there is no fit to continue")
         with make_executor(executor, workers, dask) as ex:
@@ -168,22 +195,41 @@ def run_calibration(
                 done_simulations = int(stored.total_nr_simulations)
                 log(f"resuming {db_path}: {done_generations} generations and {done_simulations} simulations stored")
             sampler = make_sampler(ex, in_flight, seed, max(budget - done_simulations, 0), log)
-            abc = pyabc.ABCSMC(simulator, prior, pyabc.distance.FunctionDistance(distance),
-                               population_size=population, sampler=sampler, transitions=transition(pyabc, kernel))
+            abc = pyabc.ABCSMC(
+                simulator,
+                prior,
+                pyabc.distance.FunctionDistance(distance),
+                population_size=population,
+                sampler=sampler,
+                transitions=transition(pyabc, kernel),
+            )
             if resume:
                 abc.load(url, 1, targets.observed())
             else:
                 abc.new(url, targets.observed())
             more = generations - done_generations
-            history = (abc.run(minimum_epsilon=min_epsilon, max_nr_populations=more) if more > 0
-                       and budget > done_simulations else abc.history)
+            history = (
+                abc.run(minimum_epsilon=min_epsilon, max_nr_populations=more)
+                if more > 0 and budget > done_simulations
+                else abc.history
+            )
             if history.max_t < 0:
-                raise CalibrationError(f"--budget: {budget} simulations ran out before the first generation was "
-                                       "complete; raise --budget (or lower --population)")
+                raise CalibrationError(
+                    f"--budget: {budget} simulations ran out before the first generation was "
+                    "complete; raise --budget (or lower --population)"
+                )
             pops = history.get_all_populations()
             final = history.get_population(t=history.max_t).particles
-            posterior = pd.DataFrame([{**{p.key: float(q.parameter[p.name]) for p in targets.priors},
-                                       "weight": float(q.weight), "distance": float(q.distance)} for q in final])
+            posterior = pd.DataFrame(
+                [
+                    {
+                        **{p.key: float(q.parameter[p.name]) for p in targets.priors},
+                        "weight": float(q.weight),
+                        "distance": float(q.distance),
+                    }
+                    for q in final
+                ]
+            )
             posterior["weight"] /= posterior["weight"].sum()
             log(f"posterior predictive: {ppc_draws} surveys from the final generation")
             draws = posterior_predictive_draws(simulator, posterior, targets.priors, ppc_draws, seed, ex)
@@ -194,27 +240,36 @@ def run_calibration(
                 at, candidates = point_estimate(posterior, targets.priors, point), pd.DataFrame()
             log(f"point check: {ppc_draws} runs and surveys of the {point} parameter set")
             point_draws = point_predictive_draws(simulator, at, targets.priors, ppc_draws, seed, ex)
-        populations = pd.DataFrame({"t": pops["t"].to_numpy(), "epsilon": pops["epsilon"].to_numpy(dtype=float),
-                                    "particles": pops["particles"].to_numpy(),
-                                    "simulations": pops["samples"].to_numpy()})
+        populations = pd.DataFrame(
+            {
+                "t": pops["t"].to_numpy(),
+                "epsilon": pops["epsilon"].to_numpy(dtype=float),
+                "particles": pops["particles"].to_numpy(),
+                "simulations": pops["samples"].to_numpy(),
+            }
+        )
         populations = populations[populations["t"] >= 0].reset_index(drop=True)
-        populations["ess"] = [effective_sample_size(history.get_distribution(m=0, t=int(t))[1])
-                              for t in populations["t"]]
+        populations["ess"] = [
+            effective_sample_size(history.get_distribution(m=0, t=int(t))[1]) for t in populations["t"]
+        ]
         populations["acceptance_rate"] = populations["particles"] / populations["simulations"]
         walls = {g["t"]: g["seconds"] for g in sampler.generations}
         populations["wall_seconds"] = [walls.get(int(t), float("nan")) for t in populations["t"]]
         notes = []
         ess = effective_sample_size(posterior["weight"].to_numpy())
         if ess < 0.2 * population:
-            notes.append(f"the final generation's effective sample size is {ess:.0f} of {population} particles; "
-                         "the posterior rests on few particles (a larger --budget helps)")
+            notes.append(
+                f"the final generation's effective sample size is {ess:.0f} of {population} particles; "
+                "the posterior rests on few particles (a larger --budget helps)"
+            )
         invalid = int(draws[INVALID].fillna(0).sum()) if INVALID in draws else 0
         if invalid:
             notes.append(f"{invalid} of {ppc_draws} posterior-predictive runs were invalid and are left out")
         abandoned = [g for g in sampler.generations if not g["complete"]]
         if abandoned:
-            notes.append(f"the budget ran out during generation {abandoned[0]['t']}; the posterior is generation "
-                         f"{history.max_t}")
+            notes.append(
+                f"the budget ran out during generation {abandoned[0]['t']}; the posterior is generation {history.max_t}"
+            )
         invalid = int(point_draws[INVALID].fillna(0).sum()) if INVALID in point_draws else 0
         if invalid:
             notes.append(f"{invalid} of {ppc_draws} runs of the calibrated point were invalid and are left out")
@@ -222,13 +277,23 @@ def run_calibration(
         check = ppc_table(targets, point_draws).drop(columns=["kind", "observed", "observed_category"])
         ppc = ppc.merge(check.add_prefix("point_").rename(columns={"point_statistic": "statistic"}), on="statistic")
         return CalibrationResult(
-            targets=targets, scenario=scenario, steps=steps, posterior=posterior,
-            summary=summarise_posterior(posterior, targets.priors, at), ppc=ppc, ppc_draws=draws,
-            point={p.key: p.value(at[p.key]) for p in targets.priors}, point_method=point, point_draws=point_draws,
+            targets=targets,
+            scenario=scenario,
+            steps=steps,
+            posterior=posterior,
+            summary=summarise_posterior(posterior, targets.priors, at),
+            ppc=ppc,
+            ppc_draws=draws,
+            point={p.key: p.value(at[p.key]) for p in targets.priors},
+            point_method=point,
+            point_draws=point_draws,
             candidates=candidates,
-            populations=populations, simulations_used=done_simulations + sampler.used,
+            populations=populations,
+            simulations_used=done_simulations + sampler.used,
             simulations_discarded=sampler.discarded,
-            seed=seed, notes=notes)
+            seed=seed,
+            notes=notes,
+        )
     finally:
         np.random.set_state(state)
         if tmp is not None:
@@ -236,6 +301,12 @@ def run_calibration(
 
 
 __all__ = [
-    "DEFAULT_BUDGET", "DEFAULT_GENERATIONS", "DEFAULT_POPULATION", "DEFAULT_PPC_DRAWS", "KERNELS",
-    "CalibrationResult", "run_calibration", "transition",
+    "DEFAULT_BUDGET",
+    "DEFAULT_GENERATIONS",
+    "DEFAULT_POPULATION",
+    "DEFAULT_PPC_DRAWS",
+    "KERNELS",
+    "CalibrationResult",
+    "run_calibration",
+    "transition",
 ]

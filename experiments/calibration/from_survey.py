@@ -30,17 +30,23 @@ def targets_toml(result: SurveyResult | PublishedSurvey, source: str, shares: bo
         totals = {k: int(v) for k, v in result.items["total"].items()}
         rs = {d: float(v) for d, v in result.spearman["rs"].items() if v == v}
         share_rows = {k: (row["share_1"], row["share_2"], row["share_3"]) for k, row in result.items.iterrows()}
-    lines = [f"# Calibration targets from {source} (written by kopsim calibrate --from-survey).",
-             "# Edit [priors] to name the parameters to fit; delete statistics you do not want to fit.",
-             "", *toml_table("targets", {"respondents": n, "source": source}), ""]
+    lines = [
+        f"# Calibration targets from {source} (written by kopsim calibrate --from-survey).",
+        "# Edit [priors] to name the parameters to fit; delete statistics you do not want to fit.",
+        "",
+        *toml_table("targets", {"respondents": n, "source": source}),
+        "",
+    ]
     lines += toml_table("targets.items", totals, align=26)
     if rs:
         lines += ["", *toml_table("targets.spearman", {d: round(v, 3) for d, v in rs.items()}, align=14)]
     if shares and share_rows:
         lines += ["", "# shares of respondents answering 1 / 2 / 3 (the totals above already fix their mean)"]
         lines += ["# [targets.shares]"]
-        lines += ["# " + toml_line(k, {a: round(s, 3) for a, s in zip(ANSWERS, row, strict=True)})
-                  for k, row in share_rows.items()]
+        lines += [
+            "# " + toml_line(k, {a: round(s, 3) for a, s in zip(ANSWERS, row, strict=True)})
+            for k, row in share_rows.items()
+        ]
     lines += ["", *toml_table("priors", STARTER_PRIORS)]
     return "\n".join(lines) + "\n"
 

@@ -46,17 +46,21 @@ def calibrated_toml(result: CalibrationResult, command: str) -> str:
     scen, t = result.scenario, result.targets
     summary = result.summary.set_index("parameter")
     last_eps = float(result.populations["epsilon"].iloc[-1]) if len(result.populations) else float("nan")
-    lines = [f"# Calibrated against {t.source} by:",
-             f"#   {command}",
-             f"# ABC-SMC (pyabc): {len(result.populations)} generations, {result.simulations_used} simulations, "
-             f"final epsilon {last_eps:.4g}, seed {result.seed}.",
-             f"# Values: the posterior {POINT_TEXT[result.point_method]}; the comments give the 90% posterior "
-             "interval and the prior.",
-             "# Check the fit: ppc.csv / ppc.png next to this file.",
-             toml_line("extends", _extends_value(scen)),
-             "",
-             *toml_table("scenario", {"name": scen.name + "_calibrated",
-                                      "description": f"{scen.name} calibrated to {Path(t.source).name}"})]
+    lines = [
+        f"# Calibrated against {t.source} by:",
+        f"#   {command}",
+        f"# ABC-SMC (pyabc): {len(result.populations)} generations, {result.simulations_used} simulations, "
+        f"final epsilon {last_eps:.4g}, seed {result.seed}.",
+        f"# Values: the posterior {POINT_TEXT[result.point_method]}; the comments give the 90% posterior "
+        "interval and the prior.",
+        "# Check the fit: ppc.csv / ppc.png next to this file.",
+        toml_line("extends", _extends_value(scen)),
+        "",
+        *toml_table(
+            "scenario",
+            {"name": scen.name + "_calibrated", "description": f"{scen.name} calibrated to {Path(t.source).name}"},
+        ),
+    ]
     if result.steps != scen.steps:
         lines.append(toml_line("steps", result.steps, "the survey month of the targets"))
     groups: dict[str, list[Prior]] = {}
@@ -65,19 +69,28 @@ def calibrated_toml(result: CalibrationResult, command: str) -> str:
     for group, ps in groups.items():
         if group == RESPONSE_GROUP:
             continue
-        rows = [(p.key.split(".", 1)[1], p.value(summary.loc[p.key, "point"]),
-                 f"90%: {summary.loc[p.key, 'q05']:.4g} .. {summary.loc[p.key, 'q95']:.4g}; prior {p.text()}")
-                for p in ps]
+        rows = [
+            (
+                p.key.split(".", 1)[1],
+                p.value(summary.loc[p.key, "point"]),
+                f"90%: {summary.loc[p.key, 'q05']:.4g} .. {summary.loc[p.key, 'q95']:.4g}; prior {p.text()}",
+            )
+            for p in ps
+        ]
         lines += ["", *toml_table(f"parameters.{group}", rows)]
     if RESPONSE_GROUP in groups or t.response:
-        lines += ["", "# Survey response model (kopsim.instruments.member_survey.ResponseModel; "
-                      "not a scenario parameter):"]
+        lines += [
+            "",
+            "# Survey response model (kopsim.instruments.member_survey.ResponseModel; not a scenario parameter):",
+        ]
         for k, v in t.response.items():
             lines.append(f"#   {RESPONSE_GROUP}.{k} = {toml_value(v)}   (fixed in the targets file)")
         for p in groups.get(RESPONSE_GROUP, []):
             row = summary.loc[p.key]
-            lines.append(f"#   {p.key} = {toml_value(p.value(row['point']))}   (90%: {row['q05']:.4g} .. "
-                         f"{row['q95']:.4g}; prior {p.text()})")
+            lines.append(
+                f"#   {p.key} = {toml_value(p.value(row['point']))}   (90%: {row['q05']:.4g} .. "
+                f"{row['q95']:.4g}; prior {p.text()})"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -85,12 +98,20 @@ def write_outputs(result: CalibrationResult, out: Path, info: dict[str, Any], co
     """posterior.csv, posterior_summary.csv, ppc.csv, ppc_draws.csv, point_draws.csv, populations.csv,
     posterior.png, ppc.png, calibrated.toml and manifest.json in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    names = {"posterior": "posterior.csv", "posterior_summary": "posterior_summary.csv", "ppc": "ppc.csv",
-             "ppc_draws": "ppc_draws.csv", "point_draws": "point_draws.csv", "candidates": "point_candidates.csv",
-             "populations": "populations.csv",
-             "posterior_figure": "posterior.png",
-             "ppc_figure": "ppc.png", "calibrated": "calibrated.toml", "database": "abc.db",
-             "manifest": "manifest.json"}
+    names = {
+        "posterior": "posterior.csv",
+        "posterior_summary": "posterior_summary.csv",
+        "ppc": "ppc.csv",
+        "ppc_draws": "ppc_draws.csv",
+        "point_draws": "point_draws.csv",
+        "candidates": "point_candidates.csv",
+        "populations": "populations.csv",
+        "posterior_figure": "posterior.png",
+        "ppc_figure": "ppc.png",
+        "calibrated": "calibrated.toml",
+        "database": "abc.db",
+        "manifest": "manifest.json",
+    }
     paths = {k: out / v for k, v in names.items()}
     result.posterior.to_csv(paths["posterior"], index_label="particle")
     result.summary.to_csv(paths["posterior_summary"], index=False)
@@ -114,8 +135,10 @@ def write_outputs(result: CalibrationResult, out: Path, info: dict[str, Any], co
 def format_summary(result: CalibrationResult) -> str:
     lines = [f"{'parameter':<40}{'median':>10}{'5%':>10}{'95%':>10}{result.point_method:>10}  prior"]
     for _, r in result.summary.iterrows():
-        lines.append(f"{r['parameter']:<40}{r['median']:>10.4g}{r['q05']:>10.4g}{r['q95']:>10.4g}"
-                     f"{r['point']:>10.4g}  {r['prior']}")
+        lines.append(
+            f"{r['parameter']:<40}{r['median']:>10.4g}{r['q05']:>10.4g}{r['q95']:>10.4g}"
+            f"{r['point']:>10.4g}  {r['prior']}"
+        )
     lines.append("")
     lines.append(f"{'':<36}{'':>12}{'posterior predictive':^37}   {'calibrated point':^37}")
     head = f"{'median':>8}{'5%':>8}{'95%':>8}  {'in':<4}{'category':>11}"
@@ -125,8 +148,10 @@ def format_summary(result: CalibrationResult) -> str:
         cat = ""
         if isinstance(r["observed_category"], str):
             cat = f"{r[pre + 'median_category']} {r[pre + 'p_category']:.2f}"
-        return (f"{r[pre + 'median']:>8.3g}{r[pre + 'q05']:>8.3g}{r[pre + 'q95']:>8.3g}  "
-                f"{'yes' if r[pre + 'inside'] else 'NO':<4}{cat:>11}")
+        return (
+            f"{r[pre + 'median']:>8.3g}{r[pre + 'q05']:>8.3g}{r[pre + 'q95']:>8.3g}  "
+            f"{'yes' if r[pre + 'inside'] else 'NO':<4}{cat:>11}"
+        )
 
     for _, r in result.ppc.iterrows():
         obs = "" if r["observed"] != r["observed"] else f"{r['observed']:.4g}"

@@ -20,11 +20,13 @@ if TYPE_CHECKING:
 
 
 POINTS = ("best", "mode", "median")
-POINT_TEXT = {"best": "candidate with the smallest mean distance over new runs (see --point)",
-              "mode": "mode (highest kernel density among the final particles)",
-              "median": "medians (of each parameter)"}
-BEST_CANDIDATES = 30          # --point best: the densest particles tried besides the medians
-BEST_RUNS = 200               # --point best: runs per candidate (one batch, the same batch seed for each)
+POINT_TEXT = {
+    "best": "candidate with the smallest mean distance over new runs (see --point)",
+    "mode": "mode (highest kernel density among the final particles)",
+    "median": "medians (of each parameter)",
+}
+BEST_CANDIDATES = 30  # --point best: the densest particles tried besides the medians
+BEST_RUNS = 200  # --point best: runs per candidate (one batch, the same batch seed for each)
 
 
 def effective_sample_size(weights: np.ndarray) -> float:
@@ -76,8 +78,14 @@ def point_estimate(posterior: pd.DataFrame, priors: Sequence[Prior], method: str
     return {p.key: float(weighted_quantile(posterior[p.key].to_numpy(), w, (0.5,))[0]) for p in priors}
 
 
-def best_point(simulator: SurveySimulator, distance: SurveyDistance, posterior: pd.DataFrame,
-               priors: Sequence[Prior], seed: int, ex: cf.Executor) -> tuple[dict[str, float], pd.DataFrame]:
+def best_point(
+    simulator: SurveySimulator,
+    distance: SurveyDistance,
+    posterior: pd.DataFrame,
+    priors: Sequence[Prior],
+    seed: int,
+    ex: cf.Executor,
+) -> tuple[dict[str, float], pd.DataFrame]:
     """``--point best``: among the marginal medians and the BEST_CANDIDATES (30) particles of highest
     posterior density, the candidate with the smallest mean distance D over BEST_RUNS (200) new runs
     and surveys (a vectorised batch per candidate, the same batch seed for every candidate; one by
@@ -92,27 +100,54 @@ def best_point(simulator: SurveySimulator, distance: SurveyDistance, posterior: 
     rows = []
     for k, (c, fut) in enumerate(zip(candidates, futures, strict=True)):
         d = np.array([distance(x) for x in fut.result()])
-        rows.append({"candidate": "median" if k == 0 else f"density rank {k}", **c,
-                     "mean_distance": float(np.mean(d)), "median_distance": float(np.median(d))})
+        rows.append(
+            {
+                "candidate": "median" if k == 0 else f"density rank {k}",
+                **c,
+                "mean_distance": float(np.mean(d)),
+                "median_distance": float(np.median(d)),
+            }
+        )
     table = pd.DataFrame(rows)
     return candidates[int(np.argmin(table["mean_distance"].to_numpy()))], table
 
 
-def summarise_posterior(posterior: pd.DataFrame, priors: Sequence[Prior],
-                        point: Mapping[str, float] | None = None) -> pd.DataFrame:
+def summarise_posterior(
+    posterior: pd.DataFrame, priors: Sequence[Prior], point: Mapping[str, float] | None = None
+) -> pd.DataFrame:
     rows = []
     w = posterior["weight"].to_numpy()
     for p in priors:
         x = posterior[p.key].to_numpy()
         q05, med, q95 = weighted_quantile(x, w, (INTERVAL[0], 0.5, INTERVAL[1]))
         at = med if point is None else point[p.key]
-        rows.append({"parameter": p.key, "prior": p.text(), "low": p.low, "high": p.high, "scale": p.scale,
-                     "median": med, "q05": q05, "q95": q95, "mean": float(np.average(x, weights=w)),
-                     "point": p.value(at), "interval_share_of_prior": (q95 - q05) / (p.high - p.low)})
+        rows.append(
+            {
+                "parameter": p.key,
+                "prior": p.text(),
+                "low": p.low,
+                "high": p.high,
+                "scale": p.scale,
+                "median": med,
+                "q05": q05,
+                "q95": q95,
+                "mean": float(np.average(x, weights=w)),
+                "point": p.value(at),
+                "interval_share_of_prior": (q95 - q05) / (p.high - p.low),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 __all__ = [
-    "BEST_CANDIDATES", "BEST_RUNS", "POINTS", "POINT_TEXT", "best_point", "effective_sample_size", "point_estimate",
-    "posterior_density", "summarise_posterior", "weighted_quantile",
+    "BEST_CANDIDATES",
+    "BEST_RUNS",
+    "POINTS",
+    "POINT_TEXT",
+    "best_point",
+    "effective_sample_size",
+    "point_estimate",
+    "posterior_density",
+    "summarise_posterior",
+    "weighted_quantile",
 ]

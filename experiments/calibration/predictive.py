@@ -20,12 +20,13 @@ if TYPE_CHECKING:
     from .targets import Prior, Targets
 
 
-INTERVAL = (0.05, 0.95)       # the 90% intervals
-PPC_TAG = 0x5050C             # SeedSequence tag of the posterior-predictive draws
+INTERVAL = (0.05, 0.95)  # the 90% intervals
+PPC_TAG = 0x5050C  # SeedSequence tag of the posterior-predictive draws
 
 
-def posterior_predictive_draws(simulator: SurveySimulator, posterior: pd.DataFrame, priors: Sequence[Prior], draws: int,
-               seed: int, ex: cf.Executor) -> pd.DataFrame:
+def posterior_predictive_draws(
+    simulator: SurveySimulator, posterior: pd.DataFrame, priors: Sequence[Prior], draws: int, seed: int, ex: cf.Executor
+) -> pd.DataFrame:
     rng = np.random.default_rng(np.random.SeedSequence([seed, PPC_TAG]))
     idx = rng.choice(len(posterior), size=draws, p=posterior["weight"].to_numpy())
     seeds = rng.integers(0, 2**31 - 1, size=draws)
@@ -34,13 +35,26 @@ def posterior_predictive_draws(simulator: SurveySimulator, posterior: pd.DataFra
     rows = []
     for k, fut in enumerate(futures):
         x = fut.result()
-        rows.append({"draw": k, "particle": int(idx[k]), "seed": int(seeds[k]),
-                     **{p.key: points[k][p.key] for p in priors}, **x})
+        rows.append(
+            {
+                "draw": k,
+                "particle": int(idx[k]),
+                "seed": int(seeds[k]),
+                **{p.key: points[k][p.key] for p in priors},
+                **x,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def point_predictive_draws(simulator: SurveySimulator, point: Mapping[str, float], priors: Sequence[Prior], draws: int,
-                 seed: int, ex: cf.Executor) -> pd.DataFrame:
+def point_predictive_draws(
+    simulator: SurveySimulator,
+    point: Mapping[str, float],
+    priors: Sequence[Prior],
+    draws: int,
+    seed: int,
+    ex: cf.Executor,
+) -> pd.DataFrame:
     rng = np.random.default_rng(np.random.SeedSequence([seed, PPC_TAG, 1]))
     seeds = rng.integers(0, 2**31 - 1, size=draws)
     futures = [ex.submit(simulator.simulate, dict(point), int(s)) for s in seeds]
@@ -64,9 +78,17 @@ def ppc_table(targets: Targets, draws: pd.DataFrame) -> pd.DataFrame:
                 cols = [f"share.{t.key}.{a}" for a in answers]
                 sim = ok[cols].sum(axis=1).to_numpy()
                 q05, med, q95 = np.quantile(sim, (INTERVAL[0], 0.5, INTERVAL[1]))
-                rows.append({"statistic": f"share.{t.key}." + "+".join(map(str, answers)), "kind": "share",
-                             "observed": s, "median": med, "q05": q05, "q95": q95,
-                             "inside": bool(q05 - 1e-12 <= s <= q95 + 1e-12)})
+                rows.append(
+                    {
+                        "statistic": f"share.{t.key}." + "+".join(map(str, answers)),
+                        "kind": "share",
+                        "observed": s,
+                        "median": med,
+                        "q05": q05,
+                        "q95": q95,
+                        "inside": bool(q05 - 1e-12 <= s <= q95 + 1e-12),
+                    }
+                )
             continue
         col = f"rs.{t.key}" if t.kind == "spearman" else f"total.{t.key}"
         sim = ok[col].to_numpy(dtype=float)
@@ -77,16 +99,30 @@ def ppc_table(targets: Targets, draws: pd.DataFrame) -> pd.DataFrame:
         else:
             observed_cat = t.observed if t.kind == "category" else bounds.category(t.observed)
             cats = np.array([bounds.category(v) for v in sim])
-            row.update(observed_category=observed_cat, median_category=bounds.category(med),
-                       p_category=float(np.mean(cats == observed_cat)))
+            row.update(
+                observed_category=observed_cat,
+                median_category=bounds.category(med),
+                p_category=float(np.mean(cats == observed_cat)),
+            )
             if t.kind == "category":
-                row.update(observed=np.nan if t.reported is None else t.reported,
-                           inside=row["median_category"] == observed_cat)
+                row.update(
+                    observed=np.nan if t.reported is None else t.reported, inside=row["median_category"] == observed_cat
+                )
             else:
                 row.update(observed=t.observed, inside=bool(q05 <= t.observed <= q95))
         rows.append(row)
-    cols = ["statistic", "kind", "observed", "median", "q05", "q95", "inside", "observed_category",
-            "median_category", "p_category"]
+    cols = [
+        "statistic",
+        "kind",
+        "observed",
+        "median",
+        "q05",
+        "q95",
+        "inside",
+        "observed_category",
+        "median_category",
+        "p_category",
+    ]
     return pd.DataFrame(rows).reindex(columns=cols)
 
 

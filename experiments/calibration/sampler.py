@@ -47,8 +47,9 @@ def _seeded_job(simulate_one_pickle: bytes, key: str, job: int, seed: int) -> tu
     return job, particle, bool(particle.accepted)
 
 
-def make_sampler(executor: cf.Executor, in_flight: int, root_seed: int, budget: int,
-                 progress: Callable[[str], None] | None = None) -> Any:
+def make_sampler(
+    executor: cf.Executor, in_flight: int, root_seed: int, budget: int, progress: Callable[[str], None] | None = None
+) -> Any:
     """A pyabc sampler that submits jobs to ``executor`` (at most ``in_flight`` at a time), seeds
     job j of generation t with SeedSequence([root_seed, t + 1, j]), keeps the first n accepted
     particles in job order, and never lets the jobs kept exceed ``budget``."""
@@ -62,8 +63,7 @@ def make_sampler(executor: cf.Executor, in_flight: int, root_seed: int, budget: 
             self.discarded = 0
             self.generations: list[dict[str, Any]] = []
 
-        def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False,
-                                    ana_vars=None):
+        def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
             import cloudpickle
 
             started = time.perf_counter()
@@ -119,14 +119,23 @@ def make_sampler(executor: cf.Executor, in_flight: int, root_seed: int, budget: 
             if nth is None:
                 sample.ok = False
             seconds = time.perf_counter() - started
-            self.generations.append({"t": t, "simulations": kept, "accepted": sample.n_accepted,
-                                     "complete": nth is not None, "seconds": seconds})
+            self.generations.append(
+                {
+                    "t": t,
+                    "simulations": kept,
+                    "accepted": sample.n_accepted,
+                    "complete": nth is not None,
+                    "seconds": seconds,
+                }
+            )
             if progress is not None:
                 what = "prior calibration sample" if t < 0 else f"generation {t}"
                 state = "" if nth is not None else " - budget exhausted, generation abandoned"
-                progress(f"{what}: {sample.n_accepted} accepted of {kept} simulations "
-                         f"(acceptance rate {sample.n_accepted / max(kept, 1):.2f}, {seconds:.1f} s; "
-                         f"{self.used} used){state}")
+                progress(
+                    f"{what}: {sample.n_accepted} accepted of {kept} simulations "
+                    f"(acceptance rate {sample.n_accepted / max(kept, 1):.2f}, {seconds:.1f} s; "
+                    f"{self.used} used){state}"
+                )
             return sample
 
     return SeededFutureSampler()

@@ -29,8 +29,13 @@ def survey_statistics(result: SurveyResult, n_target: int) -> dict[str, float]:
     × n_target, so a survey capped at fewer members is on the target's scale), ``share.<item>.<a>``,
     ``rs.<domain>`` (0 when undefined) and ``respondents``."""
     items = result.items.loc[list(ITEM_NAMES)]
-    return _statistics(result.n, items["total"].to_numpy(), items[[f"share_{a}" for a in ANSWERS]].to_numpy(),
-                       result.spearman.loc[list(DOMAINS), "rs"].to_numpy(), n_target)
+    return _statistics(
+        result.n,
+        items["total"].to_numpy(),
+        items[[f"share_{a}" for a in ANSWERS]].to_numpy(),
+        result.spearman.loc[list(DOMAINS), "rs"].to_numpy(),
+        n_target,
+    )
 
 
 def _statistics(n: int, totals: np.ndarray, shares: np.ndarray, rs: np.ndarray, n_target: int) -> dict[str, float]:
@@ -52,8 +57,10 @@ INVALID = "invalid"
 def batch_survey_statistics(res: Any, n_target: int) -> list[dict[str, float]]:
     """:func:`survey_statistics` of every replicate of a :class:`kopsim.batch.BatchSurveys`
     (``{"invalid": 1}`` for a replicate with too few members)."""
-    return [_statistics(res.n, res.totals[r], res.shares[r], res.rs[r], n_target) if res.valid[r] else {INVALID: 1.0}
-            for r in range(len(res))]
+    return [
+        _statistics(res.n, res.totals[r], res.shares[r], res.rs[r], n_target) if res.valid[r] else {INVALID: 1.0}
+        for r in range(len(res))
+    ]
 
 
 @dataclass(frozen=True)

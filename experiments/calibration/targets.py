@@ -60,8 +60,14 @@ TOP_KEYS = ("targets", "priors", "survey")
 PRIOR_KEYS = ("low", "high", "scale")
 SCALES = ("linear", "log")
 RESPONSE_GROUP = "survey"
-CATEGORY_NAMES = {"low": "low", "medium": "medium", "high": "high",
-                  "rendah": "low", "sedang": "medium", "tinggi": "high"}
+CATEGORY_NAMES = {
+    "low": "low",
+    "medium": "medium",
+    "high": "high",
+    "rendah": "low",
+    "sedang": "medium",
+    "tinggi": "high",
+}
 CATEGORIES = ("low", "medium", "high")
 SHARE_SUM_TOLERANCE = 0.01
 SHIPPED = {"mandiri_jaya": "mandiri_jaya_targets.toml"}
@@ -176,8 +182,9 @@ def _read_targets_text(spec: str | Path) -> tuple[str, str]:
     if not (name.endswith(".toml") or path.exists() or "/" in name):
         hint = difflib.get_close_matches(name, shipped_targets(), n=1)
         extra = f"; did you mean {hint[0]!r}?" if hint else ""
-        raise CalibrationError(f"{name}: no such targets file or shipped targets (shipped: "
-                               f"{', '.join(shipped_targets())}){extra}")
+        raise CalibrationError(
+            f"{name}: no such targets file or shipped targets (shipped: {', '.join(shipped_targets())}){extra}"
+        )
     try:
         return name, path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -205,9 +212,11 @@ def _number(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def targets_from_dict(data: Mapping[str, Any], src: str = "<targets>", params: Parameters | None = None,
-                      text: str = "") -> Targets:
+def targets_from_dict(
+    data: Mapping[str, Any], src: str = "<targets>", params: Parameters | None = None, text: str = ""
+) -> Targets:
     """Validate an already-parsed targets mapping (see the module docstring for the layout)."""
+
     def fail(key: str, what: str) -> CalibrationError:
         return CalibrationError(f"{src}: {key}: {what}")
 
@@ -262,8 +271,17 @@ def targets_from_dict(data: Mapping[str, Any], src: str = "<targets>", params: P
     if both:
         key = sorted(both)[0]
         raise fail(f"{RESPONSE_GROUP}.{key}", "is also in [priors]; give it a fixed value or a prior, not both")
-    return Targets(src, n, steps, coop, tuple(targets), priors, dict(response),
-                   str(head.get("description", head.get("source", ""))), text)
+    return Targets(
+        src,
+        n,
+        steps,
+        coop,
+        tuple(targets),
+        priors,
+        dict(response),
+        str(head.get("description", head.get("source", ""))),
+        text,
+    )
 
 
 def _target(kind: str, key: str, value: Any, n: int, fail: Callable[[str, str], CalibrationError]) -> Target:
@@ -286,8 +304,7 @@ def _target(kind: str, key: str, value: Any, n: int, fail: Callable[[str, str], 
         raise fail(where, f"unknown statistic{extra}")
     if kind == "items":
         if not _number(value) or not n <= value <= 3 * n:
-            raise fail(where, f"expected an item total in {n}..{3 * n} (answers 1-3 of {n} respondents), "
-                              f"got {value!r}")
+            raise fail(where, f"expected an item total in {n}..{3 * n} (answers 1-3 of {n} respondents), got {value!r}")
         return Target("total", key, float(value), n)
     if kind == "categories":
         total = None
@@ -322,12 +339,19 @@ def _target(kind: str, key: str, value: Any, n: int, fail: Callable[[str, str], 
 
 def _priors(table: Any, params: Parameters | None, fail: Callable[[str, str], CalibrationError]) -> tuple[Prior, ...]:
     if not isinstance(table, dict) or not table:
-        raise fail("priors", 'missing table [priors]: name the fitted parameters, e.g. '
-                             '"participation.benefit_weight" = { low = 0.5, high = 20 }')
+        raise fail(
+            "priors",
+            "missing table [priors]: name the fitted parameters, e.g. "
+            '"participation.benefit_weight" = { low = 0.5, high = 20 }',
+        )
     flat: list[tuple[str, Any]] = []
     for key, value in table.items():
-        if isinstance(value, dict) and value and not set(value) & set(PRIOR_KEYS) \
-                and all(isinstance(v, dict) for v in value.values()):
+        if (
+            isinstance(value, dict)
+            and value
+            and not set(value) & set(PRIOR_KEYS)
+            and all(isinstance(v, dict) for v in value.values())
+        ):
             flat += [(f"{key}.{name}", v) for name, v in value.items()]  # [priors.group] name = {...}
         else:
             flat.append((key, value))
@@ -338,7 +362,7 @@ def _priors(table: Any, params: Parameters | None, fail: Callable[[str, str], Ca
         if isinstance(spec, list) and len(spec) == 2:
             spec = {"low": spec[0], "high": spec[1]}
         if not isinstance(spec, dict):
-            raise fail(where, f"expected {{ low = .., high = .. }} (optionally scale = \"log\"), got {spec!r}")
+            raise fail(where, f'expected {{ low = .., high = .. }} (optionally scale = "log"), got {spec!r}')
         for k in spec:
             if k not in PRIOR_KEYS:
                 raise fail(f"{where}.{k}", unknown_key(k, PRIOR_KEYS))
@@ -390,10 +414,10 @@ def _parameter_default(key: str, where: str, fail: Callable[[str, str], Calibrat
     group, name = key.split(".", 1)
     groups = {**GROUPS, RESPONSE_GROUP: ResponseModel}
     if group not in groups:
-        raise fail(where, f"unknown parameter group; {unknown_key(group, groups)[len('unknown key; '):]}")
+        raise fail(where, f"unknown parameter group; {unknown_key(group, groups)[len('unknown key; ') :]}")
     names = {f.name: f for f in fields(groups[group])}
     if name not in names:
-        raise fail(where, f"unknown parameter; {unknown_key(name, names)[len('unknown key; '):]}")
+        raise fail(where, f"unknown parameter; {unknown_key(name, names)[len('unknown key; ') :]}")
     default = names[name].default
     if isinstance(default, (bool, str)) or not isinstance(default, (int, float)):
         raise fail(where, "not a numeric parameter; only numbers can be fitted")
@@ -401,6 +425,19 @@ def _parameter_default(key: str, where: str, fail: Callable[[str, str], Calibrat
 
 
 __all__ = [
-    "CATEGORIES", "CATEGORY_NAMES", "PRIOR_KEYS", "RESPONSE_GROUP", "SCALES", "SHIPPED", "TARGET_KEYS",
-    "TARGET_KINDS", "TOP_KEYS", "Prior", "Target", "Targets", "load_targets", "shipped_targets", "targets_from_dict",
+    "CATEGORIES",
+    "CATEGORY_NAMES",
+    "PRIOR_KEYS",
+    "RESPONSE_GROUP",
+    "SCALES",
+    "SHIPPED",
+    "TARGET_KEYS",
+    "TARGET_KINDS",
+    "TOP_KEYS",
+    "Prior",
+    "Target",
+    "Targets",
+    "load_targets",
+    "shipped_targets",
+    "targets_from_dict",
 ]

@@ -66,8 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as err:  # a bug: one line, not a traceback, unless --debug
         if args.debug:
             raise
-        print(f"kopsim: error: internal error: {type(err).__name__}: {one_line(err)} (please report this "
-              "to the kopsim developers; run again with --debug to see the traceback)", file=sys.stderr)
+        print(
+            f"kopsim: error: internal error: {type(err).__name__}: {one_line(err)} (please report this "
+            "to the kopsim developers; run again with --debug to see the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

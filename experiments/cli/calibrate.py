@@ -27,44 +27,93 @@ KERNELS = ("silverman", "beaumont")
 def register(sub: Any) -> None:
     """Add ``kopsim calibrate`` to the ``kopsim`` parser."""
     p = sub.add_parser(
-        "calibrate", help="fit scenario parameters to member-survey statistics by ABC-SMC (pyabc)",
+        "calibrate",
+        help="fit scenario parameters to member-survey statistics by ABC-SMC (pyabc)",
         description="Fit the parameters named in the [priors] of a targets file to the survey statistics it "
-                    "states (item totals, categories, Spearman r_s, answer shares) by ABC-SMC, with distances "
-                    "that respect the sample size. Writes posterior samples, a posterior-predictive table, "
-                    "figures and a calibrated scenario file. Needs kopsim[calibration] (pyabc).")
+        "states (item totals, categories, Spearman r_s, answer shares) by ABC-SMC, with distances "
+        "that respect the sample size. Writes posterior samples, a posterior-predictive table, "
+        "figures and a calibrated scenario file. Needs kopsim[calibration] (pyabc).",
+    )
     p.add_argument("scenario", help="shipped scenario name or scenario TOML file")
     p.add_argument("targets", help="targets TOML file or a shipped one (mandiri_jaya)")
-    p.add_argument("--budget", type=pos_int, default=DEFAULT_BUDGET,
-                   help=f"at most this many simulations in all (default {DEFAULT_BUDGET})")
-    p.add_argument("--population", type=pos_int, default=DEFAULT_POPULATION,
-                   help=f"particles per generation (default {DEFAULT_POPULATION})")
-    p.add_argument("--generations", type=pos_int, default=DEFAULT_GENERATIONS,
-                   help=f"at most this many generations (default {DEFAULT_GENERATIONS})")
+    p.add_argument(
+        "--budget",
+        type=pos_int,
+        default=DEFAULT_BUDGET,
+        help=f"at most this many simulations in all (default {DEFAULT_BUDGET})",
+    )
+    p.add_argument(
+        "--population",
+        type=pos_int,
+        default=DEFAULT_POPULATION,
+        help=f"particles per generation (default {DEFAULT_POPULATION})",
+    )
+    p.add_argument(
+        "--generations",
+        type=pos_int,
+        default=DEFAULT_GENERATIONS,
+        help=f"at most this many generations (default {DEFAULT_GENERATIONS})",
+    )
     p.add_argument("--min-epsilon", type=float, default=0.0, help="stop when the threshold reaches this (default 0)")
-    p.add_argument("--ppc-draws", type=pos_int, default=DEFAULT_PPC_DRAWS,
-                   help=f"posterior-predictive surveys (default {DEFAULT_PPC_DRAWS})")
-    p.add_argument("--point", choices=POINTS, default="best",
-                   help="parameter set written to calibrated.toml: best (default: of the medians and the 8 densest "
-                        "particles, the one with the smallest mean distance over 25 new runs), mode or median")
-    p.add_argument("--kernel", choices=KERNELS, default="silverman",
-                   help="ABC-SMC perturbation kernel: N(particle, c * weighted covariance) with c from Silverman's "
-                        "rule (silverman, pyabc's default) or c = 2 (beaumont: wider, even weights, needs more "
-                        "simulations)")
+    p.add_argument(
+        "--ppc-draws",
+        type=pos_int,
+        default=DEFAULT_PPC_DRAWS,
+        help=f"posterior-predictive surveys (default {DEFAULT_PPC_DRAWS})",
+    )
+    p.add_argument(
+        "--point",
+        choices=POINTS,
+        default="best",
+        help="parameter set written to calibrated.toml: best (default: of the medians and the 8 densest "
+        "particles, the one with the smallest mean distance over 25 new runs), mode or median",
+    )
+    p.add_argument(
+        "--kernel",
+        choices=KERNELS,
+        default="silverman",
+        help="ABC-SMC perturbation kernel: N(particle, c * weighted covariance) with c from Silverman's "
+        "rule (silverman, pyabc's default) or c = 2 (beaumont: wider, even weights, needs more "
+        "simulations)",
+    )
     p.add_argument("--seed", type=nonneg_int, default=None, help="root seed (default: the scenario's)")
-    p.add_argument("--out", type=Path, default=None,
-                   help="output directory (default: kopsim-results/calibrate-<scenario>-seed<seed>)")
-    p.add_argument("--from-survey", default=None, metavar="ANSWERS.csv|PUBLISHED",
-                   help="write TARGETS from a CSV of answers or published figures (mandiri_jaya) and stop")
-    p.add_argument("--resume", action="store_true",
-                   help="continue the fit stored in OUT/abc.db (interrupted, or with more --generations or --budget)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output directory (default: kopsim-results/calibrate-<scenario>-seed<seed>)",
+    )
+    p.add_argument(
+        "--from-survey",
+        default=None,
+        metavar="ANSWERS.csv|PUBLISHED",
+        help="write TARGETS from a CSV of answers or published figures (mandiri_jaya) and stop",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the fit stored in OUT/abc.db (interrupted, or with more --generations or --budget)",
+    )
     add_execution_options(p, dask_help="run on Dask", quiet_help="no progress or summary")
     p.set_defaults(handler=cmd_calibrate)
 
 
 def command_line(args: argparse.Namespace, seed: int, out: Path) -> str:
     """The command that reproduces a fit (every option that matters spelled out)."""
-    parts = ["kopsim", "calibrate", args.scenario, args.targets, "--budget", str(args.budget), "--population",
-             str(args.population), "--generations", str(args.generations), "--seed", str(seed)]
+    parts = [
+        "kopsim",
+        "calibrate",
+        args.scenario,
+        args.targets,
+        "--budget",
+        str(args.budget),
+        "--population",
+        str(args.population),
+        "--generations",
+        str(args.generations),
+        "--seed",
+        str(seed),
+    ]
     if args.min_epsilon:
         parts += ["--min-epsilon", f"{args.min_epsilon:g}"]
     parts += ["--ppc-draws", str(args.ppc_draws), "--point", args.point, "--kernel", args.kernel]
@@ -98,46 +147,84 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     out = args.out or Path("kopsim-results") / f"calibrate-{scen.name}-seed{seed}"
     command = command_line(args, seed, out)
     t0 = time.perf_counter()
-    result = run_calibration(scen, targets, args.budget, args.population, args.generations, args.min_epsilon, seed,
-                             args.ppc_draws, out, args.executor, args.workers, args.dask, args.quiet, args.point,
-                             args.kernel, resume=args.resume)
+    result = run_calibration(
+        scen,
+        targets,
+        args.budget,
+        args.population,
+        args.generations,
+        args.min_epsilon,
+        seed,
+        args.ppc_draws,
+        out,
+        args.executor,
+        args.workers,
+        args.dask,
+        args.quiet,
+        args.point,
+        args.kernel,
+        resume=args.resume,
+    )
     elapsed = time.perf_counter() - t0
     import pyabc
 
     inside = result.ppc["inside"].astype(bool)
     point_inside = result.ppc["point_inside"].astype(bool)
     info = {
-        "command": command, "kopsim_version": kopsim.__version__, "pyabc": pyabc.__version__,
-        "scenario": scen.name, "scenario_file": os.path.abspath(scen.source), "targets_file": targets.source,
-        "targets_sha256": targets.sha256(), "respondents": targets.respondents, "steps": result.steps,
-        "cooperative": targets.cooperative, "root_seed": seed, "budget": args.budget,
-        "population": args.population, "generations_max": args.generations, "min_epsilon": args.min_epsilon,
-        "generations": len(result.populations), "simulations_used": result.simulations_used,
+        "command": command,
+        "kopsim_version": kopsim.__version__,
+        "pyabc": pyabc.__version__,
+        "scenario": scen.name,
+        "scenario_file": os.path.abspath(scen.source),
+        "targets_file": targets.source,
+        "targets_sha256": targets.sha256(),
+        "respondents": targets.respondents,
+        "steps": result.steps,
+        "cooperative": targets.cooperative,
+        "root_seed": seed,
+        "budget": args.budget,
+        "population": args.population,
+        "generations_max": args.generations,
+        "min_epsilon": args.min_epsilon,
+        "generations": len(result.populations),
+        "simulations_used": result.simulations_used,
         "final_ess": result.populations["ess"].iloc[-1] if len(result.populations) else None,
         "simulations_discarded": result.simulations_discarded,
-        "epsilons": result.populations["epsilon"].tolist(), "ppc_draws": args.ppc_draws,
-        "executor": "dask" if args.dask else args.executor, "workers": args.workers,
-        "priors": [{"key": p.key, "low": p.low, "high": p.high, "scale": p.scale, "integer": p.integer}
-                   for p in targets.priors],
+        "epsilons": result.populations["epsilon"].tolist(),
+        "ppc_draws": args.ppc_draws,
+        "executor": "dask" if args.dask else args.executor,
+        "workers": args.workers,
+        "priors": [
+            {"key": p.key, "low": p.low, "high": p.high, "scale": p.scale, "integer": p.integer} for p in targets.priors
+        ],
         "response_fixed": targets.response,
         "posterior": result.summary.drop(columns=["prior"]).to_dict(orient="records"),
-        "point_method": args.point, "point": result.point, "kernel": args.kernel,
+        "point_method": args.point,
+        "point": result.point,
+        "kernel": args.kernel,
         "ppc_inside": f"{int(inside.sum())} of {len(inside)}",
         "point_inside": f"{int(point_inside.sum())} of {len(point_inside)}",
-        "wall_time_seconds": round(elapsed, 1), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "wall_time_seconds": round(elapsed, 1),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     paths = write_outputs(result, out, info, command)
     for note in result.notes:
         print(f"kopsim: note: {note}", file=sys.stderr)
     if not args.quiet:
-        print(f"calibrated {scen.name!r} to {targets.source}: {len(result.populations)} generations, "
-              f"{result.simulations_used} simulations, seed {seed}, {elapsed:.1f} s")
+        print(
+            f"calibrated {scen.name!r} to {targets.source}: {len(result.populations)} generations, "
+            f"{result.simulations_used} simulations, seed {seed}, {elapsed:.1f} s"
+        )
         print(format_summary(result))
-        print(f"inside the 90% interval (a category: the median total's category is the observed one): "
-              f"{int(inside.sum())} of {len(inside)} targets for the posterior predictive, "
-              f"{int(point_inside.sum())} of {len(point_inside)} for the calibrated point")
-        print(f"wrote {paths['calibrated']} (`kopsim run {paths['calibrated']}`), posterior.csv, ppc.csv, "
-              f"posterior.png, ppc.png and manifest.json in {out}")
+        print(
+            f"inside the 90% interval (a category: the median total's category is the observed one): "
+            f"{int(inside.sum())} of {len(inside)} targets for the posterior predictive, "
+            f"{int(point_inside.sum())} of {len(point_inside)} for the calibrated point"
+        )
+        print(
+            f"wrote {paths['calibrated']} (`kopsim run {paths['calibrated']}`), posterior.csv, ppc.csv, "
+            f"posterior.png, ppc.png and manifest.json in {out}"
+        )
     return 0
 
 

@@ -15,7 +15,8 @@ from .common import EXIT_INTERNAL, EXIT_USAGE, one_line
 
 def register(sub: Any) -> None:
     sub.add_parser("scenarios", help="list the shipped scenarios with their one-line purpose").set_defaults(
-        handler=cmd_scenarios)
+        handler=cmd_scenarios
+    )
     val = sub.add_parser("validate", help="check scenario files; one line per file, exit 2 if any is invalid")
     val.add_argument("files", nargs="+", help="scenario TOML files or shipped scenario names")
     val.set_defaults(handler=cmd_validate)
@@ -52,8 +53,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         except Exception as err:  # a bug, reported for this file only
             if getattr(args, "debug", False):
                 raise
-            print(f"kopsim: error: {item}: internal error: {type(err).__name__}: {one_line(err)} "
-                  "(please report this to the kopsim developers)", file=sys.stderr)
+            print(
+                f"kopsim: error: {item}: internal error: {type(err).__name__}: {one_line(err)} "
+                "(please report this to the kopsim developers)",
+                file=sys.stderr,
+            )
             internal += 1
             continue
         print(f"{scen.source}: ok ({scen.name}: {scen.steps} months, {len(scen.interventions)} interventions)")
@@ -82,8 +86,15 @@ def parameter_table() -> str:
     rows = describe_interventions()
     for kind, cls in KINDS.items():
         doc = " ".join((cls.__doc__ or "").split())
-        lines += ["", f"### `kind = \"{kind}\"`", "", doc, "",
-                  "| key | default | unit | allowed | meaning |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            f'### `kind = "{kind}"`',
+            "",
+            doc,
+            "",
+            "| key | default | unit | allowed | meaning |",
+            "|---|---|---|---|---|",
+        ]
         for row in rows:
             if row["kind"] == kind:
                 shown = toml_value(row["default"], float_format=".4g")

@@ -48,21 +48,34 @@ def apply_overrides(params: Any, overrides: list[str]) -> Any:
     return params.replace(dict(parse_override(o) for o in overrides))
 
 
-def add_set_option(p: argparse.ArgumentParser, help_text: str = "override one parameter, e.g. "
-                   "--set trust.loss_rate=0.3 (repeatable)") -> None:
+def add_set_option(
+    p: argparse.ArgumentParser, help_text: str = "override one parameter, e.g. --set trust.loss_rate=0.3 (repeatable)"
+) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="GROUP.NAME=VALUE", help=help_text)
 
 
-def add_execution_options(p: argparse.ArgumentParser, out_help: str | None = None, dask_help: str | None = None,
-                          quiet_help: str = "no progress bar or summary") -> None:
+def add_execution_options(
+    p: argparse.ArgumentParser,
+    out_help: str | None = None,
+    dask_help: str | None = None,
+    quiet_help: str = "no progress bar or summary",
+) -> None:
     """``--out``, ``--executor``, ``--workers``, ``--dask``, ``--quiet``: where and how runs execute."""
     if out_help is not None:
         p.add_argument("--out", type=Path, default=None, help=out_help)
-    p.add_argument("--executor", choices=("process", "sequential"), default="process",
-                   help="local process pool (default; workers = cores) or sequential")
+    p.add_argument(
+        "--executor",
+        choices=("process", "sequential"),
+        default="process",
+        help="local process pool (default; workers = cores) or sequential",
+    )
     p.add_argument("--workers", type=pos_int, default=None, help="worker processes (default: cores)")
-    p.add_argument("--dask", default=None, metavar="local|tcp://HOST:PORT",
-                   help=dask_help or "run on Dask: 'local' starts a LocalCluster, an address joins a scheduler")
+    p.add_argument(
+        "--dask",
+        default=None,
+        metavar="local|tcp://HOST:PORT",
+        help=dask_help or "run on Dask: 'local' starts a LocalCluster, an address joins a scheduler",
+    )
     p.add_argument("--quiet", action="store_true", help=quiet_help)
 
 

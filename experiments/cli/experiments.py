@@ -32,29 +32,58 @@ def register(sub: Any) -> None:
     rep.add_argument("results", type=Path, help="results directory written by compare or sweep")
     rep.add_argument("--output", type=Path, default=None, help="HTML file (default: RESULTS/report.html)")
     add_comparison_options(rep)
-    rep.add_argument("--lang", choices=("en", "id"), default="en",
-                     help="language of the report: en (default) or id (Indonesian labels, 1.234,5 numbers)")
-    rep.add_argument("--no-network", dest="network", action="store_false",
-                     help="leave out the network picture (it re-runs one simulation)")
-    rep.add_argument("--no-figure-files", dest="figure_files", action="store_false",
-                     help="do not write the figures as SVG and PNG files under RESULTS/figures/")
+    rep.add_argument(
+        "--lang",
+        choices=("en", "id"),
+        default="en",
+        help="language of the report: en (default) or id (Indonesian labels, 1.234,5 numbers)",
+    )
+    rep.add_argument(
+        "--no-network",
+        dest="network",
+        action="store_false",
+        help="leave out the network picture (it re-runs one simulation)",
+    )
+    rep.add_argument(
+        "--no-figure-files",
+        dest="figure_files",
+        action="store_false",
+        help="do not write the figures as SVG and PNG files under RESULTS/figures/",
+    )
     rep.set_defaults(handler=cmd_report)
     exp = sub.add_parser("export", help="write runs.csv and steps.csv of a results directory")
     exp.add_argument("results", type=Path)
-    exp.add_argument("--excel-id", action="store_true",
-                     help="also write *-id.csv files for Indonesian spreadsheets: ';'-separated, ',' decimals, "
-                          "6 significant digits")
+    exp.add_argument(
+        "--excel-id",
+        action="store_true",
+        help="also write *-id.csv files for Indonesian spreadsheets: ';'-separated, ',' decimals, 6 significant digits",
+    )
     exp.set_defaults(handler=cmd_export)
 
 
 def add_comparison_options(p: argparse.ArgumentParser) -> None:
     """``--reference``, ``--contrast``, ``--min-effect``: what is compared with what, and what counts as a finding."""
-    p.add_argument("--reference", default=None, metavar="NAME",
-                   help="configuration the others are compared with (label or number; default: the first)")
-    p.add_argument("--contrast", dest="contrasts", action="append", default=[], metavar="A:B",
-                   help="also compare configuration A with B (A minus B, paired by replication; repeatable)")
-    p.add_argument("--min-effect", type=float, default=0.02, metavar="SHARE",
-                   help="minimum of practical importance as a share of each outcome's scale (default 0.02 = 2%%)")
+    p.add_argument(
+        "--reference",
+        default=None,
+        metavar="NAME",
+        help="configuration the others are compared with (label or number; default: the first)",
+    )
+    p.add_argument(
+        "--contrast",
+        dest="contrasts",
+        action="append",
+        default=[],
+        metavar="A:B",
+        help="also compare configuration A with B (A minus B, paired by replication; repeatable)",
+    )
+    p.add_argument(
+        "--min-effect",
+        type=float,
+        default=0.02,
+        metavar="SHARE",
+        help="minimum of practical importance as a share of each outcome's scale (default 0.02 = 2%%)",
+    )
 
 
 def _finish(exp: Any, args: argparse.Namespace, default_out: str) -> int:
@@ -63,10 +92,14 @@ def _finish(exp: Any, args: argparse.Namespace, default_out: str) -> int:
     out = args.out or Path("kopsim-results") / default_out
     result = run_experiment(exp, out, executor=args.executor, workers=args.workers, dask=args.dask, quiet=args.quiet)
     if not args.quiet:
-        print(f"{exp.name}: {result.planned} runs planned, {result.skipped} already done, {result.ok} ran, "
-              f"{result.failed} failed, {result.seconds:.1f} s")
-        print(f"results in {out} (runs.parquet, runs.csv, steps/, summary.csv, differences.csv); "
-              f"`kopsim report {out}` writes the HTML report")
+        print(
+            f"{exp.name}: {result.planned} runs planned, {result.skipped} already done, {result.ok} ran, "
+            f"{result.failed} failed, {result.seconds:.1f} s"
+        )
+        print(
+            f"results in {out} (runs.parquet, runs.csv, steps/, summary.csv, differences.csv); "
+            f"`kopsim report {out}` writes the HTML report"
+        )
         if result.ok + result.skipped > 0:
             from kopsim.experiments.report import findings_text
 
@@ -94,9 +127,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from kopsim.experiments.report import write_report
 
-    path = write_report(args.results, args.output, reference=args.reference, contrasts=args.contrasts,
-                        lang=args.lang, min_effect=args.min_effect, figures=args.figure_files,
-                        network=args.network)
+    path = write_report(
+        args.results,
+        args.output,
+        reference=args.reference,
+        contrasts=args.contrasts,
+        lang=args.lang,
+        min_effect=args.min_effect,
+        figures=args.figure_files,
+        network=args.network,
+    )
     print(f"wrote {path}")
     return 0
 
@@ -111,8 +151,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     print(f"wrote {args.results / 'runs.csv'} and {args.results / 'steps.csv'}")
     if args.excel_id:
         written = write_excel_id(args.results)
-        print("wrote " + ", ".join(str(p) for p in written) + " (';'-separated, ',' decimals, for Indonesian "
-              "spreadsheets)")
+        print(
+            "wrote " + ", ".join(str(p) for p in written) + " (';'-separated, ',' decimals, for Indonesian "
+            "spreadsheets)"
+        )
     return 0
 
 

@@ -19,33 +19,41 @@ from .argtypes import nonneg_int, pos_int
 from .common import add_set_option, apply_overrides, fmt, one_line
 
 # (column, label, format) of the summary table; the labels come from the one table in kopsim.labels
-SUMMARY_COLUMNS = tuple((col, outcome_label(col), spec) for col, spec in (
-    ("members", "{:.0f}"),
-    ("participation_organisation", "{:.3f}"),
-    ("participation_business", "{:.3f}"),
-    ("participation_capital", "{:.3f}"),
-    ("trust_peer_mean", "{:.3f}"),
-    ("trust_board_mean", "{:.3f}"),
-    ("trust_institution_mean", "{:.3f}"),
-    ("reciprocity_rate", "{:.3f}"),
-    ("savings_mandatory", "{:.1f}"),
-    ("savings_voluntary", "{:.1f}"),
-    ("coop_loans_outstanding", "{:.1f}"),
-    ("arrears_share", "{:.3f}"),
-    ("umkm_revenue", "{:.1f}"),
-    ("information_reach", "{:.3f}"),
-    ("ei_index", "{:.3f}"),
-))
+SUMMARY_COLUMNS = tuple(
+    (col, outcome_label(col), spec)
+    for col, spec in (
+        ("members", "{:.0f}"),
+        ("participation_organisation", "{:.3f}"),
+        ("participation_business", "{:.3f}"),
+        ("participation_capital", "{:.3f}"),
+        ("trust_peer_mean", "{:.3f}"),
+        ("trust_board_mean", "{:.3f}"),
+        ("trust_institution_mean", "{:.3f}"),
+        ("reciprocity_rate", "{:.3f}"),
+        ("savings_mandatory", "{:.1f}"),
+        ("savings_voluntary", "{:.1f}"),
+        ("coop_loans_outstanding", "{:.1f}"),
+        ("arrears_share", "{:.3f}"),
+        ("umkm_revenue", "{:.1f}"),
+        ("information_reach", "{:.3f}"),
+        ("ei_index", "{:.3f}"),
+    )
+)
 
 
 def register(sub: Any) -> None:
     run = sub.add_parser("run", help="run one simulation and write its metrics and manifest")
-    run.add_argument("scenario", nargs="?", default=None,
-                     help="shipped scenario name or path to a scenario TOML file (default: baseline)")
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        default=None,
+        help="shipped scenario name or path to a scenario TOML file (default: baseline)",
+    )
     run.add_argument("--steps", type=pos_int, default=None, help="months to simulate (default: the scenario's)")
     run.add_argument("--seed", type=nonneg_int, default=None, help="random seed (default: the scenario's)")
-    run.add_argument("--out", type=Path, default=None,
-                     help="output directory (default: kopsim-output/<scenario>-seed<seed>)")
+    run.add_argument(
+        "--out", type=Path, default=None, help="output directory (default: kopsim-output/<scenario>-seed<seed>)"
+    )
     add_set_option(run)
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     run.set_defaults(handler=cmd_run)
@@ -81,8 +89,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_manifest(name: str, source: str, params: Parameters, seed: int, steps: int, elapsed: float,
-                 n_agents: int) -> dict[str, Any]:
+def run_manifest(
+    name: str, source: str, params: Parameters, seed: int, steps: int, elapsed: float, n_agents: int
+) -> dict[str, Any]:
     """What is needed to reproduce a run: seed, every parameter, versions."""
     import mesa
     import numpy as np
@@ -106,16 +115,20 @@ def run_manifest(name: str, source: str, params: Parameters, seed: int, steps: i
     }
 
 
-def summary(name: str, description: str, frame: Any, seed: int, steps: int, elapsed: float, n_agents: int,
-            out: Path) -> str:
+def summary(
+    name: str, description: str, frame: Any, seed: int, steps: int, elapsed: float, n_agents: int, out: Path
+) -> str:
     first, last = frame.iloc[0], frame.iloc[-1]
-    lines = [f"kopsim {__version__} - scenario {name!r}: {description}",
-             f"{steps} months, seed {seed}, {n_agents} agents, {elapsed:.2f} s",
-             f"{'outcome':<40}{'month 1':>12}{f'month {steps}':>12}"]
+    lines = [
+        f"kopsim {__version__} - scenario {name!r}: {description}",
+        f"{steps} months, seed {seed}, {n_agents} agents, {elapsed:.2f} s",
+        f"{'outcome':<40}{'month 1':>12}{f'month {steps}':>12}",
+    ]
     for col, label, spec in SUMMARY_COLUMNS:
         lines.append(f"{label:<40}{fmt(spec, first[col]):>12}{fmt(spec, last[col]):>12}")
-    lines.append(f"wrote {out / 'metrics.csv'} ({len(frame)} rows x {frame.shape[1]} columns) "
-                 f"and {out / 'manifest.json'}")
+    lines.append(
+        f"wrote {out / 'metrics.csv'} ({len(frame)} rows x {frame.shape[1]} columns) and {out / 'manifest.json'}"
+    )
     return "\n".join(lines)
 
 

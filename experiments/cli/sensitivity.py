@@ -21,28 +21,47 @@ SUMMARIES = ("final", "last12")
 def register(sub: Any) -> None:
     """Add ``kopsim sensitivity`` to the ``kopsim`` parser."""
     p = sub.add_parser(
-        "sensitivity", help="global sensitivity analysis (SALib: Morris or Sobol') of outcomes to parameters",
+        "sensitivity",
+        help="global sensitivity analysis (SALib: Morris or Sobol') of outcomes to parameters",
         description="Vary parameters over ranges, run the scenario for every sample and compute Morris "
-                    "(mu*, sigma) or Sobol' (S1, ST) indices with 95% confidence intervals. "
-                    "Needs kopsim[sensitivity] (SALib).")
+        "(mu*, sigma) or Sobol' (S1, ST) indices with 95% confidence intervals. "
+        "Needs kopsim[sensitivity] (SALib).",
+    )
     p.add_argument("scenario", help="shipped scenario name or scenario TOML file")
-    p.add_argument("--params", required=True, metavar="GROUP.NAME=LOW:HIGH,...|FILE.toml",
-                   help="parameters and ranges, e.g. trust.loss_rate=0.1:0.4,skills.training_quota=5:20, "
-                        "or a TOML file of \"group.name\" = [low, high]")
+    p.add_argument(
+        "--params",
+        required=True,
+        metavar="GROUP.NAME=LOW:HIGH,...|FILE.toml",
+        help="parameters and ranges, e.g. trust.loss_rate=0.1:0.4,skills.training_quota=5:20, "
+        'or a TOML file of "group.name" = [low, high]',
+    )
     p.add_argument("--outcomes", required=True, metavar="A,B", help="metric columns, e.g. trust_institution_mean")
     p.add_argument("--method", choices=METHODS, default="morris", help="morris (default; screening) or sobol")
-    p.add_argument("--samples", type=pos_int, default=None,
-                   help="Morris: trajectories (default 10); Sobol': base sample size, a power of 2 (default 64)")
+    p.add_argument(
+        "--samples",
+        type=pos_int,
+        default=None,
+        help="Morris: trajectories (default 10); Sobol': base sample size, a power of 2 (default 64)",
+    )
     p.add_argument("--levels", type=pos_int, default=4, help="Morris grid levels (default 4)")
-    p.add_argument("--summary", choices=SUMMARIES, default="final",
-                   help="outcome value of a run: final month (default) or mean of the last 12 months")
+    p.add_argument(
+        "--summary",
+        choices=SUMMARIES,
+        default="final",
+        help="outcome value of a run: final month (default) or mean of the last 12 months",
+    )
     p.add_argument("--replications", type=pos_int, default=1, help="runs per sample, averaged (default 1)")
-    p.add_argument("--seeding", choices=("common", "independent"), default="common",
-                   help="common random numbers across samples (default) or independent seeds per sample")
+    p.add_argument(
+        "--seeding",
+        choices=("common", "independent"),
+        default="common",
+        help="common random numbers across samples (default) or independent seeds per sample",
+    )
     p.add_argument("--steps", type=pos_int, default=None, help="months (default: the scenario's)")
     p.add_argument("--seed", type=nonneg_int, default=None, help="root seed (default: the scenario's)")
-    add_execution_options(p, "output directory (default: kopsim-results/sensitivity-<scenario>-<method>-seed<seed>)",
-                          "run on Dask")
+    add_execution_options(
+        p, "output directory (default: kopsim-results/sensitivity-<scenario>-<method>-seed<seed>)", "run on Dask"
+    )
     p.set_defaults(handler=cmd_sensitivity)
 
 
@@ -69,31 +88,57 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     steps = args.steps if args.steps is not None else scen.steps
     out = args.out or Path("kopsim-results") / f"sensitivity-{scen.name}-{args.method}-seed{seed}"
     t0 = time.perf_counter()
-    result = run_sensitivity(scen, factors, outcomes, args.method, args.samples, steps, seed, args.replications,
-                             args.seeding, args.summary, args.levels, args.executor, args.workers, args.dask,
-                             args.quiet)
+    result = run_sensitivity(
+        scen,
+        factors,
+        outcomes,
+        args.method,
+        args.samples,
+        steps,
+        seed,
+        args.replications,
+        args.seeding,
+        args.summary,
+        args.levels,
+        args.executor,
+        args.workers,
+        args.dask,
+        args.quiet,
+    )
     elapsed = time.perf_counter() - t0
     import SALib
 
     info = {
-        "kopsim_version": kopsim.__version__, "scenario": scen.name, "scenario_file": scen.source,
-        "method": args.method, "samples": args.samples or DEFAULT_SAMPLES[args.method], "levels": args.levels,
-        "evaluations": len(result.X) * args.replications, "steps": steps, "root_seed": seed,
-        "seeding": args.seeding, "replications": args.replications, "summary": args.summary,
+        "kopsim_version": kopsim.__version__,
+        "scenario": scen.name,
+        "scenario_file": scen.source,
+        "method": args.method,
+        "samples": args.samples or DEFAULT_SAMPLES[args.method],
+        "levels": args.levels,
+        "evaluations": len(result.X) * args.replications,
+        "steps": steps,
+        "root_seed": seed,
+        "seeding": args.seeding,
+        "replications": args.replications,
+        "summary": args.summary,
         "parameters": [{"key": f.key, "low": f.low, "high": f.high, "integer": f.integer} for f in factors],
-        "outcomes": outcomes, "confidence_level": CONF_LEVEL, "bootstrap_resamples": BOOTSTRAP_RESAMPLES,
-        "salib": getattr(SALib, "__version__", _version("SALib")), "wall_time_seconds": round(elapsed, 3),
+        "outcomes": outcomes,
+        "confidence_level": CONF_LEVEL,
+        "bootstrap_resamples": BOOTSTRAP_RESAMPLES,
+        "salib": getattr(SALib, "__version__", _version("SALib")),
+        "wall_time_seconds": round(elapsed, 3),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     paths = write_outputs(result, out, info)
     for note in result.notes:
         print(f"kopsim: note: {note}", file=sys.stderr)
     if not args.quiet:
-        print(f"{args.method} sensitivity of {scen.name!r}: {len(factors)} parameters, {len(result.X)} samples x "
-              f"{args.replications} replications, {steps} months, seed {seed}, {elapsed:.1f} s")
+        print(
+            f"{args.method} sensitivity of {scen.name!r}: {len(factors)} parameters, {len(result.X)} samples x "
+            f"{args.replications} replications, {steps} months, seed {seed}, {elapsed:.1f} s"
+        )
         print(format_indices(result.indices, args.method))
-        print(f"wrote {paths['indices']}, {paths['samples'].name}, {paths['figure'].name} and "
-              f"{paths['manifest'].name}")
+        print(f"wrote {paths['indices']}, {paths['samples'].name}, {paths['figure'].name} and {paths['manifest'].name}")
     return 0
 
 

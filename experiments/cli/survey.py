@@ -29,42 +29,94 @@ from .argtypes import nonneg_int, pos_int
 from .common import add_set_option, apply_overrides
 
 DEFAULT_RESPONDENTS = 30
-SIMULATE_ONLY = ("respondents", "steps", "seed", "survey_seed", "cooperative", "responses_out", "overrides",
-                 "replicates", "replicates_out")
+SIMULATE_ONLY = (
+    "respondents",
+    "steps",
+    "seed",
+    "survey_seed",
+    "cooperative",
+    "responses_out",
+    "overrides",
+    "replicates",
+    "replicates_out",
+)
 
 
 def register(sub: Any) -> None:
     """Add ``kopsim survey`` to the ``kopsim`` parser."""
     p = sub.add_parser(
-        "survey", help="member-survey statistics of a CSV of answers, a simulated cooperative or published figures",
+        "survey",
+        help="member-survey statistics of a CSV of answers, a simulated cooperative or published figures",
         description="Item totals, categories (low/medium/high), answer shares and Spearman r_s between benefit "
-                    "and each participation domain - of real answers (FILE.csv), of a simulated cooperative "
-                    "(--simulate), or the bundled published figures (--published).")
-    p.add_argument("file", nargs="?", type=Path, default=None,
-                   help="CSV of answers: a header row with the 15 item columns (and optionally 'respondent'), "
-                        "one row per respondent, answers 1, 2 or 3")
-    p.add_argument("--simulate", metavar="SCENARIO", default=None,
-                   help="run this scenario (name or TOML file) and survey its cooperative")
-    p.add_argument("--respondents", type=pos_int, default=None,
-                   help=f"members drawn at random (default {DEFAULT_RESPONDENTS}; capped at the number of members)")
+        "and each participation domain - of real answers (FILE.csv), of a simulated cooperative "
+        "(--simulate), or the bundled published figures (--published).",
+    )
+    p.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="CSV of answers: a header row with the 15 item columns (and optionally 'respondent'), "
+        "one row per respondent, answers 1, 2 or 3",
+    )
+    p.add_argument(
+        "--simulate",
+        metavar="SCENARIO",
+        default=None,
+        help="run this scenario (name or TOML file) and survey its cooperative",
+    )
+    p.add_argument(
+        "--respondents",
+        type=pos_int,
+        default=None,
+        help=f"members drawn at random (default {DEFAULT_RESPONDENTS}; capped at the number of members)",
+    )
     p.add_argument("--steps", type=pos_int, default=None, help="months to simulate (default: the scenario's)")
     p.add_argument("--seed", type=nonneg_int, default=None, help="seed of the run (default: the scenario's)")
-    p.add_argument("--survey-seed", type=nonneg_int, default=None,
-                   help="seed of the respondents' draw and answer noise (default: the run seed)")
+    p.add_argument(
+        "--survey-seed",
+        type=nonneg_int,
+        default=None,
+        help="seed of the respondents' draw and answer noise (default: the run seed)",
+    )
     p.add_argument("--cooperative", type=nonneg_int, default=None, help="cooperative surveyed (default 0)")
     add_set_option(p, "override one parameter of the scenario (repeatable)")
-    p.add_argument("--responses-out", type=Path, default=None, metavar="FILE.csv",
-                   help="also write the simulated answers in the CSV layout (readable by `kopsim survey FILE`)")
-    p.add_argument("--replicates", type=pos_int, default=None, metavar="R",
-                   help="run R independent replicates of the scenario in one vectorised batch and survey each: "
-                        "medians, 90%% ranges and category shares over the replicates (scenarios without "
-                        "interventions)")
-    p.add_argument("--replicates-out", type=Path, default=None, metavar="FILE.csv",
-                   help="with --replicates: write one row per replicate (totals, r_s, p)")
-    p.add_argument("--published", default=None, metavar="NAME|FILE.toml",
-                   help="published figures: a bundled dataset (mandiri_jaya) or a TOML file of that layout")
-    p.add_argument("--template", type=Path, default=None, metavar="FILE.csv",
-                   help="write an empty CSV template (header row) to FILE and stop")
+    p.add_argument(
+        "--responses-out",
+        type=Path,
+        default=None,
+        metavar="FILE.csv",
+        help="also write the simulated answers in the CSV layout (readable by `kopsim survey FILE`)",
+    )
+    p.add_argument(
+        "--replicates",
+        type=pos_int,
+        default=None,
+        metavar="R",
+        help="run R independent replicates of the scenario in one vectorised batch and survey each: "
+        "medians, 90%% ranges and category shares over the replicates (scenarios without "
+        "interventions)",
+    )
+    p.add_argument(
+        "--replicates-out",
+        type=Path,
+        default=None,
+        metavar="FILE.csv",
+        help="with --replicates: write one row per replicate (totals, r_s, p)",
+    )
+    p.add_argument(
+        "--published",
+        default=None,
+        metavar="NAME|FILE.toml",
+        help="published figures: a bundled dataset (mandiri_jaya) or a TOML file of that layout",
+    )
+    p.add_argument(
+        "--template",
+        type=Path,
+        default=None,
+        metavar="FILE.csv",
+        help="write an empty CSV template (header row) to FILE and stop",
+    )
     p.set_defaults(handler=cmd_survey)
 
 
@@ -98,8 +150,9 @@ def cmd_survey(args: argparse.Namespace) -> int:
     elif published is not None:
         print(published.format())
     else:
-        raise UsageError("name a CSV file of answers, --simulate SCENARIO or --published NAME "
-                         "(see `kopsim survey --help`)")
+        raise UsageError(
+            "name a CSV file of answers, --simulate SCENARIO or --published NAME (see `kopsim survey --help`)"
+        )
     return 0
 
 
@@ -120,8 +173,9 @@ def _simulate(args: argparse.Namespace, published: Any) -> None:
     coop = args.cooperative if args.cooperative is not None else 0
     wanted = args.respondents if args.respondents is not None else DEFAULT_RESPONDENTS
     if coop >= params.population.n_cooperatives:
-        raise UsageError(f"--cooperative: {coop} does not exist in {scen.name!r}; allowed: "
-                         f"0..{params.population.n_cooperatives - 1}")
+        raise UsageError(
+            f"--cooperative: {coop} does not exist in {scen.name!r}; allowed: 0..{params.population.n_cooperatives - 1}"
+        )
     if args.replicates_out is not None and args.replicates is None:
         raise UsageError("--replicates-out needs --replicates R")
     if args.replicates is not None:
@@ -129,8 +183,10 @@ def _simulate(args: argparse.Namespace, published: Any) -> None:
             if getattr(args, name) is not None:
                 raise UsageError(f"--{name.replace('_', '-')} applies to a single run, not to --replicates")
         if scen.interventions:
-            raise UsageError(f"--replicates: scenario {scen.name!r} has interventions, which a batch of "
-                             "replicates does not take; run it without --replicates")
+            raise UsageError(
+                f"--replicates: scenario {scen.name!r} has interventions, which a batch of "
+                "replicates does not take; run it without --replicates"
+            )
         _replicates(args, scen.name, params, steps, seed, coop, wanted, published)
         return
     model = CooperativeModel(params, seed=seed, interventions=scen.interventions)
@@ -139,8 +195,10 @@ def _simulate(args: argparse.Namespace, published: Any) -> None:
     responses = virtual_survey(model, wanted, survey_seed, coop)
     result = analyse(responses)
     capped = f" (asked for {wanted}: all members surveyed)" if wanted > members else ""
-    print(f"virtual member survey: scenario {scen.name!r}, month {steps}, run seed {seed}; cooperative {coop}: "
-          f"{result.n} of {members} members{capped}, survey seed {survey_seed}")
+    print(
+        f"virtual member survey: scenario {scen.name!r}, month {steps}, run seed {seed}; cooperative {coop}: "
+        f"{result.n} of {members} members{capped}, survey seed {survey_seed}"
+    )
     print(result.format(published))
     if args.responses_out is not None:
         write_survey_csv(responses, args.responses_out)
@@ -153,15 +211,18 @@ def _simulate(args: argparse.Namespace, published: Any) -> None:
     print(partnership_properties(model, coop).format())
 
 
-def _replicates(args: argparse.Namespace, name: str, params: Any, steps: int, seed: int, coop: int,
-                wanted: int, published: Any) -> None:
+def _replicates(
+    args: argparse.Namespace, name: str, params: Any, steps: int, seed: int, coop: int, wanted: int, published: Any
+) -> None:
     from kopsim import batch
     from kopsim.instruments.survey_analysis import category_bounds
 
     result = batch.run_and_survey(params, args.replicates, steps, seed, wanted, coop)
     ok = int(result.valid.sum())
-    print(f"virtual member surveys of {args.replicates} replicates (one vectorised batch): scenario {name!r}, "
-          f"month {steps}, batch seed {seed}; cooperative {coop} of each, {wanted} respondents")
+    print(
+        f"virtual member surveys of {args.replicates} replicates (one vectorised batch): scenario {name!r}, "
+        f"month {steps}, batch seed {seed}; cooperative {coop} of each, {wanted} respondents"
+    )
     if ok < args.replicates:
         print(f"{args.replicates - ok} replicates had fewer than {wanted} members and are left out")
     if ok == 0:
@@ -170,8 +231,7 @@ def _replicates(args: argparse.Namespace, name: str, params: Any, steps: int, se
     head = f"{'statistic':<28}{'median':>8}{'5%':>8}{'95%':>8}   {'low':>6}{'medium':>7}{'high':>6}"
     if published:
         head += f"{'published':>11}"
-    lines = [f"categories of an item total: {category_bounds(wanted).text()}; shares of replicates per category",
-             head]
+    lines = [f"categories of an item total: {category_bounds(wanted).text()}; shares of replicates per category", head]
     for stat, row in summary.iterrows():
         rs = str(stat).startswith("rs_")
         fmt = "{:>8.3f}" if rs else "{:>8.0f}"

@@ -13,16 +13,22 @@ LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 
 TEXTS: dict[str, dict[str, str]] = {
-    "title": {"id": "Modal sosial di koperasi — simulasi untuk kelas",
-              "en": "Social capital in a cooperative — classroom simulation"},
-    "intro": {"id": "Setiap titik adalah satu aktor; setiap langkah adalah satu bulan. Lihat bagaimana "
-                    "kepercayaan tumbuh atau runtuh, lalu coba intervensi di panel kiri.",
-              "en": "Each dot is one actor; each step is one month. Watch trust grow or collapse, "
-                    "then try the interventions in the left panel."},
+    "title": {
+        "id": "Modal sosial di koperasi — simulasi untuk kelas",
+        "en": "Social capital in a cooperative — classroom simulation",
+    },
+    "intro": {
+        "id": "Setiap titik adalah satu aktor; setiap langkah adalah satu bulan. Lihat bagaimana "
+        "kepercayaan tumbuh atau runtuh, lalu coba intervensi di panel kiri.",
+        "en": "Each dot is one actor; each step is one month. Watch trust grow or collapse, "
+        "then try the interventions in the left panel.",
+    },
     "language": {"id": "Bahasa", "en": "Language"},
     "month": {"id": "Bulan {month} dari {steps}", "en": "Month {month} of {steps}"},
-    "finished": {"id": "Simulasi sudah sampai bulan terakhir. Tekan Atur ulang untuk mulai lagi.",
-                 "en": "The run has reached its last month. Press Reset to start again."},
+    "finished": {
+        "id": "Simulasi sudah sampai bulan terakhir. Tekan Atur ulang untuk mulai lagi.",
+        "en": "The run has reached its last month. Press Reset to start again.",
+    },
     "step": {"id": "Langkah", "en": "Step"},
     "run": {"id": "Jalankan", "en": "Run"},
     "pause": {"id": "Jeda", "en": "Pause"},
@@ -33,22 +39,38 @@ TEXTS: dict[str, dict[str, str]] = {
     "households": {"id": "Jumlah rumah tangga", "en": "Households"},
     "agents": {"id": "{n} aktor", "en": "{n} actors"},
     "interventions": {"id": "Intervensi", "en": "Interventions"},
-    "training_quota": {"id": "Kuota pelatihan (Diklat) per koperasi, tiap 12 bulan mulai bulan 1",
-                       "en": "Training (Diklat) quota per cooperative, every 12 months from month 1"},
-    "follow_up": {"id": "Pendampingan setelah pelatihan (post-test, kunjungan ulang)",
-                  "en": "Follow-up after training (post-test, revisit)"},
-    "kemitraan": {"id": "Kemitraan: pameran UMKM di provinsi lain, tiap tahun mulai bulan 3",
-                  "en": "Kemitraan: UMKM partnership event in another province, yearly from month 3"},
-    "association": {"id": "Asosiasi usaha sejenis (menjaga hubungan dengan mitra)",
-                    "en": "Same-trade association (keeps partner contact alive)"},
-    "grant": {"id": "Hibah modal ke koperasi pada bulan 3 (Rp juta per koperasi)",
-              "en": "Capital grant to the cooperative in month 3 (Rp million per cooperative)"},
-    "village": {"id": "Pelibatan pemerintah desa (informasi sampai ke warga miskin, kontrol sosial)",
-                "en": "Village government engagement (information reaches the needy, social control)"},
-    "harvest": {"id": "Gagal panen bulan 6–11: hasil panen yang hilang (%)",
-                "en": "Harvest failure in months 6–11: share of the harvest lost (%)"},
-    "pending": {"id": "Pengaturan sudah diubah — tekan Atur ulang untuk menerapkannya.",
-                "en": "Settings changed — press Reset to apply them."},
+    "training_quota": {
+        "id": "Kuota pelatihan (Diklat) per koperasi, tiap 12 bulan mulai bulan 1",
+        "en": "Training (Diklat) quota per cooperative, every 12 months from month 1",
+    },
+    "follow_up": {
+        "id": "Pendampingan setelah pelatihan (post-test, kunjungan ulang)",
+        "en": "Follow-up after training (post-test, revisit)",
+    },
+    "kemitraan": {
+        "id": "Kemitraan: pameran UMKM di provinsi lain, tiap tahun mulai bulan 3",
+        "en": "Kemitraan: UMKM partnership event in another province, yearly from month 3",
+    },
+    "association": {
+        "id": "Asosiasi usaha sejenis (menjaga hubungan dengan mitra)",
+        "en": "Same-trade association (keeps partner contact alive)",
+    },
+    "grant": {
+        "id": "Hibah modal ke koperasi pada bulan 3 (Rp juta per koperasi)",
+        "en": "Capital grant to the cooperative in month 3 (Rp million per cooperative)",
+    },
+    "village": {
+        "id": "Pelibatan pemerintah desa (informasi sampai ke warga miskin, kontrol sosial)",
+        "en": "Village government engagement (information reaches the needy, social control)",
+    },
+    "harvest": {
+        "id": "Gagal panen bulan 6–11: hasil panen yang hilang (%)",
+        "en": "Harvest failure in months 6–11: share of the harvest lost (%)",
+    },
+    "pending": {
+        "id": "Pengaturan sudah diubah — tekan Atur ulang untuk menerapkannya.",
+        "en": "Settings changed — press Reset to apply them.",
+    },
     "applied": {"id": "Intervensi aktif: {items}", "en": "Active interventions: {items}"},
     "short_training": {"id": "Diklat {quota} orang/koperasi", "en": "Diklat {quota} per cooperative"},
     "short_follow_up": {"id": " dengan pendampingan", "en": " with follow-up"},
@@ -67,16 +89,19 @@ TEXTS: dict[str, dict[str, str]] = {
     "network_title": {"id": "Jaringan sosial — bulan {month}", "en": "Social network — month {month}"},
     "village_label": {"id": "Desa {n}", "en": "Village {n}"},
     "trust_axis": {"id": "kepercayaan kepada {target}", "en": "trust in {target}"},
-    "size_note": {"id": "ukuran titik = partisipasi; pudar = bukan anggota; tepi hitam = pengurus",
-                  "en": "dot size = participation; faded = not a member; black rim = board"},
+    "size_note": {
+        "id": "ukuran titik = partisipasi; pudar = bukan anggota; tepi hitam = pengurus",
+        "en": "dot size = participation; faded = not a member; black rim = board",
+    },
     "participation_title": {"id": "Partisipasi anggota per bidang", "en": "Members' participation by domain"},
-    "trust_title": {"id": "Kepercayaan kepada {target}: rendah / sedang / tinggi",
-                    "en": "Trust in {target}: low / medium / high"},
+    "trust_title": {
+        "id": "Kepercayaan kepada {target}: rendah / sedang / tinggi",
+        "en": "Trust in {target}: low / medium / high",
+    },
     "low": {"id": "rendah", "en": "low"},
     "medium": {"id": "sedang", "en": "medium"},
     "high": {"id": "tinggi", "en": "high"},
-    "ties_title": {"id": "Ikatan: perekat (bonding) vs penjembatan (bridging)",
-                   "en": "Ties: bonding vs bridging"},
+    "ties_title": {"id": "Ikatan: perekat (bonding) vs penjembatan (bridging)", "en": "Ties: bonding vs bridging"},
     "month_axis": {"id": "bulan", "en": "month"},
     "share_axis": {"id": "proporsi", "en": "share"},
     "ties_axis": {"id": "jumlah ikatan", "en": "number of ties"},
@@ -91,10 +116,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "join_prompt": {"id": "Masukkan kode kelas yang ditampilkan guru", "en": "Enter the class code the teacher shows"},
     "join_button": {"id": "Masuk", "en": "Join"},
     "join_wrong": {"id": "Kode kelas salah; tanyakan kepada guru", "en": "Wrong class code; ask the teacher"},
-    "class_full": {"id": "Kelas penuh: sudah ada {limit} sesi terbuka. Tutup tab lain atau tanyakan kepada guru.",
-                   "en": "The class is full: {limit} sessions are open. Close another tab or ask the teacher."},
-    "error_unexpected": {"id": "kesalahan tak terduga ({kind}) — detailnya ada di jendela terminal server",
-                         "en": "unexpected error ({kind}) — details are in the server's terminal window"},
+    "class_full": {
+        "id": "Kelas penuh: sudah ada {limit} sesi terbuka. Tutup tab lain atau tanyakan kepada guru.",
+        "en": "The class is full: {limit} sessions are open. Close another tab or ask the teacher.",
+    },
+    "error_unexpected": {
+        "id": "kesalahan tak terduga ({kind}) — detailnya ada di jendela terminal server",
+        "en": "unexpected error ({kind}) — details are in the server's terminal window",
+    },
 }
 
 

@@ -61,15 +61,18 @@ _VERSIONS = itertools.count(1)  # monotonic and thread-safe: every change of a m
 def initial_settings() -> Settings:
     """The settings chosen on the command line (environment variables set by the server, which
     checked them; anything unreadable falls back to the defaults)."""
+
     def number(name: str, default: int | None) -> int | None:
         try:
             return int(os.environ.get(name, ""))
         except ValueError:
             return default
 
-    return Settings(scenario=os.environ.get("KOPSIM_APP_SCENARIO") or "baseline",
-                    seed=number("KOPSIM_APP_SEED", None),
-                    households=number("KOPSIM_APP_HOUSEHOLDS", DEFAULT_HOUSEHOLDS) or 0)
+    return Settings(
+        scenario=os.environ.get("KOPSIM_APP_SCENARIO") or "baseline",
+        seed=number("KOPSIM_APP_SEED", None),
+        households=number("KOPSIM_APP_HOUSEHOLDS", DEFAULT_HOUSEHOLDS) or 0,
+    )
 
 
 def initial_language() -> str:
@@ -136,8 +139,13 @@ def JoinGate(lang: solara.Reactive[str], joined: solara.Reactive[bool]) -> None:
     with solara.Column(style={"padding": "18px", "max-width": "420px"}, gap="8px"):
         solara.HTML(tag="h2", unsafe_innerHTML=text("title", L), classes=["kopsim-title"])
         solara.InputText(text("join_prompt", L), value=code, continuous_update=True, classes=["kopsim-join-code"])
-        solara.Button(text("join_button", L), on_click=submit, color="primary", classes=["kopsim-join"],
-                      disabled=attempts.value >= MAX_JOIN_ATTEMPTS)
+        solara.Button(
+            text("join_button", L),
+            on_click=submit,
+            color="primary",
+            classes=["kopsim-join"],
+            disabled=attempts.value >= MAX_JOIN_ATTEMPTS,
+        )
         if attempts.value:
             solara.Error(text("join_wrong", L), classes=["kopsim-error"])
 
@@ -147,13 +155,13 @@ def ClassroomView(lang: solara.Reactive[str]) -> None:
     L = lang.value
     slot = solara.use_memo(object, [])  # this tab's place in the class (SLOTS), freed when the tab closes
     first, first_error = solara.use_memo(lambda: _first_classroom(L, slot), [])
-    solara.use_effect(lambda: (lambda: SLOTS.release(slot)), [])
+    solara.use_effect(lambda: lambda: SLOTS.release(slot), [])
     room_ref = solara.use_ref(first)
     error = solara.use_reactive(first_error)  # str | None
     running = solara.use_reactive(False)
     finished = solara.use_reactive(False)
-    version = solara.use_reactive(0)   # a new number after every change of the model (read by LiveView only)
-    resets = solara.use_reactive(0)    # bumped at every reset
+    version = solara.use_reactive(0)  # a new number after every change of the model (read by LiveView only)
+    resets = solara.use_reactive(0)  # bumped at every reset
     target = solara.use_reactive("institution")
     draft = solara.use_memo(lambda: solara.reactive(first.settings if first is not None else initial_settings()), [])
 
@@ -165,6 +173,7 @@ def ClassroomView(lang: solara.Reactive[str]) -> None:
             except Exception as err:
                 running.set(False)
                 error.set(readable(err, lang.value))
+
         return run
 
     def do_step() -> None:
@@ -213,8 +222,12 @@ def ClassroomView(lang: solara.Reactive[str]) -> None:
 
     with solara.Column(style={"padding": "6px 18px"}, gap="6px"):
         with solara.Row(justify="space-between", style={"align-items": "center", "flex-wrap": "wrap"}):
-            solara.HTML(tag="h2", unsafe_innerHTML=text("title", L), classes=["kopsim-title"],
-                        style="margin: 4px 0; font-weight: 500")
+            solara.HTML(
+                tag="h2",
+                unsafe_innerHTML=text("title", L),
+                classes=["kopsim-title"],
+                style="margin: 4px 0; font-weight: 500",
+            )
             with solara.Row(style={"align-items": "center"}, gap="6px"):
                 solara.Text(text("language", L) + ":")
                 with solara.ToggleButtonsSingle(value=lang, dense=True, classes=["kopsim-language"]):
@@ -223,8 +236,18 @@ def ClassroomView(lang: solara.Reactive[str]) -> None:
         solara.Text(text("intro", L), style={"color": "#444"})
         ErrorBanner(error)
         with solara.Columns([4, 13], gutters_dense=True):
-            Controls(L, room_ref, draft, running, finished, resets, target,
-                     guard(do_step), guard(toggle_run), guard(do_reset))
+            Controls(
+                L,
+                room_ref,
+                draft,
+                running,
+                finished,
+                resets,
+                target,
+                guard(do_step),
+                guard(toggle_run),
+                guard(do_reset),
+            )
             LiveView(L, room_ref, version, resets, target)
 
 
@@ -235,8 +258,9 @@ def ErrorBanner(error: solara.Reactive[str | None]) -> None:
 
 
 @solara.component
-def LiveView(L: str, room_ref: Any, version: solara.Reactive[int], resets: solara.Reactive[int],
-             target: solara.Reactive[str]) -> None:
+def LiveView(
+    L: str, room_ref: Any, version: solara.Reactive[int], resets: solara.Reactive[int], target: solara.Reactive[str]
+) -> None:
     """The status line, the network and the charts: re-rendered after every month."""
     room: Classroom | None = room_ref.current
     tick, reset_count, who = version.value, resets.value, target.value
@@ -285,8 +309,10 @@ def _status(snap: Any, L: str) -> tuple[str, str]:
     try:
         members, trust = snap.last("members"), snap.last("trust_institution_mean")
         status = text("month", L, month=snap.month, steps=snap.steps)
-        status += (f" · {0 if members != members else int(members)} {outcome_label('members', L, short=True)} · "
-                   f"{outcome_label('trust_institution_mean', L, short=True)} {trust:.2f}")
+        status += (
+            f" · {0 if members != members else int(members)} {outcome_label('members', L, short=True)} · "
+            f"{outcome_label('trust_institution_mean', L, short=True)} {trust:.2f}"
+        )
         return status, json.dumps(snap.data())
     except Exception as err:
         return readable(err, L), "{}"
@@ -297,9 +323,18 @@ def _labelled(label: str, value: Any, css: str) -> None:
 
 
 @solara.component
-def Controls(L: str, room_ref: Any, draft: solara.Reactive[Settings], running: solara.Reactive[bool],
-             finished: solara.Reactive[bool], resets: solara.Reactive[int], target: solara.Reactive[str],
-             on_step: Callable[[], None], on_run: Callable[[], None], on_reset: Callable[[], None]) -> None:
+def Controls(
+    L: str,
+    room_ref: Any,
+    draft: solara.Reactive[Settings],
+    running: solara.Reactive[bool],
+    finished: solara.Reactive[bool],
+    resets: solara.Reactive[int],
+    target: solara.Reactive[str],
+    on_step: Callable[[], None],
+    on_run: Callable[[], None],
+    on_reset: Callable[[], None],
+) -> None:
     """Run buttons, scenario and seed, and the intervention sliders (re-rendered only when they change)."""
     _ = resets.value  # re-render after a reset: the applied settings changed
     room: Classroom | None = room_ref.current
@@ -309,6 +344,7 @@ def Controls(L: str, room_ref: Any, draft: solara.Reactive[Settings], running: s
     def set_field(name: str) -> Callable[[Any], None]:
         def setter(value: Any) -> None:
             draft.set(replace(draft.value, **{name: value}))
+
         return setter
 
     try:  # everything that could fail, before any element is built
@@ -317,8 +353,16 @@ def Controls(L: str, room_ref: Any, draft: solara.Reactive[Settings], running: s
         scenarios_list = scenario_names()
         if d.scenario not in scenarios_list:  # a scenario file given on the command line
             scenarios_list = [d.scenario, *scenarios_list]
-        line = "" if room is None else (f"{room.scenario.name}: {room.scenario.description} — "
-                                        + text("agents", L, n=room.model.state.n) + ". " + room.settings.describe(L))
+        line = (
+            ""
+            if room is None
+            else (
+                f"{room.scenario.name}: {room.scenario.description} — "
+                + text("agents", L, n=room.model.state.n)
+                + ". "
+                + room.settings.describe(L)
+            )
+        )
         pending = room is not None and d != room.settings
         problem = None
     except Exception as err:
@@ -328,18 +372,39 @@ def Controls(L: str, room_ref: Any, draft: solara.Reactive[Settings], running: s
     with solara.Column(gap="6px"):
         with solara.Card(margin=0, style={"padding": "10px"}):
             with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
-                solara.Button(text("step", L), icon_name="mdi-step-forward", on_click=on_step,
-                              disabled=is_finished or is_running, color="primary", classes=["kopsim-step"])
-                solara.Button(text("pause", L) if is_running else text("run", L),
-                              icon_name="mdi-pause" if is_running else "mdi-play", on_click=on_run,
-                              disabled=is_finished and not is_running, color="primary", outlined=True,
-                              classes=["kopsim-run"])
-                solara.Button(text("reset", L), icon_name="mdi-restore", on_click=on_reset, outlined=True,
-                              classes=["kopsim-reset"])
+                solara.Button(
+                    text("step", L),
+                    icon_name="mdi-step-forward",
+                    on_click=on_step,
+                    disabled=is_finished or is_running,
+                    color="primary",
+                    classes=["kopsim-step"],
+                )
+                solara.Button(
+                    text("pause", L) if is_running else text("run", L),
+                    icon_name="mdi-pause" if is_running else "mdi-play",
+                    on_click=on_run,
+                    disabled=is_finished and not is_running,
+                    color="primary",
+                    outlined=True,
+                    classes=["kopsim-run"],
+                )
+                solara.Button(
+                    text("reset", L),
+                    icon_name="mdi-restore",
+                    on_click=on_reset,
+                    outlined=True,
+                    classes=["kopsim-reset"],
+                )
             with solara.Div(classes=["kopsim-trust-target"], style={"margin-top": "14px"}):
                 if names:
-                    solara.Select(text("colour_by", L), values=names, value=shown_target,
-                                  on_value=lambda v: target.set(TRUST_TARGETS[names.index(v)]), dense=True)
+                    solara.Select(
+                        text("colour_by", L),
+                        values=names,
+                        value=shown_target,
+                        on_value=lambda v: target.set(TRUST_TARGETS[names.index(v)]),
+                        dense=True,
+                    )
             with solara.Div():
                 if problem:
                     solara.Error(problem, classes=["kopsim-error"])
@@ -350,39 +415,73 @@ def Controls(L: str, room_ref: Any, draft: solara.Reactive[Settings], running: s
                 if pending:
                     solara.Warning(text("pending", L), dense=True, classes=["kopsim-pending"])
             with solara.Div(classes=["kopsim-scenario"], style={"margin-top": "8px"}):
-                solara.Select(text("scenario", L), values=scenarios_list, value=d.scenario,
-                              on_value=set_field("scenario"), dense=True)
+                solara.Select(
+                    text("scenario", L),
+                    values=scenarios_list,
+                    value=d.scenario,
+                    on_value=set_field("scenario"),
+                    dense=True,
+                )
             with solara.Div(classes=["kopsim-seed"]):
-                solara.InputInt(text("seed", L), value=d.seed if d.seed is not None else 0,
-                                on_value=set_field("seed"), dense=True)
+                solara.InputInt(
+                    text("seed", L), value=d.seed if d.seed is not None else 0, on_value=set_field("seed"), dense=True
+                )
             with solara.Div(classes=["kopsim-households"]):
                 _labelled(text("households", L), d.households, "kopsim-households")
-                solara.SliderInt("", value=d.households, min=HOUSEHOLDS_RANGE[0], max=HOUSEHOLDS_RANGE[1], step=10,
-                                 on_value=set_field("households"))
+                solara.SliderInt(
+                    "",
+                    value=d.households,
+                    min=HOUSEHOLDS_RANGE[0],
+                    max=HOUSEHOLDS_RANGE[1],
+                    step=10,
+                    on_value=set_field("households"),
+                )
             solara.Text(text("interventions", L), style={"font-weight": "600", "margin-top": "10px"})
             with solara.Div(classes=["kopsim-training-quota"]):
                 _labelled(text("training_quota", L), d.training_quota, "kopsim-training-quota")
-                solara.SliderInt("", value=d.training_quota, min=QUOTA_RANGE[0], max=QUOTA_RANGE[1], step=1,
-                                 on_value=set_field("training_quota"))
+                solara.SliderInt(
+                    "",
+                    value=d.training_quota,
+                    min=QUOTA_RANGE[0],
+                    max=QUOTA_RANGE[1],
+                    step=1,
+                    on_value=set_field("training_quota"),
+                )
             with solara.Div(classes=["kopsim-follow-up"]):
-                solara.Switch(label=text("follow_up", L), value=d.training_follow_up,
-                              on_value=set_field("training_follow_up"), disabled=d.training_quota == 0)
+                solara.Switch(
+                    label=text("follow_up", L),
+                    value=d.training_follow_up,
+                    on_value=set_field("training_follow_up"),
+                    disabled=d.training_quota == 0,
+                )
             with solara.Div(classes=["kopsim-kemitraan"]):
                 solara.Switch(label=text("kemitraan", L), value=d.kemitraan, on_value=set_field("kemitraan"))
             with solara.Div(classes=["kopsim-association"]):
-                solara.Switch(label=text("association", L), value=d.association, on_value=set_field("association"),
-                              disabled=not d.kemitraan)
+                solara.Switch(
+                    label=text("association", L),
+                    value=d.association,
+                    on_value=set_field("association"),
+                    disabled=not d.kemitraan,
+                )
             with solara.Div(classes=["kopsim-grant"]):
                 _labelled(text("grant", L), d.grant, "kopsim-grant")
-                solara.SliderInt("", value=d.grant, min=GRANT_RANGE[0], max=GRANT_RANGE[1], step=25,
-                                 on_value=set_field("grant"))
+                solara.SliderInt(
+                    "", value=d.grant, min=GRANT_RANGE[0], max=GRANT_RANGE[1], step=25, on_value=set_field("grant")
+                )
             with solara.Div(classes=["kopsim-village"]):
-                solara.Switch(label=text("village", L), value=d.village_engagement,
-                              on_value=set_field("village_engagement"))
+                solara.Switch(
+                    label=text("village", L), value=d.village_engagement, on_value=set_field("village_engagement")
+                )
             with solara.Div(classes=["kopsim-harvest"]):
                 _labelled(text("harvest", L), d.harvest_loss, "kopsim-harvest")
-                solara.SliderInt("", value=d.harvest_loss, min=HARVEST_LOSS_RANGE[0], max=HARVEST_LOSS_RANGE[1],
-                                 step=10, on_value=set_field("harvest_loss"))
+                solara.SliderInt(
+                    "",
+                    value=d.harvest_loss,
+                    min=HARVEST_LOSS_RANGE[0],
+                    max=HARVEST_LOSS_RANGE[1],
+                    step=10,
+                    on_value=set_field("harvest_loss"),
+                )
 
 
 CSS = """

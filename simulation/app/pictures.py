@@ -23,8 +23,14 @@ from ..state import AGENCY, FARMER, MONEYLENDER, PARTNER, TRADER, UMKM
 from .labels import text
 from .session import PARTICIPATION, TIES, Snapshot
 
-ROLE_KEYS = {TRADER: "trader", FARMER: "farmer", UMKM: "umkm", AGENCY: "agency", MONEYLENDER: "moneylender",
-             PARTNER: "partner"}
+ROLE_KEYS = {
+    TRADER: "trader",
+    FARMER: "farmer",
+    UMKM: "umkm",
+    AGENCY: "agency",
+    MONEYLENDER: "moneylender",
+    PARTNER: "partner",
+}
 PARTICIPATION_COLOURS = ("#1b9e77", "#d95f02", "#7570b3")
 BAND_COLOURS = ("#d73027", "#fee08b", "#1a9850")
 TIE_LINE = {**LAYER_STYLE, net.BONDING: ("#333333", "solid")}  # the network's palette; bonding darker on white
@@ -58,8 +64,16 @@ class Painter:
         ax.set_xlim(-1.12, PARTNER_X + 0.08)
         ax.set_ylim(-1.12, 1.12)
         for k, (x, y) in enumerate(snap.village_labels):
-            ax.text(x, y, text("village_label", lang, n=k + 1), ha="center", va="center", fontsize=9,
-                    color="#222222", zorder=4)
+            ax.text(
+                x,
+                y,
+                text("village_label", lang, n=k + 1),
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="#222222",
+                zorder=4,
+            )
         ax.set_aspect("equal")
         self.network = NetworkPainter(ax, snap.network_view(self.target))
         self.net_title = ax.set_title("", fontsize=13, loc="left")
@@ -69,8 +83,15 @@ class Painter:
         roles = {r: text(key, lang) for r, key in ROLE_KEYS.items()}
         layers = {k: outcome_label(f"ties_{name}", lang, short=True) for k, name in enumerate(net.LAYER_NAMES)}
         handles = self.network.legend_handles(roles, layers)
-        fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.01, 0.03), ncol=3, fontsize=8,
-                   frameon=False, handlelength=2.5)
+        fig.legend(
+            handles=handles,
+            loc="lower left",
+            bbox_to_anchor=(0.01, 0.03),
+            ncol=3,
+            fontsize=8,
+            frameon=False,
+            handlelength=2.5,
+        )
         fig.text(0.015, 0.01, text("size_note", lang), fontsize=8, color="#444444")
         self.net_fig = fig
 
@@ -90,21 +111,46 @@ class Painter:
         fig.subplots_adjust(left=0.13, right=0.97, top=0.92, bottom=0.08, hspace=0.55)
         ax1, ax2, ax3 = fig.subplots(3, 1, sharex=True)
         xmax = max(snap.steps, 1)
-        self.part_lines = [ax1.plot([], [], color=c, linewidth=1.8, label=outcome_label(col, lang, short=True))[0]
-                           for col, c in zip(PARTICIPATION, PARTICIPATION_COLOURS, strict=True)]
+        self.part_lines = [
+            ax1.plot([], [], color=c, linewidth=1.8, label=outcome_label(col, lang, short=True))[0]
+            for col, c in zip(PARTICIPATION, PARTICIPATION_COLOURS, strict=True)
+        ]
         ax1.set_ylim(0, 1.05)
         ax1.set_title(text("participation_title", lang), fontsize=10, loc="left", pad=17)
-        above = {"fontsize": 8, "loc": "lower left", "bbox_to_anchor": (0.0, 1.0), "ncol": 3, "frameon": False,
-                 "borderaxespad": 0.1, "handlelength": 2.2, "columnspacing": 1.2}
+        above = {
+            "fontsize": 8,
+            "loc": "lower left",
+            "bbox_to_anchor": (0.0, 1.0),
+            "ncol": 3,
+            "frameon": False,
+            "borderaxespad": 0.1,
+            "handlelength": 2.2,
+            "columnspacing": 1.2,
+        }
         ax1.legend(**above)  # legends sit between title and plot: static, never over the data
         ax2.set_ylim(0, 1)
-        ax2.set_title(text("trust_title", lang, target=text(f"trust_{self.target}", lang)), fontsize=10, loc="left",
-                      pad=17)
-        ax2.legend(handles=[Patch(color=c, label=text(b, lang)) for c, b in
-                            zip(BAND_COLOURS, ("low", "medium", "high"), strict=True)], **above)
+        ax2.set_title(
+            text("trust_title", lang, target=text(f"trust_{self.target}", lang)), fontsize=10, loc="left", pad=17
+        )
+        ax2.legend(
+            handles=[
+                Patch(color=c, label=text(b, lang))
+                for c, b in zip(BAND_COLOURS, ("low", "medium", "high"), strict=True)
+            ],
+            **above,
+        )
         self.bands: list[Any] = []
-        self.tie_lines = [ax3.plot([], [], color=TIE_LINE[k][0], linestyle=TIE_LINE[k][1], linewidth=1.8,
-                                   label=outcome_label(col, lang, short=True))[0] for k, col in enumerate(TIES)]
+        self.tie_lines = [
+            ax3.plot(
+                [],
+                [],
+                color=TIE_LINE[k][0],
+                linestyle=TIE_LINE[k][1],
+                linewidth=1.8,
+                label=outcome_label(col, lang, short=True),
+            )[0]
+            for k, col in enumerate(TIES)
+        ]
         ax3.set_title(text("ties_title", lang), fontsize=10, loc="left", pad=17)
         ax3.legend(**above)
         ax3.set_xlabel(text("month_axis", lang))
@@ -143,8 +189,10 @@ class Painter:
             self._update_charts(snap)
             net_artists = [*self.network.artists, self.net_title]
             chart_artists = [*self.part_lines, *self.bands, *self.tie_lines, *self.now_lines]
-            return (self._blit("network", self.net_fig, net_artists),
-                    self._blit("charts", self.charts_fig, chart_artists))
+            return (
+                self._blit("network", self.net_fig, net_artists),
+                self._blit("charts", self.charts_fig, chart_artists),
+            )
 
     def _blit(self, name: str, fig: Any, artists: list[Any]) -> bytes:
         """Render ``fig``: the static part (axes, ticks, legends) once into a cached background,

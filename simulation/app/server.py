@@ -51,14 +51,19 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as err:
         sock.close()
         if err.errno == errno.EADDRINUSE:
-            raise UsageError(f"port {port} on {host} is already in use (another kopsim app?); "
-                               f"stop that program or choose another port with --port") from None
+            raise UsageError(
+                f"port {port} on {host} is already in use (another kopsim app?); "
+                f"stop that program or choose another port with --port"
+            ) from None
         if isinstance(err, socket.gaierror) or err.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
-            raise UsageError(f"cannot serve on host {host!r}: {err.strerror or err}; "
-                               f"use --host 127.0.0.1 (this computer) or 0.0.0.0 (the local network)") from None
+            raise UsageError(
+                f"cannot serve on host {host!r}: {err.strerror or err}; "
+                f"use --host 127.0.0.1 (this computer) or 0.0.0.0 (the local network)"
+            ) from None
         if err.errno == errno.EACCES:
-            raise UsageError(f"not allowed to use port {port} (ports below 1024 need root); "
-                               f"choose another with --port") from None
+            raise UsageError(
+                f"not allowed to use port {port} (ports below 1024 need root); choose another with --port"
+            ) from None
         raise
     return sock
 
@@ -91,12 +96,19 @@ def _require_solara() -> None:
         import solara_assets  # noqa: F401  (the offline copy of Solara's JavaScript)
         import uvicorn  # noqa: F401
     except ImportError as err:
-        raise UsageError(f"the classroom app needs the optional extra 'app' ({err.name} is missing): "
-                           f"pip install 'kopsim[app]'") from None
+        raise UsageError(
+            f"the classroom app needs the optional extra 'app' ({err.name} is missing): pip install 'kopsim[app]'"
+        ) from None
 
 
-def configure(scenario: str | None, households: int, seed: int | None, lang: str, join_code: str = "",
-              max_sessions: int | None = None) -> None:
+def configure(
+    scenario: str | None,
+    households: int,
+    seed: int | None,
+    lang: str,
+    join_code: str = "",
+    max_sessions: int | None = None,
+) -> None:
     """Environment for the page (read by simulation.app.page) and for Solara's settings."""
     from .session import DEFAULT_MAX_SESSIONS, JOIN_CODE_ENV, MAX_SESSIONS_ENV
 
@@ -121,9 +133,16 @@ def configure(scenario: str | None, households: int, seed: int | None, lang: str
     settings.theme.title = "kopsim"
 
 
-def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765, households: int = 290,
-          seed: int | None = None, lang: str = "id", open_browser: bool = False,
-          max_sessions: int | None = None) -> int:
+def serve(
+    scenario: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    households: int = 290,
+    seed: int | None = None,
+    lang: str = "id",
+    open_browser: bool = False,
+    max_sessions: int | None = None,
+) -> int:
     """Check the input, bind host:port, and serve the page until Ctrl+C. Returns the exit code.
 
     Beyond this computer (a host that is not loopback) the page asks for a join code, printed here.
@@ -140,8 +159,14 @@ def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765
     configure(scenario, households, seed, lang, join_code, max_sessions)
     import uvicorn
 
-    config = uvicorn.Config("solara.server.starlette:app", host=host, port=port, log_level="warning",
-                            ws_ping_interval=20, timeout_graceful_shutdown=2)
+    config = uvicorn.Config(
+        "solara.server.starlette:app",
+        host=host,
+        port=port,
+        log_level="warning",
+        ws_ping_interval=20,
+        timeout_graceful_shutdown=2,
+    )
     server = uvicorn.Server(config)
     everywhere = host in ("0.0.0.0", "::")
     shown = "localhost" if everywhere or host in ("127.0.0.1", "::1") else host
@@ -151,6 +176,7 @@ def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765
     if join_code:
         print(f"kopsim app: join code {join_code} (students type it on the page)", flush=True)
     if open_browser:
+
         def opener() -> None:
             while not server.started:
                 time.sleep(0.1)

@@ -45,15 +45,15 @@ class AppError(ValueError):
 
 # What the server accepts from a browser: the same limits as the page's widgets (page.py builds
 # its sliders from these), checked again here because a page's messages can be forged.
-HOUSEHOLDS_RANGE = (100, 800)       # the households slider
-QUOTA_RANGE = (0, 40)               # the training quota slider
-GRANT_RANGE = (0, 300)              # Rp M, the grant slider
-HARVEST_LOSS_RANGE = (0, 90)        # percent, the harvest slider
-SEED_RANGE = (0, 2**32 - 1)         # the seed field
+HOUSEHOLDS_RANGE = (100, 800)  # the households slider
+QUOTA_RANGE = (0, 40)  # the training quota slider
+GRANT_RANGE = (0, 300)  # Rp M, the grant slider
+HARVEST_LOSS_RANGE = (0, 90)  # percent, the harvest slider
+SEED_RANGE = (0, 2**32 - 1)  # the seed field
 # Class size: the most a classroom server simulates per tab (the command line may ask for more
 # households than the slider, e.g. --households 0 for a scenario's own population, up to this).
 MAX_CLASS_HOUSEHOLDS = 2_000
-MAX_CLASS_STEPS = 600               # months (50 years); the shipped scenarios run 120
+MAX_CLASS_STEPS = 600  # months (50 years); the shipped scenarios run 120
 _BOOLEANS = ("training_follow_up", "kemitraan", "association", "village_engagement")
 
 _teacher_scenarios: set[str] = set()  # scenario files named on the command line (kopsim app FILE)
@@ -100,22 +100,28 @@ class Settings:
     """What the page's controls choose; a new model is built from them at every reset."""
 
     scenario: str = "baseline"
-    seed: int | None = None          # None: the scenario's seed
+    seed: int | None = None  # None: the scenario's seed
     households: int = DEFAULT_HOUSEHOLDS  # 0: the scenario's own population
-    training_quota: int = 0          # trainees per cooperative per session; 0 = no extra training
+    training_quota: int = 0  # trainees per cooperative per session; 0 = no extra training
     training_follow_up: bool = True
     kemitraan: bool = False
     association: bool = False
-    grant: int = 0                   # Rp M per cooperative; 0 = no grant
+    grant: int = 0  # Rp M per cooperative; 0 = no grant
     village_engagement: bool = False
-    harvest_loss: int = 0            # percent of the harvest lost in the shock months; 0 = no shock
+    harvest_loss: int = 0  # percent of the harvest lost in the shock months; 0 = no shock
 
     def interventions(self) -> list[Intervention]:
         """The slider interventions, appended to the scenario's own."""
         out: list[Intervention] = []
         if self.training_quota > 0:
-            out.append(Training(start=TRAINING_START, every=TRAINING_EVERY, quota=self.training_quota,
-                                follow_up=self.training_follow_up))
+            out.append(
+                Training(
+                    start=TRAINING_START,
+                    every=TRAINING_EVERY,
+                    quota=self.training_quota,
+                    follow_up=self.training_follow_up,
+                )
+            )
         if self.kemitraan:
             out.append(Kemitraan(start=KEMITRAAN_START, every=KEMITRAAN_EVERY, association=self.association))
         if self.grant > 0:
@@ -130,8 +136,10 @@ class Settings:
         """The active slider interventions in a few words."""
         items = []
         if self.training_quota > 0:
-            items.append(text("short_training", lang, quota=self.training_quota)
-                         + (text("short_follow_up", lang) if self.training_follow_up else ""))
+            items.append(
+                text("short_training", lang, quota=self.training_quota)
+                + (text("short_follow_up", lang) if self.training_follow_up else "")
+            )
         if self.kemitraan:
             items.append(text("short_kemitraan", lang) + (text("short_association", lang) if self.association else ""))
         if self.grant > 0:
@@ -164,8 +172,10 @@ def check_settings(settings: Settings) -> None:
         if isinstance(settings.households, bool) or not isinstance(settings.households, int):
             raise AppError(f"households: expected a whole number, got {type(settings.households).__name__}")
         if not lo <= settings.households <= hi:
-            raise AppError(f"households: {settings.households} is outside the allowed range {lo}..{hi} "
-                           f"(from the command line: 0 = the scenario's own, or up to {MAX_CLASS_HOUSEHOLDS})")
+            raise AppError(
+                f"households: {settings.households} is outside the allowed range {lo}..{hi} "
+                f"(from the command line: 0 = the scenario's own, or up to {MAX_CLASS_HOUSEHOLDS})"
+            )
     _whole("training_quota", settings.training_quota, *QUOTA_RANGE)
     _whole("grant", settings.grant, *GRANT_RANGE)
     _whole("harvest_loss", settings.harvest_loss, *HARVEST_LOSS_RANGE)
@@ -179,16 +189,19 @@ def check_class_size(scen: Scenario, params: Parameters) -> None:
     pop = params.population
     households = pop.n_villages * pop.households_per_village
     if households > MAX_CLASS_HOUSEHOLDS:
-        raise AppError(f"scenario {scen.name!r}: {households} households is more than a classroom's limit of "
-                       f"{MAX_CLASS_HOUSEHOLDS}; choose fewer households")
+        raise AppError(
+            f"scenario {scen.name!r}: {households} households is more than a classroom's limit of "
+            f"{MAX_CLASS_HOUSEHOLDS}; choose fewer households"
+        )
     if scen.steps > MAX_CLASS_STEPS:
-        raise AppError(f"scenario {scen.name!r}: {scen.steps} months is more than a classroom's limit of "
-                       f"{MAX_CLASS_STEPS}")
+        raise AppError(
+            f"scenario {scen.name!r}: {scen.steps} months is more than a classroom's limit of {MAX_CLASS_STEPS}"
+        )
 
 
-JOIN_CODE_ENV = "KOPSIM_APP_JOIN_CODE"        # set by the server when it listens beyond this computer
+JOIN_CODE_ENV = "KOPSIM_APP_JOIN_CODE"  # set by the server when it listens beyond this computer
 MAX_SESSIONS_ENV = "KOPSIM_APP_MAX_SESSIONS"
-DEFAULT_MAX_SESSIONS = 60                    # open tabs at once: a class, with room for a few reloads
+DEFAULT_MAX_SESSIONS = 60  # open tabs at once: a class, with room for a few reloads
 
 
 def join_code_required() -> bool:
@@ -276,9 +289,14 @@ def classroom_parameters(scen: Scenario, households: int) -> Parameters:
     share = pop.members_per_cooperative / (pop.households_per_village * (pop.n_villages // pop.n_cooperatives))
     catchment = per_village * (villages // coops)
     members = min(catchment, max(round(share * catchment), pop.board_size + pop.supervisors))
-    return params.replace({"population.n_villages": villages, "population.n_cooperatives": coops,
-                           "population.households_per_village": per_village,
-                           "population.members_per_cooperative": members})
+    return params.replace(
+        {
+            "population.n_villages": villages,
+            "population.n_cooperatives": coops,
+            "population.households_per_village": per_village,
+            "population.members_per_cooperative": members,
+        }
+    )
 
 
 @dataclass
@@ -288,13 +306,13 @@ class Snapshot:
     month: int
     steps: int
     n_agents: int
-    history: dict[str, np.ndarray]   # column -> values for months 0..month
-    pos: np.ndarray                  # (n, 2)
+    history: dict[str, np.ndarray]  # column -> values for months 0..month
+    pos: np.ndarray  # (n, 2)
     role: np.ndarray
     member: np.ndarray
     board: np.ndarray
-    trust: np.ndarray                # (n, 3)
-    participation: np.ndarray        # (n,) mean over the three domains
+    trust: np.ndarray  # (n, 3)
+    participation: np.ndarray  # (n,) mean over the three domains
     tie_a: np.ndarray
     tie_b: np.ndarray
     tie_layer: np.ndarray
@@ -306,20 +324,37 @@ class Snapshot:
 
     def network_view(self, target: str) -> NetworkView:
         """What the network picture shows at this moment, households coloured by trust in ``target``."""
-        return NetworkView(pos=self.pos, role=self.role, member=self.member, board=self.board,
-                           trust=self.trust[:, TRUST_TARGETS.index(target)], participation=self.participation,
-                           tie_a=self.tie_a, tie_b=self.tie_b, tie_layer=self.tie_layer,
-                           tie_strength=self.tie_strength)
+        return NetworkView(
+            pos=self.pos,
+            role=self.role,
+            member=self.member,
+            board=self.board,
+            trust=self.trust[:, TRUST_TARGETS.index(target)],
+            participation=self.participation,
+            tie_a=self.tie_a,
+            tie_b=self.tie_b,
+            tie_layer=self.tie_layer,
+            tie_strength=self.tie_strength,
+        )
 
     def last(self, column: str) -> float:
         return float(self.history[column][-1])
 
     def data(self) -> dict[str, Any]:
         """The current month and the charts' latest values (shown in the page for tests and teachers)."""
-        cols = (*PARTICIPATION, *(f"trust_{t}_{b}" for t in TRUST_TARGETS for b in ("low", "medium", "high")),
-                *TIES, "members", "trust_institution_mean")
-        out: dict[str, Any] = {"month": self.month, "steps": self.steps, "agents": self.n_agents,
-                               "scenario": self.scenario_name}
+        cols = (
+            *PARTICIPATION,
+            *(f"trust_{t}_{b}" for t in TRUST_TARGETS for b in ("low", "medium", "high")),
+            *TIES,
+            "members",
+            "trust_institution_mean",
+        )
+        out: dict[str, Any] = {
+            "month": self.month,
+            "steps": self.steps,
+            "agents": self.n_agents,
+            "scenario": self.scenario_name,
+        }
         out.update({c: round(self.last(c), 6) for c in cols})
         return out
 
@@ -394,11 +429,22 @@ class Classroom:
             member = s.member.copy()
             member[H:] = False
             return Snapshot(
-                month=self.month, steps=self.steps, n_agents=s.n,
+                month=self.month,
+                steps=self.steps,
+                n_agents=s.n,
                 history={k: np.asarray(v, dtype=float) for k, v in self._history.items()},
-                pos=self.pos, role=s.role.copy(), member=member, board=member & (s.office == BOARD),
-                trust=s.trust.copy(), participation=s.participation.mean(axis=1),
-                tie_a=ties.a.copy(), tie_b=ties.b.copy(), tie_layer=ties.layer.copy(),
-                tie_strength=ties.strength.copy(), village_labels=self.village_labels, settings=self.settings,
+                pos=self.pos,
+                role=s.role.copy(),
+                member=member,
+                board=member & (s.office == BOARD),
+                trust=s.trust.copy(),
+                participation=s.participation.mean(axis=1),
+                tie_a=ties.a.copy(),
+                tie_b=ties.b.copy(),
+                tie_layer=ties.layer.copy(),
+                tie_strength=ties.strength.copy(),
+                village_labels=self.village_labels,
+                settings=self.settings,
                 scenario_name=self.scenario.name,
-                scenario_description=self.scenario.description)
+                scenario_description=self.scenario.description,
+            )

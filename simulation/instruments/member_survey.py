@@ -98,13 +98,20 @@ class ResponseModel(_Group):
     cut_low: float = param(0.2, 0.0, 1.0, "latent", "κ₁: latent score from which the answer is 2")
     cut_high: float = param(0.5, 0.0, 1.0, "latent", "κ₂: latent score from which the answer is 3")
     rat_propensity_weight: float = param(
-        0.5, 0.0, 1.0, "weight", "ω in L = ω·P_org + (1 − ω)·attended last RAT (rat_attendance)")
+        0.5, 0.0, 1.0, "weight", "ω in L = ω·P_org + (1 − ω)·attended last RAT (rat_attendance)"
+    )
     knowledge_skill_weight: float = param(1.0, 0.0, 100.0, "weight", "weight of skill in knowledge_of_cooperative")
     knowledge_informed_weight: float = param(
-        0.0, 0.0, 100.0, "weight", "weight of being informed about membership and credit in knowledge_of_cooperative "
-        "(0: every member is informed, so in a member survey the term is a constant)")
+        0.0,
+        0.0,
+        100.0,
+        "weight",
+        "weight of being informed about membership and credit in knowledge_of_cooperative "
+        "(0: every member is informed, so in a member survey the term is a constant)",
+    )
     knowledge_organisation_weight: float = param(
-        1.0, 0.0, 100.0, "weight", "weight of organisation participation (involvement) in knowledge_of_cooperative")
+        1.0, 0.0, 100.0, "weight", "weight of organisation participation (involvement) in knowledge_of_cooperative"
+    )
 
     def _check_relations(self) -> None:
         from ..parameters import ParameterError
@@ -160,8 +167,10 @@ def latent_scores(model: CooperativeModel, idx: np.ndarray, rm: ResponseModel | 
     }
     for k, name in enumerate(BENEFIT_ITEMS):
         cols[name] = benefit[:, k]
-    frame = pd.DataFrame({name: np.clip(np.asarray(cols[name], dtype=float), 0.0, 1.0) for name in ITEM_NAMES},
-                         index=pd.Index(idx, name=RESPONDENT_COLUMN))
+    frame = pd.DataFrame(
+        {name: np.clip(np.asarray(cols[name], dtype=float), 0.0, 1.0) for name in ITEM_NAMES},
+        index=pd.Index(idx, name=RESPONDENT_COLUMN),
+    )
     return frame
 
 
@@ -181,7 +190,11 @@ def survey_members(model: CooperativeModel, cooperative: int = 0) -> np.ndarray:
 
 
 def virtual_survey(
-    model: CooperativeModel, n: int, seed: int | None, cooperative: int = 0, rm: ResponseModel | None = None,
+    model: CooperativeModel,
+    n: int,
+    seed: int | None,
+    cooperative: int = 0,
+    rm: ResponseModel | None = None,
 ) -> Responses:
     """Survey ``n`` members of ``cooperative`` of a (run) model: one row per respondent, answers 1..3.
 
@@ -202,7 +215,10 @@ def virtual_survey(
 
 
 def draw_respondents(
-    frame: np.ndarray, n: int, seed: int | None, rm: ResponseModel,
+    frame: np.ndarray,
+    n: int,
+    seed: int | None,
+    rm: ResponseModel,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The survey's draws: ``n`` respondents of ``frame`` without replacement (ascending), then an
     (n × 15) block of answer noise ε ~ N(0, σ²), both from ``numpy.random.default_rng(seed)``."""
@@ -213,7 +229,21 @@ def draw_respondents(
 
 
 __all__ = [
-    "ANSWERS", "BENEFIT_QUESTIONS", "ITEMS", "ITEM_BY_NAME", "ITEM_NAMES", "PARTICIPATION_ITEMS",
-    "RESPONDENT_COLUMN", "SCORE_DOMAINS", "Item", "ResponseModel", "Responses", "SurveyError", "answer",
-    "draw_respondents", "latent_scores", "survey_members", "virtual_survey",
+    "ANSWERS",
+    "BENEFIT_QUESTIONS",
+    "ITEMS",
+    "ITEM_BY_NAME",
+    "ITEM_NAMES",
+    "PARTICIPATION_ITEMS",
+    "RESPONDENT_COLUMN",
+    "SCORE_DOMAINS",
+    "Item",
+    "ResponseModel",
+    "Responses",
+    "SurveyError",
+    "answer",
+    "draw_respondents",
+    "latent_scores",
+    "survey_members",
+    "virtual_survey",
 ]

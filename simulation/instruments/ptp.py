@@ -24,11 +24,25 @@ if TYPE_CHECKING:
 
 PTP_INDICATORS = ("vision", "capacity", "resources", "network")
 PTP_VARIABLES: dict[str, tuple[str, ...]] = {
-    "vision": ("equity_of_benefit", "communication_with_members", "commitment_to_business",
-               "commitment_to_social_development", "leadership_effectiveness", "strategic_plan",
-               "dispute_resolution"),
-    "capacity": ("structure", "staff_retention", "staff_terms", "staff_training", "cost_cutting",
-                 "operating_system", "audits", "service_to_members"),
+    "vision": (
+        "equity_of_benefit",
+        "communication_with_members",
+        "commitment_to_business",
+        "commitment_to_social_development",
+        "leadership_effectiveness",
+        "strategic_plan",
+        "dispute_resolution",
+    ),
+    "capacity": (
+        "structure",
+        "staff_retention",
+        "staff_terms",
+        "staff_training",
+        "cost_cutting",
+        "operating_system",
+        "audits",
+        "service_to_members",
+    ),
     "resources": ("capital_adequacy", "asset_growth", "return_on_assets", "credit_policy"),
     "network": ("fiscal_policy", "government", "apex_cooperative", "other_parties"),
 }
@@ -37,7 +51,11 @@ PTP_VARIABLE_MAX = {"vision": 5, "capacity": 5, "resources": 10, "network": 5}
 # Zone thresholds (green from, yellow from; red below), the lower bounds of DOMAIN.md's table.
 # The total's thresholds are the sums of the indicators' (not in the source: derived).
 PTP_ZONES: dict[str, tuple[float, float]] = {
-    "vision": (22, 12), "capacity": (26, 13), "resources": (28, 15), "network": (15, 8), "total": (91, 48),
+    "vision": (22, 12),
+    "capacity": (26, 13),
+    "resources": (28, 15),
+    "network": (15, 8),
+    "total": (91, 48),
 }
 
 
@@ -45,13 +63,16 @@ PTP_ZONES: dict[str, tuple[float, float]] = {
 class PTPScale(_Group):
     """Reference values that turn a cooperative's state into PTP variable indices x ∈ [0, 1]."""
 
-    training_window_months: int = param(24, 1, 1200, "months",
-                                        "commitment to social development: members trained within this window")
-    asset_growth_full: float = param(0.10, 1e-6, 100.0, "per year",
-                                     "asset growth (annualised, since founding) scored as full progress")
+    training_window_months: int = param(
+        24, 1, 1200, "months", "commitment to social development: members trained within this window"
+    )
+    asset_growth_full: float = param(
+        0.10, 1e-6, 100.0, "per year", "asset growth (annualised, since founding) scored as full progress"
+    )
     roa_full: float = param(0.10, 1e-6, 100.0, "per year", "return on assets scored as full progress")
-    arrears_worst: float = param(0.20, 1e-6, 1.0, "share of borrowers",
-                                 "arrears share scored as no evidence of a credit policy")
+    arrears_worst: float = param(
+        0.20, 1e-6, 1.0, "share of borrowers", "arrears share scored as no evidence of a credit policy"
+    )
 
 
 def ptp_zone(indicator: str, score: float) -> str:
@@ -78,8 +99,9 @@ class PTPResult:
 
     def format(self, published: PublishedSurvey | None = None) -> str:
         pub = published.ptp if published else {}
-        lines = [f"{'indicator / variable':<38}{'index':>7}{'score':>8}{'max':>6}  zone"
-                 + ("      published" if pub else "")]
+        lines = [
+            f"{'indicator / variable':<38}{'index':>7}{'score':>8}{'max':>6}  zone" + ("      published" if pub else "")
+        ]
         for ind in PTP_INDICATORS:
             row = self.indicators.loc[ind]
             line = f"{ind:<38}{'':>7}{row['score']:>8.1f}{row['max']:>6.0f}  {row['zone']:<6}"
@@ -191,15 +213,24 @@ def ptp_indices(model: CooperativeModel, cooperative: int = 0, scale: PTPScale |
         "asset_growth": growth / scale.asset_growth_full,
         "return_on_assets": 12.0 * (interest - cost) / assets / scale.roa_full if assets > 0 else 0.0,
         "credit_policy": 1.0 - arrears / scale.arrears_worst,
-        "fiscal_policy": np.mean([_relation(model, M, np.array([ai["ministry"]])),
-                                  _relation(model, M, np.array([ai["state_bank"]]))]),
-        "government": np.mean([_relation(model, M, np.array([ai["cooperative_office"]])),
-                               _relation(model, M, np.array([ai["labour_office"]])),
-                               _mean(s.responsiveness[villages])]),
+        "fiscal_policy": np.mean(
+            [_relation(model, M, np.array([ai["ministry"]])), _relation(model, M, np.array([ai["state_bank"]]))]
+        ),
+        "government": np.mean(
+            [
+                _relation(model, M, np.array([ai["cooperative_office"]])),
+                _relation(model, M, np.array([ai["labour_office"]])),
+                _mean(s.responsiveness[villages]),
+            ]
+        ),
         "apex_cooperative": 0.0,
-        "other_parties": np.mean([_relation(model, M, np.array([ai["halal_certifier"]])),
-                                  _relation(model, M, np.array([ai["partnership_office"]])),
-                                  _relation(model, M, np.flatnonzero(s.role == PARTNER))]),
+        "other_parties": np.mean(
+            [
+                _relation(model, M, np.array([ai["halal_certifier"]])),
+                _relation(model, M, np.array([ai["partnership_office"]])),
+                _relation(model, M, np.flatnonzero(s.role == PARTNER)),
+            ]
+        ),
     }
     return {k: float(np.clip(v, 0.0, 1.0)) for k, v in x.items()}
 
@@ -213,8 +244,15 @@ def ptp_score(model: CooperativeModel, cooperative: int = 0, scale: PTPScale | N
     for ind in PTP_INDICATORS:
         top = PTP_VARIABLE_MAX[ind]
         for var in PTP_VARIABLES[ind]:
-            rows.append({"indicator": ind, "variable": var, "index": x[var], "score": 1.0 + (top - 1.0) * x[var],
-                         "max": float(top)})
+            rows.append(
+                {
+                    "indicator": ind,
+                    "variable": var,
+                    "index": x[var],
+                    "score": 1.0 + (top - 1.0) * x[var],
+                    "max": float(top),
+                }
+            )
     variables = pd.DataFrame(rows)
     sums = variables.groupby("indicator", sort=False)[["score", "max"]].sum()
     sums["zone"] = [ptp_zone(ind, sc) for ind, sc in sums["score"].items()]
@@ -223,6 +261,13 @@ def ptp_score(model: CooperativeModel, cooperative: int = 0, scale: PTPScale | N
 
 
 __all__ = [
-    "PTP_INDICATORS", "PTP_VARIABLES", "PTP_VARIABLE_MAX", "PTP_ZONES", "PTPResult", "PTPScale", "ptp_indices",
-    "ptp_score", "ptp_zone",
+    "PTP_INDICATORS",
+    "PTP_VARIABLES",
+    "PTP_VARIABLE_MAX",
+    "PTP_ZONES",
+    "PTPResult",
+    "PTPScale",
+    "ptp_indices",
+    "ptp_score",
+    "ptp_zone",
 ]

@@ -37,9 +37,11 @@ class PublishedSurvey:
         return category_bounds(self.respondents)
 
     def format(self) -> str:
-        lines = [f"{self.title} (published; {self.source})",
-                 f"respondents: {self.respondents}; categories of an item total: {self.bounds.text()}",
-                 f"{'item':<28}{'domain':<14}{'total':>6}  category"]
+        lines = [
+            f"{self.title} (published; {self.source})",
+            f"respondents: {self.respondents}; categories of an item total: {self.bounds.text()}",
+            f"{'item':<28}{'domain':<14}{'total':>6}  category",
+        ]
         for kind in ("participation", "benefit"):
             lines.append(f"{kind}:")
             for it in ITEMS:
@@ -89,8 +91,10 @@ def load_published(name: str) -> PublishedSurvey:
     else:
         hint = difflib.get_close_matches(name, published_names(), n=1)
         extra = f"; did you mean {hint[0]!r}?" if hint else ""
-        raise SurveyError(f"--published: {name!r} is not a bundled dataset (bundled: "
-                          f"{', '.join(published_names())}) nor a TOML file{extra}")
+        raise SurveyError(
+            f"--published: {name!r} is not a bundled dataset (bundled: "
+            f"{', '.join(published_names())}) nor a TOML file{extra}"
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -109,20 +113,28 @@ def load_published(name: str) -> PublishedSurvey:
             raise SurveyError(f"{src}: {key}.{it.name}: missing")
         value = entry.get("total") if isinstance(entry, dict) else entry
         if not isinstance(value, int) or isinstance(value, bool) or not n <= value <= 3 * n:
-            raise SurveyError(f"{src}: {key}.{it.name}: expected a whole-number total in {n}..{3 * n}, "
-                              f"got {value!r}")
+            raise SurveyError(f"{src}: {key}.{it.name}: expected a whole-number total in {n}..{3 * n}, got {value!r}")
         if isinstance(entry, dict) and entry.get("domain", it.domain) != it.domain:
-            raise SurveyError(f"{src}: {key}.{it.name}.domain: {entry['domain']!r}; this item belongs to "
-                              f"{it.domain!r}")
+            raise SurveyError(f"{src}: {key}.{it.name}.domain: {entry['domain']!r}; this item belongs to {it.domain!r}")
         totals[it.name] = value
     corr: dict[str, tuple[float, float]] = {}
     for dom, entry in data.get("spearman", {}).items():
         if dom not in DOMAINS or not isinstance(entry, dict) or not {"rs", "p"} <= set(entry):
-            raise SurveyError(f"{src}: spearman.{dom}: expected a domain ({', '.join(DOMAINS)}) "
-                              "= { rs = .., p = .. }")
+            raise SurveyError(
+                f"{src}: spearman.{dom}: expected a domain ({', '.join(DOMAINS)}) = {{ rs = .., p = .. }}"
+            )
         corr[dom] = (float(entry["rs"]), float(entry["p"]))
-    return PublishedSurvey(name, src, str(coop.get("name", name)), n, totals, corr,
-                           {k: float(v) for k, v in data.get("shares", {}).items()}, dict(data.get("ptp", {})), data)
+    return PublishedSurvey(
+        name,
+        src,
+        str(coop.get("name", name)),
+        n,
+        totals,
+        corr,
+        {k: float(v) for k, v in data.get("shares", {}).items()},
+        dict(data.get("ptp", {})),
+        data,
+    )
 
 
 def _table(data: dict[str, Any], key: str, src: str) -> dict[str, Any]:

@@ -42,15 +42,17 @@ class PartnershipProperties:
     def format(self) -> str:
         if self.ties == 0:
             return "no ties to partner firms"
-        return "\n".join([
-            f"ties to partner firms                      {self.ties:>8d}",
-            f"frequency: contacts per tie and month      {self.contacts_per_month:>8.3f}",
-            f"intensity: mean tie strength               {self.intensity:>8.3f}",
-            f"spatial proximity: mean distance (km)      {self.distance_km:>8.1f}",
-            f"ties formed >= {FOLLOW_UP_MONTHS} months ago               {self.followed_up:>8d}",
-            f"  of which in contact in the last {FOLLOW_UP_MONTHS} months {self.still_in_contact:>8d}"
-            f"  ({number_text(self.share_in_contact, '.1%')})",
-        ])
+        return "\n".join(
+            [
+                f"ties to partner firms                      {self.ties:>8d}",
+                f"frequency: contacts per tie and month      {self.contacts_per_month:>8.3f}",
+                f"intensity: mean tie strength               {self.intensity:>8.3f}",
+                f"spatial proximity: mean distance (km)      {self.distance_km:>8.1f}",
+                f"ties formed >= {FOLLOW_UP_MONTHS} months ago               {self.followed_up:>8d}",
+                f"  of which in contact in the last {FOLLOW_UP_MONTHS} months {self.still_in_contact:>8d}"
+                f"  ({number_text(self.share_in_contact, '.1%')})",
+            ]
+        )
 
 
 def partnership_properties(model: CooperativeModel, cooperative: int | None = None) -> PartnershipProperties:
@@ -72,8 +74,15 @@ def partnership_properties(model: CooperativeModel, cooperative: int | None = No
     used = (ties.last_contact[k] > t - FOLLOW_UP_MONTHS) & (ties.last_contact[k] > ties.born[k])
     n_old = int(old.sum())
     n_used = int((old & used).sum())
-    return PartnershipProperties(int(k.size), float(freq.mean()), float(ties.strength[k].mean()), float(dist.mean()),
-                                 n_old, n_used, n_used / n_old if n_old else float("nan"))
+    return PartnershipProperties(
+        int(k.size),
+        float(freq.mean()),
+        float(ties.strength[k].mean()),
+        float(dist.mean()),
+        n_old,
+        n_used,
+        n_used / n_old if n_old else float("nan"),
+    )
 
 
 __all__ = ["FOLLOW_UP_MONTHS", "PartnershipProperties", "partnership_properties"]

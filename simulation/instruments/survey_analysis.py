@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 
 
 # The study's category table for 30 respondents, as bounds on the mean answer (total / n).
-LOW_MAX_MEAN = (50, 30)     # low:  total / n ≤ 50/30
-HIGH_MIN_MEAN = (72, 30)    # high: total / n ≥ 72/30
+LOW_MAX_MEAN = (50, 30)  # low:  total / n ≤ 50/30
+HIGH_MIN_MEAN = (72, 30)  # high: total / n ≥ 72/30
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class CategoryBounds:
         def span(lo: int, hi: int) -> str:
             return f"{lo}-{hi}" if hi > lo else (f"{lo}" if hi == lo else "none")
 
-        return (f"low {span(*self.low)}, medium {span(*self.medium)}, high {span(*self.high)}")
+        return f"low {span(*self.low)}, medium {span(*self.medium)}, high {span(*self.high)}"
 
 
 def category_bounds(n: int) -> CategoryBounds:
@@ -101,8 +101,10 @@ class SurveyResult:
         for kind in ("participation", "benefit"):
             lines.append(f"{kind}:")
             for name, row in self.items[self.items["kind"] == kind].iterrows():
-                line = (f"  {name:<26}{row['domain']:<14}{row['total']:>6d}  {row['category']:<9}"
-                        f"{percent_text(row['share_1']):>7}{percent_text(row['share_2']):>7}{percent_text(row['share_3']):>7}")
+                line = (
+                    f"  {name:<26}{row['domain']:<14}{row['total']:>6d}  {row['category']:<9}"
+                    f"{percent_text(row['share_1']):>7}{percent_text(row['share_2']):>7}{percent_text(row['share_3']):>7}"
+                )
                 if published:
                     line += f"{published.totals[name]:>11d} {published.bounds.category(published.totals[name])}"
                 lines.append(line)
@@ -130,8 +132,10 @@ def check_responses(responses: pd.DataFrame, source: str = "responses") -> pd.Da
     """The 15 item columns as integers, or :class:`SurveyError` naming the missing column or bad cell."""
     missing = [c for c in ITEM_NAMES if c not in responses.columns]
     if missing:
-        raise SurveyError(f"{source}: missing column {missing[0]!r}"
-                          + (f" (and {len(missing) - 1} more: {', '.join(missing[1:])})" if len(missing) > 1 else ""))
+        raise SurveyError(
+            f"{source}: missing column {missing[0]!r}"
+            + (f" (and {len(missing) - 1} more: {', '.join(missing[1:])})" if len(missing) > 1 else "")
+        )
     if len(responses) == 0:
         raise SurveyError(f"{source}: no respondents")
     out = responses[list(ITEM_NAMES)]
@@ -142,8 +146,9 @@ def check_responses(responses: pd.DataFrame, source: str = "responses") -> pd.Da
             k = int(np.flatnonzero(bad)[0])
             cell, who = out[col].iloc[k], out.index[k]
             cell, who = (x.item() if isinstance(x, np.generic) else x for x in (cell, who))
-            raise SurveyError(f"{source}: respondent {who!r}, column {col!r}: {cell!r} "
-                              "is not an answer; answers are 1, 2 or 3")
+            raise SurveyError(
+                f"{source}: respondent {who!r}, column {col!r}: {cell!r} is not an answer; answers are 1, 2 or 3"
+            )
     return out.astype(np.int64)
 
 
@@ -165,12 +170,23 @@ def analyse(responses: Responses, source: str = "responses") -> SurveyResult:
     for k, name in enumerate(ITEM_NAMES):
         item = ITEM_BY_NAME[name]
         shares = [(values[:, k] == a).mean() for a in ANSWERS]
-        rows.append({"item": name, "kind": item.kind, "domain": item.domain, "total": int(totals[k]),
-                     "category": bounds.category(int(totals[k])),
-                     "share_1": float(shares[0]), "share_2": float(shares[1]), "share_3": float(shares[2])})
+        rows.append(
+            {
+                "item": name,
+                "kind": item.kind,
+                "domain": item.domain,
+                "total": int(totals[k]),
+                "category": bounds.category(int(totals[k])),
+                "share_1": float(shares[0]),
+                "share_2": float(shares[1]),
+                "share_3": float(shares[2]),
+            }
+        )
     items = pd.DataFrame(rows).set_index("item")
-    scores = pd.DataFrame({dom: table[[it.name for it in ITEMS if it.domain == dom]].sum(axis=1)
-                           for dom in SCORE_DOMAINS}, index=table.index)
+    scores = pd.DataFrame(
+        {dom: table[[it.name for it in ITEMS if it.domain == dom]].sum(axis=1) for dom in SCORE_DOMAINS},
+        index=table.index,
+    )
     corr = []
     for dom in DOMAINS:
         rs, p = spearman(scores["benefit"].to_numpy(), scores[dom].to_numpy())
@@ -189,6 +205,12 @@ def spearman(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 __all__ = [
-    "HIGH_MIN_MEAN", "LOW_MAX_MEAN", "CategoryBounds", "SurveyResult", "analyse", "category_bounds",
-    "check_responses", "spearman",
+    "HIGH_MIN_MEAN",
+    "LOW_MAX_MEAN",
+    "CategoryBounds",
+    "SurveyResult",
+    "analyse",
+    "category_bounds",
+    "check_responses",
+    "spearman",
 ]

@@ -34,6 +34,7 @@ def write_survey_csv(responses: Responses, path: str | Path) -> Path:
     out.to_csv(path, index=True, lineterminator="\n")
     return path
 
+
 MAX_SURVEY_BYTES = 16 * 1024 * 1024  # 16 MiB: a survey of thousands of respondents is well below 1 MiB
 PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]*)?", re.ASCII)
 
@@ -59,8 +60,10 @@ def load_survey_csv(path: str | Path) -> Responses:
             raise SurveyError(f"{src}: not a UTF-8 text file; save the sheet as CSV UTF-8") from None
         raise
     if not text.strip():
-        raise SurveyError(f"{src}: empty file; expected a header row naming the item columns "
-                          f"({', '.join(ITEM_NAMES[:3])}, ...; see `kopsim survey --template FILE`)")
+        raise SurveyError(
+            f"{src}: empty file; expected a header row naming the item columns "
+            f"({', '.join(ITEM_NAMES[:3])}, ...; see `kopsim survey --template FILE`)"
+        )
     first = text.splitlines()[0]
     delimiter = max(",;\t", key=first.count)
     try:
@@ -71,12 +74,14 @@ def load_survey_csv(path: str | Path) -> Responses:
     allowed = (*ITEM_NAMES, RESPONDENT_COLUMN)
     for k, name in enumerate(header):
         if name == "":
-            raise SurveyError(f"{src}: row 1, column {k + 1}: empty column name; allowed: {RESPONDENT_COLUMN} "
-                              "and the item names")
+            raise SurveyError(
+                f"{src}: row 1, column {k + 1}: empty column name; allowed: {RESPONDENT_COLUMN} and the item names"
+            )
         if name not in allowed:
             hint = difflib.get_close_matches(name, allowed, n=1)
-            extra = (f"; did you mean {hint[0]!r}?" if hint
-                     else f"; allowed: {RESPONDENT_COLUMN}, {', '.join(ITEM_NAMES)}")
+            extra = (
+                f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {RESPONDENT_COLUMN}, {', '.join(ITEM_NAMES)}"
+            )
             raise SurveyError(f"{src}: row 1, column {k + 1}: unknown column {name!r}{extra}")
         if header.index(name) != k:
             raise SurveyError(f"{src}: row 1, column {k + 1}: column {name!r} appears twice")
@@ -103,8 +108,9 @@ def load_survey_csv(path: str | Path) -> Responses:
             if not label:
                 raise SurveyError(f"{src}: row {r}, column {RESPONDENT_COLUMN!r}: empty respondent label")
             if label in seen:
-                raise SurveyError(f"{src}: row {r}, column {RESPONDENT_COLUMN!r}: respondent {label!r} "
-                                  f"already in row {seen[label]}")
+                raise SurveyError(
+                    f"{src}: row {r}, column {RESPONDENT_COLUMN!r}: respondent {label!r} already in row {seen[label]}"
+                )
             seen[label] = r
             labels.append(label)
     index = pd.Index(labels if rid is not None else range(1, len(rows)), name=RESPONDENT_COLUMN)
