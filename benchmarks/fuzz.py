@@ -8,7 +8,13 @@ misspelt keys — and raw text mutations of valid files) and calls
 * ``kopsim validate FILE`` for scenario files,
 * ``kopsim sweep FILE`` for experiment files (the plan is built, then the runs are skipped:
   :func:`plan_only` replaces the runner, so a valid but long plan costs no time),
-* ``kopsim run --steps 1 --set KEY=VALUE`` on a small scenario.
+* ``kopsim run --steps 1 --set KEY=VALUE`` on a small scenario,
+* ``kopsim survey FILE.csv`` for survey CSVs (headers with missing, misspelt or repeated items;
+  cells such as ``２``, ``+2``, NaN, long text; several delimiters; raw mutations),
+* :func:`kopsim.experiments.calibration.load_targets` for targets files (every statistic kind,
+  shares, priors and survey constants with hostile values), on the small scenario: a valid file
+  would start a fit, so the loader's own contract is checked (it returns, or raises a one-line
+  :class:`kopsim.errors.InputError`).
 
 The contract: exit 0, or exit 2 with exactly one stderr line starting ``kopsim: error:``;
 never a traceback. Prints the counts and the first inputs that broke it (exit 1 if any did).
@@ -178,6 +184,102 @@ def _mutate(draw: st.DrawFn, text: str) -> str:
     return text
 
 
+ITEMS = (
+    "rat_attendance",
+    "giving_suggestions",
+    "knowledge_of_cooperative",
+    "willing_to_serve_board",
+    "willing_to_stay",
+    "mandatory_savings",
+    "voluntary_savings",
+    "borrowing_for_business",
+    "ease_of_loans",
+    "income_increase",
+    "loan_satisfaction",
+    "service_satisfaction",
+    "training_satisfaction",
+    "member_member_relations",
+    "member_board_relations",
+)
+CELLS = [
+    "1",
+    "2",
+    "3",
+    "3",
+    "2",
+    "0",
+    "4",
+    "",
+    " ",
+    "２",
+    "٣",
+    "+2",
+    "2.0",
+    "nan",
+    "inf",
+    "-1",
+    "1e0",
+    "abc",
+    '"2"',
+    "x" * 300,
+]
+
+
+@st.composite
+def survey_csv(draw: st.DrawFn) -> str:
+    header = list(ITEMS)
+    if draw(st.integers(0, 3)) == 0:
+        header = draw(
+            st.lists(
+                st.sampled_from([*ITEMS, "respondent", "rat_atendance", "", "respondent"]), min_size=1, max_size=18
+            )
+        )
+    elif draw(st.booleans()):
+        header = ["respondent", *header]
+    delimiter = draw(st.sampled_from([",", ",", ";", "\t", "|"]))
+    rows = [delimiter.join(header)]
+    for r in range(draw(st.integers(0, 6))):
+        width = len(header) + draw(st.sampled_from([0, 0, 0, -1, 1]))
+        cells = [str(r) if name == "respondent" else draw(st.sampled_from(CELLS)) for name in header][: max(width, 0)]
+        rows.append(delimiter.join(cells))
+    return _mutate(draw, "\n".join(rows) + "\n")
+
+
+TARGET_TABLES = ["items", "categories", "spearman", "shares", "nosuch"]
+
+
+@st.composite
+def targets_text(draw: st.DrawFn) -> str:
+    lines = ["[targets]"] if draw(st.integers(0, 9)) else []
+    lines.append(f"respondents = {draw(st.sampled_from(['20', '5', '0', '-3', '1000']) | _value_text())}")
+    for table in draw(st.lists(st.sampled_from(TARGET_TABLES), max_size=3, unique=True)):
+        lines.append(f"[targets.{table}]")
+        for item in draw(
+            st.lists(st.sampled_from([*ITEMS[:4], "organisation", "capital", "nosuch"]), max_size=3, unique=True)
+        ):
+            plausible = st.sampled_from(
+                [
+                    "50",
+                    "0.5",
+                    '{ category = "high", total = 50 }',
+                    '"medium"',
+                    "{ 1 = 0.2, 2 = 0.3, 3 = 0.5 }",
+                    "{ 1 = 0.9, 2 = 0.9 }",
+                    "{ 3 = 1.5 }",
+                ]
+            )
+            lines.append(f"{item} = {draw(plausible | _value_text())}")
+    if draw(st.booleans()):
+        lines.append("[priors]")
+        for key in draw(st.lists(st.sampled_from(PARAM_KEYS), max_size=2, unique=True)):
+            low, high = draw(st.sampled_from(["0", "0.1", "-1", "1e400"])), draw(st.sampled_from(["0.5", "2", "0"]))
+            lines.append(f"{json.dumps(key)} = {{ low = {low}, high = {high} }}")
+    if draw(st.booleans()):
+        lines.append("[survey]")
+        lines.append(f"noise = {draw(_value_text())}")
+    return _mutate(draw, "\n".join(lines) + "\n")
+
+
 set_values = st.tuples(st.sampled_from(PARAM_KEYS), st.one_of(_value_text(), st.text(max_size=20)))
 
 
@@ -245,6 +347,27 @@ class Workspace:
         (self.root / "exp.toml").write_text(text, encoding="utf-8", errors="surrogatepass")
         return call(["sweep", "exp.toml", "--executor", "sequential", "--quiet", "--out", "out"])
 
+    def survey(self, text: str) -> Verdict:
+        (self.root / "case.csv").write_text(text, encoding="utf-8", errors="surrogatepass")
+        return call(["survey", "case.csv"])
+
+    def targets(self, text: str) -> Verdict:
+        from kopsim.errors import InputError
+        from kopsim.experiments.calibration import load_targets
+        from kopsim.scenario import load
+
+        (self.root / "targets.toml").write_text(text, encoding="utf-8", errors="surrogatepass")
+        try:
+            load_targets(str(self.root / "targets.toml"), load("tiny.toml").params)
+        except InputError as err:
+            message = str(err)
+            if "\n" in message or not message:
+                return Verdict("broken", f"a message of {message.count(chr(10)) + 1} lines: {message[:300]}")
+            return Verdict("input error", message)
+        except Exception as err:  # anything else breaks the contract
+            return Verdict("broken", f"{type(err).__name__}: {err}"[:300])
+        return Verdict("ok", "")
+
     def override(self, key: str, value: str) -> Verdict:
         return call(["run", "tiny.toml", "--steps", "1", "--quiet", "--out", "run-out", "--set", f"{key}={value}"])
 
@@ -256,11 +379,26 @@ def _bind(check: Any) -> Any:
     return one
 
 
-FAMILIES = {"scenario": scenario_text(), "experiment": experiment_text(), "set": set_values}
+FAMILIES = {
+    "scenario": scenario_text(),
+    "experiment": experiment_text(),
+    "set": set_values,
+    "survey": survey_csv(),
+    "targets": targets_text(),
+}
+
+
+CHECKS = {
+    "scenario": Workspace.scenario,
+    "experiment": Workspace.experiment,
+    "set": lambda ws, case: ws.override(*case),
+    "survey": Workspace.survey,
+    "targets": Workspace.targets,
+}
 
 
 def fuzz(cases: int, seed: int = 0) -> tuple[Counter, list[str]]:
-    """``cases`` inputs spread over the three families; returns (counts, examples of broken inputs)."""
+    """``cases`` inputs spread over the families; returns (counts, examples of broken inputs)."""
     counts: Counter = Counter()
     broken: list[str] = []
     with Workspace() as ws:
@@ -268,13 +406,7 @@ def fuzz(cases: int, seed: int = 0) -> tuple[Counter, list[str]]:
             n = cases // len(FAMILIES) + (1 if family == "scenario" else 0) * (cases % len(FAMILIES))
 
             def check(case: Any, family: str = family) -> None:
-                verdict = (
-                    ws.override(*case)
-                    if family == "set"
-                    else ws.scenario(case)
-                    if family == "scenario"
-                    else ws.experiment(case)
-                )
+                verdict = CHECKS[family](ws, case)
                 counts[(family, verdict.kind)] += 1
                 if verdict.kind == "broken" and len(broken) < 10:
                     broken.append(f"{family}: {case!r:.300} -> {verdict.detail}")

@@ -56,8 +56,11 @@ def read_limited_text(path: str | Path, error: type[Exception], limit: int, what
 
 def read_toml(path: str | Path, error: type[Exception]) -> dict[str, Any]:
     """Parse a TOML file; any failure raises ``error`` with one line naming the file and the problem."""
-    src = str(path)
-    text = read_limited_text(path, error, MAX_TOML_BYTES, "TOML file")
+    return parse_toml(read_limited_text(path, error, MAX_TOML_BYTES, "TOML file"), str(path), error)
+
+
+def parse_toml(text: str, src: str, error: type[Exception]) -> dict[str, Any]:
+    """Parse TOML text read from ``src``; any failure raises ``error`` with one line naming ``src``."""
     try:
         return tomllib.loads(text)
     except ValueError as err:  # TOMLDecodeError, or an integer of more than 4300 digits

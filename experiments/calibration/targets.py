@@ -37,7 +37,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -50,6 +49,7 @@ from kopsim.instruments.member_survey import ANSWERS, ITEM_NAMES, ResponseModel
 from kopsim.instruments.survey_analysis import category_bounds
 from kopsim.parameters import GROUPS, ParameterError, Parameters, unknown_key
 from kopsim.participation import DOMAINS
+from kopsim.tomlio import MAX_TOML_BYTES, parse_toml, read_limited_text
 
 from .distance import category_z, share_deviance, spearman_z, total_z
 from .errors import CalibrationError
@@ -185,23 +185,14 @@ def _read_targets_text(spec: str | Path) -> tuple[str, str]:
         raise CalibrationError(
             f"{name}: no such targets file or shipped targets (shipped: {', '.join(shipped_targets())}){extra}"
         )
-    try:
-        return name, path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CalibrationError(f"{name}: file not found") from None
-    except (IsADirectoryError, UnicodeDecodeError):
-        raise CalibrationError(f"{name}: not a readable UTF-8 text file") from None
+    return name, read_limited_text(path, CalibrationError, MAX_TOML_BYTES, "targets file")
 
 
 def load_targets(spec: str | Path, params: Parameters | None = None) -> Targets:
     """Read and validate a targets file (a shipped name or a path); every mistake raises
     :class:`CalibrationError` with one line naming the key (and the nearest valid one)."""
     src, text = _read_targets_text(spec)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise CalibrationError(f"{src}: not valid TOML: {err}") from None
-    return targets_from_dict(data, src, params, text)
+    return targets_from_dict(parse_toml(text, src, CalibrationError), src, params, text)
 
 
 def _whole(value: Any) -> TypeGuard[int]:
