@@ -392,7 +392,8 @@ def test_page_in_headless_chromium(app_server, browser):
     assert data()["scenario"] == "board_scandal"
     click("button.kopsim-run")
     WebDriverWait(browser, 60, poll_frequency=0.05).until(lambda d: data()["month"] >= 42)
-    click("button.kopsim-run")
+    if browser.find_element(By.CSS_SELECTOR, "button.kopsim-run").is_enabled():  # a busy browser may see the end
+        click("button.kopsim-run")
     time.sleep(0.8)  # let the last pictures arrive
     after = data()
     assert after["trust_board_low"] > 0.2, after  # the scandal in months 36-38 (trust lost fast)
