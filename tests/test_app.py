@@ -217,8 +217,9 @@ def _wait_for_port(proc: subprocess.Popen, log) -> int:
     pytest.fail(f"kopsim app did not start listening within 60 s (port {port})")
 
 
-@pytest.fixture(scope="module")
-def browser(app_server):
+@contextlib.contextmanager
+def chromium_driver(window: str = "1600,1250"):
+    """Headless Chromium (Debian's) with a fresh profile, closed afterwards."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -234,14 +235,22 @@ def browser(app_server):
         "--disable-component-update",
         "--disable-sync",
         f"--user-data-dir={profile}",
-        "--window-size=1600,1250",
+        f"--window-size={window}",
     ):
         opts.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    driver.set_script_timeout(30)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser(app_server):
+    with chromium_driver() as driver:
+        driver.set_script_timeout(30)
+        yield driver
 
 
 # Click a button and resolve (in the page, timed with performance.now()) once both the month's

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import tempfile
 import time
 
 import pytest
-from test_app import CHROMEDRIVER, CHROMIUM, ROOT, _ensure_chromium
+from test_app import ROOT, _ensure_chromium, chromium_driver
 
 
 @pytest.fixture(scope="module")
@@ -71,28 +70,8 @@ def open_server():
 
 @pytest.fixture(scope="module")
 def chromium():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="kopsim-chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        "--window-size=1024,768",
-    ):
-        opts.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium_driver("1024,768") as driver:
+        yield driver
 
 
 def test_join_code_and_class_size_over_the_real_websocket(open_server, chromium):
