@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 
 from kopsim.labels import outcome_label, outcome_unit
 
-__all__ = ["forest_plot", "forest_standardised", "new_figure", "outcome_label", "palette", "time_series"]
+__all__ = ["forest_plot", "forest_standardised", "new_figure", "palette", "time_series"]
 
 # Okabe & Ito's colour-blind-safe qualitative palette (yellow left out: too pale on white); the first
 # configuration (usually the reference) is black.
