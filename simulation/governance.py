@@ -161,10 +161,34 @@ def update_willingness(s: State, honorarium_cost: float) -> None:
     )
 
 
+def rat_accountability(
+    board_trust: np.ndarray,
+    informed: np.ndarray,
+    attended: np.ndarray,
+    shu_paid: np.ndarray,
+    gain_factor: np.ndarray,
+    gain_rate: float,
+    loss_rate: float,
+    disappointment: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """What attending the RAT does: the board accounts for the year to those present.
+
+    Attendees hear the accounts and the rules (they are informed) and judge the board by the
+    year's result: a year with SHU paid is a positive experience (p = 1), a year without a
+    disappointment (n = w_d) — :func:`kopsim.trust.update_trust` with the rules' gain factor.
+    Members who stay away learn nothing and judge nothing (voice needs presence; Hirschman
+    1970; the RAT as the members' supreme authority, UU 25/1992 Pasal 22–23).
+    Returns (board trust, informed).
+    """
+    pos = (attended & shu_paid).astype(float)
+    neg = (attended & ~shu_paid) * disappointment
+    return update_trust(board_trust, pos, neg, gain_rate, loss_rate, gain_factor), informed | attended
+
+
 def rat(world: World) -> float:
-    """The annual members' meeting (RAT): attendance, SHU paid as far as cash allows (with trust
-    in the board gained by those paid), willingness to serve, and the board election when a term
-    ends. Returns the SHU paid (Rp M)."""
+    """The annual members' meeting (RAT): attendance, SHU paid as far as cash allows, the board's
+    accountability to those present (:func:`rat_accountability`), willingness to serve, and the
+    board election when a term ends. Returns the SHU paid (Rp M)."""
     s, fp, gp, tp = world.state, world.params.finance, world.params.governance, world.params.trust
     H = s.n_households
     mem = s.member[:H]
@@ -180,10 +204,15 @@ def rat(world: World) -> float:
     payout = payout * scale[c]
     s.coop_cash, s.cash[:H] = transfer(s.coop_cash, s.cash[:H], c, np.arange(H), payout)
     s.shu_paid = np.bincount(c, payout, minlength=s.n_coops)
-    got = payout > 0
-    g = rule_gain_factor(s.rule_clarity[c], s.fairness[c])
-    s.trust[:H, BOARD_TRUST] = update_trust(
-        s.trust[:H, BOARD_TRUST], got.astype(float), np.zeros(H), tp.gain_rate, tp.loss_rate, g
+    s.trust[:H, BOARD_TRUST], s.informed[:H] = rat_accountability(
+        s.trust[:H, BOARD_TRUST],
+        s.informed[:H],
+        s.attended_rat[:H],
+        s.shu_paid[c] > 0,
+        rule_gain_factor(s.rule_clarity[c], s.fairness[c]),
+        tp.gain_rate,
+        tp.loss_rate,
+        tp.disappointment_weight,
     )
     # a loss is carried forward; of a profit, the share not paid for want of cash stays owed
     settled = np.where(owed > 0, scale, 1.0)  # nothing owed (e.g. no members): all goes to reserves

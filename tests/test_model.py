@@ -228,8 +228,8 @@ def test_higher_loss_rate_lowers_trust():
 def test_follow_up_keeps_more_skill():
     # common random numbers: same seed with and without follow-up
     for seed in SEEDS[:3]:
-        _, without = run({"skills": {"follow_up": False}}, seed, 36)
-        _, with_ = run({"skills": {"follow_up": True}}, seed, 36)
+        _, without = run({"skills": {"follow_up": False, "training_every_months": 12}}, seed, 36)
+        _, with_ = run({"skills": {"follow_up": True, "training_every_months": 12}}, seed, 36)
         assert with_["skill_mean"].iloc[-1] > without["skill_mean"].iloc[-1]
         # before the first training the runs are the same
         assert with_["skill_mean"].iloc[10] == without["skill_mean"].iloc[10]
