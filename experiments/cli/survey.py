@@ -234,7 +234,7 @@ def _replicates(
     lines = [f"categories of an item total: {category_bounds(wanted).text()}; shares of replicates per category", head]
     for stat, row in summary.iterrows():
         rs = str(stat).startswith("rs_")
-        fmt = "{:>8.3f}" if rs else "{:>8.0f}"
+        fmt = "{:>8.3f}" if rs else "{:>8.1f}"  # a median of an even count can end in .5
         line = f"{stat:<28}" + "".join(fmt.format(row[c]) for c in ("median", "q_low", "q_high"))
         if not rs:
             line += f"   {row['share_low']:>6.2f}{row['share_medium']:>7.2f}{row['share_high']:>6.2f}"
