@@ -116,12 +116,14 @@ class Intervention(_Group):
 # ---- capacity building ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class Training(Intervention):
-    """Diklat by an outside office: a quota of trainees per cooperative, chosen by a rule.
+    """Diklat by an office: a quota of trainees per cooperative, chosen by a rule.
 
-    Acts through ``skills.train`` (S += g (1 − S)), peer teaching afterwards (the contacts
-    mechanism), and fading toward the pre-training level unless ``follow_up`` monitoring
-    (post-test, revisit) slows it (Arthur et al. 1998). Trainees get a linking tie to the
-    provider. Without a timetable it runs once, at ``start``.
+    Runs :func:`kopsim.skills.session` — the one path of every training, the cooperative's own
+    standing Diklat (``skills.training_*``) included: skill gain S += g (1 − S), peer teaching
+    afterwards (the contacts mechanism), fading toward the pre-training level, slowed while
+    ``follow_up`` revisits and post-tests last (``follow_up_months``; Arthur et al. 1998).
+    Trainees, and only they, judge the training (satisfaction = ``quality``) and get a linking
+    tie to the provider. Without a timetable it runs once, at ``start``.
     """
 
     kind: ClassVar[str] = "training"
