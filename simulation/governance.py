@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .finance import shu_payout, transfer
-from .network import INTEREST
+from .network import INTEREST, SENTIMENT
 from .participation import logistic
 from .state import BOARD, BOARD_TRUST, INSTITUTION, NO_OFFICE, ORGANISATION, SUPERVISOR
 from .trust import rule_gain_factor, update_trust
@@ -117,9 +117,27 @@ def board_relation(fairness: np.ndarray, scandal: np.ndarray) -> np.ndarray:
     return fairness * (1.0 - scandal)
 
 
+def sentiment_control(
+    n: int, a: np.ndarray, b: np.ndarray, kind: np.ndarray, on_board: np.ndarray, coop: np.ndarray, weight: float
+) -> np.ndarray:
+    """Extra social control on each agent from its sentiment ties (kin, friends) to the board of
+    its own cooperative: k_i = w · 1[i has such a tie].
+
+    Closure: a free-rider whom board members know personally is seen and spoken to (Coleman
+    1988, "Social capital in the creation of human capital", AJS 94:S95); sentiment ties carry
+    social control where interest ties (formed for a purpose) do not. w = 0 cuts the channel.
+    """
+    sentiment = kind == SENTIMENT
+    same = coop[a] == coop[b]
+    flag = np.zeros(n)
+    flag[a[sentiment & same & on_board[b]]] = 1.0
+    flag[b[sentiment & same & on_board[a]]] = 1.0
+    return weight * flag
+
+
 def sanction_probability(probability: float, social_control: np.ndarray) -> np.ndarray:
     """Chance a free-rider is sanctioned before rule clarity: min(1, p·(1 + k)), with k the
-    extra social control this month (village engagement)."""
+    extra social control this month (village engagement, sentiment ties to the board)."""
     return np.minimum(1.0, probability * (1.0 + social_control))
 
 
@@ -141,7 +159,10 @@ def free_riding(world: World) -> FreeRiding:
     mem = s.member[:H]
     riders = free_riders(s.participation[:H, ORGANISATION], mem, gp.free_ride_threshold)
     c = np.maximum(s.coop[:H], 0)
-    p_sanction = sanction_probability(gp.sanction_probability, world.conditions.social_control[c])
+    ties = world.ties
+    on_board = (s.office == BOARD) & s.member
+    kin = sentiment_control(s.n, ties.a, ties.b, ties.kind, on_board, s.coop, gp.sentiment_control)[:H]
+    p_sanction = sanction_probability(gp.sanction_probability, world.conditions.social_control[c] + kin)
     sanctioned = sanction_mask(world.rng, riders, s.rule_clarity[c], p_sanction)
     s.participation[:H, ORGANISATION] = apply_sanction(
         s.participation[:H, ORGANISATION], sanctioned, gp.sanction_effect

@@ -308,6 +308,9 @@ class Governance(_Group):
     free_ride_harm: float = param(
         1.0, 0.0, 10.0, "experience/share", "negative institutional experience per unsanctioned free-rider share"
     )
+    sentiment_control: float = param(
+        1.0, 0.0, 50.0, "factor", "relative increase of sanctioning for free-riders with a sentiment tie to the board"
+    )
     honorarium_cost: float = param(1.2, 0.0, 50.0, "logit", "low honorarium: cost of serving")
     rat_month: int = param(12, 1, 12, "month of year", "month of the annual members' meeting (RAT)")
     rat_mobilisation: float = param(

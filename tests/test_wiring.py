@@ -127,6 +127,13 @@ CASES = {
         -1,
         0.05,
     ),
+    "sentiment ties to the board carry social control (governance.sentiment_control)": (
+        "participation_organisation",
+        {"governance": {"free_ride_threshold": 0.95, "sanction_probability": 0.1, "sentiment_control": 9.0}},
+        [(governance, "sentiment_control", lambda n, *a: np.zeros(n))],
+        +1,
+        0.01,
+    ),
     "non-members forget (information.lapse)": (
         "information_reach",
         None,
