@@ -163,9 +163,7 @@ def from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
             raise ScenarioError(f"{source}: scenario.{key}: expected {want.__name__}, got {value!r}")
     for key in ("description", "description_id"):
         if len(head.get(key, "")) > MAX_DESCRIPTION or "\n" in head.get(key, ""):
-            raise ScenarioError(
-                f"{source}: scenario.{key}: expected one line of at most {MAX_DESCRIPTION} characters"
-            )
+            raise ScenarioError(f"{source}: scenario.{key}: expected one line of at most {MAX_DESCRIPTION} characters")
     steps = head.get("steps", 120)
     if not 1 <= steps <= MAX_STEPS:
         raise ScenarioError(f"{source}: scenario.steps: {steps} is outside the allowed range [1, {MAX_STEPS}]")
