@@ -1,7 +1,8 @@
 """Classroom-app timing: ``python -m benchmarks.app_step [--steps 20] [--limit-ms 200]``.
 
-Steps the default classroom (about 300 agents) and redraws both pictures, as the page does
-every month, and prints the median and maximum time per month. The target is a median of at
+Steps the default classroom (about 300 agents) and redraws what the page redraws every month
+(the network picture, the three default charts as SVG, the status data), and prints the median
+and maximum time per month and the median's ratio to the target. The target is a median of at
 most 200 ms (exit 1 above it); this lives here, not in the test suite, because wall-clock
 limits fail on a busy machine.
 """
@@ -17,17 +18,28 @@ import numpy as np
 
 def measure(steps: int = 20) -> tuple[int, list[float]]:
     """(agents, seconds per step + redraw) for ``steps`` months of the default classroom."""
+    import json
+
+    from kopsim.app.charts import DEFAULT_PANELS, panel_svg
     from kopsim.app.pictures import Painter
     from kopsim.app.session import Classroom, Settings
 
     room = Classroom(Settings())
-    painter = Painter(room.snapshot(), "id")
-    painter.draw(room.snapshot())  # the first draw builds the figures
+    previous = None
+    warm = Classroom(Settings())
+    warm.step(steps)
+    previous = warm.history()  # a previous run is drawn too (faint lines), as after a Reset
+    painter = Painter(room.snapshot())
+    painter.draw(room.snapshot())  # the first draw builds the figure
     times = []
     for _ in range(steps):
         t0 = time.perf_counter()
         room.step()
-        painter.draw(room.snapshot())
+        snap = room.snapshot()
+        painter.draw(snap)
+        for key in DEFAULT_PANELS:
+            panel_svg(key, snap.history, previous, snap.steps, "id")
+        json.dumps(snap.data())
         times.append(time.perf_counter() - t0)
     return room.model.state.n, times
 
@@ -41,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     median = 1000 * float(np.median(times))
     print(
         f"step + redraw at {agents} agents: median {median:.0f} ms, max {1000 * max(times):.0f} ms "
-        f"(target median <= {args.limit_ms:.0f} ms)"
+        f"(target median <= {args.limit_ms:.0f} ms; median/target = {median / args.limit_ms:.2f})"
     )
     return 0 if median <= args.limit_ms else 1
 
