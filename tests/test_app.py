@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,17 +142,138 @@ def test_every_shipped_scenario_fits_a_classroom():
 
 def test_step_and_redraw_at_300_agents():
     """Stepping and redrawing work; their timing (median <= 200 ms) is `python -m benchmarks.app_step`."""
-    from kopsim.app.pictures import Painter
+    from kopsim.app.charts import DEFAULT_PANELS, panel_svg
+    from kopsim.app.pictures import DPI, FIG_WIDTH_IN, Painter
     from kopsim.app.session import Classroom, Settings
 
     room = Classroom(Settings())
-    painter = Painter(room.snapshot(), "id")
-    painter.draw(room.snapshot())
+    painter = Painter(room.snapshot())
+    first = painter.draw(room.snapshot())
     for _ in range(3):
         room.step()
-        net, charts = painter.draw(room.snapshot())
-    assert net[:2] == b"\xff\xd8" and charts[:2] == b"\xff\xd8"  # JPEG pictures
+        snap = room.snapshot()
+        net = painter.draw(snap)
+        charts = [panel_svg(k, snap.history, None, snap.steps, "id") for k in DEFAULT_PANELS]
+    assert net[:2] == b"\xff\xd8" and net != first  # a JPEG picture that changed
+    assert all(svg.startswith("<svg") and svg.endswith("</svg>") for svg in charts)
     assert room.month == 3
+    from PIL import Image
+
+    with Image.open(__import__("io").BytesIO(net)) as img:
+        assert img.width == round(FIG_WIDTH_IN * DPI) >= 700  # about twice its width on the page at 1024x768
+
+
+def test_scenario_descriptions_in_both_languages(tmp_path):
+    from kopsim import scenarios
+    from kopsim.scenario import ScenarioError, load
+
+    for name in scenarios.available():
+        scen = load(name)
+        assert scen.description_id and scen.description_id != scen.description, name
+        assert scen.describe("id") == scen.description_id and scen.describe("en") == scen.description
+    # a child that rewrites the English line does not inherit its parent's Indonesian one
+    child = tmp_path / "child.toml"
+    child.write_text(f'extends = "{scenarios.path("baseline")}"\n[scenario]\ndescription = "my own"\n')
+    assert load(child).describe("id") == "my own"
+    child.write_text(f'extends = "{scenarios.path("baseline")}"\n[scenario]\nname = "same words"\n')
+    assert load(child).describe("id") == load("baseline").description_id
+    child.write_text('[scenario]\ndescription_id = 3\n')
+    with pytest.raises(ScenarioError, match="scenario.description_id: expected str"):
+        load(child)
+    child.write_text(f'[scenario]\ndescription_id = "{"x" * 400}"\n')
+    with pytest.raises(ScenarioError, match="one line of at most"):
+        load(child)
+
+
+def test_one_palette_for_report_and_page():
+    from kopsim import palette
+    from kopsim.app import charts
+    from kopsim.experiments import figures
+    from kopsim.network_picture import LAYER_STYLE, TRUST_CMAP
+
+    assert figures.OKABE_ITO is palette.OKABE_ITO
+    assert TRUST_CMAP == palette.TRUST_CMAP == "viridis"
+    assert [c for c, _ in LAYER_STYLE.values()] == list(palette.LAYER_COLOURS)
+    allowed = {*palette.OKABE_ITO, palette.GREY}
+    for key, panel in charts.PANELS.items():
+        assert set(panel.colours) <= allowed, key
+        assert len(set(panel.colours)) == len(panel.colours), key  # the lines of one chart differ in colour
+
+
+def test_charts_are_svg_with_large_text_and_the_previous_run_faint():
+    import re as _re
+
+    from kopsim.app.charts import FONT, PANELS, WIDTH, panel_columns, panel_svg
+    from kopsim.app.session import Classroom, Settings
+    from kopsim.palette import PREVIOUS_RUN_OPACITY
+
+    old = Classroom(Settings())
+    old.step(6)
+    room = Classroom(Settings(training_quota=20))
+    room.step(2)
+    snap = room.snapshot()
+    for key in PANELS:
+        for col in panel_columns(key, "board"):
+            assert col in snap.history, (key, col)  # every plotted variable is a collected column
+        svg = panel_svg(key, snap.history, old.history(), snap.steps, "en", "board")
+        assert f'font-size="{FONT}"' in svg and FONT >= 16 and WIDTH <= 360  # >= 16 px when shown >= WIDTH px wide
+        current = _re.findall(r'<polyline class="kopsim-series" points="([^"]*)"', svg)
+        faint = _re.findall(r'<polyline class="kopsim-previous" points="([^"]*)"[^>]*opacity="([0-9.]+)"', svg)
+        # one point per month with a value (a rate has none in month 0): months 0..2 now, 0..6 before
+        assert current and max(len(pts.split()) for pts in current) == 3, key
+        assert faint and max(len(pts.split()) for pts, _ in faint) == 7, key
+        assert all(float(op) == PREVIOUS_RUN_OPACITY < 0.5 for _, op in faint), key
+    assert "kopsim-previous" not in panel_svg("members", snap.history, None, snap.steps, "en")
+    assert ">0,5<" in panel_svg("participation", snap.history, None, snap.steps, "id")  # Indonesian decimal comma
+
+
+def test_inspecting_an_agent():
+    from kopsim.app.session import AppError, Classroom, Settings
+
+    room = Classroom(Settings())
+    room.step(4)
+    s = room.model.state
+    i = int(np.flatnonzero(s.member[: s.n_households])[0])
+    a = room.agent(i)
+    assert a.member and a.village >= 0
+    assert np.allclose(a.trust, s.trust[i]) and np.allclose(a.participation, s.participation[i])
+    ties = room.model.ties
+    assert int(a.ties.sum()) == int(((ties.a == i) | (ties.b == i)).sum())
+    assert a.trust_history.shape == (5, 3) and a.participation_history.shape == (5,)
+    assert np.allclose(a.trust_history[-1], s.trust[i], atol=1e-6)
+    for bad in (-1, s.n, "3", True):
+        with pytest.raises(AppError, match="no such actor"):
+            room.agent(bad)
+
+
+def test_slider_notes_are_true():
+    """Each intervention's note on the page says where and when its effect shows; the runs agree."""
+    from kopsim.app.session import Classroom, Settings
+
+    def run(months: int, **settings) -> dict:
+        room = Classroom(Settings(**settings))
+        room.step(months)
+        return room.history()
+
+    base = run(24)
+    trained = run(24, training_quota=40)
+    assert trained["ties_linking"][1] > base["ties_linking"][1] + 20  # "linking ties ... jump in month 1"
+    assert trained["skill_members"][1] > base["skill_members"][1] + 0.1  # "members' skill jump in month 1"
+    for col in ("trust_institution_mean", "participation_organisation"):  # "hardly move"
+        assert abs(trained[col][24] - base[col][24]) < 0.03, col
+    unfollowed = run(13, training_quota=40, training_follow_up=False)
+    assert unfollowed["skill_members"][12] < trained["skill_members"][12] - 0.03  # "clear after about a year"
+    assert unfollowed["skill_members"][8] < unfollowed["skill_members"][1]  # "fade within months"
+    partners = run(7, kemitraan=True)
+    assert base["partner_ties"][3] == 0 < partners["partner_ties"][3]  # "partnership ties appear in month 3"
+    associated = run(7, kemitraan=True, association=True)
+    assert associated["partner_ties_in_contact"][6] > 0 == partners["partner_ties_in_contact"][6]
+    granted = run(8, grant=300)
+    assert granted["coop_loans_outstanding"][6] > 1.1 * base["coop_loans_outstanding"][6]  # "from month 6"
+    engaged = run(1, village_engagement=True)
+    assert engaged["information_reach_needy"][1] > base["information_reach_needy"][1] + 0.05  # "from month 1"
+    shocked = run(6, harvest_loss=90)
+    assert shocked["household_income_mean"][6] < 0.85 * base["household_income_mean"][6]  # "drops in months 6-11"
 
 
 # ---- the page in headless Chromium --------------------------------------------------------------

@@ -170,38 +170,40 @@ TEXTS: dict[str, dict[str, str]] = {
     "inspect_history": {"id": "Riwayat aktor {n}", "en": "History of actor {n}"},
     "participation_mean": {"id": "partisipasi", "en": "participation"},
     "inspect_close": {"id": "Tutup", "en": "Close"},
-    # what each intervention changes, and how fast (measured: see tests/test_app.py::test_slider_notes_are_true)
+    # what each intervention changes, and how fast: checked by tests/test_app.py::test_slider_notes_are_true
     "note_training": {
-        "id": "Cepat: ikatan pengait dan keterampilan anggota naik sejak bulan 1 (grafik Ikatan, Keterampilan). "
-        "Kepercayaan dan partisipasi lambat: bertahun-tahun, lewat pendapatan peserta.",
-        "en": "Fast: linking ties and members' skill rise from month 1 (Ties, Skill charts). Trust and "
-        "participation are slow: years, through trainees' incomes.",
+        "id": "Cepat: ikatan pengait dan keterampilan anggota melonjak pada bulan 1 (grafik «{ties}», «{skill}»). "
+        "Kepercayaan dan partisipasi hampir tidak berubah: manfaatnya sampai ke sana hanya lewat pendapatan, "
+        "sangat pelan.",
+        "en": "Fast: linking ties and members' skill jump in month 1 (charts «{ties}», «{skill}»). Trust and "
+        "participation hardly move: the gain reaches them only through income, very slowly.",
     },
     "note_follow_up": {
-        "id": "Lambat: tanpa pendampingan keterampilan baru memudar dalam beberapa tahun (grafik Keterampilan).",
-        "en": "Slow: without follow-up new skills fade over several years (Skill chart).",
+        "id": "Tanpa pendampingan keterampilan baru memudar dalam beberapa bulan; selisihnya jelas setelah "
+        "sekitar setahun (grafik «{skill}»).",
+        "en": "Without follow-up new skills fade within months; the gap is clear after about a year (chart «{skill}»).",
     },
     "note_kemitraan": {
-        "id": "Cepat: ikatan kemitraan muncul pada bulan 3 (grafik Kemitraan).",
-        "en": "Fast: partnership ties appear in month 3 (Partnership chart).",
+        "id": "Cepat: ikatan kemitraan muncul pada bulan 3 (grafik «{partners}»).",
+        "en": "Fast: partnership ties appear in month 3 (chart «{partners}»).",
     },
     "note_association": {
-        "id": "Lambat: tanpa asosiasi kontak dengan mitra hilang setelah sekitar setahun (grafik Kemitraan).",
-        "en": "Slow: without an association partner contact fades after about a year (Partnership chart).",
+        "id": "Dengan asosiasi kontak dengan mitra tetap hidup sejak bulan 6; tanpa asosiasi kontak segera "
+        "hilang (grafik «{partners}», garis 'masih berhubungan').",
+        "en": "With an association partner contact stays alive from month 6; without one it lapses at once "
+        "(chart «{partners}», 'in contact' line).",
     },
     "note_grant": {
-        "id": "Cepat: pinjaman koperasi naik sejak bulan 4–8 (grafik Pinjaman, Peminjam).",
-        "en": "Fast: cooperative lending rises from months 4–8 (Loans, Borrowers charts).",
+        "id": "Cepat: pinjaman koperasi naik sejak bulan 6 (grafik «{loans}», «{borrowers}»).",
+        "en": "Fast: cooperative lending rises from month 6 (charts «{loans}», «{borrowers}»).",
     },
     "note_village": {
-        "id": "Cepat: informasi sampai ke warga miskin sejak bulan 1 (grafik Informasi); pinjaman berubah "
-        "setelah sekitar 1,5 tahun.",
-        "en": "Fast: information reaches the needy from month 1 (Information chart); lending changes after "
-        "about 1.5 years.",
+        "id": "Cepat: informasi sampai ke warga miskin sejak bulan 1 (grafik «{information}»).",
+        "en": "Fast: information reaches the needy from month 1 (chart «{information}»).",
     },
     "note_harvest": {
-        "id": "Cepat: pendapatan turun pada bulan 6 (grafik Pendapatan); tunggakan menyusul.",
-        "en": "Fast: income drops in month 6 (Income chart); arrears follow.",
+        "id": "Cepat: pendapatan rumah tangga turun pada bulan 6–11 (grafik «{income}»).",
+        "en": "Fast: household income drops in months 6–11 (chart «{income}»).",
     },
     "note_households": {
         "id": "Lebih banyak rumah tangga = gambar lebih padat dan langkah lebih lambat.",

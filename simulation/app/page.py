@@ -532,7 +532,7 @@ def Inspect(L: str, room: Classroom | None, selected: solara.Reactive[int | None
 @solara.component
 def VariableChoice(L: str, panels: solara.Reactive[list[str]]) -> None:
     """Which charts are shown (at most MAX_PANELS, so they fit beside the network)."""
-    items = [{"text": text(f"panel_{k}", L, target="…").split(" (")[0], "value": k} for k in PANELS]
+    items = [{"text": panel_name(k, L), "value": k} for k in PANELS]
 
     def choose(values: list[str]) -> None:
         chosen = [v for v in values if v in PANELS][-MAX_PANELS:]  # the newest choices win
@@ -569,8 +569,15 @@ def _labelled(label: str, value: Any, css: str) -> None:
     solara.Text(f"{label}: {value}", classes=[f"{css}-label", "kopsim-control-label"])
 
 
+def panel_name(key: str, L: str) -> str:
+    """A chart's name in the menu of plotted variables (its title without the unit)."""
+    return text(f"panel_{key}", L, target="…").split(" (")[0]
+
+
 def _note(key: str, L: str) -> None:
-    solara.Text(text(key, L), classes=["kopsim-note", f"kopsim-{key.replace('_', '-')}"])
+    """How fast a control's effect shows, naming the charts where it shows (by their names in the menu)."""
+    names = {k: panel_name(k, L) for k in PANELS}
+    solara.Text(text(key, L, **names), classes=["kopsim-note", f"kopsim-{key.replace('_', '-')}"])
 
 
 @solara.component
@@ -657,6 +664,7 @@ def Controls(
                 step=10,
                 on_value=set_field("households"),
             )
+            _note("note_households", L)
         solara.Text(text("interventions", L), style={"font-weight": "600"})
         with solara.Div(classes=["kopsim-training-quota"]):
             _labelled(text("training_quota", L), d.training_quota, "kopsim-training-quota")
