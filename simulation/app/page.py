@@ -75,7 +75,7 @@ log = logging.getLogger("kopsim.app")
 # Run speeds in months per second (0: as fast as the machine goes); the teacher slows down to narrate.
 SPEEDS = (0.5, 1.0, 2.0, 5.0, 0.0)
 DEFAULT_SPEED = 2.0
-MIN_PAUSE_SECONDS = 0.02  # even "fastest" lets the browser draw each month
+MIN_PAUSE_SECONDS = 0.05  # even "fastest" lets the browser draw each month (and keep up)
 ROLE_KEYS = {
     TRADER: "trader",
     FARMER: "farmer",
@@ -745,4 +745,5 @@ CSS = """
 .kopsim-swatch { display: inline-block; width: 26px; height: 0; vertical-align: middle; }
 .kopsim-gradient { display: inline-block; width: 90px; height: 14px; vertical-align: middle; border: 1px solid #555; }
 .kopsim-previous-note { color: #444; }
+.kopsim-inspect, .kopsim-inspect .v-card__text { color: #111 !important; }
 """
