@@ -40,7 +40,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from html import escape
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import solara
@@ -195,8 +195,8 @@ def ClassroomView(lang: solara.Reactive[str]) -> None:
     resets = solara.use_reactive(0)  # bumped at every reset
     target = solara.use_reactive("institution")
     panels = solara.use_reactive(list(DEFAULT_PANELS))
-    selected = solara.use_reactive(None)  # int | None: the inspected actor
-    previous = solara.use_reactive(None)  # dict | None: the charts' columns of the run before the last Reset
+    selected = solara.use_reactive(cast("int | None", None))  # the inspected actor
+    previous = solara.use_reactive(cast("dict[str, Any] | None", None))  # the charts' columns before the last Reset
     # read by the run loop's thread at every month, so a change of speed acts at once
     speed = solara.use_memo(lambda: solara.reactive(DEFAULT_SPEED), [])
     draft = solara.use_memo(lambda: solara.reactive(first.settings if first is not None else initial_settings()), [])
@@ -250,7 +250,8 @@ def ClassroomView(lang: solara.Reactive[str]) -> None:
                 if room.step() == 0:
                     break
                 version.set(next(_VERSIONS))
-                per_month = 1.0 / speed.value if speed.value > 0 else 0.0
+                rate = speed.value if isinstance(speed.value, (int, float)) else DEFAULT_SPEED
+                per_month = 1.0 / rate if rate > 0 else 0.0
                 cancel.wait(max(MIN_PAUSE_SECONDS, per_month - (time.monotonic() - t0)))
         except Exception as err:
             error.set(readable(err, lang.value))
@@ -321,7 +322,9 @@ def RunBar(
             text("reset", L), icon_name="mdi-restore", on_click=on_reset, outlined=True, classes=["kopsim-reset"]
         )
         solara.Text(text("speed", L), style={"margin-left": "12px"})
-        with solara.ToggleButtonsSingle(value=speed, dense=True, mandatory=True, classes=["kopsim-speed"]):
+        with solara.ToggleButtonsSingle(
+            value=speed.value, on_value=speed.set, dense=True, mandatory=True, classes=["kopsim-speed"]
+        ):
             for s in SPEEDS:
                 solara.Button(
                     _number(s, L) if s > 0 else text("speed_max", L),

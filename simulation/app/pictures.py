@@ -78,7 +78,7 @@ class Painter:
 
         with self._lock:
             self.network.update(snap.network_view(self.target))
-            canvas = self.fig.canvas
+            canvas: Any = self.fig.canvas  # the Agg canvas (blitting and its pixel buffer)
             artists = self.network.artists
             for art in artists:
                 art.set_animated(True)
