@@ -3,8 +3,9 @@
 The browser test needs the optional extra ``app`` (Solara), Selenium, and Debian's
 ``chromium`` + ``chromium-driver``; it installs the last two with apt-get when they are
 missing and the test runs as root (as in CI), and is skipped with the reason otherwise.
-Set ``KOPSIM_APP_SCREENSHOT=path.png`` to also save its screenshot there (e.g. the README's
-``docs/app-screenshot.png``).
+Set ``KOPSIM_APP_SCREENSHOT=path.png`` to also save the first browser test's screenshot there, and
+``KOPSIM_APP_SCREENSHOT_DIR=docs`` to save the projector test's ``app-1024x768.png`` and
+``app-1600x1000.png`` (the README's) there.
 """
 
 from __future__ import annotations
@@ -721,8 +722,10 @@ def test_page_on_a_projector(app_server):
         browser.find_element(By.CSS_SELECTOR, "button.kopsim-run").click()
         time.sleep(4.0)
         browser.find_element(By.CSS_SELECTOR, "button.kopsim-run").click()
-        slow = (data()["month"] - start) / (time.monotonic() - t0)
-        assert slow <= 0.8, f"at 0.5 months/s the run made {slow:.2f} months/s"
+        elapsed, advanced = time.monotonic() - t0, data()["month"] - start
+        slow = advanced / elapsed
+        # the first month comes at once, then one every 2 s (one more may be under way)
+        assert advanced <= 2 + 0.5 * elapsed, f"at 0.5 months/s the run made {advanced} months in {elapsed:.1f} s"
         time.sleep(2.5)  # the month under way finishes
         browser.find_element(By.CSS_SELECTOR, ".kopsim-speed-0").click()
         wait(lambda: data()["speed"] == 0, "fastest")
