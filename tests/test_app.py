@@ -67,7 +67,7 @@ def test_bad_options_are_one_line_exit_2(args):
 
 def test_importing_the_cli_does_not_import_solara():
     code = (
-        "import sys, kopsim, kopsim.experiments.cli, kopsim.app, kopsim.app.session, kopsim.app.pictures; "
+        "import sys, kopsim, kopsim.experiments.cli, kopsim.app, kopsim.app.session, kopsim.app.pictures, kopsim.app.charts; "
         "assert 'solara' not in sys.modules, 'solara imported'"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
