@@ -67,7 +67,8 @@ def test_bad_options_are_one_line_exit_2(args):
 
 def test_importing_the_cli_does_not_import_solara():
     code = (
-        "import sys, kopsim, kopsim.experiments.cli, kopsim.app, kopsim.app.session, kopsim.app.pictures, kopsim.app.charts; "
+        "import sys, kopsim, kopsim.experiments.cli, kopsim.app, kopsim.app.session, kopsim.app.pictures, "
+        "kopsim.app.charts; "
         "assert 'solara' not in sys.modules, 'solara imported'"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
@@ -245,6 +246,28 @@ def test_inspecting_an_agent():
     for bad in (-1, s.n, "3", True):
         with pytest.raises(AppError, match="no such actor"):
             room.agent(bad)
+
+
+def test_each_intervention_note_names_the_chart_it_opens():
+    pytest.importorskip("solara")
+    from kopsim.app.charts import PANELS
+    from kopsim.app.labels import text
+    from kopsim.app.page import SLIDER_CHARTS, panel_name
+
+    notes = {
+        "training_quota": "note_training",
+        "training_follow_up": "note_follow_up",
+        "kemitraan": "note_kemitraan",
+        "association": "note_association",
+        "grant": "note_grant",
+        "village_engagement": "note_village",
+        "harvest_loss": "note_harvest",
+    }
+    assert set(SLIDER_CHARTS) == set(notes)
+    for field, chart in SLIDER_CHARTS.items():
+        for lang in ("id", "en"):
+            note = text(notes[field], lang, **{k: panel_name(k, lang) for k in PANELS})
+            assert f"«{panel_name(chart, lang)}»" in note, (field, lang, note)
 
 
 def test_slider_notes_are_true():
@@ -701,6 +724,11 @@ def test_page_on_a_projector(app_server):
         wait(lambda: browser.find_elements(By.CSS_SELECTOR, "svg.kopsim-chart-members"), "members chart")
         ActionChains(browser).send_keys(Keys.ESCAPE).perform()
         assert "members" in data()["panels"]
+        # -- switching an intervention on shows the chart where its effect shows (the last chart makes room)
+        browser.find_element(By.CSS_SELECTOR, ".kopsim-kemitraan .v-input--selection-controls__ripple").click()
+        wait(lambda: browser.find_elements(By.CSS_SELECTOR, "svg.kopsim-chart-partners"), "partnership chart")
+        assert data()["panels"] == ["participation", "trust", "ties", "partners"]
+        assert browser.find_elements(By.CSS_SELECTOR, ".kopsim-pending")  # takes effect at Reset
         # -- click a dot: that actor's trust, participation, ties and history
         agents = data()["agents"]
         index = browser.execute_script(_TOPMOST_HOUSEHOLD, agents)

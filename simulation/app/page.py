@@ -84,6 +84,16 @@ ROLE_KEYS = {
     MONEYLENDER: "moneylender",
     PARTNER: "partner",
 }
+# The chart where each intervention's effect shows first (see the notes under the sliders).
+SLIDER_CHARTS = {
+    "training_quota": "skill",
+    "training_follow_up": "skill",
+    "kemitraan": "partners",
+    "association": "partners",
+    "grant": "loans",
+    "village_engagement": "information",
+    "harvest_loss": "income",
+}
 MARKER_GLYPHS = {"o": "●", "s": "■", "^": "▲", "D": "◆", "X": "✖", "P": "✚"}  # the legend's marker shapes
 TRUST_TARGETS = ("institution", "board", "peer")
 _VERSIONS = itertools.count(1)  # monotonic and thread-safe: every change of a model gets a new number
@@ -274,7 +284,7 @@ def ClassroomView(lang: solara.Reactive[str]) -> None:
         ErrorBanner(error)
         RunBar(L, room_ref, running, finished, resets, speed, guard(do_step), guard(toggle_run), guard(do_reset))
         with solara.Columns([3, 9], gutters_dense=True):
-            Controls(L, room_ref, draft, resets, target)
+            Controls(L, room_ref, draft, resets, target, panels)
             LiveView(L, room_ref, version, resets, target, panels, selected, previous, speed, error)
 
 
@@ -590,9 +600,11 @@ def Controls(
     draft: solara.Reactive[Settings],
     resets: solara.Reactive[int],
     target: solara.Reactive[str],
+    panels: solara.Reactive[list[str]],
 ) -> None:
     """Scenario, colouring, seed, class size and the intervention sliders, each with a note on how fast its
-    effect shows (re-rendered only when they change)."""
+    effect shows (re-rendered only when they change). Switching an intervention on also shows the chart
+    where its effect shows first (:data:`SLIDER_CHARTS`), so the class sees it without looking for it."""
     _ = resets.value  # re-render after a reset: the applied settings changed
     room: Classroom | None = room_ref.current
     d = draft.value
@@ -600,6 +612,10 @@ def Controls(
     def set_field(name: str) -> Callable[[Any], None]:
         def setter(value: Any) -> None:
             draft.set(replace(draft.value, **{name: value}))
+            chart = SLIDER_CHARTS.get(name)
+            if chart and value and chart not in panels.value:  # the last chart makes room, the first ones stay
+                shown = panels.value if len(panels.value) < MAX_PANELS else panels.value[: MAX_PANELS - 1]
+                panels.set([*shown, chart])
 
         return setter
 
