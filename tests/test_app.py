@@ -790,6 +790,7 @@ def test_page_on_a_projector(app_server):
                 browser.find_element(By.ID, f"kopsim-agent-{index}")
             ).click().perform()
             wait(lambda: browser.find_elements(By.CSS_SELECTOR, ".kopsim-inspect"), "the inspect card")
+            browser.execute_script("document.querySelector('.kopsim-settings').scrollTop = 0;")
             time.sleep(1.0)
             browser.save_screenshot(str(Path(out_dir) / "app-1024x768.png"))
             _viewport(browser, 1600, 1000)
