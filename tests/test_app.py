@@ -242,7 +242,7 @@ def test_inspecting_an_agent():
     ties = room.model.ties
     assert int(a.ties.sum()) == int(((ties.a == i) | (ties.b == i)).sum())
     assert a.trust_history.shape == (5, 3) and a.participation_history.shape == (5,)
-    assert np.allclose(a.trust_history[-1], s.trust[i], atol=1e-6)
+    assert np.allclose(a.trust_history[-1], s.trust[i], atol=1e-3)  # kept as float16
     for bad in (-1, s.n, "3", True):
         with pytest.raises(AppError, match="no such actor"):
             room.agent(bad)

@@ -410,9 +410,9 @@ class Classroom:
             self.model = model
             self.steps = scen.steps
             self._history = {k: [v] for k, v in first.items()}
-            # every agent's trust and participation per month, for click-to-inspect (float32: ~7 kB a month)
-            self._agent_trust = [model.state.trust.astype(np.float32)]
-            self._agent_participation = [model.state.participation.astype(np.float32)]
+            # every agent's trust and participation per month, for click-to-inspect (float16: 3 digits, ~4 kB a month)
+            self._agent_trust = [model.state.trust.astype(np.float16)]
+            self._agent_participation = [model.state.participation.astype(np.float16)]
             self.pos = village_layout(model)
             self.village_labels = village_label_positions(model, self.pos)
 
@@ -438,8 +438,8 @@ class Classroom:
                 row = self.model.metrics_frame().iloc[-1]
                 for k, values in self._history.items():
                     values.append(row.get(k, np.nan))
-                self._agent_trust.append(self.model.state.trust.astype(np.float32))
-                self._agent_participation.append(self.model.state.participation.astype(np.float32))
+                self._agent_trust.append(self.model.state.trust.astype(np.float16))
+                self._agent_participation.append(self.model.state.participation.astype(np.float16))
                 done += 1
         return done
 
