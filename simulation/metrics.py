@@ -144,6 +144,8 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
         "membership_share": n_mem / H if H else float("nan"),
     }
     m_idx = np.flatnonzero(mem)
+    if s.female.size:  # household attributes (issue #16)
+        row["members_female_share"] = float(s.female[m_idx].mean()) if n_mem else float("nan")
     nan3 = np.full(3, np.nan)
     part = s.participation[m_idx].mean(axis=0) if n_mem else nan3
     for k, name in enumerate(DOMAIN_COLUMNS):

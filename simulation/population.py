@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import cooperatives, households
 from . import network as net
 from .parameters import Parameters
 from .participation import BENEFIT_ITEMS
@@ -143,6 +144,9 @@ def build(
     age[:H] = rng.uniform(pp.age_min, pp.age_max, H)
     wealth = np.zeros(n)
     wealth[:H] = pp.wealth_median * np.exp(rng.normal(0.0, pp.wealth_sigma, H))
+    # attributes of issue #16 from a spawned generator: the model's own stream is not advanced
+    attrs = households.draw(params.households, rng.spawn(1)[0], village[:H] % V0, role[:H])
+    wealth[:H] *= attrs.wealth_factor
     needy = np.zeros(n, dtype=bool)
     if H:  # the poorest share of each world
         line = np.quantile(wealth[:H].reshape(worlds, -1), pp.needy_share, axis=1)
@@ -153,6 +157,10 @@ def build(
     umkm_capacity = np.where(role == UMKM, ep.umkm_capacity * spread, 0.0)
     licensed = (role == UMKM) & (rng.random(n) < ep.licensed_share)
     product = np.where((role == UMKM) | (role == PARTNER), rng.integers(1, len(PRODUCTS), n), 0).astype(np.int8)
+    if attrs.product is not None:
+        product[:H] = attrs.product
+    eligible = np.zeros(n, dtype=bool)
+    eligible[:H] = cooperatives.eligible(params.cooperative, attrs.female, attrs.occupation, village[:H] % V0)
 
     # members, board and supervisors per cooperative
     member = np.zeros(n, dtype=bool)
@@ -162,7 +170,7 @@ def build(
     order, bounds = _group(rng.permutation(H), coop, C)
     for c in range(C):  # loop over cooperatives, not agents
         pool = order[bounds[c] : bounds[c + 1]]
-        chosen = pool[: pp.members_per_cooperative]
+        chosen = pool[eligible[pool]][: pp.members_per_cooperative]  # founding members meet the rules
         member[chosen] = True
         # the board and supervisors are the most skilled of the founding members
         ranked = chosen[np.argsort(-skill[chosen], kind="stable")]
@@ -183,7 +191,12 @@ def build(
     cash[:H] = 0.2 * wealth[:H]
     # moneylenders can always lend: their fund covers a loan for every household of the village
     cash[ml_idx] = fp.loan_size * hpv
-    savings_mandatory = np.where(member, fp.mandatory_saving * 24.0, 0.0)
+    rules = params.cooperative
+    entry_fee = cooperatives.per_cooperative(rules.entry_fee, C, C0)
+    mandatory_saving = cooperatives.per_cooperative(rules.mandatory_saving or [fp.mandatory_saving], C, C0)
+    # two years of simpanan wajib (and the simpanan pokok) already paid by the founding members
+    savings_mandatory = np.zeros(n)
+    savings_mandatory[:H] = np.where(member[:H], mandatory_saving[coop[:H]] * 24.0 + entry_fee[coop[:H]], 0.0)
     coop_cash = fp.initial_coop_capital + np.bincount(coop[member], savings_mandatory[member], minlength=C)
 
     base_income = fp.base_income * np.ones(n)
@@ -250,7 +263,22 @@ def build(
         service_quality=np.full(C, params.governance.service_quality),
         shu_paid=np.zeros(C),
     )
+    state.female = _pad(attrs.female, n, False)
+    state.female_head = _pad(attrs.female_head, n, False)
+    state.occupation = _pad(attrs.occupation, n, -1)
+    state.crop = _pad(attrs.crop, n, -1)
+    state.education = _pad(attrs.education, n, -1)
+    state.eligible = eligible
+    state.entry_fee = entry_fee
+    state.mandatory_saving = mandatory_saving
     return state, build_ties(params, state, rng)
+
+
+def _pad(values: np.ndarray, n: int, fill: object) -> np.ndarray:
+    """Household values followed by ``fill`` for the institutional agents (length n)."""
+    out = np.full(n, fill, dtype=values.dtype)
+    out[: values.size] = values
+    return out
 
 
 def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ties:

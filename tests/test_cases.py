@@ -37,3 +37,136 @@ def test_a_misspelt_name_suggests_the_file_in_the_current_folder(tmp_path):
     proc = _kopsim("validate", "kopwan_folow_up", cwd=tmp_path)
     assert proc.returncode == 2 and "did you mean 'kopwan_follow_up'?" in proc.stderr
     assert str(tmp_path) in proc.stderr
+
+
+# ---- households and membership rules (items 1 and 2) --------------------------------------------
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from kopsim import CooperativeModel  # noqa: E402
+from kopsim.parameters import OCCUPATIONS, Parameters  # noqa: E402
+
+QUIET = {"network_every": 0, "centrality_every": 0}
+
+
+def _women_coop(enforce: bool = True) -> Parameters:
+    """150 households, a women's cooperative of 40 founding members and brisk joining."""
+    rules = {"type": "womens", "eligible_sex": "female"} if enforce else {}
+    return Parameters.from_dict(
+        {
+            "population": {"households_per_village": 150, "members_per_cooperative": 40},
+            "households": {"female_share": [0.5], "female_head_share": [0.1]},
+            "cooperative": rules,
+            "participation": {"join_rate": 0.2},
+            "information": {"initial_informed": 1.0},
+            "metrics": QUIET,
+        }
+    )
+
+
+def test_household_attributes_follow_the_per_village_shares():
+    p = Parameters.from_dict(
+        {
+            "population": {"n_villages": 2, "households_per_village": 4000, "members_per_cooperative": 100},
+            "households": {"female_share": [0.2, 0.8], "female_head_share": [0.1, 0.3], "worker_share": [0.5]},
+            "metrics": QUIET,
+        }
+    )
+    s = CooperativeModel(p, seed=1).state
+    H = s.n_households
+    v = s.village[:H]
+    for k, (f, h) in enumerate(((0.2, 0.1), (0.8, 0.3))):
+        assert s.female[:H][v == k].mean() == pytest.approx(f, abs=0.03)
+        assert s.female_head[:H][v == k].mean() == pytest.approx(h, abs=0.03)
+    assert not (s.female_head & ~s.female).any()  # a woman heading a household is its member
+    traders = s.role[:H] == 0
+    assert (s.occupation[:H][traders] == OCCUPATIONS.index("worker")).mean() == pytest.approx(0.5, abs=0.03)
+    assert (s.crop[:H][s.role[:H] == 1] >= 0).all() and (s.crop[:H][s.role[:H] != 1] == -1).all()
+
+
+def test_a_womens_cooperative_has_only_women_members_after_ten_years():
+    model = CooperativeModel(_women_coop(), seed=3)
+    s = model.state
+    H = s.n_households
+    assert s.member[:H].sum() == 40 and s.female[:H][s.member[:H]].all()  # founding members
+    frame = model.run(120)
+    assert frame["members"].iloc[-1] > 55  # women joined
+    assert s.female[:H][s.member[:H]].all()
+    assert frame["members_female_share"].eq(1.0).all()
+    # the same cooperative without the rule admits men: the test above needs the enforcement
+    open_ = CooperativeModel(_women_coop(enforce=False), seed=3)
+    open_.run(120)
+    assert not open_.state.female[:H][open_.state.member[:H]].all()
+
+
+def test_a_farm_based_business_rule_and_an_entry_fee_hold_at_joining():
+    p = Parameters.from_dict(
+        {
+            "population": {"households_per_village": 150, "members_per_cooperative": 40, "farmer_share": 0.5},
+            "households": {"worker_share": [0.5]},
+            "cooperative": {"business_requirement": "farm_based", "entry_fee": [0.5]},
+            "participation": {"join_rate": 0.2},
+            "information": {"initial_informed": 1.0},
+            "metrics": QUIET,
+        }
+    )
+    model = CooperativeModel(p, seed=4)
+    s = model.state
+    H = s.n_households
+    before = s.savings_mandatory[:H].copy()
+    model.run(60)
+    occ = s.occupation[:H][s.member[:H]]
+    assert s.member[:H].sum() > 60
+    assert np.isin(occ, [OCCUPATIONS.index("farmer"), OCCUPATIONS.index("umkm")]).all()
+    joined = s.member[:H] & (before == 0)
+    assert joined.any() and (s.savings_mandatory[:H][joined] >= 0.5 - 1e-9).all()  # paid the simpanan pokok
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        (
+            '[parameters.cooperative]\neligible_occupations = ["fisher"]\n',
+            "parameters.cooperative.eligible_occupations[0]: 'fisher' is not an occupation; allowed: 'farmer'",
+        ),
+        ("[parameters.cooperative]\nentry_fee = [-0.1]\n", "parameters.cooperative.entry_fee[0]: -0.1 is not a number"),
+        (
+            '[parameters.cooperative]\neligible_sex = "female"\n[parameters.households]\nfemale_share = [0.0]\n'
+            "female_head_share = [0.0]\n",
+            "parameters.cooperative: no household satisfies the eligibility rules",
+        ),
+        (
+            '[parameters.cooperative]\neligible_occupations = ["worker"]\n',
+            "parameters.cooperative: no household satisfies the eligibility rules",
+        ),
+        (
+            '[parameters.cooperative]\ntype = "womens"\n',
+            "parameters.cooperative.eligible_sex: 'any': a women's cooperative",
+        ),
+        (
+            '[parameters.cooperative]\nbusiness_requirement = "farms"\n',
+            "did you mean 'farm'?",
+        ),
+        (
+            "[parameters.households]\nfemale_share = [0.5, 0.5]\n",
+            "parameters.households.female_share: 2 values for 1 villages",
+        ),
+        (
+            "[parameters.households]\ncrops = { rubber = 1, padi = 2 }\n",
+            "parameters.households.crops.padi: unknown name; allowed: 'rice'",
+        ),
+        (
+            '[parameters.cooperative]\neligible_sex = "female"\n[parameters.population]\nhouseholds_per_village = 150\n'
+            "members_per_cooperative = 100\n",
+            "parameters.population.members_per_cooperative: 100 exceeds the households the cooperative's rules admit",
+        ),
+    ],
+)
+def test_bad_rules_and_attributes_are_one_line_with_exit_2(tmp_path, table, expected):
+    f = tmp_path / "bad.toml"
+    f.write_text(table, encoding="utf-8")
+    proc = _kopsim("validate", str(f))
+    assert proc.returncode == 2, proc.stdout
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert f"{f}: " in proc.stderr and expected in proc.stderr, proc.stderr
