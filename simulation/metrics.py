@@ -28,6 +28,7 @@ import numpy as np
 from . import network as net
 from .participation import BENEFIT_ITEMS
 from .state import BOARD, PARTNER, TRUST_TARGETS, State
+from .ties import origin_counts
 from .trust import trust_levels
 
 if TYPE_CHECKING:
@@ -189,6 +190,7 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
     row["free_rider_share"] = model.last_free_rider_share
     row["board_willingness"] = float(s.willingness[m_idx].mean()) if n_mem else float("nan")
     row.update(network_counts(s, ties))
+    row.update(origin_counts(s, ties))  # who started the ties (issue #16)
     row.update(partnership_counts(s, ties, model.steps, p.metrics.contact_window_months))
     every, cevery = p.metrics.network_every, p.metrics.centrality_every
     due = every > 0 and model.steps >= 1 and (model.steps % every == 0 or model.steps == 1)

@@ -573,6 +573,15 @@ class Cooperative(_Group):
         [], 0.0, 1e3, "Rp M/month per cooperative", "simpanan wajib (empty = finance.mandatory_saving)"
     )
 
+    agency_initiated_share: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "of the month-0 interest ties between households and agencies, the share the agency started "
+        "(top-down; BMT Trans 'only receives aid': 1); the rest the members or board sought",
+    )
+
     def _check_relations(self) -> None:
         occ = self.eligible_occupations
         if not isinstance(occ, list):
@@ -674,9 +683,7 @@ class Parameters:
                 f"per cooperative); allowed: 0..{catchment}",
             )
 
-        from .cooperatives import check_rules
-
-        check_rules(self)
+        _check_rules(self)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Nested plain-dict form (for manifests and TOML)."""
@@ -696,6 +703,82 @@ class Parameters:
             else:
                 raise ParameterError(key, "expected 'group.name' or a table {group: {name: value}}")
         return Parameters.from_dict(merged)
+
+
+def expected_eligible_share(p: Parameters) -> float:
+    """Expected share of one cooperative's households its rules admit (village shares averaged;
+    occupations assumed independent of sex, as they are drawn)."""
+    pp, hp, rules = p.population, p.households, p.cooperative
+    V0, C0 = pp.n_villages, pp.n_cooperatives
+    villages = [v for v in range(V0) if not rules.residence_villages or v in rules.residence_villages]
+    business = {
+        "none": set(OCCUPATIONS),
+        "any_business": {"farmer", "trader", "umkm"},
+        "farm": {"farmer"},
+        "farm_based": {"farmer", "umkm"},
+    }[rules.business_requirement]
+    names = [o for o in (rules.eligible_occupations or OCCUPATIONS) if o in business]
+    rest = 1.0 - pp.farmer_share - pp.umkm_share
+    total = 0.0
+    for v in villages:
+        f = hp.female_share[v if len(hp.female_share) > 1 else 0]
+        w = hp.worker_share[v if len(hp.worker_share) > 1 else 0]
+        sex = {"any": 1.0, "female": f, "male": 1.0 - f}[rules.eligible_sex]
+        share = {"farmer": pp.farmer_share, "umkm": pp.umkm_share, "trader": rest * (1.0 - w), "worker": rest * w}
+        total += sex * sum(share[o] for o in names)
+    return total / V0 * C0  # the villages kept, over one cooperative's share of the villages
+
+
+def _check_rules(p: Parameters) -> None:
+    """Cross-group checks: per-village lists fit the villages, per-cooperative lists the
+    cooperatives, residence villages exist, and the rules admit enough households to found
+    each cooperative with ``population.members_per_cooperative`` members (expected count)."""
+    pp, hp, rules = p.population, p.households, p.cooperative
+    V0, C0 = pp.n_villages, pp.n_cooperatives
+    for name in ("female_share", "female_head_share", "worker_share", "wealth_factor"):
+        k = len(getattr(hp, name))
+        if k not in (1, V0):
+            raise ParameterError(
+                f"households.{name}", f"{k} values for {V0} villages; allowed: one value, or one per village ({V0})"
+            )
+    for name in ("entry_fee", "mandatory_saving"):
+        k = len(getattr(rules, name))
+        if k not in ((0, 1, C0) if name == "mandatory_saving" else (1, C0)):
+            raise ParameterError(
+                f"cooperative.{name}",
+                f"{k} values for {C0} cooperatives; allowed: one value, or one per cooperative ({C0})",
+            )
+    bad = [v for v in rules.residence_villages if v >= V0]
+    if bad:
+        raise ParameterError("cooperative.residence_villages", f"{bad} out of range; allowed: 0..{V0 - 1}")
+    if rules.residence_villages:
+        served = {v % C0 for v in rules.residence_villages}
+        if len(served) < C0:
+            missing = sorted(set(range(C0)) - served)
+            raise ParameterError(
+                "cooperative.residence_villages",
+                f"cooperatives {missing} would keep none of their villages (village v belongs to cooperative "
+                f"v mod {C0}); allowed: at least one village of every cooperative",
+            )
+    share = expected_eligible_share(p)
+    catchment = pp.catchment
+    expected = share * catchment
+    if expected <= 0.0:
+        raise ParameterError(
+            "cooperative",
+            f"no household satisfies the eligibility rules (eligible_sex = {rules.eligible_sex!r}, "
+            f"eligible_occupations = {rules.eligible_occupations}, business_requirement = "
+            f"{rules.business_requirement!r}, residence_villages = {rules.residence_villages}) with "
+            f"households.female_share = {hp.female_share}, households.worker_share = {hp.worker_share}, "
+            f"population.farmer_share = {pp.farmer_share:g}, population.umkm_share = {pp.umkm_share:g}; "
+            "allowed: rules that some household satisfies",
+        )
+    if expected < pp.members_per_cooperative:
+        raise ParameterError(
+            "population.members_per_cooperative",
+            f"{pp.members_per_cooperative} exceeds the households the cooperative's rules admit "
+            f"(about {expected:.0f} of {catchment}); allowed: 0..{int(expected)} or looser rules",
+        )
 
 
 def unknown_key(key: str, valid: Any) -> str:

@@ -294,7 +294,9 @@ def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ti
         v = s.village[i]
         off = rng.integers(1, KIN_CLUSTER_SPAN * 2 + 1, m) * np.where(rng.random(m) < 0.5, -1, 1)
         j = s.village_start[v] + (i - s.village_start[v] + off) % s.village_size[v]
-        parts.append(net.make_ties(i, j, net.BONDING, net.SENTIMENT, rng.uniform(0.3, 0.9, m)))
+        parts.append(
+            net.make_ties(i, j, net.BONDING, net.SENTIMENT, rng.uniform(0.3, 0.9, m), origin=net.ORIGIN_INHERITANCE)
+        )
     # ties among members of the same cooperative
     members = np.flatnonzero(s.member)  # ascending, so world by world, as many in each
     m = round(members.size // W * np_.coop_degree / 2)
@@ -327,7 +329,7 @@ def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ti
             dtype=np.int64,
         )
         ok = pick >= 0
-        parts.append(net.make_ties(plain[ok], pick[ok], net.BONDING, net.SENTIMENT, 0.7))
+        parts.append(net.make_ties(plain[ok], pick[ok], net.BONDING, net.SENTIMENT, 0.7, origin=net.ORIGIN_BOARD))
     # linking ties
     ai = s.agency_index
     chairs = np.array(
@@ -340,7 +342,16 @@ def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ti
     if chairs.size:
         parts.append(net.make_ties(chairs, np.full(chairs.size, ai["state_bank"]), net.LINKING, net.INTEREST, 0.5))
         parts.append(
-            net.make_ties(chairs, np.full(chairs.size, ai["ministry"]), net.LINKING, net.POWER, 1.0, permanent=True)
+            net.make_ties(
+                chairs,
+                np.full(chairs.size, ai["ministry"]),
+                net.LINKING,
+                net.POWER,
+                1.0,
+                permanent=True,
+                origin=net.ORIGIN_AGENCY,
+                top_down=True,
+            )
         )
         # village governments that respond keep a tie with the board chair serving them
         gv = np.arange(V)
@@ -364,6 +375,7 @@ def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ti
     for p in parts:
         ties = ties.extend(p)
     ties = net.deduplicate(ties, s.n)
+    _agency_origins(params, s, ties, rng.spawn(1)[0])
     institutional = s.institutional
     ties.layer = np.where(
         ties.kind == net.POWER,
@@ -371,3 +383,18 @@ def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ti
         net.classify_layer(s.village[ties.a], s.village[ties.b], institutional[ties.a], institutional[ties.b]),
     ).astype(np.int8)
     return ties
+
+
+def _agency_origins(params: Parameters, s: State, ties: net.Ties, rng: np.random.Generator) -> None:
+    """Who started each month-0 tie to an agency (issue #16): the agency (top-down) with probability
+    ``cooperative.agency_initiated_share``, else the household's side (the board if it holds
+    office, else the member). Power ties stay the ministry's; ties to moneylenders stay the
+    borrowers'. ``rng`` is spawned off the model's, whose stream is not advanced."""
+    agency = s.role == AGENCY
+    touch = (agency[ties.a] | agency[ties.b]) & (ties.kind != net.POWER)
+    idx = np.flatnonzero(touch)
+    household = np.where(agency[ties.a[idx]], ties.b[idx], ties.a[idx])
+    from_above = rng.random(idx.size) < params.cooperative.agency_initiated_share
+    side = np.where(s.office[household] == BOARD, net.ORIGIN_BOARD, net.ORIGIN_MEMBER)
+    ties.origin[idx] = np.where(from_above, net.ORIGIN_AGENCY, side)
+    ties.top_down[idx] = from_above

@@ -170,3 +170,47 @@ def test_bad_rules_and_attributes_are_one_line_with_exit_2(tmp_path, table, expe
     assert proc.returncode == 2, proc.stdout
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert f"{f}: " in proc.stderr and expected in proc.stderr, proc.stderr
+
+
+# ---- who starts a tie (item 5) -------------------------------------------------------------------
+
+from kopsim import network as net  # noqa: E402
+from kopsim.interventions import Training  # noqa: E402
+from kopsim.state import AGENCY, BOARD  # noqa: E402
+
+
+def test_every_tie_records_its_origin_and_the_metrics_separate_board_sentiment_from_kin():
+    p = Parameters.from_dict({"cooperative": {"agency_initiated_share": 1.0}, "metrics": QUIET})
+    model = CooperativeModel(p, seed=5, interventions=(Training(start=2, quota=10),))
+    ties, s = model.ties, model.state
+    assert ties.origin.size == ties.a.size == ties.top_down.size
+    kin = (ties.kind == net.SENTIMENT) & (ties.origin == net.ORIGIN_INHERITANCE)
+    board_tie = (ties.kind == net.SENTIMENT) & (ties.origin == net.ORIGIN_BOARD)
+    assert kin.any() and board_tie.any() and not (kin & board_tie).any()
+    on_board = s.office == BOARD
+    assert (on_board[ties.a[board_tie]] | on_board[ties.b[board_tie]]).all()
+    agency = s.role == AGENCY
+    to_agency = agency[ties.a] | agency[ties.b]
+    assert ties.top_down[to_agency].all() and (ties.origin[to_agency] == net.ORIGIN_AGENCY).all()
+    assert not ties.top_down[~to_agency].any()
+    frame = model.run(3)
+    first = frame.iloc[0]
+    assert first["ties_kin"] == kin.sum()
+    assert 0 < first["ties_board_member_sentiment"] <= board_tie.sum()
+    linking = ties.layer == net.LINKING
+    assert first["linking_agency_started_share"] == pytest.approx((linking & to_agency).sum() / linking.sum())
+    # the training in month 2 adds programme ties, started from above
+    assert frame["ties_origin_programme"].iloc[0] == 0 < frame["ties_origin_programme"].iloc[-1]
+    assert frame["top_down_share"].iloc[-1] > frame["top_down_share"].iloc[0]
+
+
+def test_members_seeking_their_own_agency_ties_are_not_top_down():
+    p = Parameters.from_dict({"cooperative": {"agency_initiated_share": 0.0}, "metrics": QUIET})
+    model = CooperativeModel(p, seed=5)
+    ties = model.ties
+    power = ties.kind == net.POWER
+    assert ties.top_down[power].all()  # the ministry's power tie is always top-down
+    assert not ties.top_down[~power].any()
+    assert model.run(1)["linking_agency_started_share"].iloc[0] == pytest.approx(
+        power.sum() / (ties.layer == net.LINKING).sum()
+    )
