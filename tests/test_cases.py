@@ -214,3 +214,35 @@ def test_members_seeking_their_own_agency_ties_are_not_top_down():
     assert model.run(1)["linking_agency_started_share"].iloc[0] == pytest.approx(
         power.sum() / (ties.layer == net.LINKING).sum()
     )
+
+
+# ---- shipped scenarios with their rules (item 7) ---------------------------------------------------
+
+
+def test_the_shipped_cases_state_their_real_rules():
+    mj = load("mandiri_jaya").params.cooperative
+    assert mj.business_requirement == "farm_based"  # members must run a farm-based business
+    bmt = load("bmt_trans_ktm_telang").params.cooperative
+    assert bmt.type == "sharia_bmt" and bmt.agency_initiated_share == 1.0  # it only receives aid
+    kw = load("koperasi_wanita").params.cooperative
+    assert kw.type == "womens" and kw.eligible_sex == "female" and kw.entry_fee == [0.05]
+
+
+def test_mandiri_jaya_members_all_run_a_farm_based_business():
+    scen = load("mandiri_jaya")
+    model = CooperativeModel(scen.params.replace({"metrics": QUIET}), seed=scen.seed)
+    model.run(scen.steps)
+    s = model.state
+    occ = s.occupation[: s.n_households][s.member[: s.n_households]]
+    assert np.isin(occ, [OCCUPATIONS.index("farmer"), OCCUPATIONS.index("umkm")]).all()
+
+
+def test_bmt_trans_linking_ties_to_agencies_all_start_from_above():
+    scen = load("bmt_trans_ktm_telang")
+    model = CooperativeModel(scen.params.replace({"metrics": QUIET}), seed=scen.seed, interventions=scen.interventions)
+    frame = model.run(12)
+    ties, s = model.ties, model.state
+    agency = s.role == AGENCY
+    to_agency = agency[ties.a] | agency[ties.b]
+    assert ties.top_down[to_agency].all()
+    assert frame["linking_agency_started_share"].iloc[-1] > 0.1
