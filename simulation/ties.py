@@ -31,17 +31,17 @@ def origin_counts(s: State, ties: net.Ties) -> dict[str, float]:
     counts = np.bincount(ties.origin, minlength=len(net.ORIGIN_NAMES))
     for k, name in enumerate(net.ORIGIN_NAMES):
         out[f"ties_origin_{name}"] = int(counts[k])
-    sentiment = ties.kind == net.SENTIMENT
-    kin = sentiment & (ties.origin == net.ORIGIN_INHERITANCE)
+    sentiment = np.flatnonzero(ties.kind == net.SENTIMENT)
+    kin = ties.origin[sentiment] == net.ORIGIN_INHERITANCE
     on_board = (s.office == BOARD) & s.member
-    a, b = ties.a, ties.b
+    a, b = ties.a[sentiment[~kin]], ties.b[sentiment[~kin]]
     board_member = (on_board[a] ^ on_board[b]) & s.member[a] & s.member[b] & (s.coop[a] == s.coop[b])
-    out["ties_board_member_sentiment"] = int((sentiment & board_member & ~kin).sum())
+    out["ties_board_member_sentiment"] = int(board_member.sum())
     out["ties_kin"] = int(kin.sum())
-    linking = ties.layer == net.LINKING
-    n_link = int(linking.sum())
-    from_agency = (ties.origin == net.ORIGIN_AGENCY) | (ties.origin == net.ORIGIN_PROGRAMME)
-    out["linking_agency_started_share"] = float((linking & from_agency).sum() / n_link) if n_link else float("nan")
+    linking = np.flatnonzero(ties.layer == net.LINKING)
+    origin = ties.origin[linking]
+    from_agency = int(((origin == net.ORIGIN_AGENCY) | (origin == net.ORIGIN_PROGRAMME)).sum())
+    out["linking_agency_started_share"] = from_agency / linking.size if linking.size else float("nan")
     out["top_down_share"] = float(ties.top_down.mean()) if len(ties) else float("nan")
     return out
 
