@@ -122,6 +122,13 @@ OUTCOMES: dict[str, OutcomeLabel] = {
         "share of linking ties started by agencies", "proporsi ikatan pengait yang dimulai instansi"
     ),
     "top_down_share": OutcomeLabel("share of ties started from above", "proporsi ikatan dari atas (top-down)"),
+    "units_open": OutcomeLabel("business units open", "unit usaha yang buka"),
+    "unit_users": OutcomeLabel("members using a business unit", "anggota yang memakai unit usaha"),
+    "unit_users_share": OutcomeLabel(
+        "share of members using a business unit", "proporsi anggota yang memakai unit usaha"
+    ),
+    "unit_revenue": OutcomeLabel("business-unit margins (Rp M)", "margin unit usaha (Rp juta)", unit="Rp M"),
+    "unit_cost": OutcomeLabel("business-unit costs (Rp M)", "biaya unit usaha (Rp juta)", unit="Rp M"),
     "board_betweenness": OutcomeLabel("board betweenness (mean)", "keantaraan pengurus (rata-rata)"),
 }
 
@@ -174,6 +181,7 @@ BOUNDED: dict[str, tuple[float, float]] = {
             "members_female_share",
             "linking_agency_started_share",
             "top_down_share",
+            "unit_users_share",
         )
     },
     "ei_index": (-1.0, 1.0),

@@ -191,6 +191,12 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
     row["board_willingness"] = float(s.willingness[m_idx].mean()) if n_mem else float("nan")
     row.update(network_counts(s, ties))
     row.update(origin_counts(s, ties))  # who started the ties (issue #16)
+    if s.unit_open.size:  # business units (issue #16)
+        row["units_open"] = int(s.unit_open.sum())
+        row["unit_users"] = int(s.unit_users.sum())
+        row["unit_users_share"] = float((s.unit_used[m_idx] >= 0).mean()) if n_mem else float("nan")
+        row["unit_revenue"] = float(s.unit_revenue.sum())
+        row["unit_cost"] = float(s.unit_cost.sum())
     row.update(partnership_counts(s, ties, model.steps, p.metrics.contact_window_months))
     every, cevery = p.metrics.network_every, p.metrics.centrality_every
     due = every > 0 and model.steps >= 1 and (model.steps % every == 0 or model.steps == 1)

@@ -452,6 +452,48 @@ CROPS = ("rice", "rubber", "oil_palm", "vegetables", "cassava", "maize", "other"
 EDUCATION_LEVELS = ("none", "primary", "junior_secondary", "senior_secondary", "tertiary")
 COOPERATIVE_TYPES = ("savings_and_loan", "sharia_bmt", "producer", "consumer", "womens", "multipurpose")
 SEX_RULES = ("any", "female", "male")
+UNIT_KINDS = ("savings_and_loan", "shop", "workshop", "processing", "input_supply", "marketing")
+UNIT_OPENERS = ("founding", "programme", "trained_members")
+# keys of one business unit table: (default, lo, hi, unit, meaning)
+UNIT_FIELDS: dict[str, tuple[Any, float | None, float | None, str, str]] = {
+    "kind": ("shop", None, None, "", "one of " + ", ".join(UNIT_KINDS)),
+    "product": ("", None, None, "", "what a workshop or processing unit makes (free text, e.g. 'sewing')"),
+    "opened_by": ("founding", None, None, "", "one of " + ", ".join(UNIT_OPENERS)),
+    "start": (0, 0, 100_000, "month", "first month it may open (programme: the month it opens)"),
+    "trained_members": (2, 1, 1_000_000, "members", "trained_members: members with the skill needed to open it"),
+    "skill_threshold": (0.7, 0.0, 1.0, "skill", "trained_members: skill a member needs to count"),
+    "margin": (0.01, 0.0, 1e4, "Rp M/month per user", "what a member using it pays the cooperative (its margin)"),
+    "fixed_cost": (0.1, 0.0, 1e6, "Rp M/month", "running cost besides staff"),
+    "staff": (0, 0, 10_000, "persons", "staff (from the members)"),
+    "wage": (0.5, 0.0, 1e4, "Rp M/month per staff", "staff pay"),
+}
+
+
+def _unit_list(value: Any) -> list[dict[str, Any]]:
+    """Business units: a list of tables with the keys of UNIT_FIELDS, validated and completed."""
+    if not isinstance(value, list):
+        raise ParameterError("units", f"expected an array of tables ([[parameters.cooperative.units]]), got {value!r}")
+    out = []
+    for k, raw in enumerate(value):
+        if not isinstance(raw, Mapping):
+            raise ParameterError(f"units[{k}]", f"expected a table with keys {', '.join(UNIT_FIELDS)}, got {raw!r}")
+        unit = {}
+        for key in raw:
+            if key not in UNIT_FIELDS:
+                raise ParameterError(f"units[{k}].{key}", unknown_key(key, UNIT_FIELDS))
+        for key, (default, lo, hi, unit_name, _) in UNIT_FIELDS.items():
+            choices = {"kind": UNIT_KINDS, "opened_by": UNIT_OPENERS}.get(key)
+            meta = {"lo": lo, "hi": hi, "unit": unit_name, "choices": choices}
+            try:
+                unit[key] = _check_value(key, raw.get(key, default), default, meta)
+            except ParameterError as err:
+                raise ParameterError(f"units[{k}].{err.path}", err.reason) from None
+        if unit["kind"] in ("workshop", "processing") and not unit["product"]:
+            raise ParameterError(f"units[{k}].product", f"a {unit['kind']} unit names its product (e.g. 'sewing')")
+        out.append(unit)
+    return out
+
+
 BUSINESS_RULES = ("none", "any_business", "farm", "farm_based")
 
 
@@ -573,6 +615,12 @@ class Cooperative(_Group):
         [], 0.0, 1e3, "Rp M/month per cooperative", "simpanan wajib (empty = finance.mandatory_saving)"
     )
 
+    units: list = param(  # noqa: RUF009
+        [],
+        unit="tables",
+        doc="business units every cooperative runs ([[parameters.cooperative.units]]: kind, product, opened_by, "
+        "start, trained_members, skill_threshold, margin, fixed_cost, staff, wage)",
+    )
     agency_initiated_share: float = param(
         0.5,
         0.0,
@@ -604,6 +652,7 @@ class Cooperative(_Group):
             object.__setattr__(
                 self, "mandatory_saving", _share_list("mandatory_saving", self.mandatory_saving, 0.0, 1e3, "Rp M/month")
             )
+        object.__setattr__(self, "units", _unit_list(self.units))
         if self.type == "womens" and self.eligible_sex != "female":
             raise ParameterError(
                 "eligible_sex",

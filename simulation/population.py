@@ -271,6 +271,12 @@ def build(
     state.eligible = eligible
     state.entry_fee = entry_fee
     state.mandatory_saving = mandatory_saving
+    n_units = C * len(rules.units)
+    state.unit_open = np.zeros(n_units, dtype=bool)
+    state.unit_users = np.zeros(n_units, dtype=np.int64)
+    state.unit_revenue = np.zeros(n_units)
+    state.unit_cost = np.zeros(n_units)
+    state.unit_used = np.full(n, -1, dtype=np.int64)
     return state, build_ties(params, state, rng)
 
 

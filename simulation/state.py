@@ -127,6 +127,12 @@ class State:
     eligible: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # the cooperative's rules admit it
     entry_fee: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (n_coops,) Rp M, simpanan pokok
     mandatory_saving: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (n_coops,) Rp M/month
+    # business units (kopsim.units): unit u of cooperative c at c * U + u (U = len(cooperative.units))
+    unit_open: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    unit_users: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # last month
+    unit_revenue: np.ndarray = field(default_factory=lambda: np.zeros(0))  # Rp M last month
+    unit_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # Rp M last month
+    unit_used: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (n,) unit used, −1
 
     @property
     def villages_per_world(self) -> int:

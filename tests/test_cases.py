@@ -246,3 +246,68 @@ def test_bmt_trans_linking_ties_to_agencies_all_start_from_above():
     to_agency = agency[ties.a] | agency[ties.b]
     assert ties.top_down[to_agency].all()
     assert frame["linking_agency_started_share"].iloc[-1] > 0.1
+
+
+# ---- business units (item 3) ----------------------------------------------------------------------
+
+from kopsim.units import opens  # noqa: E402
+
+SEWING = {"kind": "workshop", "product": "sewing", "opened_by": "trained_members", "trained_members": 2}
+
+
+def _with_units(units: list, **extra) -> Parameters:
+    return Parameters.from_dict(
+        {
+            "population": {"households_per_village": 150, "members_per_cooperative": 60},
+            "cooperative": {"units": units},
+            "skills": {"training_every_months": 0},
+            "metrics": QUIET,
+            **extra,
+        }
+    )
+
+
+def test_trained_members_start_a_sewing_unit_and_members_take_part_in_the_units():
+    p = _with_units([{"kind": "shop", "margin": 0.01, "fixed_cost": 0.1}, {**SEWING, "margin": 0.02, "staff": 1}])
+    trained = CooperativeModel(p, seed=2, interventions=(Training(start=12, quota=6, gain=0.8),))
+    frame = trained.run(24)
+    assert (frame["units_open"].iloc[:11] == 1).all()  # the shop from founding; nobody can sew yet
+    assert (frame["units_open"].iloc[11:] == 2).all()  # month 12: two members trained -> the workshop
+    s = trained.state
+    assert s.unit_open.tolist() == [True, True] and s.unit_users[1] > 0
+    assert frame["unit_users"].iloc[-1] == s.unit_users.sum() > 0
+    assert 0 < frame["unit_users_share"].iloc[-1] <= 1
+    np.testing.assert_allclose(s.unit_revenue, s.unit_users * np.array([0.01, 0.02]))
+    np.testing.assert_allclose(s.unit_cost, [0.1, 0.1 + 0.5])
+    users = s.unit_used[: s.n_households] >= 0
+    assert s.member[: s.n_households][users].all()  # only members take part
+    # without training nobody reaches the skill: the workshop never opens
+    untrained = CooperativeModel(p, seed=2)
+    assert (untrained.run(24)["units_open"] == 1).all()
+
+
+def test_a_programme_opens_its_unit_in_its_month_and_no_units_draw_nothing():
+    assert not opens("programme", 6, 5, np.zeros(2), 1).any() and opens("programme", 6, 6, np.zeros(2), 1).all()
+    assert opens("trained_members", 0, 1, np.array([1, 2]), 2).tolist() == [False, True]
+    a = CooperativeModel(_with_units([]), seed=1).run(6)
+    assert "units_open" not in a.columns
+
+
+@pytest.mark.parametrize(
+    ("unit", "expected"),
+    [
+        (
+            'kind = "shop"\nfixed_cost = -0.5',
+            "parameters.cooperative.units[0].fixed_cost: -0.5 is outside the allowed range",
+        ),
+        ('kind = "workshop"', "parameters.cooperative.units[0].product: a workshop unit names its product"),
+        ('kind = "sawmill"', "parameters.cooperative.units[0].kind: 'sawmill' is not allowed; one of"),
+        ('kind = "shop"\ncosts = 1', "parameters.cooperative.units[0].costs: unknown key"),
+    ],
+)
+def test_bad_units_are_one_line_with_exit_2(tmp_path, unit, expected):
+    f = tmp_path / "bad.toml"
+    f.write_text(f"[[parameters.cooperative.units]]\n{unit}\n", encoding="utf-8")
+    proc = _kopsim("validate", str(f))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert expected in proc.stderr, proc.stderr
