@@ -59,6 +59,10 @@ DEFAULT_OUTCOMES = (
     "information_reach",
     "information_reach_needy",
     "ei_index",
+    # who starts the ties (issue #16): board-member sentiment apart from kin, agencies' share of linking ties
+    "ties_board_member_sentiment",
+    "ties_kin",
+    "linking_agency_started_share",
 )
 MAX_STEPS = 100_000
 # Plan limits, checked before anything is built: each run writes two files, so 100,000 runs is

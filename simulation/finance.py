@@ -165,12 +165,14 @@ def savings(world: World) -> np.ndarray:
     mem = s.member[:H]
     pcap = s.participation[:H, CAPITAL]
     u = world.rng.random((2, H))
-    mand = (
-        mem
-        & (u[0] < mandatory_payment_probability(fp.mandatory_compliance, pcap))
-        & (s.cash[:H] >= fp.mandatory_saving)
+    # simpanan wajib: the cooperative's own amount if the scenario sets one per cooperative (issue #16)
+    wajib = (
+        s.mandatory_saving[np.maximum(s.coop[:H], 0)]
+        if world.params.cooperative.mandatory_saving
+        else fp.mandatory_saving
     )
-    amount_m = np.where(mand, fp.mandatory_saving, 0.0)
+    mand = mem & (u[0] < mandatory_payment_probability(fp.mandatory_compliance, pcap)) & (s.cash[:H] >= wajib)
+    amount_m = np.where(mand, wajib, 0.0)
     vol = mem & (u[1] < pcap)
     amount_v = np.where(vol, fp.voluntary_saving_share * (s.cash[:H] - amount_m), 0.0)
     c = np.maximum(s.coop[:H], 0)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .finance import shu_payout, transfer
-from .network import INTEREST, SENTIMENT
+from .network import INTEREST, ORIGIN_AGENCY, SENTIMENT
 from .participation import logistic
 from .state import BOARD, BOARD_TRUST, INSTITUTION, NO_OFFICE, ORGANISATION, SUPERVISOR
 from .trust import rule_gain_factor, update_trust
@@ -269,5 +269,6 @@ def elect(world: World) -> None:
         np.full(board.size, s.agency_index["cooperative_office"]),
         INTEREST,
         world.params.network.new_tie_strength,
+        origin=ORIGIN_AGENCY,  # the cooperative office registers and supervises the new board
     )
     world.board_changed()

@@ -113,6 +113,22 @@ OUTCOMES: dict[str, OutcomeLabel] = {
     "partner_ties_in_contact": OutcomeLabel("partnership ties in contact", "ikatan kemitraan yang masih berhubungan"),
     "partner_tie_strength": OutcomeLabel("partnership tie strength (mean)", "kekuatan ikatan kemitraan (rata-rata)"),
     "clustering": OutcomeLabel("clustering coefficient", "koefisien pengelompokan"),
+    "members_female_share": OutcomeLabel("share of women among members", "proporsi perempuan di antara anggota"),
+    "ties_board_member_sentiment": OutcomeLabel(
+        "board-member sentiment ties (not kin)", "ikatan perasaan pengurus-anggota (bukan kerabat)"
+    ),
+    "ties_kin": OutcomeLabel("kin and neighbour ties", "ikatan kerabat dan tetangga"),
+    "linking_agency_started_share": OutcomeLabel(
+        "share of linking ties started by agencies", "proporsi ikatan pengait yang dimulai instansi"
+    ),
+    "top_down_share": OutcomeLabel("share of ties started from above", "proporsi ikatan dari atas (top-down)"),
+    "units_open": OutcomeLabel("business units open", "unit usaha yang buka"),
+    "unit_users": OutcomeLabel("members using a business unit", "anggota yang memakai unit usaha"),
+    "unit_users_share": OutcomeLabel(
+        "share of members using a business unit", "proporsi anggota yang memakai unit usaha"
+    ),
+    "unit_revenue": OutcomeLabel("business-unit margins (Rp M)", "margin unit usaha (Rp juta)", unit="Rp M"),
+    "unit_cost": OutcomeLabel("business-unit costs (Rp M)", "biaya unit usaha (Rp juta)", unit="Rp M"),
     "board_betweenness": OutcomeLabel("board betweenness (mean)", "keantaraan pengurus (rata-rata)"),
 }
 
@@ -162,6 +178,10 @@ BOUNDED: dict[str, tuple[float, float]] = {
             "tie_strength_mean",
             "partner_tie_strength",
             "clustering",
+            "members_female_share",
+            "linking_agency_started_share",
+            "top_down_share",
+            "unit_users_share",
         )
     },
     "ei_index": (-1.0, 1.0),
@@ -183,6 +203,8 @@ _COUNTS = (
     "ties_linking",
     "partner_ties",
     "partner_ties_in_contact",
+    "ties_board_member_sentiment",
+    "ties_kin",
 )
 
 

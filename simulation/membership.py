@@ -4,7 +4,8 @@ Informed non-members join at a rate that grows with their trust in the cooperati
 the benefit its members perceive (what they hear from members; participation follows
 perceived benefit, Firdaus & Baga 2019); members without office leave at a rate that grows with
 distrust and lack of benefit (exit when voice fails; Hirschman 1970, *Exit, Voice, and
-Loyalty*). Leavers get their savings back as far as the cooperative's cash allows; newcomers
+Loyalty*). Only households the cooperative's rules admit, with the cash for its entry fee,
+join (:mod:`kopsim.cooperatives`). Leavers get their savings back as far as the cooperative's cash allows; newcomers
 take up the cooperative's habits (its members' mean participation).
 """
 
@@ -32,6 +33,12 @@ def exit_probability(rate: float, trust: np.ndarray, benefit: np.ndarray) -> np.
     return rate * (1.0 - trust) * (1.0 - benefit)
 
 
+def admitted(eligible: np.ndarray, cash: np.ndarray, entry_fee: np.ndarray) -> np.ndarray:
+    """Who the cooperative may admit: households its statutes' rules admit
+    (:func:`kopsim.cooperatives.eligible`) with the cash for the entry fee (simpanan pokok)."""
+    return eligible & (cash >= entry_fee)
+
+
 def membership(world: World, benefit: np.ndarray) -> None:
     """Phase 8: joins and exits (see module docstring); ``benefit`` is B̄ of every household from
     the participation phase (the benefit items do not change in between)."""
@@ -45,12 +52,16 @@ def membership(world: World, benefit: np.ndarray) -> None:
     u = world.rng.random((2, H))
     inst = s.trust[:H, INSTITUTION]
     join = ~mem & s.informed[:H] & (u[0] < join_probability(pp.join_rate, inst, coop_benefit[c]))
+    join &= admitted(s.eligible[:H], s.cash[:H], s.entry_fee[c])
     leave = mem & (s.office[:H] == NO_OFFICE) & (u[1] < exit_probability(pp.exit_rate, inst, benefit))
     if join.any():
         # newcomers take up the cooperative's habits: its members' mean participation
         pm = s.participation[:H][mem]
         mean_part = np.stack([np.bincount(cm, pm[:, k], minlength=s.n_coops) for k in range(3)], axis=1)
         s.member[:H] |= join
+        fee = np.where(join, s.entry_fee[c], 0.0)  # simpanan pokok: member capital, refunded on leaving
+        s.cash[:H], s.coop_cash = transfer(s.cash[:H], s.coop_cash, np.arange(H), c, fee)
+        s.savings_mandatory[:H] += fee
         s.participation[:H][join] = (mean_part / count[:, None])[c[join]]
     if leave.any():
         refund = np.where(leave, s.savings_mandatory[:H] + s.savings_voluntary[:H], 0.0)

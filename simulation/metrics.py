@@ -28,6 +28,7 @@ import numpy as np
 from . import network as net
 from .participation import BENEFIT_ITEMS, mean_benefit
 from .state import BOARD, PARTNER, TRUST_TARGETS, State
+from .ties import origin_counts
 from .trust import trust_levels
 
 if TYPE_CHECKING:
@@ -144,6 +145,8 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
         "membership_share": n_mem / H if H else float("nan"),
     }
     m_idx = np.flatnonzero(mem)
+    if s.female.size:  # household attributes (issue #16)
+        row["members_female_share"] = float(s.female[m_idx].mean()) if n_mem else float("nan")
     nan3 = np.full(3, np.nan)
     part = s.participation[m_idx].mean(axis=0) if n_mem else nan3
     for k, name in enumerate(DOMAIN_COLUMNS):
@@ -190,6 +193,13 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
     row["free_rider_share"] = model.last_free_rider_share
     row["board_willingness"] = float(s.willingness[m_idx].mean()) if n_mem else float("nan")
     row.update(network_counts(s, ties))
+    row.update(origin_counts(s, ties))  # who started the ties (issue #16)
+    if s.unit_open.size:  # business units (issue #16)
+        row["units_open"] = int(s.unit_open.sum())
+        row["unit_users"] = int(s.unit_users.sum())
+        row["unit_users_share"] = float((s.unit_used[m_idx] >= 0).mean()) if n_mem else float("nan")
+        row["unit_revenue"] = float(s.unit_revenue.sum())
+        row["unit_cost"] = float(s.unit_cost.sum())
     row.update(partnership_counts(s, ties, model.steps, p.metrics.contact_window_months))
     every, cevery = p.metrics.network_every, p.metrics.centrality_every
     due = every > 0 and model.steps >= 1 and (model.steps % every == 0 or model.steps == 1)

@@ -8,6 +8,7 @@ Process order within a month (see docs/ODD.md, "Process overview and scheduling"
 2. savings — mandatory and voluntary deposits;
 3. credit — repayments and arrears of running loans, then loan needs, applications to the
    cooperative, board approval, liquidity, the moneylender; the cooperative's operating cost;
+3b. business units — units open; members take part in them (only with ``cooperative.units``);
 4. contacts — ties used this month; exchanges (reciprocity), reputation, peer trust,
    peer teaching, information diffusion;
 5. governance — free-riding and sanction;
@@ -36,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from . import contacts as contacts_phase
-from . import enterprise, finance, governance, membership, metrics, population, skills, trust
+from . import enterprise, finance, governance, membership, metrics, population, skills, trust, units
 from . import network as net
 from .agents import AGENT_CLASS
 from .interventions import Intervention
@@ -226,6 +227,7 @@ class CooperativeModel(mesa.Model):
         enterprise.livelihoods(world)
         saved = finance.savings(world)
         experience = finance.credit(world, saved)
+        units.business_units(world)  # issue #16: taking part in the cooperative's business units
         met = contacts_phase.contacts(world)
         self.last_reciprocity = met.reciprocity
         riding = governance.free_riding(world)

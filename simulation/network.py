@@ -33,6 +33,10 @@ BONDING, BRIDGING, LINKING = 0, 1, 2
 LAYER_NAMES = ("bonding", "bridging", "linking")
 INTEREST, SENTIMENT, POWER = 0, 1, 2
 KIND_NAMES = ("interest", "sentiment", "power")
+# Who started a tie (issue #16): a member, the board, an agency, a programme (training,
+# kemitraan, licences) or nobody in the model (kin and neighbours: inherited, there at month 0).
+ORIGIN_MEMBER, ORIGIN_BOARD, ORIGIN_AGENCY, ORIGIN_PROGRAMME, ORIGIN_INHERITANCE = 0, 1, 2, 3, 4
+ORIGIN_NAMES = ("member", "board", "agency", "programme", "inheritance")
 
 
 @dataclass
@@ -40,7 +44,9 @@ class Ties:
     """All ties as parallel arrays.
 
     ``last_ab``: what a did to b at their last contact (0/1, 0.5 unknown); ``reach``: ease of
-    contact ρ; ``born`` and ``last_contact``: months the tie formed and was last used.
+    contact ρ; ``born`` and ``last_contact``: months the tie formed and was last used;
+    ``origin``: who started it (ORIGIN_NAMES); ``top_down``: initiated from above (an agency or
+    programme reaching down to the cooperative, not sought by its members).
     """
 
     a: np.ndarray
@@ -54,6 +60,8 @@ class Ties:
     born: np.ndarray
     reach: np.ndarray
     last_contact: np.ndarray
+    origin: np.ndarray
+    top_down: np.ndarray
 
     @classmethod
     def empty(cls) -> Ties:
@@ -91,8 +99,22 @@ class Ties:
         return Ties(*fields)
 
 
-_FIELDS = ("a", "b", "layer", "kind", "strength", "permanent", "last_ab", "last_ba", "born", "reach", "last_contact")
-_DTYPES = (np.int64, np.int64, np.int8, np.int8, float, bool, float, float, np.int32, float, np.int32)
+_FIELDS = (
+    "a",
+    "b",
+    "layer",
+    "kind",
+    "strength",
+    "permanent",
+    "last_ab",
+    "last_ba",
+    "born",
+    "reach",
+    "last_contact",
+    "origin",
+    "top_down",
+)
+_DTYPES = (np.int64, np.int64, np.int8, np.int8, float, bool, float, float, np.int32, float, np.int32, np.int8, bool)
 
 
 def make_ties(
@@ -103,8 +125,11 @@ def make_ties(
     strength: np.ndarray | float,
     permanent: np.ndarray | bool = False,
     born: int = 0,
+    origin: np.ndarray | int = ORIGIN_MEMBER,
+    top_down: np.ndarray | bool = False,
 ) -> Ties:
-    """Build ties from endpoint arrays, ordering each pair so that a < b (reach set to 1)."""
+    """Build ties from endpoint arrays, ordering each pair so that a < b (reach set to 1); ``origin``
+    and ``top_down`` say who started them (default: members, bottom-up)."""
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     m = lo.size
@@ -120,6 +145,8 @@ def make_ties(
         np.full(m, born, dtype=np.int32),
         np.ones(m),
         np.full(m, born, dtype=np.int32),
+        np.broadcast_to(np.asarray(origin, dtype=np.int8), m).copy(),
+        np.broadcast_to(np.asarray(top_down, dtype=bool), m).copy(),
     )
 
 
@@ -310,10 +337,17 @@ class TieSet:
         proximity_scale_km: float,
         fixed_reach: float | None = None,
         permanent: bool = False,
+        origin: int = ORIGIN_PROGRAMME,
+        top_down: bool = True,
     ) -> bool:
         """Add ties a–b (skipping existing ones); True if any was added. The layer follows from the
-        ends; reach is ``fixed_reach`` if given, else 1 for linking ties and distance-based for the others."""
-        new = deduplicate(make_ties(a, b, BONDING, kind, strength, permanent, born=t), self.n, self.keys)
+        ends; reach is ``fixed_reach`` if given, else 1 for linking ties and distance-based for the others.
+        ``origin``/``top_down``: who started them (default: a programme, from above)."""
+        new = deduplicate(
+            make_ties(a, b, BONDING, kind, strength, permanent, born=t, origin=origin, top_down=top_down),
+            self.n,
+            self.keys,
+        )
         if not len(new):
             return False
         inst = s.institutional

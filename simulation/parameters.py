@@ -72,6 +72,8 @@ def _check_value(path: str, value: Any, default: Any, meta: Mapping[str, Any]) -
             ) from None
         if not math.isfinite(value):
             raise ParameterError(path, f"expected a finite number in {allowed}, got {value!r}")
+    elif isinstance(default, (list, dict)):  # checked element by element in the group's _check_relations
+        return value
     elif isinstance(default, str):
         if not isinstance(value, str):
             raise ParameterError(path, f"expected text ({allowed}), got {value!r}")
@@ -477,6 +479,220 @@ class Metrics(_Group):
     )
 
 
+# Household attributes and cooperative rules (issue #16): the vocabularies a scenario may name.
+OCCUPATIONS = ("farmer", "trader", "umkm", "worker")
+CROPS = ("rice", "rubber", "oil_palm", "vegetables", "cassava", "maize", "other")
+EDUCATION_LEVELS = ("none", "primary", "junior_secondary", "senior_secondary", "tertiary")
+COOPERATIVE_TYPES = ("savings_and_loan", "sharia_bmt", "producer", "consumer", "womens", "multipurpose")
+SEX_RULES = ("any", "female", "male")
+UNIT_KINDS = ("savings_and_loan", "shop", "workshop", "processing", "input_supply", "marketing")
+UNIT_OPENERS = ("founding", "programme", "trained_members")
+# keys of one business unit table: (default, lo, hi, unit, meaning)
+UNIT_FIELDS: dict[str, tuple[Any, float | None, float | None, str, str]] = {
+    "kind": ("shop", None, None, "", "one of " + ", ".join(UNIT_KINDS)),
+    "product": ("", None, None, "", "what a workshop or processing unit makes (free text, e.g. 'sewing')"),
+    "opened_by": ("founding", None, None, "", "one of " + ", ".join(UNIT_OPENERS)),
+    "start": (0, 0, 100_000, "month", "first month it may open (programme: the month it opens)"),
+    "trained_members": (2, 1, 1_000_000, "members", "trained_members: members with the skill needed to open it"),
+    "skill_threshold": (0.7, 0.0, 1.0, "skill", "trained_members: skill a member needs to count"),
+    "margin": (0.01, 0.0, 1e4, "Rp M/month per user", "what a member using it pays the cooperative (its margin)"),
+    "fixed_cost": (0.1, 0.0, 1e6, "Rp M/month", "running cost besides staff"),
+    "staff": (0, 0, 10_000, "persons", "staff (from the members)"),
+    "wage": (0.5, 0.0, 1e4, "Rp M/month per staff", "staff pay"),
+}
+
+
+def _unit_list(value: Any) -> list[dict[str, Any]]:
+    """Business units: a list of tables with the keys of UNIT_FIELDS, validated and completed."""
+    if not isinstance(value, list):
+        raise ParameterError("units", f"expected an array of tables ([[parameters.cooperative.units]]), got {value!r}")
+    out = []
+    for k, raw in enumerate(value):
+        if not isinstance(raw, Mapping):
+            raise ParameterError(f"units[{k}]", f"expected a table with keys {', '.join(UNIT_FIELDS)}, got {raw!r}")
+        unit = {}
+        for key in raw:
+            if key not in UNIT_FIELDS:
+                raise ParameterError(f"units[{k}].{key}", unknown_key(key, UNIT_FIELDS))
+        for key, (default, lo, hi, unit_name, _) in UNIT_FIELDS.items():
+            choices = {"kind": UNIT_KINDS, "opened_by": UNIT_OPENERS}.get(key)
+            meta = {"lo": lo, "hi": hi, "unit": unit_name, "choices": choices}
+            try:
+                unit[key] = _check_value(key, raw.get(key, default), default, meta)
+            except ParameterError as err:
+                raise ParameterError(f"units[{k}].{err.path}", err.reason) from None
+        if unit["kind"] in ("workshop", "processing") and not unit["product"]:
+            raise ParameterError(f"units[{k}].product", f"a {unit['kind']} unit names its product (e.g. 'sewing')")
+        out.append(unit)
+    return out
+
+
+BUSINESS_RULES = ("none", "any_business", "farm", "farm_based")
+
+
+def _share_list(path: str, value: Any, lo: float, hi: float, unit: str) -> list[float]:
+    """A non-empty list of numbers in [lo, hi] (one per village, or one for all)."""
+    if not isinstance(value, list) or not value:
+        raise ParameterError(path, f"expected a list of numbers in [{lo:g}, {hi:g}] {unit}, got {value!r}")
+    out = []
+    for k, v in enumerate(value):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not lo <= v <= hi:
+            raise ParameterError(f"{path}[{k}]", f"{v!r} is not a number in [{lo:g}, {hi:g}] {unit}")
+        out.append(float(v))
+    return out
+
+
+def _distribution(path: str, value: Any, names: tuple[str, ...], allow_empty: bool = False) -> dict[str, float]:
+    """A table {name: weight} over ``names`` with weights >= 0 and a positive total."""
+    allowed = ", ".join(repr(n) for n in names)
+    if not isinstance(value, Mapping):
+        raise ParameterError(path, f"expected a table {{name = share}} with names from {allowed}, got {value!r}")
+    for key, v in value.items():
+        if key not in names:
+            hint = difflib.get_close_matches(str(key), names, n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ParameterError(f"{path}.{key}", f"unknown name; allowed: {allowed}{extra}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+            raise ParameterError(f"{path}.{key}", f"{v!r} is not a share >= 0")
+    if not allow_empty and not any(v > 0 for v in value.values()):
+        raise ParameterError(path, f"at least one share must be > 0; names: {allowed}")
+    return {k: float(v) for k, v in value.items()}
+
+
+@dataclass(frozen=True)
+class Households(_Group):
+    """Household attributes: sex of the member and of the household head, occupation (worker), crop,
+    education, wealth by village, UMKM product. Lists are per village: one value for every village,
+    or one per village of the scenario (``population.n_villages``). Tables are shares by name,
+    normalised to sum to 1. Drawn once at month 0 from a generator spawned off the model's, so
+    the model's own draws (and every scenario written before these attributes) stay the same."""
+
+    female_share: list = param([0.5], 0.0, 1.0, "share per village", "members (persons modelled) who are women")  # noqa: RUF009
+    female_head_share: list = param(  # noqa: RUF009
+        [0.15], 0.0, 1.0, "share per village", "households headed by a woman (her household's member is she)"
+    )
+    worker_share: list = param(  # noqa: RUF009
+        [0.0],
+        0.0,
+        1.0,
+        "share per village",
+        "of the households neither farming nor running a UMKM: wage workers (buruh), the rest trade",
+    )
+    wealth_factor: list = param(  # noqa: RUF009
+        [1.0], 0.0, 1000.0, "factor per village", "multiplies population.wealth_median in the village"
+    )
+    crops: dict = param({"rice": 1.0}, unit="shares", doc="farmers' main crop: {" + ", ".join(CROPS) + "}")  # noqa: RUF009
+    education: dict = param(  # noqa: RUF009
+        {"none": 0.05, "primary": 0.45, "junior_secondary": 0.25, "senior_secondary": 0.2, "tertiary": 0.05},
+        unit="shares",
+        doc="highest schooling of the member: {" + ", ".join(EDUCATION_LEVELS) + "}",
+    )
+    umkm_products: dict = param(  # noqa: RUF009
+        {}, unit="shares", doc="UMKM owners' product (empty = each food product equally likely)"
+    )
+
+    def _check_relations(self) -> None:
+        from .state import PRODUCTS
+
+        for name in ("female_share", "female_head_share", "worker_share"):
+            object.__setattr__(self, name, _share_list(name, getattr(self, name), 0.0, 1.0, "share"))
+        object.__setattr__(
+            self, "wealth_factor", _share_list("wealth_factor", self.wealth_factor, 0.0, 1000.0, "factor")
+        )
+        object.__setattr__(self, "crops", _distribution("crops", self.crops, CROPS))
+        object.__setattr__(self, "education", _distribution("education", self.education, EDUCATION_LEVELS))
+        object.__setattr__(
+            self, "umkm_products", _distribution("umkm_products", self.umkm_products, PRODUCTS[1:], True)
+        )
+        if not any(self.umkm_products.values()) and self.umkm_products:
+            raise ParameterError("umkm_products", "at least one share must be > 0 (or leave the table empty)")
+        for k, (f, h) in enumerate(zip(*_aligned(self.female_share, self.female_head_share), strict=True)):
+            if h > f:
+                raise ParameterError(
+                    f"female_head_share[{k}]" if len(self.female_head_share) > 1 else "female_head_share",
+                    f"{h:g} exceeds female_share ({f:g}): a woman heading a household is its member; "
+                    "allowed: <= female_share",
+                )
+
+
+def _aligned(*lists: list[float]) -> tuple[list[float], ...]:
+    """Lists of length 1 or L stretched to the longest length L."""
+    size = max(len(x) for x in lists)
+    return tuple(x * size if len(x) == 1 else x for x in lists)
+
+
+@dataclass(frozen=True)
+class Cooperative(_Group):
+    """The cooperative's type, who may join it and what joining costs (issue #16).
+
+    The eligibility rules hold for every cooperative of the scenario and are enforced when it is
+    founded (its first members) and whenever a household joins. ``entry_fee`` and
+    ``mandatory_saving`` are lists: one value for every cooperative, or one per cooperative."""
+
+    type: str = param("savings_and_loan", doc="kind of cooperative", choices=COOPERATIVE_TYPES)
+    eligible_sex: str = param("any", doc="sex of the members it admits (koperasi wanita: female)", choices=SEX_RULES)
+    eligible_occupations: list = param(  # noqa: RUF009
+        [], unit="names", doc="occupations it admits, from " + ", ".join(OCCUPATIONS) + " (empty = all)"
+    )
+    business_requirement: str = param(
+        "none",
+        doc="a business members must run: any_business (not wage workers), farm (farmers), "
+        "farm_based (farmers and UMKM processing farm produce)",
+        choices=BUSINESS_RULES,
+    )
+    residence_villages: list = param(  # noqa: RUF009
+        [], unit="villages", doc="villages (0-based) whose households may join (empty = all its villages)"
+    )
+    entry_fee: list = param([0.0], 0.0, 1e4, "Rp M per cooperative", "simpanan pokok, paid once on joining from cash")  # noqa: RUF009
+    mandatory_saving: list = param(  # noqa: RUF009
+        [], 0.0, 1e3, "Rp M/month per cooperative", "simpanan wajib (empty = finance.mandatory_saving)"
+    )
+
+    units: list = param(  # noqa: RUF009
+        [],
+        unit="tables",
+        doc="business units every cooperative runs ([[parameters.cooperative.units]]: kind, product, opened_by, "
+        "start, trained_members, skill_threshold, margin, fixed_cost, staff, wage)",
+    )
+    agency_initiated_share: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "of the month-0 interest ties between households and agencies, the share the agency started "
+        "(top-down; BMT Trans 'only receives aid': 1); the rest the members or board sought",
+    )
+
+    def _check_relations(self) -> None:
+        occ = self.eligible_occupations
+        if not isinstance(occ, list):
+            raise ParameterError(
+                "eligible_occupations", f"expected a list of names from {', '.join(OCCUPATIONS)}, got {occ!r}"
+            )
+        for k, name in enumerate(occ):
+            if name not in OCCUPATIONS:
+                hint = difflib.get_close_matches(str(name), OCCUPATIONS, n=1)
+                extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+                raise ParameterError(
+                    f"eligible_occupations[{k}]",
+                    f"{name!r} is not an occupation; allowed: {', '.join(repr(o) for o in OCCUPATIONS)}{extra}",
+                )
+        vil = self.residence_villages
+        if not isinstance(vil, list) or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in vil):
+            raise ParameterError("residence_villages", f"expected a list of village indices >= 0, got {vil!r}")
+        object.__setattr__(self, "entry_fee", _share_list("entry_fee", self.entry_fee, 0.0, 1e4, "Rp M"))
+        if self.mandatory_saving != []:
+            object.__setattr__(
+                self, "mandatory_saving", _share_list("mandatory_saving", self.mandatory_saving, 0.0, 1e3, "Rp M/month")
+            )
+        object.__setattr__(self, "units", _unit_list(self.units))
+        if self.type == "womens" and self.eligible_sex != "female":
+            raise ParameterError(
+                "eligible_sex",
+                f"{self.eligible_sex!r}: a women's cooperative (type = 'womens') admits women; allowed: 'female'",
+            )
+
+
 GROUPS: dict[str, type] = {
     "population": Population,
     "network": Network,
@@ -489,6 +705,8 @@ GROUPS: dict[str, type] = {
     "information": Information,
     "skills": Skills,
     "metrics": Metrics,
+    "households": Households,
+    "cooperative": Cooperative,
 }
 
 
@@ -507,6 +725,8 @@ class Parameters:
     information: Information = field(default_factory=Information)
     skills: Skills = field(default_factory=Skills)
     metrics: Metrics = field(default_factory=Metrics)
+    households: Households = field(default_factory=Households)
+    cooperative: Cooperative = field(default_factory=Cooperative)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None = None, source: str | None = None) -> Parameters:
@@ -545,6 +765,8 @@ class Parameters:
                 f"per cooperative); allowed: 0..{catchment}",
             )
 
+        _check_rules(self)
+
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Nested plain-dict form (for manifests and TOML)."""
         return asdict(self)
@@ -565,6 +787,82 @@ class Parameters:
         return Parameters.from_dict(merged)
 
 
+def expected_eligible_share(p: Parameters) -> float:
+    """Expected share of one cooperative's households its rules admit (village shares averaged;
+    occupations assumed independent of sex, as they are drawn)."""
+    pp, hp, rules = p.population, p.households, p.cooperative
+    V0, C0 = pp.n_villages, pp.n_cooperatives
+    villages = [v for v in range(V0) if not rules.residence_villages or v in rules.residence_villages]
+    business = {
+        "none": set(OCCUPATIONS),
+        "any_business": {"farmer", "trader", "umkm"},
+        "farm": {"farmer"},
+        "farm_based": {"farmer", "umkm"},
+    }[rules.business_requirement]
+    names = [o for o in (rules.eligible_occupations or OCCUPATIONS) if o in business]
+    rest = 1.0 - pp.farmer_share - pp.umkm_share
+    total = 0.0
+    for v in villages:
+        f = hp.female_share[v if len(hp.female_share) > 1 else 0]
+        w = hp.worker_share[v if len(hp.worker_share) > 1 else 0]
+        sex = {"any": 1.0, "female": f, "male": 1.0 - f}[rules.eligible_sex]
+        share = {"farmer": pp.farmer_share, "umkm": pp.umkm_share, "trader": rest * (1.0 - w), "worker": rest * w}
+        total += sex * sum(share[o] for o in names)
+    return total / V0 * C0  # the villages kept, over one cooperative's share of the villages
+
+
+def _check_rules(p: Parameters) -> None:
+    """Cross-group checks: per-village lists fit the villages, per-cooperative lists the
+    cooperatives, residence villages exist, and the rules admit enough households to found
+    each cooperative with ``population.members_per_cooperative`` members (expected count)."""
+    pp, hp, rules = p.population, p.households, p.cooperative
+    V0, C0 = pp.n_villages, pp.n_cooperatives
+    for name in ("female_share", "female_head_share", "worker_share", "wealth_factor"):
+        k = len(getattr(hp, name))
+        if k not in (1, V0):
+            raise ParameterError(
+                f"households.{name}", f"{k} values for {V0} villages; allowed: one value, or one per village ({V0})"
+            )
+    for name in ("entry_fee", "mandatory_saving"):
+        k = len(getattr(rules, name))
+        if k not in ((0, 1, C0) if name == "mandatory_saving" else (1, C0)):
+            raise ParameterError(
+                f"cooperative.{name}",
+                f"{k} values for {C0} cooperatives; allowed: one value, or one per cooperative ({C0})",
+            )
+    bad = [v for v in rules.residence_villages if v >= V0]
+    if bad:
+        raise ParameterError("cooperative.residence_villages", f"{bad} out of range; allowed: 0..{V0 - 1}")
+    if rules.residence_villages:
+        served = {v % C0 for v in rules.residence_villages}
+        if len(served) < C0:
+            missing = sorted(set(range(C0)) - served)
+            raise ParameterError(
+                "cooperative.residence_villages",
+                f"cooperatives {missing} would keep none of their villages (village v belongs to cooperative "
+                f"v mod {C0}); allowed: at least one village of every cooperative",
+            )
+    share = expected_eligible_share(p)
+    catchment = pp.catchment
+    expected = share * catchment
+    if expected <= 0.0:
+        raise ParameterError(
+            "cooperative",
+            f"no household satisfies the eligibility rules (eligible_sex = {rules.eligible_sex!r}, "
+            f"eligible_occupations = {rules.eligible_occupations}, business_requirement = "
+            f"{rules.business_requirement!r}, residence_villages = {rules.residence_villages}) with "
+            f"households.female_share = {hp.female_share}, households.worker_share = {hp.worker_share}, "
+            f"population.farmer_share = {pp.farmer_share:g}, population.umkm_share = {pp.umkm_share:g}; "
+            "allowed: rules that some household satisfies",
+        )
+    if expected < pp.members_per_cooperative:
+        raise ParameterError(
+            "population.members_per_cooperative",
+            f"{pp.members_per_cooperative} exceeds the households the cooperative's rules admit "
+            f"(about {expected:.0f} of {catchment}); allowed: 0..{int(expected)} or looser rules",
+        )
+
+
 def unknown_key(key: str, valid: Any) -> str:
     """'unknown key' with the nearest valid key suggested (or the list of valid keys)."""
     valid = sorted(valid)
@@ -582,7 +880,7 @@ def describe() -> list[dict[str, Any]]:
             rows.append(
                 {
                     "key": f"{gname}.{f.name}",
-                    "default": f.default,
+                    "default": f.default_factory() if f.default is MISSING else f.default,  # type: ignore[operator]
                     "unit": f.metadata.get("unit", ""),
                     "allowed": _range_text(f.metadata),
                     "description": f.metadata.get("doc", ""),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import cooperatives, households
 from . import network as net
 from .parameters import Parameters
 from .participation import B_TRAINING, BENEFIT_ITEMS
@@ -143,6 +144,9 @@ def build(
     age[:H] = rng.uniform(pp.age_min, pp.age_max, H)
     wealth = np.zeros(n)
     wealth[:H] = pp.wealth_median * np.exp(rng.normal(0.0, pp.wealth_sigma, H))
+    # attributes of issue #16 from a spawned generator: the model's own stream is not advanced
+    attrs = households.draw(params.households, rng.spawn(1)[0], village[:H] % V0, role[:H])
+    wealth[:H] *= attrs.wealth_factor
     needy = np.zeros(n, dtype=bool)
     if H:  # the poorest share of each world
         line = np.quantile(wealth[:H].reshape(worlds, -1), pp.needy_share, axis=1)
@@ -153,6 +157,10 @@ def build(
     umkm_capacity = np.where(role == UMKM, ep.umkm_capacity * spread, 0.0)
     licensed = (role == UMKM) & (rng.random(n) < ep.licensed_share)
     product = np.where((role == UMKM) | (role == PARTNER), rng.integers(1, len(PRODUCTS), n), 0).astype(np.int8)
+    if attrs.product is not None:
+        product[:H] = attrs.product
+    eligible = np.zeros(n, dtype=bool)
+    eligible[:H] = cooperatives.eligible(params.cooperative, attrs.female, attrs.occupation, village[:H] % V0)
 
     # members, board and supervisors per cooperative
     member = np.zeros(n, dtype=bool)
@@ -162,7 +170,7 @@ def build(
     order, bounds = _group(rng.permutation(H), coop, C)
     for c in range(C):  # loop over cooperatives, not agents
         pool = order[bounds[c] : bounds[c + 1]]
-        chosen = pool[: pp.members_per_cooperative]
+        chosen = pool[eligible[pool]][: pp.members_per_cooperative]  # founding members meet the rules
         member[chosen] = True
         # the board and supervisors are the most skilled of the founding members
         ranked = chosen[np.argsort(-skill[chosen], kind="stable")]
@@ -187,7 +195,12 @@ def build(
     cash[:H] = 0.2 * wealth[:H]
     # moneylenders can always lend: their fund covers a loan for every household of the village
     cash[ml_idx] = fp.loan_size * hpv
-    savings_mandatory = np.where(member, fp.mandatory_saving * 24.0, 0.0)
+    rules = params.cooperative
+    entry_fee = cooperatives.per_cooperative(rules.entry_fee, C, C0)
+    mandatory_saving = cooperatives.per_cooperative(rules.mandatory_saving or [fp.mandatory_saving], C, C0)
+    # two years of simpanan wajib (and the simpanan pokok) already paid by the founding members
+    savings_mandatory = np.zeros(n)
+    savings_mandatory[:H] = np.where(member[:H], mandatory_saving[coop[:H]] * 24.0 + entry_fee[coop[:H]], 0.0)
     coop_cash = fp.initial_coop_capital + np.bincount(coop[member], savings_mandatory[member], minlength=C)
 
     base_income = fp.base_income * np.ones(n)
@@ -258,6 +271,20 @@ def build(
         service_quality=np.full(C, params.governance.service_quality),
         shu_paid=np.zeros(C),
     )
+    state.female = _pad(attrs.female, n, False)
+    state.female_head = _pad(attrs.female_head, n, False)
+    state.occupation = _pad(attrs.occupation, n, -1)
+    state.crop = _pad(attrs.crop, n, -1)
+    state.education = _pad(attrs.education, n, -1)
+    state.eligible = eligible
+    state.entry_fee = entry_fee
+    state.mandatory_saving = mandatory_saving
+    n_units = C * len(rules.units)
+    state.unit_open = np.zeros(n_units, dtype=bool)
+    state.unit_users = np.zeros(n_units, dtype=np.int64)
+    state.unit_revenue = np.zeros(n_units)
+    state.unit_cost = np.zeros(n_units)
+    state.unit_used = np.full(n, -1, dtype=np.int64)
     return state, build_ties(params, state, rng)
 
 
@@ -278,6 +305,13 @@ def dispositions(rng: np.random.Generator, params: Parameters, n: int, H: int) -
     return helpfulness, time_cost
 
 
+def _pad(values: np.ndarray, n: int, fill: object) -> np.ndarray:
+    """Household values followed by ``fill`` for the institutional agents (length n)."""
+    out = np.full(n, fill, dtype=values.dtype)
+    out[: values.size] = values
+    return out
+
+
 def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ties:
     """Initial multiplex network (see module docstring)."""
     np_ = params.network
@@ -291,7 +325,9 @@ def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ti
         v = s.village[i]
         off = rng.integers(1, KIN_CLUSTER_SPAN * 2 + 1, m) * np.where(rng.random(m) < 0.5, -1, 1)
         j = s.village_start[v] + (i - s.village_start[v] + off) % s.village_size[v]
-        parts.append(net.make_ties(i, j, net.BONDING, net.SENTIMENT, rng.uniform(0.3, 0.9, m)))
+        parts.append(
+            net.make_ties(i, j, net.BONDING, net.SENTIMENT, rng.uniform(0.3, 0.9, m), origin=net.ORIGIN_INHERITANCE)
+        )
     # ties among members of the same cooperative
     members = np.flatnonzero(s.member)  # ascending, so world by world, as many in each
     m = round(members.size // W * np_.coop_degree / 2)
@@ -324,7 +360,7 @@ def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ti
             dtype=np.int64,
         )
         ok = pick >= 0
-        parts.append(net.make_ties(plain[ok], pick[ok], net.BONDING, net.SENTIMENT, 0.7))
+        parts.append(net.make_ties(plain[ok], pick[ok], net.BONDING, net.SENTIMENT, 0.7, origin=net.ORIGIN_BOARD))
     # linking ties
     ai = s.agency_index
     chairs = np.array(
@@ -337,7 +373,16 @@ def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ti
     if chairs.size:
         parts.append(net.make_ties(chairs, np.full(chairs.size, ai["state_bank"]), net.LINKING, net.INTEREST, 0.5))
         parts.append(
-            net.make_ties(chairs, np.full(chairs.size, ai["ministry"]), net.LINKING, net.POWER, 1.0, permanent=True)
+            net.make_ties(
+                chairs,
+                np.full(chairs.size, ai["ministry"]),
+                net.LINKING,
+                net.POWER,
+                1.0,
+                permanent=True,
+                origin=net.ORIGIN_AGENCY,
+                top_down=True,
+            )
         )
         # village governments that respond keep a tie with the board chair serving them
         gv = np.arange(V)
@@ -361,6 +406,7 @@ def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ti
     for p in parts:
         ties = ties.extend(p)
     ties = net.deduplicate(ties, s.n)
+    _agency_origins(params, s, ties, rng.spawn(1)[0])
     institutional = s.institutional
     ties.layer = np.where(
         ties.kind == net.POWER,
@@ -368,3 +414,18 @@ def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ti
         net.classify_layer(s.village[ties.a], s.village[ties.b], institutional[ties.a], institutional[ties.b]),
     ).astype(np.int8)
     return ties
+
+
+def _agency_origins(params: Parameters, s: State, ties: net.Ties, rng: np.random.Generator) -> None:
+    """Who started each month-0 tie to an agency (issue #16): the agency (top-down) with probability
+    ``cooperative.agency_initiated_share``, else the household's side (the board if it holds
+    office, else the member). Power ties stay the ministry's; ties to moneylenders stay the
+    borrowers'. ``rng`` is spawned off the model's, whose stream is not advanced."""
+    agency = s.role == AGENCY
+    touch = (agency[ties.a] | agency[ties.b]) & (ties.kind != net.POWER)
+    idx = np.flatnonzero(touch)
+    household = np.where(agency[ties.a[idx]], ties.b[idx], ties.a[idx])
+    from_above = rng.random(idx.size) < params.cooperative.agency_initiated_share
+    side = np.where(s.office[household] == BOARD, net.ORIGIN_BOARD, net.ORIGIN_MEMBER)
+    ties.origin[idx] = np.where(from_above, net.ORIGIN_AGENCY, side)
+    ties.top_down[idx] = from_above

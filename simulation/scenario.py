@@ -75,14 +75,33 @@ def resolve(name_or_path: str | Path | None) -> Path:
     p = Path(name_or_path)
     if p.suffix == ".toml" or p.exists() or "/" in str(name_or_path):
         return p
-    shipped = scenarios.path(str(name_or_path))
+    return resolve_name(str(name_or_path), Path.cwd())
+
+
+def resolve_name(name: str, folder: Path) -> Path:
+    """A bare scenario name: ``folder/name.toml`` if it exists, else the shipped scenario ``name``.
+
+    The user's own folder comes first, so ``kopsim run kopwan_follow_up`` inside the folder of
+    ``kopwan_follow_up.toml`` runs that file; a name found in neither place is refused with the
+    folder searched, the shipped names and the nearest name of either.
+    """
+    from kopsim import scenarios
+
+    local = folder / f"{name}.toml"
+    if local.is_file():
+        return local
+    shipped = scenarios.path(name)
     if shipped.exists():
         return shipped
     names = scenarios.available()
-    hint = difflib.get_close_matches(str(name_or_path), names, n=1)
+    try:
+        own = sorted(q.stem for q in folder.glob("*.toml"))
+    except OSError:
+        own = []
+    hint = difflib.get_close_matches(name, [*own, *names], n=1)
     extra = f"; did you mean {hint[0]!r}?" if hint else ""
     raise ScenarioError(
-        f"{name_or_path}: no such scenario file or shipped scenario (shipped: {', '.join(names)}){extra}"
+        f"{name}: no such scenario: neither {local} nor a shipped scenario (shipped: {', '.join(names)}){extra}"
     )
 
 
@@ -126,10 +145,16 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     if not isinstance(parent, str) or not parent:
         raise ScenarioError(f"{path}: extends: expected the path of another scenario file, got {parent!r}")
     base_path = (path.parent / parent) if not Path(parent).is_absolute() else Path(parent)
-    if not base_path.exists() and not parent.endswith(".toml"):
-        base_path = resolve(parent)
+    if not base_path.exists() and "/" not in parent and not Path(parent).is_absolute():
+        try:  # a bare name: the extending file's folder first, then the shipped scenarios
+            base_path = resolve_name(parent.removesuffix(".toml"), path.parent)
+        except ScenarioError:
+            base_path = path.parent / parent
     if not base_path.exists():
-        raise ScenarioError(f"{path}: extends: {parent}: file not found")
+        raise ScenarioError(
+            f"{path}: extends: {parent}: file not found in {base_path.parent.resolve()} "
+            "(nor among the shipped scenarios); allowed: a path relative to this file or a shipped scenario name"
+        )
     base = _read_chain(base_path, (*seen, here))
     return merge(base, data)
 

@@ -9,7 +9,7 @@ write these arrays through their ``idx``; the mechanisms act on whole arrays.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -122,6 +122,22 @@ class State:
     # and cooperatives are numbered world by world, households too
     worlds: int = 1
     last_election: int = 0  # month of the last board election (0: the founding board)
+    # household attributes and cooperative rules (kopsim.households, kopsim.cooperatives; issue #16),
+    # length n (0 for non-households) or n_coops; set by population.build
+    female: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    female_head: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    occupation: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))  # parameters.OCCUPATIONS, −1
+    crop: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))  # parameters.CROPS, −1 none
+    education: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))  # EDUCATION_LEVELS, −1
+    eligible: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # the cooperative's rules admit it
+    entry_fee: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (n_coops,) Rp M, simpanan pokok
+    mandatory_saving: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (n_coops,) Rp M/month
+    # business units (kopsim.units): unit u of cooperative c at c * U + u (U = len(cooperative.units))
+    unit_open: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    unit_users: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # last month
+    unit_revenue: np.ndarray = field(default_factory=lambda: np.zeros(0))  # Rp M last month
+    unit_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # Rp M last month
+    unit_used: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (n,) unit used, −1
 
     @property
     def villages_per_world(self) -> int:

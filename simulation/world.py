@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .network import Ties, TieSet
+from .network import ORIGIN_PROGRAMME, Ties, TieSet
 from .parameters import Parameters
 from .state import BOARD, Conditions, State
 
@@ -65,10 +65,23 @@ class World:
         strength: float,
         reach: float | None = None,
         permanent: bool = False,
+        origin: int = ORIGIN_PROGRAMME,
+        top_down: bool = True,
     ) -> None:
-        """Add ties a–b formed this month (existing pairs are skipped); see :meth:`TieSet.add_ties`."""
+        """Add ties a–b formed this month (existing pairs are skipped); see :meth:`TieSet.add_ties`.
+        Ties added here come from interventions unless ``origin`` says otherwise (a programme, top-down)."""
         if self.network.add_ties(
-            self.state, a, b, kind, strength, self.t, self.params.network.proximity_scale_km, reach, permanent
+            self.state,
+            a,
+            b,
+            kind,
+            strength,
+            self.t,
+            self.params.network.proximity_scale_km,
+            reach,
+            permanent,
+            origin,
+            top_down,
         ):
             self.board_changed()
 
