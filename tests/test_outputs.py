@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kopsim.experiments import cli, stats
+from kopsim.experiments import cli, findings, i18n, stats
 from kopsim.experiments import report as rep
 from kopsim.experiments.figures import forest_standardised, palette, time_series
 from kopsim.labels import outcome_bounds, outcome_unit
@@ -111,7 +111,7 @@ def test_minimum_effect_uses_the_fixed_scale_or_the_reference_size():
 
 def test_nothing_passes_is_said_plainly(compared, capsys):
     out, _ = compared
-    text = rep.findings_text(out, min_effect=0.99)
+    text = findings.findings_text(out, min_effect=0.99)
     assert "Nothing passes" in text
 
 
@@ -214,16 +214,16 @@ def test_forest_plot_is_on_one_standardised_scale_with_raw_numbers():
 
 # ---------------------------------------------------------------- language, numbers, booleans
 def test_indonesian_numbers_and_booleans():
-    token = rep._LANG.set("id")
+    token = i18n.LANG.set("id")
     try:
-        assert rep._num(1234.5, 1) == "1.234,5"
-        assert rep._num(12345.0) == "12.345"
-        assert rep._ci_text(0.5, 0.25, 0.75, 2, signed=True) == ("+0,50", "[0,25; 0,75]")
-        assert rep._value(True) == "ya"
+        assert i18n.num(1234.5, 1) == "1.234,5"
+        assert i18n.num(12345.0) == "12.345"
+        assert i18n.ci_text(0.5, 0.25, 0.75, 2, signed=True) == ("+0,50", "[0,25; 0,75]")
+        assert i18n.as_text(True) == "ya"
     finally:
-        rep._LANG.reset(token)
-    assert rep._num(1234.5, 1) == "1,234.5"
-    assert rep._value(False) == "false" and rep._value(np.bool_(True)) == "true"
+        i18n.LANG.reset(token)
+    assert i18n.num(1234.5, 1) == "1,234.5"
+    assert i18n.as_text(False) == "false" and i18n.as_text(np.bool_(True)) == "true"
 
 
 def test_report_in_indonesian(compared, tmp_path, capsys):

@@ -101,7 +101,7 @@ def _finish(exp: Any, args: argparse.Namespace, default_out: str) -> int:
             f"`kopsim report {out}` writes the HTML report"
         )
         if result.ok + result.skipped > 0:
-            from kopsim.experiments.report import findings_text
+            from kopsim.experiments.findings import findings_text
 
             print()
             print(findings_text(out, args.reference, args.contrasts, args.min_effect))
