@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 
 from kopsim.labels import outcome_label, outcome_unit
 
-__all__ = ["forest_plot", "forest_standardised", "new_figure", "palette", "time_series"]
+__all__ = ["distributions", "forest_plot", "forest_standardised", "new_figure", "palette", "time_series"]
 
 # Okabe & Ito's colour-blind-safe qualitative palette (yellow left out: too pale on white); the first
 # configuration (usually the reference) is black.
@@ -39,6 +39,7 @@ WORDS = {
         "none": "CI includes 0",
         "std": "difference / reference s.d. (standardised)",
         "raw": "difference [95% CI] in the outcome's units",
+        "dist": "final month (month {steps}): one point per replication; box: quartiles, line: median",
     },
     "id": {
         "month": "bulan",
@@ -49,6 +50,7 @@ WORDS = {
         "none": "IK mencakup 0",
         "std": "selisih / s.d. pembanding (terstandar)",
         "raw": "selisih [IK 95%] dalam satuan hasil",
+        "dist": "bulan terakhir (bulan ke-{steps}): satu titik per replikasi; kotak: kuartil, garis: median",
     },
 }
 
@@ -177,6 +179,82 @@ def time_series(
         if envelope is not None:
             handles.append(Line2D([], [], color="0.4", lw=0.7, ls=(0, (3, 2)), label=words["env"]))
         fig.legend(handles=handles, loc="lower center", ncols=2, fontsize=7, frameon=False, bbox_to_anchor=(0.5, 0.0))
+    return fig
+
+
+# ---- distributions of final values --------------------------------------------------------
+def distributions(
+    finals: pd.DataFrame,
+    outcomes: Sequence[str],
+    labels: Sequence[str],
+    *,
+    colours: dict[str, Any] | None = None,
+    lang: str = "en",
+    steps: int | str = "?",
+    ncols: int = 3,
+) -> Figure:
+    """The spread of the final values: per outcome a panel with one box (quartiles, median line) and one
+    point per replication for every configuration, on the outcome's own axis (labelled with its unit).
+
+    ``finals``: one row per run with a ``label`` column and ``final_<outcome>`` columns. The
+    configuration names are the y tick labels of the first panel in each row, so the figure carries
+    its own key. Outcomes without any finite value are left out; none at all raises ValueError.
+    """
+    usable = [o for o in outcomes if f"final_{o}" in finals and np.isfinite(finals[f"final_{o}"].astype(float)).any()]
+    if not usable:
+        raise ValueError("no outcome has a final value")
+    colours = colours or palette(labels)
+    words = WORDS.get(lang, WORDS["en"])
+    k = len(labels)
+    ncols = max(1, min(ncols, len(usable)))
+    nrows = math.ceil(len(usable) / ncols)
+    panel_h = 0.9 + 0.3 * k
+    longest = max(len(lab) for lab in labels)
+    fig = new_figure(min(3.6 * ncols + 0.07 * longest, 18.0), panel_h * nrows + 0.5, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    jitter = np.random.default_rng(0)  # fixed: the same picture every time
+    for pos, outcome in enumerate(usable):
+        ax = axes[pos // ncols][pos % ncols]
+        data, kept = [], []
+        for lab in labels:
+            vals = finals.loc[finals["label"].astype(str) == lab, f"final_{outcome}"].astype(float).to_numpy()
+            data.append(vals[np.isfinite(vals)])
+            kept.append(lab)
+        box_kw: dict[str, Any] = {
+            "positions": range(k),
+            "widths": 0.55,
+            "showfliers": False,
+            "patch_artist": True,
+            "medianprops": {"color": "0.1", "lw": 1.4},
+        }
+        series = [d if d.size else np.array([np.nan]) for d in data]
+        try:
+            boxes = ax.boxplot(series, orientation="horizontal", **box_kw)
+        except TypeError:  # matplotlib < 3.10
+            boxes = ax.boxplot(series, vert=False, **box_kw)
+        for patch, lab in zip(boxes["boxes"], kept, strict=True):
+            patch.set_facecolor("white")
+            patch.set_edgecolor(colours.get(lab))
+        for y, (vals, lab) in enumerate(zip(data, kept, strict=True)):
+            ax.scatter(
+                vals,
+                y + jitter.uniform(-0.18, 0.18, vals.size),
+                s=10,
+                color=colours.get(lab),
+                alpha=0.7,
+                lw=0,
+                zorder=3,
+            )
+        ax.set_yticks(range(k))
+        ax.set_yticklabels(kept if pos % ncols == 0 else [""] * k, fontsize=8)
+        ax.set_ylim(k - 0.5, -0.5)
+        ax.set_title(outcome_label(outcome, lang), fontsize=9)
+        ax.set_xlabel(axis_label(outcome, lang), fontsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.grid(True, axis="x", lw=0.4, alpha=0.5)
+    for pos in range(len(usable), nrows * ncols):
+        axes[pos // ncols][pos % ncols].set_visible(False)
+    fig.suptitle(words["dist"].format(steps=steps), fontsize=9)
     return fig
 
 

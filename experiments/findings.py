@@ -21,7 +21,7 @@ def key_findings(
     results_dir: str | Path,
     reference: str | int | None = None,
     contrasts: Sequence[str] = (),
-    min_effect: float = stats.MIN_EFFECT,
+    min_effect: float | stats.MinEffect = stats.MIN_EFFECT,
     lang: str = "en",
 ) -> list[dict[str, Any]]:
     """The differences that are outside their 95% CI and at least the minimum effect, as rows for a table.
@@ -41,20 +41,28 @@ def findings_text(
     results_dir: str | Path,
     reference: str | int | None = None,
     contrasts: Sequence[str] = (),
-    min_effect: float = stats.MIN_EFFECT,
+    min_effect: float | stats.MinEffect = stats.MIN_EFFECT,
 ) -> str:
-    """The key findings as a plain-text table for the terminal (a sentence when nothing passes)."""
+    """The key findings as a plain-text table for the terminal (a sentence when nothing passes), then what
+    each intervention can and cannot move by construction."""
     data = prepare(load(Path(results_dir)), reference, contrasts, "en", min_effect)
     rows = finding_rows(data)
     steps = data.manifest.get("steps", "?")
     head = (
         f"Key findings at month {steps}: differences outside their 95% CI and at least "
-        f"{pct(min_effect)} of the outcome's scale (paired by replication)"
+        f"{pct(data.min_rel)} of the outcome's scale{_absolute_text(data)} (paired by replication)"
     )
+    levers = "".join(
+        f"\n  {kind}: can move {', '.join(can) or '(none of these outcomes)'}"
+        + (f"; cannot move by construction: {', '.join(cannot)}" if cannot else "")
+        for kind, can, cannot, _ in lever_notes(data, plain=True)
+    )
+    if levers:
+        levers = "\nWhat each intervention can move (model's lever map):" + levers
     if data.differences.empty and data.contrasts is None:
-        return head + "\n  nothing to compare (one configuration with finished runs)"
+        return head + "\n  nothing to compare (one configuration with finished runs)" + levers
     if not rows:
-        return head + "\n  " + nothing_passes(data, html_out=False)
+        return head + "\n  " + nothing_passes(data, html_out=False) + levers
     table = [("configuration", "vs", "outcome", "difference", "95% CI", "minimum")]
     for r in rows:
         table.append(
@@ -70,7 +78,78 @@ def findings_text(
         for row in table
     ]
     lines.insert(1, "  " + "  ".join("-" * w for w in widths))
-    return head + "\n" + "\n".join(lines)
+    return head + "\n" + "\n".join(lines) + levers
+
+
+def _absolute_text(data: ReportData) -> str:
+    """``" (members: 5; ...)"``: the outcomes given an absolute minimum, in their own units."""
+    if not data.min_abs:
+        return ""
+    items = [f"{label_and_unit(o)[0]}: {num(v)}" for o, v in data.min_abs.items()]
+    lead = ", kecuali" if LANG.get() == "id" else ", except"
+    return f"{lead} {'; '.join(items)}"
+
+
+SIGNS = {"+": "+", "-": "\u2212", "±": "±"}
+
+
+def lever_notes(data: ReportData, plain: bool = False) -> list[tuple[str, list[str], list[str], bool]]:
+    """Per intervention kind used by any compared configuration: the report's outcomes it can move (with the
+    direction: + raise, \u2212 lower, ± either) and those it cannot move by construction, from
+    :mod:`kopsim.levers`. ``plain``: outcome column names (for the terminal) instead of labels."""
+    from kopsim.levers import LEVERS, lever_note
+
+    kinds = list(dict.fromkeys(str(i.get("kind")) for c in data.configs for i in c.get("interventions") or []))
+    out = []
+    for kind in kinds:
+        can, cannot = lever_note(kind)
+        signs = LEVERS.get(kind, {})
+
+        def name(o: str) -> str:
+            return o if plain else label_and_unit(o)[0]
+
+        can_t = [f"{name(o)} ({SIGNS.get(signs.get(o, ''), '?')})" for o in can if o in data.outcomes]
+        cannot_t = [name(o) for o in cannot if o in data.outcomes]
+        out.append((kind, can_t, cannot_t, bool(can or cannot)))
+    return out
+
+
+def section_levers(data: ReportData) -> str:
+    """The lever note: which outcomes each intervention can and cannot move, so a tight zero difference in an
+    outcome it cannot move is not read as evidence of no effect."""
+    notes = lever_notes(data)
+    if not notes:
+        return ""
+    id_ = LANG.get() == "id"
+    items = []
+    for kind, can, cannot, documented in notes:
+        if not documented:
+            missing = "tidak ada dalam peta tuas model" if id_ else "not in the model's lever map"
+            items.append(f"<li><code>{esc(kind)}</code>: {missing}.</li>")
+            continue
+        can_w, cannot_w = (
+            ("dapat menggerakkan", "tidak dapat menggerakkan (menurut konstruksi model)")
+            if id_
+            else (
+                "can move",
+                "cannot move by construction",
+            )
+        )
+        none = "tidak satu pun hasil di laporan ini" if id_ else "none of the outcomes in this report"
+        text = f"<code>{esc(kind)}</code> {can_w}: {esc(', '.join(can) or none)}"
+        if cannot:
+            text += f"; <strong>{cannot_w}</strong>: {esc(', '.join(cannot))}"
+        items.append(f"<li>{text}.</li>")
+    lead = (
+        "Apa yang dapat digerakkan setiap intervensi (peta tuas model, <code>kopsim.levers</code>; + menaikkan, "
+        "\u2212 menurunkan, ± keduanya). Selisih nol yang sempit pada hasil yang tidak dapat digerakkan bukanlah "
+        "bukti bahwa intervensi itu tidak berpengaruh: model memang tidak menghubungkannya."
+        if id_
+        else "What each intervention can move (the model's lever map, <code>kopsim.levers</code>; + raises, "
+        "\u2212 lowers, ± either way). A tight zero difference in an outcome an intervention cannot move is no "
+        "evidence that it does not work: the model has no mechanism linking the two."
+    )
+    return f"<div class=levers><p>{lead}</p><ul>{''.join(items)}</ul></div>"
 
 
 def label_and_unit(outcome: str) -> tuple[str, str]:
@@ -149,15 +228,18 @@ def threshold_text(data: ReportData) -> str:
             f"interval kepercayaan 95%-nya tidak mencakup nol <em>dan</em> besarnya paling sedikit {share} dari "
             "skala hasil tersebut: rentang tetapnya untuk hasil yang berbatas (proporsi, kepercayaan, "
             f"keterampilan: 0 s.d. 1, jadi {rel}; indeks E-I: -1 s.d. +1), selain itu nilai "
-            "rata-rata bulanan terbesar dari pembanding (mis. jumlah anggota terbanyak). Ubah dengan "
-            "<code>kopsim report --min-effect</code>."
-        )
+            f"rata-rata bulanan terbesar dari pembanding (mis. jumlah anggota terbanyak){esc(_absolute_text(data))}. "
+            "Ubah dengan <code>kopsim report --min-effect 0,05</code> atau per hasil, dalam satuannya sendiri: "
+            "<code>--min-effect members=5</code>."
+        ).replace("0,05</code>", "0.05</code>")
     return (
         f"A finding is a difference in the final month (month {esc(data.manifest.get('steps', '?'))}) whose 95% "
         f"confidence interval excludes zero <em>and</em> whose size is at least {share} of the outcome's scale "
         "(the minimum of practical importance): its fixed range for bounded outcomes (shares, trust, skill: 0 to "
         f"1, so {rel}; the E-I index: -1 to +1), otherwise the reference's largest monthly "
-        "mean (e.g. its largest membership or savings). Change it with <code>kopsim report --min-effect</code>."
+        f"mean (e.g. its largest membership or savings){esc(_absolute_text(data))}. Change it with "
+        "<code>kopsim report --min-effect 0.05</code>, or per outcome in its own units: "
+        "<code>--min-effect members=5</code>."
     )
 
 
@@ -188,11 +270,12 @@ def nothing_passes(data: ReportData, html_out: bool = True) -> str:
 def section_findings(data: ReportData) -> str:
     frames = classified(data)
     if not frames:
-        return (
-            "<div class=keybox><p>Only one configuration has finished runs: there is nothing to compare.</p></div>"
+        text = (
+            "Only one configuration has finished runs: there is nothing to compare."
             if LANG.get() == "en"
-            else "<div class=keybox><p>Hanya satu konfigurasi yang selesai: tidak ada yang dibandingkan.</p></div>"
+            else "Hanya satu konfigurasi yang selesai: tidak ada yang dibandingkan."
         )
+        return f"<div class=keybox><p>{text}</p>{section_levers(data)}</div>"
     rows = finding_rows(data)
     parts = []
     if not rows:
@@ -219,5 +302,6 @@ def section_findings(data: ReportData) -> str:
             else "Juga di luar IK 95% tetapi di bawah batas minimum (bukan temuan): "
         )
         parts.append(f"<p class=small-effects>{lead}{'; '.join(small)}.</p>")
+    parts.append(section_levers(data))
     parts.append(f"<p class=note>{threshold_text(data)}</p>")
     return "<div class=keybox>" + "".join(parts) + "</div>"

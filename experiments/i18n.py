@@ -92,6 +92,8 @@ T: dict[str, dict[str, str]] = {
     "contrasts": {"en": "Pairwise contrasts", "id": "Perbandingan berpasangan"},
     "forest": {"en": "Forest plot of the differences", "id": "Diagram hutan (forest plot) selisih"},
     "timeseries": {"en": "Outcomes over time", "id": "Hasil dari waktu ke waktu"},
+    "distributions": {"en": "Distribution of final values", "id": "Sebaran nilai akhir"},
+    "discovery": {"en": "Scenario discovery", "id": "Penemuan skenario (scenario discovery)"},
     "network": {
         "en": "The social network of one simulated cooperative",
         "id": "Jaringan sosial satu koperasi simulasi",

@@ -32,11 +32,12 @@ import pandas as pd
 
 import kopsim
 from kopsim.errors import UsageError
+from kopsim.labels import outcome_label
 
 from . import stats
 from .findings import section_findings
 from .i18n import LANG, LANGS, as_text, ci_decimals, ci_text, esc, loc, num, tr
-from .reportdata import ReportData, final_values, has_values, load, mean_ci, prepare
+from .reportdata import ReportData, constant_outcomes, final_values, has_values, load, mean_ci, prepare
 from .store import Store
 
 TS_DPI = 100
@@ -58,8 +59,10 @@ def write_report(
     reference: str | int | None = None,
     contrasts: Sequence[str] = (),
     lang: str = "en",
-    min_effect: float = stats.MIN_EFFECT,
+    min_effect: float | stats.MinEffect = stats.MIN_EFFECT,
     figures: bool = True,
+    discover: str | None = None,
+    pdf: bool = False,
 ) -> Path:
     """Write the HTML report of ``results_dir`` to ``output`` (default RESULTS/report.html); return its path.
 
@@ -70,22 +73,46 @@ def write_report(
     the first). ``contrasts``: extra pairwise comparisons ``"A:B"`` (A minus B, paired by
     replication). ``lang``: ``en`` or ``id`` (Indonesian labels and number format).
     ``min_effect``: the minimum of practical importance, as a share of each outcome's scale
-    (see :func:`stats.minimum_effect`). ``figures``: also write every figure as SVG and PNG under
-    ``RESULTS/figures/``.
+    (see :func:`stats.minimum_effect`) or a :class:`stats.MinEffect` (with absolute minimums per
+    outcome). ``figures``: also write every figure as SVG and PNG under ``RESULTS/figures/``.
+    ``discover``: a condition such as ``"participation_capital<0.5"``: add the PRIM boxes of the runs
+    that meet it (:mod:`.discovery`). ``pdf``: also write the key findings and every figure to a PDF
+    beside the HTML file (same name, ``.pdf``).
     """
     if lang not in LANGS:
         raise UsageError(f"--lang {lang!r}: expected one of {', '.join(LANGS)}")
-    if not (0 <= min_effect < 1):
-        raise UsageError(f"--min-effect {min_effect}: expected a share of the outcome's scale in [0, 1), e.g. 0.02")
+    share = min_effect.share if isinstance(min_effect, stats.MinEffect) else min_effect
+    if not (0 <= share < 1):
+        raise UsageError(f"--min-effect {share}: expected a share of the outcome's scale in [0, 1), e.g. 0.02")
     data = load(Path(results_dir))
     prepare(data, reference, contrasts, lang, min_effect)
+    found = None
+    if discover is not None:
+        from .discovery import discover_in, parse_condition
+
+        found = discover_in(data.configs, data.ok, parse_condition(discover, data.outcomes))
     out = Path(output) if output is not None else data.root / "report.html"
     if out.is_dir():
         out = out / "report.html"
     token = LANG.set(lang)
     try:
         figure_dir = data.root / "figures" if figures else None
-        _write(out, _render(data, network, figure_dir))
+        if pdf:
+            from .report_pdf import open_pdf
+
+            pdf_path = out.with_suffix(".pdf")
+            tmp = pdf_path.with_name(f".{pdf_path.name}.{os.getpid()}.tmp")
+            try:
+                with open_pdf(tmp, _title(data)) as pages:
+                    data.pdf = pages
+                    text = _render(data, network, figure_dir, found)
+                os.replace(tmp, pdf_path)
+            finally:
+                data.pdf = None
+                tmp.unlink(missing_ok=True)
+        else:
+            text = _render(data, network, figure_dir, found)
+        _write(out, text)
     finally:
         LANG.reset(token)
     return out
@@ -116,6 +143,8 @@ def _png(fig: Any, dpi: int, data: ReportData | None = None, name: str = "") -> 
         # text stays text (searchable, editable in a word processor or Inkscape); ids stable between runs
         with rc_context({"svg.fonttype": "none", "svg.hashsalt": "kopsim"}):
             fig.savefig(stem.with_suffix(".svg"), format="svg", metadata={"Date": None, "Creator": None})
+    if data is not None and data.pdf is not None:
+        data.pdf.savefig(fig)  # vector, one figure per page
     fig.clear()
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
@@ -130,8 +159,6 @@ def _img(b64: str, alt: str, cls: str = "") -> str:
 
 
 def _outcome_cell(name: str) -> str:
-    from kopsim.labels import outcome_label
-
     return f"{esc(outcome_label(name, LANG.get()))}<br><code>{esc(name)}</code>"
 
 
@@ -287,8 +314,9 @@ def _section_finals(data: ReportData) -> str:
         for k in ks
     )
     rows, not_final = [], []
+    constant = constant_outcomes(data)
     for o in data.outcomes:
-        if not has_values(data, o):
+        if not has_values(data, o) or o in constant:
             continue
         stats_k = [mean_ci(final_values(data, k, o)) for k in ks]
         decs = [d for d in (ci_decimals(lo, hi) for _, lo, hi in stats_k) if d is not None]
@@ -307,6 +335,7 @@ def _section_finals(data: ReportData) -> str:
             + ", ".join(esc(o) for o in not_final)
             + "; some network metrics are computed only every few months).</p>"
         )
+    note += _constant_note(data)
     return (
         f"<p>{tr('finals_lead').format(steps=esc(data.manifest.get('steps', '?')))}</p>"
         f"<div class=scroll><table class=grid><thead><tr><th>{tr('th_outcome')}</th>{head}</tr></thead>"
@@ -314,14 +343,31 @@ def _section_finals(data: ReportData) -> str:
     )
 
 
+def _constant_note(data: ReportData) -> str:
+    constant = constant_outcomes(data)
+    if not constant:
+        return ""
+    items = ", ".join(
+        f"{esc(outcome_label(o, LANG.get()))} = {num(float(data.ok[f'final_{o}'].astype(float).dropna().iloc[0]))}"
+        for o in constant
+    )
+    if LANG.get() == "id":
+        return f"<p class=note>Tidak ditampilkan karena sama di setiap replikasi dan konfigurasi: {items}.</p>"
+    return (
+        f"<p class=note>Left out, the same in every run of every configuration (nothing to compare; e.g. the "
+        f"E-I index of a model with one village): {items}.</p>"
+    )
+
+
 def _difference_rows(data: ReportData, diff: pd.DataFrame, show_reference: bool = False) -> tuple[list[str], int, int]:
     """Table rows of classified differences; the counts of findings and of small effects."""
     rows = []
     n_big = n_small = 0
+    constant = constant_outcomes(data)
     for _, part in diff.groupby(["label", "reference"], sort=False):
         for o in data.outcomes:
             r = part[part["outcome"].astype(str) == o]
-            if r.empty or not has_values(data, o):
+            if r.empty or not has_values(data, o) or o in constant:
                 continue
             r = r.iloc[0]
             mean, lo, hi, sd, n = (
@@ -552,6 +598,72 @@ def _section_network(data: ReportData) -> str:
     )
 
 
+def _section_distributions(data: ReportData) -> str:
+    from .figures import distributions, palette
+
+    constant = constant_outcomes(data)
+    outcomes = [o for o in data.outcomes if has_values(data, o) and o not in constant]
+    order = [data.names[k] for k in range(len(data.configs))]
+    finals = data.ok.assign(label=data.ok["config_index"].astype(int).map(data.names))
+    try:
+        fig = distributions(
+            finals, outcomes, order, colours=palette(order), lang=data.lang, steps=data.manifest.get("steps", "?")
+        )
+    except ValueError:
+        return ""
+    lead = (
+        "Sebaran nilai akhir: satu titik per replikasi (satu koperasi simulasi), kotak dari kuartil pertama "
+        "s.d. ketiga, garis di median. Rata-rata dan IK di atas meringkas sebaran ini."
+        if LANG.get() == "id"
+        else "The spread of the final values: one point per replication (one simulated cooperative), the box "
+        "from the first to the third quartile, the line at the median. The means and CIs above summarise these "
+        "points; a wide spread with a narrow CI means the average is well known but single cooperatives differ."
+    )
+    return f"<p>{lead}</p>" + _img(
+        _png(fig, FOREST_DPI, data, "distributions"), "distributions of final values", "wide"
+    )
+
+
+def _section_discovery(found: Any) -> str:
+    from .discovery import no_box_reason
+
+    id_ = LANG.get() == "id"
+    lead = (
+        f"PRIM (Friedman &amp; Fisher 1999, lewat EMA Workbench): kotak parameter tempat run dengan nilai akhir "
+        f"<code>{esc(found.condition)}</code> terkumpul ({found.cases} dari {found.runs} run). "
+        "Cakupan: bagian dari semua kasus yang ada di dalam kotak; kepadatan: bagian run di dalam kotak yang "
+        "merupakan kasus; massa: bagian semua run yang ada di dalam kotak."
+        if id_
+        else f"PRIM (Friedman &amp; Fisher 1999, via EMA Workbench): parameter boxes where the runs whose final "
+        f"<code>{esc(found.condition)}</code> concentrate ({found.cases} of {found.runs} runs are such cases). "
+        "Coverage: the share of all cases inside the box; density: the share of the box's runs that are cases; "
+        "mass: the share of all runs inside the box. Parameters that vary: "
+        + ", ".join(f"<code>{esc(p)}</code>" for p in found.parameters)
+        + "."
+    )
+    if found.left_out:
+        lead += f" ({found.left_out} runs without a final value left out.)"
+    if not found.boxes:
+        return f"<p>{lead}</p><p class=nothing><strong>{esc(no_box_reason(found))}.</strong></p>"
+    rows = []
+    for i, b in enumerate(found.boxes, 1):
+        restr = "<br>".join(esc(r.text()) for r in b.restrictions)
+        rows.append(
+            f"<tr><td class=num>{i}</td><td class=num>{loc(f'{b.coverage:.0%}')}</td>"
+            f"<td class=num>{loc(f'{b.density:.0%}')}</td><td class=num>{loc(f'{b.mass:.0%}')} ({b.n})</td>"
+            f"<td>{restr}</td></tr>"
+        )
+    head = (
+        "<th>kotak</th><th>cakupan</th><th>kepadatan</th><th>massa (run)</th><th>rentang yang dibatasi</th>"
+        if id_
+        else "<th>box</th><th>coverage</th><th>density</th><th>mass (runs)</th><th>restricted ranges</th>"
+    )
+    return (
+        f"<p>{lead}</p><div class=scroll><table class=grid><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1d2433;
  max-width:1280px;margin:0 auto;padding:1.2rem 1.6rem 3rem;line-height:1.45;font-size:15px}
@@ -578,6 +690,7 @@ footer{margin-top:3rem;color:#6a7489;font-size:.8rem}
 .keybox{border:2px solid #2c5d8a;background:#f3f8fd;border-radius:6px;padding:.3rem 1rem .6rem;margin:1rem 0}
 .keybox h3{margin:.6rem 0 .2rem}.keybox ul.findings{margin:.2rem 0 .4rem;padding-left:1.3rem}
 .keybox li{margin:.15rem 0;font-size:1rem}.keybox .nothing{font-size:1rem}
+.levers{font-size:.9rem;color:#2a3448}.keybox .levers li{font-size:.9rem}
 .small-effects{color:#6a7489;font-size:.85rem}tr.small td{color:#6a7489}
 @page{size:A4;margin:14mm 12mm}
 @media print{
@@ -597,11 +710,33 @@ footer{margin-top:3rem;color:#6a7489;font-size:.8rem}
 """
 
 
-def _render(data: ReportData, network: bool, figure_dir: Path | None = None) -> str:
+def _title(data: ReportData) -> str:
+    return f"kopsim report: {data.manifest.get('experiment', data.root.name)}"
+
+
+def _render(data: ReportData, network: bool, figure_dir: Path | None = None, found: Any = None) -> str:
     m = data.manifest
     data.figure_dir = figure_dir
-    sections = [
-        ("findings", tr("findings"), section_findings(data)),
+    title = _title(data)
+    reps, steps = m.get("replications", "?"), m.get("steps", "?")
+    n_text = (
+        f"{len(data.configs)} configuration{'s' if len(data.configs) != 1 else ''}"
+        if data.lang == "en"
+        else str(len(data.configs))
+    )
+    sub = (
+        tr("sub").replace("{n} configuration(s)", "{n}").format(n=n_text, reps=esc(reps), steps=esc(steps))
+        + f" <code>{esc(data.root)}</code>"
+    )
+    sections = [("findings", tr("findings"), section_findings(data))]
+    if found is not None:
+        sections.append(("discovery", tr("discovery"), _section_discovery(found)))
+    if data.pdf is not None:  # the PDF opens with the same words, before any figure
+        from .report_pdf import html_blocks, text_pages
+
+        head = f"<h1>{esc(title)}</h1><p>{sub}</p>"
+        text_pages(data.pdf, html_blocks(head + "".join(f"<h2>{esc(t)}</h2>{c}" for _, t, c in sections)))
+    sections += [
         ("compared", tr("compared"), _section_compared(data)),
         ("settings", tr("settings"), _section_settings(data)),
         ("finals", tr("finals"), _section_finals(data)),
@@ -613,22 +748,14 @@ def _render(data: ReportData, network: bool, figure_dir: Path | None = None) -> 
     forest = _section_forest(data)
     if forest:
         sections.append(("forest", tr("forest"), forest))
+    dist = _section_distributions(data)
+    if dist:
+        sections.append(("distributions", tr("distributions"), dist))
     sections.append(("timeseries", tr("timeseries"), _section_time_series(data)))
     if network:
         sections.append(("network", tr("network"), _section_network(data)))
     nav = "".join(f'<a href="#{sid}">{esc(title)}</a>' for sid, title, _ in sections)
     body = "".join(f'<h2 id="{sid}">{esc(title)}</h2>{content}' for sid, title, content in sections)
-    title = f"kopsim report: {m.get('experiment', data.root.name)}"
-    reps, steps = m.get("replications", "?"), m.get("steps", "?")
-    n_text = (
-        f"{len(data.configs)} configuration{'s' if len(data.configs) != 1 else ''}"
-        if data.lang == "en"
-        else str(len(data.configs))
-    )
-    sub = (
-        tr("sub").replace("{n} configuration(s)", "{n}").format(n=n_text, reps=esc(reps), steps=esc(steps))
-        + f" <code>{esc(data.root)}</code>"
-    )
     made = time.strftime("%Y-%m-%d %H:%M:%S %z")
     return (
         f"<!DOCTYPE html>\n<html lang={LANG.get()}><head><meta charset=utf-8>"

@@ -4,7 +4,7 @@ from it and any pairwise contrasts computed and classified against the minimum o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +35,25 @@ class ReportData:
     contrasts: pd.DataFrame | None = None  # extra pairwise contrasts (A minus B), classified
     lang: str = "en"
     min_rel: float = stats.MIN_EFFECT
+    min_abs: dict[str, float] = field(default_factory=dict)  # outcome -> absolute minimum (overrides min_rel)
     minimum: dict[tuple[int, str], float] | None = None  # (reference index, outcome) -> minimum effect
     figure_dir: Path | None = None  # where figures are also written as SVG and PNG files
+    pdf: Any = None  # an open matplotlib PdfPages when the report is also written as PDF
+
+
+def constant_outcomes(data: ReportData) -> list[str]:
+    """Outcomes with the same final value in every finished run of every configuration (e.g. the E-I index
+    of a model with one village): nothing to compare, so the tables leave them out and say so."""
+    out = []
+    for o in data.outcomes:
+        col = f"final_{o}"
+        if col not in data.ok or data.ok.empty:
+            continue
+        vals = data.ok[col].astype(float).to_numpy()
+        vals = vals[np.isfinite(vals)]
+        if vals.size > 1 and np.all(vals == vals[0]):
+            out.append(o)
+    return out
 
 
 def config_index(data: ReportData, name: str | int) -> int:
@@ -59,10 +76,21 @@ def prepare(
     reference: str | int | None = None,
     contrasts: Sequence[str] = (),
     lang: str = "en",
-    min_effect: float = stats.MIN_EFFECT,
+    min_effect: float | stats.MinEffect = stats.MIN_EFFECT,
 ) -> ReportData:
-    """Set the reference, compute the differences from it and any contrasts, and the minimum effects."""
-    data.lang, data.min_rel = lang, min_effect
+    """Set the reference, compute the differences from it and any contrasts, and the minimum effects.
+
+    ``min_effect``: a share of each outcome's scale, or a :class:`stats.MinEffect` (share and per-outcome
+    absolute minimums; an outcome it names must be one of these results')."""
+    if not isinstance(min_effect, stats.MinEffect):
+        min_effect = stats.MinEffect(float(min_effect))
+    unknown = sorted(set(min_effect.absolute) - set(data.outcomes))
+    if unknown:
+        raise UsageError(
+            f"--min-effect {unknown[0]}=...: {unknown[0]!r} is not an outcome of these results; "
+            f"allowed: {', '.join(data.outcomes)}"
+        )
+    data.lang, data.min_rel, data.min_abs = lang, min_effect.share, dict(min_effect.absolute)
     first = int(data.ok["config_index"].min()) if not data.ok.empty else 0
     data.ref = first if reference is None else config_index(data, reference)
     if data.ref != first or data.differences.empty or "reference_index" not in data.differences:
@@ -91,7 +119,7 @@ def prepare(
     for r in refs:
         for o in data.outcomes:
             rows = data.summary[(data.summary["config_index"] == r) & (data.summary["outcome"].astype(str) == o)]
-            data.minimum[(r, o)] = stats.minimum_effect(o, rows["mean"].to_numpy(dtype=float), min_effect)
+            data.minimum[(r, o)] = min_effect.of(o, rows["mean"].to_numpy(dtype=float))
     if not data.differences.empty:
         data.differences = stats.classify(data.differences, {o: data.minimum[(data.ref, o)] for o in data.outcomes})
     data.contrasts = (
