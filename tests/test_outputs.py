@@ -302,3 +302,107 @@ def test_palettes_are_colour_blind_safe():
 
     assert TRUST_CMAP in ("viridis", "cividis")
     assert list(palette(["a", "b", "c"]).values()) == ["#000000", "#0072B2", "#E69F00"]
+
+
+# ---------------------------------------------------------------- lever note, per-outcome minimum, constants
+def test_lever_note_says_what_an_intervention_cannot_move(compared, tmp_path, capsys, monkeypatch):
+    from kopsim import levers
+
+    monkeypatch.setattr(levers, "LEVERS", {"training": {"skill_members": "+", "members": "0", "umkm_revenue": "±"}})
+    out, _ = compared
+    text = findings.findings_text(out)
+    assert "training: can move skill_members (+), umkm_revenue (±); cannot move by construction: members" in text
+    target = tmp_path / "levers.html"
+    code, _, err = kopsim(["report", str(out), "--output", str(target), "--no-network", "--no-figure-files"], capsys)
+    assert code == 0, err
+    html = target.read_text()
+    box = html[html.index('id="findings"') : html.index('id="compared"')]
+    assert re.search(
+        r"<code>training</code> can move: skill of members \(mean\) \(\+\).*"
+        r"<strong>cannot move by construction</strong>: members",
+        box,
+    )
+    code, _, err = kopsim(
+        ["report", str(out), "--output", str(target), "--no-network", "--no-figure-files", "--lang", "id"], capsys
+    )
+    assert code == 0, err
+    assert "tidak dapat menggerakkan (menurut konstruksi model)</strong>: anggota" in target.read_text()
+
+
+def test_lever_map_placeholder_has_the_agreed_shape():
+    from kopsim.interventions import KINDS
+    from kopsim.levers import LEVERS, lever_note
+
+    assert set(LEVERS) <= set(KINDS)
+    assert all(sign in {"+", "-", "±", "0"} for signs in LEVERS.values() for sign in signs.values())
+    can, cannot = lever_note("training")
+    assert can and not set(can) & set(cannot)
+    assert lever_note("no_such_kind") == ([], [])
+
+
+def test_minimum_per_outcome(compared):
+    m = stats.MinEffect.parse(["0.05", "members=5"], OUTCOMES)
+    assert m.share == 0.05 and m.of("members", np.array([1000.0])) == 5.0
+    assert m.of("skill_members", np.array([0.4])) == pytest.approx(0.05)
+    for bad, says in [(["x=1"], "allowed: members"), (["members=-1"], ">= 0"), (["1.5"], "[0, 1)"), (["a"], "[0, 1)")]:
+        with pytest.raises(stats.UsageError) as err:
+            stats.MinEffect.parse(bad, OUTCOMES)
+        assert says in str(err.value)
+    out, _ = compared
+    # skill of members is a finding at the default minimum (0.02 of its 0..1 scale) but not at 0.5
+    assert "skill of members" in findings.findings_text(out)
+    text = findings.findings_text(out, min_effect=stats.MinEffect(absolute={"skill_members": 0.5}))
+    assert "except skill of members (mean): 0.5" in text and "Nothing passes" in text
+
+
+def test_constant_outcomes_are_left_out_of_the_tables(compared):
+    from kopsim.experiments.reportdata import constant_outcomes, load, prepare
+
+    out, _ = compared
+    data = prepare(load(out))
+    assert constant_outcomes(data) == []
+    data.ok["final_members"] = 7.0  # e.g. an E-I index with one village: the same in every run
+    assert constant_outcomes(data) == ["members"]
+    finals = rep._section_finals(data)
+    assert "<code>members</code>" not in finals and "<code>skill_members</code>" in finals
+    assert "Left out, the same in every run of every configuration" in finals and "members = 7" in finals
+
+
+# ---------------------------------------------------------------- distributions and PDF
+def test_distributions_of_final_values(compared, report_html):
+    out, _ = compared
+    svg = (out / "figures" / "distributions.svg").read_text()
+    assert "training_follow_up" in svg and "one point per replication" in svg
+    assert '<h2 id="distributions">' in report_html
+
+
+def test_report_as_pdf(compared, tmp_path, capsys):
+    out, _ = compared
+    target = tmp_path / "brief.html"
+    code, stdout, err = kopsim(
+        ["report", str(out), "--output", str(target), "--no-network", "--no-figure-files", "--format", "pdf"], capsys
+    )
+    assert code == 0, err
+    pdf = tmp_path / "brief.pdf"
+    assert str(pdf) in stdout
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type /Page\b", data))
+    figures = 2 + len(OUTCOMES)  # forest, distributions, one time series per outcome
+    assert pages == figures + 1  # the key findings page first
+    assert b"kopsim report" in data  # the title in the PDF's metadata
+
+
+def test_pdf_text_blocks_follow_the_html():
+    from kopsim.experiments.report_pdf import html_blocks
+
+    blocks = html_blocks(
+        "<h2>Key findings</h2><div class=keybox><h3>b <span>vs</span> a</h3><ul><li>b raises x "
+        "by 1 &ndash; 2.</li></ul><p class=note>A finding is ...</p></div>"
+    )
+    assert blocks == [
+        ("h2", "Key findings"),
+        ("h3", "b vs a"),
+        ("li", "b raises x by 1 – 2."),
+        ("note", "A finding is ..."),
+    ]
