@@ -22,7 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from kopsim.labels import outcome_label, outcome_unit
+from kopsim.labels import outcome_bounds, outcome_label, outcome_unit
 
 __all__ = ["distributions", "forest_plot", "forest_standardised", "new_figure", "palette", "time_series"]
 
@@ -95,6 +95,7 @@ def time_series(
     title: str | None = None,
     envelope: pd.DataFrame | None = None,
     lang: str = "en",
+    min_span: float | None = None,
 ) -> Figure:
     """Mean of ``outcome`` per month with its shaded 95% confidence band, one line per configuration.
 
@@ -102,6 +103,9 @@ def time_series(
     outcome, low, high; e.g. the 5-95% range of the replications from
     :func:`experiments.stats.envelope`) adds thin dashed lines at its bounds. ``legend`` puts the
     key inside the figure, below the axes, so a copied figure keeps it. ``lang``: en or id.
+    ``min_span``: the y axis spans at least this much (centred on the data, kept within the outcome's
+    fixed range), so that auto-scaling does not blow a tiny change up to the full height; the report
+    passes ten times the minimum of practical importance.
 
     ``summary`` is the tidy table of :func:`experiments.stats.summary` (label, step, outcome,
     mean, ci_low, ci_high). ``labels`` orders and selects the configurations (default: order of
@@ -164,6 +168,8 @@ def time_series(
                     label="_nolegend_",
                     zorder=2,
                 )
+    if min_span is not None and np.isfinite(min_span) and min_span > 0:
+        _widen(ax, min_span, outcome_bounds(outcome))
     ax.set_title(title if title is not None else outcome_label(outcome, lang), fontsize=10)
     ax.set_xlabel(words["month"], fontsize=9)
     ax.set_ylabel(axis_label(outcome, lang), fontsize=8)
@@ -180,6 +186,21 @@ def time_series(
             handles.append(Line2D([], [], color="0.4", lw=0.7, ls=(0, (3, 2)), label=words["env"]))
         fig.legend(handles=handles, loc="lower center", ncols=2, fontsize=7, frameon=False, bbox_to_anchor=(0.5, 0.0))
     return fig
+
+
+def _widen(ax: Axes, span: float, bounds: tuple[float, float] | None) -> None:
+    """Widen the y axis to at least ``span`` around the data's centre, inside ``bounds`` where given."""
+    lo, hi = ax.get_ylim()
+    if hi - lo >= span:
+        return
+    mid = (lo + hi) / 2
+    lo, hi = mid - span / 2, mid + span / 2
+    if bounds is not None:
+        if lo < bounds[0]:
+            lo, hi = bounds[0], min(bounds[1], bounds[0] + span)
+        if hi > bounds[1]:
+            lo, hi = max(bounds[0], bounds[1] - span), bounds[1]
+    ax.set_ylim(lo, hi)
 
 
 # ---- distributions of final values --------------------------------------------------------

@@ -127,6 +127,11 @@ T: dict[str, dict[str, str]] = {
 }
 
 
+def say(en: str, id_: str) -> str:
+    """``en`` or its Indonesian ``id_``, by the report's language (for text used once)."""
+    return id_ if LANG.get() == "id" else en
+
+
 def tr(key: str) -> str:
     return T[key].get(LANG.get(), T[key]["en"])
 

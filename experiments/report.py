@@ -36,7 +36,7 @@ from kopsim.labels import outcome_label
 
 from . import stats
 from .findings import section_findings
-from .i18n import LANG, LANGS, as_text, ci_decimals, ci_text, esc, loc, num, tr
+from .i18n import LANG, LANGS, as_text, ci_decimals, ci_text, esc, loc, num, say, tr
 from .reportdata import ReportData, constant_outcomes, final_values, has_values, load, mean_ci, prepare
 from .store import Store
 
@@ -220,11 +220,12 @@ def _section_compared(data: ReportData) -> str:
     rows = []
     for k, cfg in enumerate(data.configs):
         ivs = cfg.get("interventions") or []
-        iv_text = "<br>".join(esc(_intervention_text(i)) for i in ivs) or "none"
+        none = say("none", "tidak ada")
+        iv_text = "<br>".join(esc(_intervention_text(i)) for i in ivs) or none
         over = cfg.get("overrides") or {}
-        over_text = ", ".join(f"{esc(key)} = {esc(as_text(v))}" for key, v in over.items()) or "none"
+        over_text = ", ".join(f"{esc(key)} = {esc(as_text(v))}" for key, v in over.items()) or none
         if k == data.ref:
-            changed = "<em>reference</em>"
+            changed = f"<em>{say('reference', 'pembanding')}</em>"
         else:
             params = _flatten(cfg.get("parameters") or {})
             diffs = [
@@ -233,20 +234,28 @@ def _section_compared(data: ReportData) -> str:
                 for key, v in params.items()
                 if ref_params.get(key) != v
             ]
-            changed = "<br>".join(diffs) or "none"
+            changed = "<br>".join(diffs) or none
         desc = _description(cfg)
         rows.append(
             f"<tr><td>{k}</td><td><strong>{esc(data.names[k])}</strong>"
             f"{'<br><span class=muted>' + esc(desc) + '</span>' if desc else ''}</td>"
             f"<td>{esc(cfg.get('scenario', ''))}</td><td>{iv_text}</td><td>{over_text}</td><td>{changed}</td></tr>"
         )
-    return (
-        f"<p>{len(data.configs)} configuration{'s' if len(data.configs) != 1 else ''}; "
+    lead = say(
+        f"{len(data.configs)} configuration{'s' if len(data.configs) != 1 else ''}; "
         f"{'the first, ' if data.ref == 0 else ''}<strong>{esc(data.names[data.ref])}</strong>, is the reference "
-        "every other configuration is compared with (choose another with <code>kopsim report --reference</code>)."
-        "</p>"
-        "<div class=scroll><table><thead><tr><th>#</th><th>configuration</th><th>scenario</th>"
-        "<th>interventions</th><th>overrides</th><th>parameters that differ from the reference</th></tr></thead>"
+        "every other configuration is compared with (choose another with <code>kopsim report --reference</code>).",
+        f"{len(data.configs)} konfigurasi; <strong>{esc(data.names[data.ref])}</strong> adalah pembanding bagi "
+        "konfigurasi lainnya (pilih yang lain dengan <code>kopsim report --reference</code>).",
+    )
+    head = say(
+        "<th>#</th><th>configuration</th><th>scenario</th><th>interventions</th><th>overrides</th>"
+        "<th>parameters that differ from the reference</th>",
+        "<th>#</th><th>konfigurasi</th><th>skenario</th><th>intervensi</th><th>pengubahan</th>"
+        "<th>parameter yang berbeda dari pembanding</th>",
+    )
+    return (
+        f"<p>{lead}</p><div class=scroll><table><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
@@ -262,27 +271,40 @@ def _section_settings(data: ReportData) -> str:
     version = str(m.get("kopsim_version", "?"))
     ver_note = "" if version == kopsim.__version__ else f" (this report made with kopsim {kopsim.__version__})"
     items = [
-        ("experiment", esc(m.get("experiment", "?"))),
-        ("defined by", esc(m.get("source", "?"))),
-        ("started", esc(m.get("created", "?"))),
-        ("kopsim version", esc(version) + esc(ver_note)),
-        ("software", esc(f"Python {m.get('python', '?')}, Mesa {m.get('mesa', '?')}, numpy {m.get('numpy', '?')}")),
-        ("root seed", esc(m.get("root_seed", "?"))),
-        ("replications per configuration", esc(reps)),
-        ("months simulated", esc(m.get("steps", "?"))),
-        ("outcomes recorded", esc(len(data.outcomes))),
+        (say("experiment", "eksperimen"), esc(m.get("experiment", "?"))),
+        (say("defined by", "didefinisikan oleh"), esc(m.get("source", "?"))),
+        (say("started", "dimulai"), esc(m.get("created", "?"))),
+        (say("kopsim version", "versi kopsim"), esc(version) + esc(ver_note)),
         (
-            "runs",
-            f"{planned} planned, <strong>{n_ok} ok</strong>, "
-            f"<strong{' class=bad' if len(failed) else ''}>{len(failed)} failed</strong>"
-            + (f", {missing} not yet run" if missing else ""),
+            say("software", "perangkat lunak"),
+            esc(f"Python {m.get('python', '?')}, Mesa {m.get('mesa', '?')}, numpy {m.get('numpy', '?')}"),
+        ),
+        (say("root seed", "benih akar (root seed)"), esc(m.get("root_seed", "?"))),
+        (say("replications per configuration", "replikasi per konfigurasi"), esc(reps)),
+        (say("months simulated", "bulan yang disimulasikan"), esc(m.get("steps", "?"))),
+        (say("outcomes recorded", "hasil yang dicatat"), esc(len(data.outcomes))),
+        (
+            say("runs", "run"),
+            say(
+                f"{planned} planned, <strong>{n_ok} ok</strong>, "
+                f"<strong{' class=bad' if len(failed) else ''}>{len(failed)} failed</strong>"
+                + (f", {missing} not yet run" if missing else ""),
+                f"{planned} direncanakan, <strong>{n_ok} berhasil</strong>, "
+                f"<strong{' class=bad' if len(failed) else ''}>{len(failed)} gagal</strong>"
+                + (f", {missing} belum dijalankan" if missing else ""),
+            ),
         ),
     ]
     body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in items)
     parts = [
         f"<table class=kv>{body}</table>",
-        f"<p class=note>{esc(EXECUTOR_NOTE)} Replication <em>i</em> of "
-        "every configuration uses the same seed (common random numbers), derived from the root seed.</p>",
+        say(
+            f"<p class=note>{esc(EXECUTOR_NOTE)} Replication <em>i</em> of "
+            "every configuration uses the same seed (common random numbers), derived from the root seed.</p>",
+            "<p class=note>Hasil tidak bergantung pada cara menjalankan (berurutan, paralel atau Dask): benih setiap "
+            "run ditetapkan sebelum dijalankan, jadi perintah yang sama memberi angka yang sama di mana pun. "
+            "Replikasi ke-<em>i</em> setiap konfigurasi memakai benih yang sama (common random numbers).</p>",
+        ),
     ]
     if missing:
         parts.append(
@@ -389,13 +411,13 @@ def _difference_rows(data: ReportData, diff: pd.DataFrame, show_reference: bool 
             n_big += big
             n_small += flag and not big
             if n > 1 and sd == 0 and mean == 0:
-                verdict = "no: identical in every replication"
+                verdict = say("no: identical in every replication", "tidak: sama di setiap replikasi")
             elif big:
-                verdict = "<strong>yes: a finding</strong>"
+                verdict = f"<strong>{say('yes: a finding', 'ya: temuan')}</strong>"
             elif flag:
-                verdict = "yes, but smaller than the minimum"
+                verdict = say("yes, but smaller than the minimum", "ya, tetapi lebih kecil dari batas minimum")
             elif np.isfinite(lo):
-                verdict = "no"
+                verdict = say("no", "tidak")
             else:
                 verdict = "&ndash;"
             klass = " class=flag" if big else (" class=small" if flag else "")
@@ -418,22 +440,37 @@ def _section_differences(data: ReportData) -> str:
             else "<p>No differences to show.</p>"
         )
     rows, n_big, n_small = _difference_rows(data, diff)
+    if LANG.get() == "id":
+        lead = (
+            f"<p>Hasil bulan terakhir setiap konfigurasi dikurangi hasil pembanding (<strong>"
+            f"{esc(data.names[data.ref])}</strong>), berpasangan per replikasi, dengan IK 95% berpasangan. "
+            f"<strong>{n_big}</strong> selisih memiliki IK yang tidak mencakup nol dan besarnya paling sedikit batas "
+            f"minimum (temuan, disorot); {n_small} lainnya tidak mencakup nol tetapi lebih kecil dari batas minimum "
+            "(abu-abu).</p><p class=note>Hanya bulan terakhir yang dibandingkan: efek yang sudah lewat terlihat di "
+            "deret waktu, bukan di sini. Karena replikasi ke-<em>i</em> setiap konfigurasi memakai benih yang sama, "
+            "IK bisa sangat sempit: selisih yang IK-nya tidak mencakup nol bisa tetap terlalu kecil untuk berarti, "
+            "karena itu ada kolom minimum. IK menggambarkan keacakan model antar-replikasi, bukan ketidakpastian "
+            "parameternya atau seberapa baik model mewakili koperasi nyata.</p>"
+        )
+    else:
+        lead = (
+            f"<p>Each configuration's final-month outcome minus the reference's (<strong>{esc(data.names[data.ref])}"
+            "</strong>), paired by replication, with the paired 95% confidence interval. "
+            f"<strong>{n_big}</strong> difference{'s' if n_big != 1 else ''} ha{'ve' if n_big != 1 else 's'} an "
+            "interval that excludes zero and a size of at least the minimum of practical importance (findings, "
+            f"highlighted); {n_small} more exclude{'s' if n_small == 1 else ''} zero but "
+            f"{'is' if n_small == 1 else 'are'} smaller than the minimum (grey).</p>"
+            "<p class=note>Only the final month is compared: an effect that has passed by then (a shock that "
+            "ended, a programme that stopped) shows in the time series below, not here. "
+            "Because replication <em>i</em> of every configuration shares its seed, much of the chance variation "
+            "cancels in the pairs and intervals can be very narrow: a difference whose interval excludes zero can "
+            "still be too small to matter, hence the minimum column (see Key findings). With many outcomes, about "
+            "one in twenty differences that are truly zero will exclude zero by chance. The intervals describe "
+            "the model's own randomness across replications, not uncertainty in its parameters or in how well it "
+            "represents real cooperatives.</p>"
+        )
     return (
-        f"<p>Each configuration's final-month outcome minus the reference's (<strong>{esc(data.names[data.ref])}"
-        "</strong>), paired by replication, with the paired 95% confidence interval. "
-        f"<strong>{n_big}</strong> difference{'s' if n_big != 1 else ''} ha{'ve' if n_big != 1 else 's'} an "
-        "interval that excludes zero and a size of at least the minimum of practical importance (findings, "
-        f"highlighted); {n_small} more exclude{'s' if n_small == 1 else ''} zero but "
-        f"{'is' if n_small == 1 else 'are'} smaller than the minimum (grey).</p>"
-        "<p class=note>Only the final month is compared: an effect that has passed by then (a shock that "
-        "ended, a programme that stopped) shows in the time series below, not here. "
-        "Because replication <em>i</em> of every configuration shares its seed, much of the chance "
-        "variation cancels in the pairs and intervals can be very narrow: a difference whose interval excludes "
-        "zero can still be too small to matter, hence the minimum column (see Key findings). With many outcomes, "
-        "about one in twenty differences that are truly zero will exclude zero by chance. The intervals describe "
-        "the model's own randomness across replications, not uncertainty in its parameters or in how well it "
-        "represents real cooperatives.</p>"
-        f"<div class=scroll><table class=grid><thead><tr><th>{tr('th_config')}</th><th>{tr('th_outcome')}</th>"
+        lead + f"<div class=scroll><table class=grid><thead><tr><th>{tr('th_config')}</th><th>{tr('th_outcome')}</th>"
         f"{tr('th_diff_row')}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
 
@@ -479,12 +516,17 @@ def _section_forest(data: ReportData) -> str:
     except ValueError as err:
         return f"<p class=note>No forest plot: {esc(err)}.</p>"
     skipped = [o for o in outcomes if not (np.isfinite(scale[o]) and scale[o] > 0)]
-    note = (
+    note = say(
         "<p>Every difference from the reference on one common scale: the difference divided by the "
         f"reference's standard deviation across replications in month {esc(data.manifest.get('steps', '?'))}, "
         "with its 95% CI; the raw difference and CI in the outcome's own units are written beside each row. "
         "Filled markers are findings (CI excludes 0 and the difference is at least the minimum of practical "
-        "importance), grey ones exclude 0 but are smaller, open ones include 0.</p>"
+        "importance), grey ones exclude 0 but are smaller, open ones include 0.</p>",
+        "<p>Semua selisih terhadap pembanding pada satu skala bersama: selisih dibagi simpangan baku pembanding "
+        f"antar-replikasi pada bulan ke-{esc(data.manifest.get('steps', '?'))}, dengan IK 95%-nya; selisih dan IK "
+        "dalam satuan hasil itu sendiri ditulis di samping setiap baris. Penanda penuh: temuan (IK tidak mencakup 0 "
+        "dan selisih paling sedikit batas minimum), abu-abu: IK tidak mencakup 0 tetapi lebih kecil, kosong: IK "
+        "mencakup 0.</p>",
     )
     if skipped:
         note += (
@@ -511,7 +553,17 @@ def _section_time_series(data: ReportData) -> str:
         if not has_values(data, o):
             skipped.append(o)
             continue
-        fig = time_series(data.summary, o, labels=names, colours=colours, legend=True, envelope=env, lang=data.lang)
+        minimum = (data.minimum or {}).get((data.ref, o), float("nan"))
+        fig = time_series(
+            data.summary,
+            o,
+            labels=names,
+            colours=colours,
+            legend=True,
+            envelope=env,
+            lang=data.lang,
+            min_span=10 * minimum,  # a change below the minimum never fills the axis
+        )
         cells.append(
             f"<figure>{_img(_png(fig, TS_DPI, data, 'timeseries-' + o), 'time series of ' + o)}"
             f"<figcaption><code>{esc(o)}</code></figcaption></figure>"
@@ -524,15 +576,27 @@ def _section_time_series(data: ReportData) -> str:
             + ".</p>"
         )
     files = (
-        f" Each figure is also in <code>{esc(data.figure_dir)}</code> as SVG and PNG, with its legend."
+        say(" Each figure is also in ", " Setiap gambar juga ada di ")
+        + f"<code>{esc(data.figure_dir)}</code>"
+        + say(" as SVG and PNG, with its legend.", " sebagai SVG dan PNG, dengan legendanya.")
         if data.figure_dir is not None
         else ""
     )
     return (
-        "<p>Mean per month over replications (line) with its 95% confidence band (shaded) and the 5&ndash;95% "
-        "range of the individual replications (dashed): the band shows how precisely the mean is known, the "
-        "dashed range how much one simulated cooperative varies. The y axis gives the unit (Rp M: million "
-        "rupiah) or the scale (0 = none, 1 = full, e.g. skill 0 = no skill, 1 = fully skilled)."
+        say(
+            "<p>Mean per month over replications (line) with its 95% confidence band (shaded) and the 5&ndash;95% "
+            "range of the individual replications (dashed): the band shows how precisely the mean is known, the "
+            "dashed range how much one simulated cooperative varies. The y axis gives the unit (Rp M: million "
+            "rupiah) or the scale (0 = none, 1 = full, e.g. skill 0 = no skill, 1 = fully skilled), and spans at "
+            "least ten times the minimum of practical importance, so a change too small to matter does not fill "
+            "the picture.",
+            "<p>Rata-rata per bulan antar-replikasi (garis) dengan pita kepercayaan 95% (arsir) dan rentang "
+            "5&ndash;95% dari replikasi (putus-putus): pita menunjukkan seberapa tepat rata-rata diketahui, rentang "
+            "menunjukkan seberapa berbeda satu koperasi simulasi. Sumbu y memberi satuan (Rp juta) atau skala "
+            "(0 = tidak ada, 1 = penuh, mis. keterampilan 0 = tidak terampil, 1 = sepenuhnya terampil), dan "
+            "rentangnya paling sedikit sepuluh kali batas minimum, sehingga perubahan yang terlalu kecil untuk "
+            "berarti tidak memenuhi gambar.",
+        )
         + files
         + f"</p><div class=tsgrid>{''.join(cells)}</div>{note}"
     )
@@ -711,7 +775,7 @@ footer{margin-top:3rem;color:#6a7489;font-size:.8rem}
 
 
 def _title(data: ReportData) -> str:
-    return f"kopsim report: {data.manifest.get('experiment', data.root.name)}"
+    return say("kopsim report", "laporan kopsim") + f": {data.manifest.get('experiment', data.root.name)}"
 
 
 def _render(data: ReportData, network: bool, figure_dir: Path | None = None, found: Any = None) -> str:
@@ -762,7 +826,13 @@ def _render(data: ReportData, network: bool, figure_dir: Path | None = None, fou
         '<meta name=viewport content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
         f"<h1>{esc(title)}</h1><p class=sub>{sub}</p><nav>{nav}</nav>{body}"
-        f"<footer>Made by <code>kopsim report</code> (kopsim {esc(kopsim.__version__)}) on {esc(made)}. "
-        "kopsim is an agent-based model of social capital in Indonesian cooperatives (koperasi) and small "
-        "enterprises (UMKM); its results are model outcomes, not observations.</footer></body></html>\n"
+        + say(
+            f"<footer>Made by <code>kopsim report</code> (kopsim {esc(kopsim.__version__)}) on {esc(made)}. "
+            "kopsim is an agent-based model of social capital in Indonesian cooperatives (koperasi) and small "
+            "enterprises (UMKM); its results are model outcomes, not observations.</footer>",
+            f"<footer>Dibuat oleh <code>kopsim report</code> (kopsim {esc(kopsim.__version__)}) pada {esc(made)}. "
+            "kopsim adalah model berbasis agen tentang modal sosial di koperasi dan UMKM Indonesia; hasilnya "
+            "adalah keluaran model, bukan pengamatan.</footer>",
+        )
+        + "</body></html>\n"
     )

@@ -186,6 +186,11 @@ def test_time_series_axes_have_units_and_envelopes(compared):
     assert len(ax.get_lines()) == 3 * len(SCENARIOS)  # mean and two envelope bounds each
     assert fig.legends and not ax.get_legend()
     assert time_series(summary, "umkm_revenue").axes[0].get_ylabel() == "Rp M"
+    # a change below the minimum of practical importance never fills the axis: at least 10 x 0.02 of 0..1
+    lo, hi = time_series(summary, "skill_members", min_span=0.2).axes[0].get_ylim()
+    assert hi - lo >= 0.2 - 1e-9 and lo >= 0.0 and hi <= 1.0
+    auto = time_series(summary, "skill_members").axes[0].get_ylim()
+    assert auto[1] - auto[0] < 0.2  # what auto-scaling alone would show
     assert outcome_unit("members") == "count" and outcome_unit("savings_mandatory", "id") == "Rp juta"
 
 
@@ -241,6 +246,8 @@ def test_report_in_indonesian(compared, tmp_path, capsys):
         r"\d+,\d+\) dibanding baseline pada bulan ke-12",
         text,
     )
+    assert "<title>laporan kopsim" in text and "<th>eksperimen</th>" in text and "<strong>ya: temuan</strong>" in text
+    assert "Dibuat oleh" in text and "Made by" not in text
 
 
 # ---------------------------------------------------------------- export
