@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import stats
-from .i18n import LANG, ci_decimals, ci_text, esc, loc, num, pct, tr
+from .i18n import LANG, ci_decimals, ci_text, esc, loc, num, pct, say, tr
 from .reportdata import ReportData, has_values, load, prepare
 
 
@@ -281,20 +281,30 @@ def section_findings(data: ReportData) -> str:
     if not rows:
         parts.append(f"<p class=nothing><strong>{esc(nothing_passes(data))}</strong></p>")
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for frame in frames:  # every compared pair, in order, so a pair without findings says so
+        for pair in zip(frame["label"].astype(str), frame["reference"].astype(str), strict=True):
+            groups.setdefault(pair, [])
     for r in rows:
         groups.setdefault((r["configuration"], r["reference"]), []).append(r)
-    for (a, b), items in groups.items():
-        parts.append(
-            f"<h3>{esc(a)} <span class=muted>vs</span> {esc(b)}</h3><ul class=findings>"
-            + "".join(f"<li>{esc(r['sentence'])}.</li>" for r in items)
-            + "</ul>"
-        )
+    none = say(
+        "No difference passes both tests (outside the 95% CI and at least the minimum).",
+        "Tidak ada selisih yang lolos kedua uji (di luar IK 95% dan paling sedikit batas minimum).",
+    )
+    if rows:  # with no findings at all, the one sentence above says it for every pair
+        for (a, b), items in groups.items():
+            body = "".join(f"<li>{esc(r['sentence'])}.</li>" for r in items) or f"<li class=muted>{none}</li>"
+            parts.append(f"<h3>{esc(a)} <span class=muted>vs</span> {esc(b)}</h3><ul class=findings>{body}</ul>")
     small = []
     for frame in frames:
         for r in frame[frame["excludes_zero"] & ~frame["important"]].itertuples():
             if has_values(data, str(r.outcome)):
                 m, _ = ci_text(float(r.mean_difference), float(r.ci_low), float(r.ci_high), signed=True)
-                small.append(f"{esc(r.label)}: {esc(label_and_unit(str(r.outcome))[0])} {m}")
+                pair = (
+                    esc(r.label)
+                    if str(r.reference) == data.names[data.ref]
+                    else f"{esc(r.label)} vs {esc(r.reference)}"
+                )
+                small.append(f"{pair}: {esc(label_and_unit(str(r.outcome))[0])} {m}")
     if small:
         lead = (
             "Also outside the 95% CI but below the minimum of practical importance (not findings): "
