@@ -43,6 +43,7 @@ from .store import Store
 TS_DPI = 100
 FOREST_DPI = 100
 NETWORK_DPI = 100
+DIST_MAX_CONFIGS = 12
 EXECUTOR_NOTE = (
     "Results do not depend on the executor (sequential, local process pool or Dask) or on the number of "
     "workers: every run's seed is fixed before it is submitted, and a run uses nothing but its own seeded "
@@ -668,6 +669,13 @@ def _section_distributions(data: ReportData) -> str:
     constant = constant_outcomes(data)
     outcomes = [o for o in data.outcomes if has_values(data, o) and o not in constant]
     order = [data.names[k] for k in range(len(data.configs))]
+    if len(order) > DIST_MAX_CONFIGS:  # a sweep: a row per configuration would not fit a page
+        return say(
+            f"<p class=note>Not drawn for more than {DIST_MAX_CONFIGS} configurations ({len(order)} here); the "
+            "spread of each is in the time series' replication envelopes and in runs.csv.</p>",
+            f"<p class=note>Tidak digambar untuk lebih dari {DIST_MAX_CONFIGS} konfigurasi ({len(order)} di sini); "
+            "sebarannya ada di rentang replikasi deret waktu dan di runs.csv.</p>",
+        )
     finals = data.ok.assign(label=data.ok["config_index"].astype(int).map(data.names))
     try:
         fig = distributions(
