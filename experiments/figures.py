@@ -21,6 +21,7 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import ScalarFormatter
 
 from kopsim.labels import outcome_bounds, outcome_label, outcome_unit
 
@@ -61,6 +62,25 @@ def palette(labels: Sequence[str]) -> dict[str, Any]:
         return {lab: OKABE_ITO[k] for k, lab in enumerate(labels)}
     cmap = colormaps["tab20"]
     return {lab: cmap(k % cmap.N) for k, lab in enumerate(labels)}
+
+
+class _IndonesianFormatter(ScalarFormatter):
+    """Tick labels with "," as the decimal mark and "." between thousands (1.234,5), as Indonesian readers
+    expect (a "." decimal reads as a thousands separator there)."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return super().__call__(x, pos).translate(str.maketrans(",.", ".,"))
+
+
+def localise(ax: Axes, lang: str) -> None:
+    """Number format of both axes' tick labels in ``lang`` (only ``id`` changes anything)."""
+    if lang != "id":
+        return
+    for axis in (ax.xaxis, ax.yaxis):
+        if isinstance(axis.get_major_formatter(), ScalarFormatter):
+            fmt = _IndonesianFormatter()
+            fmt.set_useOffset(False)  # an offset ("+1e3") would be a second number to read
+            axis.set_major_formatter(fmt)
 
 
 def axis_label(outcome: str, lang: str = "en") -> str:
@@ -174,6 +194,7 @@ def time_series(
     ax.set_xlabel(words["month"], fontsize=9)
     ax.set_ylabel(axis_label(outcome, lang), fontsize=8)
     ax.tick_params(labelsize=8)
+    localise(ax, lang)
     ax.grid(True, lw=0.4, alpha=0.5)
     ax.margins(x=0.01)
     if legend and len(order) > 1:
@@ -272,6 +293,7 @@ def distributions(
         ax.set_title(outcome_label(outcome, lang), fontsize=9)
         ax.set_xlabel(axis_label(outcome, lang), fontsize=8)
         ax.tick_params(axis="x", labelsize=7)
+        localise(ax, lang)
         ax.grid(True, axis="x", lw=0.4, alpha=0.5)
     for pos in range(len(usable), nrows * ncols):
         axes[pos // ncols][pos % ncols].set_visible(False)
@@ -467,6 +489,7 @@ def forest_standardised(
     ax.set_ylim(y - 0.6 - 0.5, -0.5)
     ax.set_xlabel(words["std"], fontsize=8)
     ax.tick_params(axis="x", labelsize=7)
+    localise(ax, lang)
     ax.grid(True, axis="x", lw=0.4, alpha=0.5)
     lo_x, hi_x = ax.get_xlim()
     span = max(abs(lo_x), abs(hi_x), 1e-9)

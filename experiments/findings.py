@@ -299,12 +299,10 @@ def section_findings(data: ReportData) -> str:
         for r in frame[frame["excludes_zero"] & ~frame["important"]].itertuples():
             if has_values(data, str(r.outcome)):
                 m, _ = ci_text(float(r.mean_difference), float(r.ci_low), float(r.ci_high), signed=True)
-                pair = (
-                    esc(r.label)
-                    if str(r.reference) == data.names[data.ref]
-                    else f"{esc(r.label)} vs {esc(r.reference)}"
-                )
-                small.append(f"{pair}: {esc(label_and_unit(str(r.outcome))[0])} {m}")
+                who = esc(r.label)
+                if str(r.reference) != data.names[data.ref]:  # a contrast: name its B
+                    who += f" vs {esc(r.reference)}"
+                small.append(f"{who}: {esc(label_and_unit(str(r.outcome))[0])} {m}")
     if small:
         lead = (
             "Also outside the 95% CI but below the minimum of practical importance (not findings): "

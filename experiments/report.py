@@ -182,24 +182,26 @@ def _intervention_text(item: dict[str, Any]) -> str:
     kind = str(item.get("kind", "?"))
     start, end, every = item.get("start"), item.get("end"), item.get("every")
     event = getattr(KINDS.get(kind), "recurring", True)
-    upto = "the end" if not end else f"month {end}"
+    month = say("month", "bulan ke-")
+    sp = "" if LANG.get() == "id" else " "
+    upto = say("the end", "akhir") if not end else f"{month}{sp}{end}"
     when = []
     if start is not None:
         if event and not every:
-            when.append(f"month {start}, once")
+            when.append(f"{month}{sp}{start}, {say('once', 'sekali')}")
         elif end == start:
-            when.append(f"month {start}")
+            when.append(f"{month}{sp}{start}")
         else:
-            when.append(f"month {start} to {upto}")
+            when.append(f"{month}{sp}{start} {say('to', 's.d.')} {upto}")
     if every:
-        when.append(f"every {every} months")
+        when.append(say(f"every {every} months", f"setiap {every} bulan"))
     rest = [
         f"{k} {as_text(v)}"
         for k, v in item.items()
         if k not in ("kind", "start", "end", "every") and not (k == "cooperatives" and not v)
     ]
     if "cooperatives" not in item or not item.get("cooperatives"):
-        rest.append("all cooperatives")
+        rest.append(say("all cooperatives", "semua koperasi"))
     return f"{kind}: {', '.join(when)}" + (f"; {', '.join(rest)}" if rest else "")
 
 

@@ -191,6 +191,10 @@ def test_time_series_axes_have_units_and_envelopes(compared):
     assert hi - lo >= 0.2 - 1e-9 and lo >= 0.0 and hi <= 1.0
     auto = time_series(summary, "skill_members").axes[0].get_ylim()
     assert auto[1] - auto[0] < 0.2  # what auto-scaling alone would show
+    fig = time_series(summary, "skill_members", lang="id")  # Indonesian tick labels: "," decimals
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert any("," in t for t in ticks) and not any("." in t for t in ticks), ticks
     assert outcome_unit("members") == "count" and outcome_unit("savings_mandatory", "id") == "Rp juta"
 
 
