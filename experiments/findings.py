@@ -244,7 +244,9 @@ def threshold_text(data: ReportData) -> str:
 
 
 def nothing_passes(data: ReportData, html_out: bool = True) -> str:
-    small = sum(int((f["excludes_zero"] & ~f["important"]).sum()) for f in classified(data))
+    frames = classified(data)
+    small = sum(int((f["excludes_zero"] & ~f["important"]).sum()) for f in frames)
+    no_ci = all(not np.isfinite(f["ci_low"].astype(float)).any() for f in frames)
     steps = data.manifest.get("steps", "?")
     share = f"{100 * data.min_rel:.3g}%"
     if LANG.get() == "id" and html_out:
@@ -254,6 +256,8 @@ def nothing_passes(data: ReportData, html_out: bool = True) -> str:
         )
         if small:
             text += f" {small} selisih memiliki IK yang tidak mencakup nol tetapi lebih kecil dari batas minimum."
+        if no_ci:
+            text += " Tidak ada IK: setiap konfigurasi perlu paling sedikit 2 replikasi."
         return text
     text = (
         f"Nothing passes: no difference is both outside its 95% CI and at least {share} of the outcome's scale "
@@ -264,6 +268,8 @@ def nothing_passes(data: ReportData, html_out: bool = True) -> str:
             f" {small} difference{'s have' if small != 1 else ' has'} a CI excluding zero but "
             f"{'are' if small != 1 else 'is'} smaller than the minimum of practical importance."
         )
+    if no_ci:  # e.g. a sweep with one replication: nothing can pass, and the reader should know why
+        text += " There are no confidence intervals: that needs at least 2 replications of each configuration."
     return text
 
 

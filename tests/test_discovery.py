@@ -128,9 +128,14 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("discovery")
     (root / "exp.toml").write_text(SWEEP)
     out = root / "out"
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    screen = io.StringIO()
+    with contextlib.redirect_stdout(screen), contextlib.redirect_stderr(io.StringIO()):
         code = cli.main(["sweep", str(root / "exp.toml"), "--executor", "sequential", "--out", str(out)])
     assert code == 0
+    # the sweep ends with the key findings (none without CIs, and it says why) and points to discover
+    text = screen.getvalue()
+    assert "Key findings at month 2" in text and "needs at least 2 replications" in text
+    assert f"kopsim discover {out}" in text
     return out
 
 
@@ -203,3 +208,21 @@ def test_bad_discovery_input_is_one_line_and_exit_2(sweep, args, capsys):
     code, _, err = kopsim([a.format(out=sweep) for a in args], capsys)
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and err.startswith("kopsim: error: ")
+
+
+def test_without_ema_workbench_the_message_says_what_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ema_workbench", None)  # import fails as if not installed
+    monkeypatch.setitem(sys.modules, "ema_workbench.analysis", None)
+    configs, ok = _constructed()
+    with pytest.raises(UsageError) as err:
+        dsc.discover_in(configs, ok, dsc.parse_condition("members<30", ["members"]))
+    assert "pip install 'kopsim[discovery]'" in str(err.value)
+
+
+def test_no_parameter_varies():
+    configs = [{"scenario": "a", "parameters": {"trust": {"loss_rate": 0.2}}}] * 2
+    ok = pd.DataFrame({"config_index": [0, 1, 0, 1], "final_members": [1.0, 5.0, 2.0, 6.0]})
+    found = dsc.discover_in(configs, ok, dsc.parse_condition("members<3", ["members"]))
+    assert found.parameters == () and "no parameter varies" in dsc.discovery_text(found)

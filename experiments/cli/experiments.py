@@ -114,7 +114,7 @@ def add_comparison_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _finish(exp: Any, args: argparse.Namespace, default_out: str) -> int:
+def _finish(exp: Any, args: argparse.Namespace, default_out: str, sweep: bool = False) -> int:
     from kopsim.experiments.runner import run_experiment
     from kopsim.experiments.stats import MinEffect
 
@@ -136,6 +136,11 @@ def _finish(exp: Any, args: argparse.Namespace, default_out: str) -> int:
 
             print()
             print(findings_text(out, args.reference, args.contrasts, minimum))
+            if sweep and len(exp.configs) > 2:
+                print(
+                    f"\nWhich parameter ranges lead to an outcome: kopsim discover {out} "
+                    f"\"{exp.outcomes[0]}<VALUE\" (PRIM; pip install 'kopsim[discovery]')"
+                )
     return 0 if result.failed == 0 else 1
 
 
@@ -152,7 +157,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from kopsim.experiments.spec import load_experiment
 
     exp = load_experiment(args.experiment)
-    return _finish(exp, args, f"sweep-{exp.name}")
+    return _finish(exp, args, f"sweep-{exp.name}", sweep=True)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
