@@ -17,6 +17,7 @@ import pytest
 from kopsim.experiments import cli, findings, i18n, stats
 from kopsim.experiments import report as rep
 from kopsim.experiments.figures import forest_standardised, palette, time_series
+from kopsim.experiments.store import Store
 from kopsim.labels import outcome_bounds, outcome_unit
 
 OUTCOMES = ["members", "skill_members", "umkm_revenue", "trust_institution_mean"]
@@ -177,7 +178,7 @@ def test_figures_are_files_with_their_legend(compared, report_html):
 def test_time_series_axes_have_units_and_envelopes(compared):
     out, _ = compared
     summary = pd.read_parquet(out / "summary.parquet")
-    store = rep.Store(out)
+    store = Store(out)
     env = stats.envelope(store, OUTCOMES)
     assert ((env["low"] <= env["high"]) | env["low"].isna()).all()
     fig = time_series(summary, "skill_members", labels=SCENARIOS, envelope=env)
