@@ -93,24 +93,35 @@ def _absolute_text(data: ReportData) -> str:
 SIGNS = {"+": "+", "-": "\u2212", "±": "±"}
 
 
+def _sign(entry: Any, outcome: str) -> str:
+    """The lever map's sign for ``outcome``: from a :class:`kopsim.levers.Lever` (``sign``) or a plain dict."""
+    if hasattr(entry, "sign"):
+        return str(entry.sign(outcome))
+    return str(entry.get(outcome, "?")) if isinstance(entry, dict) else "?"
+
+
 def lever_notes(data: ReportData, plain: bool = False) -> list[tuple[str, list[str], list[str], bool]]:
     """Per intervention kind used by any compared configuration: the report's outcomes it can move (with the
     direction: + raise, \u2212 lower, ± either) and those it cannot move by construction, from
-    :mod:`kopsim.levers`. ``plain``: outcome column names (for the terminal) instead of labels."""
+    :mod:`kopsim.levers`, and whether the map documents the kind at all. ``plain``: outcome column names
+    (for the terminal) instead of labels."""
     from kopsim.levers import LEVERS, lever_note
 
     kinds = list(dict.fromkeys(str(i.get("kind")) for c in data.configs for i in c.get("interventions") or []))
-    out = []
+    out: list[tuple[str, list[str], list[str], bool]] = []
     for kind in kinds:
+        if kind not in LEVERS:
+            out.append((kind, [], [], False))
+            continue
         can, cannot = lever_note(kind)
-        signs = LEVERS.get(kind, {})
 
         def name(o: str) -> str:
             return o if plain else label_and_unit(o)[0]
 
-        can_t = [f"{name(o)} ({SIGNS.get(signs.get(o, ''), '?')})" for o in can if o in data.outcomes]
+        entry = LEVERS[kind]
+        can_t = [f"{name(o)} ({SIGNS.get(_sign(entry, o), '?')})" for o in can if o in data.outcomes]
         cannot_t = [name(o) for o in cannot if o in data.outcomes]
-        out.append((kind, can_t, cannot_t, bool(can or cannot)))
+        out.append((kind, can_t, cannot_t, True))
     return out
 
 

@@ -320,7 +320,13 @@ def test_palettes_are_colour_blind_safe():
 def test_lever_note_says_what_an_intervention_cannot_move(compared, tmp_path, capsys, monkeypatch):
     from kopsim import levers
 
-    monkeypatch.setattr(levers, "LEVERS", {"training": {"skill_members": "+", "members": "0", "umkm_revenue": "±"}})
+    fake = {"training": {"skill_members": "+", "members": "0", "umkm_revenue": "±"}}
+    monkeypatch.setattr(levers, "LEVERS", fake)
+    monkeypatch.setattr(
+        levers,
+        "lever_note",
+        lambda kind: ([o for o, v in fake[kind].items() if v != "0"], [o for o, v in fake[kind].items() if v == "0"]),
+    )
     out, _ = compared
     text = findings.findings_text(out)
     assert "training: can move skill_members (+), umkm_revenue (±); cannot move by construction: members" in text
@@ -341,15 +347,22 @@ def test_lever_note_says_what_an_intervention_cannot_move(compared, tmp_path, ca
     assert "tidak dapat menggerakkan (menurut konstruksi model)</strong>: anggota" in target.read_text()
 
 
-def test_lever_map_placeholder_has_the_agreed_shape():
+def test_lever_note_reads_the_model_map(compared):
+    """With kopsim.levers as shipped: every kind is documented, a "0" outcome is named as one it cannot move."""
+    from kopsim.experiments.reportdata import load, prepare
     from kopsim.interventions import KINDS
     from kopsim.levers import LEVERS, lever_note
 
-    assert set(LEVERS) <= set(KINDS)
-    assert all(sign in {"+", "-", "±", "0"} for signs in LEVERS.values() for sign in signs.values())
-    can, cannot = lever_note("training")
-    assert can and not set(can) & set(cannot)
-    assert lever_note("no_such_kind") == ([], [])
+    assert set(LEVERS) == set(KINDS)
+    for kind in KINDS:
+        can, cannot = lever_note(kind)
+        assert not set(can) & set(cannot)
+    out, _ = compared
+    data = prepare(load(out))
+    data.outcomes = [*data.outcomes, *lever_note("training")[1]]  # an outcome training cannot move
+    [(kind, can, cannot, documented)] = findings.lever_notes(data, plain=True)
+    assert kind == "training" and documented
+    assert cannot == lever_note("training")[1] and all(c.endswith(("(+)", "(\u2212)", "(±)")) for c in can)
 
 
 def test_minimum_per_outcome(compared):
