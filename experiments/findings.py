@@ -5,6 +5,7 @@ table (:func:`findings_text`, printed after ``kopsim compare`` and ``sweep``).""
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -53,9 +54,18 @@ def findings_text(
         f"{pct(data.min_rel)} of the outcome's scale{_absolute_text(data)} (paired by replication)"
     )
     levers = "".join(
-        f"\n  {kind}: can move {', '.join(can) or '(none of these outcomes)'}"
-        + (f"; cannot move by construction: {', '.join(cannot)}" if cannot else "")
-        for kind, can, cannot, _ in lever_notes(data, plain=True)
+        "\n"
+        + textwrap.fill(
+            f"{kind}: can move {', '.join(can) or '(none of these outcomes)'}"
+            + (f"; cannot move by construction: {', '.join(cannot)}" if cannot else "")
+            if documented
+            else f"{kind}: not in the model's lever map",
+            width=110,
+            initial_indent="  ",
+            subsequent_indent="      ",
+            break_on_hyphens=False,
+        )
+        for kind, can, cannot, documented in lever_notes(data, plain=True)
     )
     if levers:
         levers = "\nWhat each intervention can move (model's lever map):" + levers
