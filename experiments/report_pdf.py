@@ -61,6 +61,8 @@ class _Blocks(HTMLParser):
             self._style.append(style if style in STYLE else self._style[-1])
         elif tag == "br":
             self._text.append(" ")
+        elif tag in ("td", "th") and "".join(self._text).strip():
+            self._text.append(" | ")  # a table row becomes one line, its cells apart
 
     def handle_endtag(self, tag: str) -> None:
         if tag in BLOCKS:

@@ -431,3 +431,5 @@ def test_pdf_text_blocks_follow_the_html():
         ("li", "b raises x by 1 – 2."),
         ("note", "A finding is ..."),
     ]
+    rows = html_blocks("<table><tr><th>box</th><th>coverage</th></tr><tr><td>1</td><td>80%</td></tr></table>")
+    assert rows == [("p", "box | coverage"), ("p", "1 | 80%")]
