@@ -21,11 +21,12 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import ScalarFormatter
 
-from kopsim.labels import outcome_label, outcome_unit
+from kopsim.labels import outcome_bounds, outcome_label, outcome_unit
 from kopsim.palette import OKABE_ITO  # the one palette, shared with the classroom page
 
-__all__ = ["forest_plot", "forest_standardised", "new_figure", "palette", "time_series"]
+__all__ = ["distributions", "forest_plot", "forest_standardised", "new_figure", "palette", "time_series"]
 
 WORDS = {
     "en": {
@@ -37,6 +38,7 @@ WORDS = {
         "none": "CI includes 0",
         "std": "difference / reference s.d. (standardised)",
         "raw": "difference [95% CI] in the outcome's units",
+        "dist": "final month (month {steps}): one point per replication; box: quartiles, line: median",
     },
     "id": {
         "month": "bulan",
@@ -47,6 +49,7 @@ WORDS = {
         "none": "IK mencakup 0",
         "std": "selisih / s.d. pembanding (terstandar)",
         "raw": "selisih [IK 95%] dalam satuan hasil",
+        "dist": "bulan terakhir (bulan ke-{steps}): satu titik per replikasi; kotak: kuartil, garis: median",
     },
 }
 
@@ -57,6 +60,25 @@ def palette(labels: Sequence[str]) -> dict[str, Any]:
         return {lab: OKABE_ITO[k] for k, lab in enumerate(labels)}
     cmap = colormaps["tab20"]
     return {lab: cmap(k % cmap.N) for k, lab in enumerate(labels)}
+
+
+class _IndonesianFormatter(ScalarFormatter):
+    """Tick labels with "," as the decimal mark and "." between thousands (1.234,5), as Indonesian readers
+    expect (a "." decimal reads as a thousands separator there)."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return super().__call__(x, pos).translate(str.maketrans(",.", ".,"))
+
+
+def localise(ax: Axes, lang: str) -> None:
+    """Number format of both axes' tick labels in ``lang`` (only ``id`` changes anything)."""
+    if lang != "id":
+        return
+    for axis in (ax.xaxis, ax.yaxis):
+        if isinstance(axis.get_major_formatter(), ScalarFormatter):
+            fmt = _IndonesianFormatter()
+            fmt.set_useOffset(False)  # an offset ("+1e3") would be a second number to read
+            axis.set_major_formatter(fmt)
 
 
 def axis_label(outcome: str, lang: str = "en") -> str:
@@ -91,6 +113,7 @@ def time_series(
     title: str | None = None,
     envelope: pd.DataFrame | None = None,
     lang: str = "en",
+    min_span: float | None = None,
 ) -> Figure:
     """Mean of ``outcome`` per month with its shaded 95% confidence band, one line per configuration.
 
@@ -98,6 +121,9 @@ def time_series(
     outcome, low, high; e.g. the 5-95% range of the replications from
     :func:`experiments.stats.envelope`) adds thin dashed lines at its bounds. ``legend`` puts the
     key inside the figure, below the axes, so a copied figure keeps it. ``lang``: en or id.
+    ``min_span``: the y axis spans at least this much (centred on the data, kept within the outcome's
+    fixed range), so that auto-scaling does not blow a tiny change up to the full height; the report
+    passes ten times the minimum of practical importance.
 
     ``summary`` is the tidy table of :func:`experiments.stats.summary` (label, step, outcome,
     mean, ci_low, ci_high). ``labels`` orders and selects the configurations (default: order of
@@ -160,10 +186,13 @@ def time_series(
                     label="_nolegend_",
                     zorder=2,
                 )
+    if min_span is not None and np.isfinite(min_span) and min_span > 0:
+        _widen(ax, min_span, outcome_bounds(outcome))
     ax.set_title(title if title is not None else outcome_label(outcome, lang), fontsize=10)
     ax.set_xlabel(words["month"], fontsize=9)
     ax.set_ylabel(axis_label(outcome, lang), fontsize=8)
     ax.tick_params(labelsize=8)
+    localise(ax, lang)
     ax.grid(True, lw=0.4, alpha=0.5)
     ax.margins(x=0.01)
     if legend and len(order) > 1:
@@ -175,6 +204,98 @@ def time_series(
         if envelope is not None:
             handles.append(Line2D([], [], color="0.4", lw=0.7, ls=(0, (3, 2)), label=words["env"]))
         fig.legend(handles=handles, loc="lower center", ncols=2, fontsize=7, frameon=False, bbox_to_anchor=(0.5, 0.0))
+    return fig
+
+
+def _widen(ax: Axes, span: float, bounds: tuple[float, float] | None) -> None:
+    """Widen the y axis to at least ``span`` around the data's centre, inside ``bounds`` where given."""
+    lo, hi = ax.get_ylim()
+    if hi - lo >= span:
+        return
+    mid = (lo + hi) / 2
+    lo, hi = mid - span / 2, mid + span / 2
+    if bounds is not None:
+        if lo < bounds[0]:
+            lo, hi = bounds[0], min(bounds[1], bounds[0] + span)
+        if hi > bounds[1]:
+            lo, hi = max(bounds[0], bounds[1] - span), bounds[1]
+    ax.set_ylim(lo, hi)
+
+
+# ---- distributions of final values --------------------------------------------------------
+def distributions(
+    finals: pd.DataFrame,
+    outcomes: Sequence[str],
+    labels: Sequence[str],
+    *,
+    colours: dict[str, Any] | None = None,
+    lang: str = "en",
+    steps: int | str = "?",
+    ncols: int = 3,
+) -> Figure:
+    """The spread of the final values: per outcome a panel with one box (quartiles, median line) and one
+    point per replication for every configuration, on the outcome's own axis (labelled with its unit).
+
+    ``finals``: one row per run with a ``label`` column and ``final_<outcome>`` columns. The
+    configuration names are the y tick labels of the first panel in each row, so the figure carries
+    its own key. Outcomes without any finite value are left out; none at all raises ValueError.
+    """
+    usable = [o for o in outcomes if f"final_{o}" in finals and np.isfinite(finals[f"final_{o}"].astype(float)).any()]
+    if not usable:
+        raise ValueError("no outcome has a final value")
+    colours = colours or palette(labels)
+    words = WORDS.get(lang, WORDS["en"])
+    k = len(labels)
+    ncols = max(1, min(ncols, len(usable)))
+    nrows = math.ceil(len(usable) / ncols)
+    panel_h = 0.9 + 0.3 * k
+    longest = max(len(lab) for lab in labels)
+    fig = new_figure(min(3.6 * ncols + 0.07 * longest, 18.0), panel_h * nrows + 0.5, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    jitter = np.random.default_rng(0)  # fixed: the same picture every time
+    for pos, outcome in enumerate(usable):
+        ax = axes[pos // ncols][pos % ncols]
+        data, kept = [], []
+        for lab in labels:
+            vals = finals.loc[finals["label"].astype(str) == lab, f"final_{outcome}"].astype(float).to_numpy()
+            data.append(vals[np.isfinite(vals)])
+            kept.append(lab)
+        box_kw: dict[str, Any] = {
+            "positions": range(k),
+            "widths": 0.55,
+            "showfliers": False,
+            "patch_artist": True,
+            "medianprops": {"color": "0.1", "lw": 1.4},
+        }
+        series = [d if d.size else np.array([np.nan]) for d in data]
+        try:
+            boxes = ax.boxplot(series, orientation="horizontal", **box_kw)
+        except TypeError:  # matplotlib < 3.10
+            boxes = ax.boxplot(series, vert=False, **box_kw)
+        for patch, lab in zip(boxes["boxes"], kept, strict=True):
+            patch.set_facecolor("white")
+            patch.set_edgecolor(colours.get(lab))
+        for y, (vals, lab) in enumerate(zip(data, kept, strict=True)):
+            ax.scatter(
+                vals,
+                y + jitter.uniform(-0.18, 0.18, vals.size),
+                s=10,
+                color=colours.get(lab),
+                alpha=0.7,
+                lw=0,
+                zorder=3,
+            )
+        ax.set_yticks(range(k))
+        ax.set_yticklabels(kept if pos % ncols == 0 else [""] * k, fontsize=8)
+        ax.set_ylim(k - 0.5, -0.5)
+        ax.set_title(outcome_label(outcome, lang), fontsize=9)
+        ax.set_xlabel(axis_label(outcome, lang), fontsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+        localise(ax, lang)
+        ax.grid(True, axis="x", lw=0.4, alpha=0.5)
+    for pos in range(len(usable), nrows * ncols):
+        axes[pos // ncols][pos % ncols].set_visible(False)
+    fig.suptitle(words["dist"].format(steps=steps), fontsize=9)
     return fig
 
 
@@ -366,6 +487,7 @@ def forest_standardised(
     ax.set_ylim(y - 0.6 - 0.5, -0.5)
     ax.set_xlabel(words["std"], fontsize=8)
     ax.tick_params(axis="x", labelsize=7)
+    localise(ax, lang)
     ax.grid(True, axis="x", lw=0.4, alpha=0.5)
     lo_x, hi_x = ax.get_xlim()
     span = max(abs(lo_x), abs(hi_x), 1e-9)

@@ -172,7 +172,7 @@ def _run_locked(
             unit="run",
             disable=quiet,
             file=sys.stderr,
-            desc=exp.name[:40],
+            desc=exp.name,  # whole: a cut label hid which experiment this was
             dynamic_ncols=True,
         )
         pending: set[Future] = set()

@@ -6,15 +6,21 @@
 * ``differences``: each configuration's final outcome minus the reference configuration's
   (the first unless chosen), paired by replication (common random numbers make the pairs share
   their random draws), with the paired t interval; ``paired_difference`` for any two.
-* ``minimum_effect`` and ``key_findings``: which differences are both outside their 95% CI
-  and larger than a stated minimum of practical importance.
+* ``minimum_effect``, ``MinEffect`` and ``classify``: which differences are both outside their 95% CI
+  and larger than a stated minimum of practical importance (a share of each outcome's scale, or an
+  absolute value per outcome).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 from scipy import stats as st
+
+from kopsim.errors import UsageError
 
 from .store import Store, _atomic_write_csv, _atomic_write_parquet
 
@@ -133,6 +139,53 @@ def envelope(store: Store, outcomes: list[str], low: float = 0.05, high: float =
 
 
 MIN_EFFECT = 0.02
+
+
+@dataclass(frozen=True)
+class MinEffect:
+    """The minimum of practical importance: ``share`` of each outcome's scale (:func:`minimum_effect`), except
+    the outcomes given an ``absolute`` minimum in their own units (e.g. ``{"members": 5}``: five members)."""
+
+    share: float = MIN_EFFECT
+    absolute: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, values: Sequence[str | float], outcomes: Sequence[str] | None = None) -> MinEffect:
+        """From ``--min-effect`` values: ``SHARE`` (e.g. 0.05) and/or ``OUTCOME=VALUE`` (absolute, repeatable).
+
+        A one-line :class:`UsageError` names a bad value, a negative minimum or an unknown outcome."""
+        share, absolute = MIN_EFFECT, {}
+        for item in values:
+            text = str(item).strip()
+            name, _, number = text.rpartition("=")
+            try:
+                x = float(number)
+            except ValueError:
+                x = float("nan")
+            if "=" not in text:
+                if not (0 <= x < 1):
+                    raise UsageError(
+                        f"--min-effect {text!r}: expected a share of the outcome's scale in [0, 1), e.g. 0.02, "
+                        "or OUTCOME=VALUE in the outcome's units, e.g. members=5"
+                    )
+                share = x
+                continue
+            name = name.strip()
+            if not np.isfinite(x) or x < 0:
+                raise UsageError(f"--min-effect {text!r}: expected OUTCOME=VALUE with a number >= 0, e.g. members=5")
+            if outcomes is not None and name not in outcomes:
+                raise UsageError(
+                    f"--min-effect {text!r}: {name!r} is not an outcome of these results; "
+                    f"allowed: {', '.join(outcomes)}"
+                )
+            absolute[name] = x
+        return cls(share, absolute)
+
+    def of(self, outcome: str, reference_means: np.ndarray) -> float:
+        """The minimum for ``outcome``: its absolute value if given, else the share of its scale."""
+        if outcome in self.absolute:
+            return self.absolute[outcome]
+        return minimum_effect(outcome, reference_means, self.share)
 
 
 def minimum_effect(outcome: str, reference_means: np.ndarray, relative: float = MIN_EFFECT) -> float:

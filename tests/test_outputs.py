@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kopsim.experiments import cli, stats
+from kopsim.experiments import cli, findings, i18n, stats
 from kopsim.experiments import report as rep
 from kopsim.experiments.figures import forest_standardised, palette, time_series
+from kopsim.experiments.store import Store
 from kopsim.labels import outcome_bounds, outcome_unit
 
 OUTCOMES = ["members", "skill_members", "umkm_revenue", "trust_institution_mean"]
@@ -111,7 +112,7 @@ def test_minimum_effect_uses_the_fixed_scale_or_the_reference_size():
 
 def test_nothing_passes_is_said_plainly(compared, capsys):
     out, _ = compared
-    text = rep.findings_text(out, min_effect=0.99)
+    text = findings.findings_text(out, min_effect=0.99)
     assert "Nothing passes" in text
 
 
@@ -177,7 +178,7 @@ def test_figures_are_files_with_their_legend(compared, report_html):
 def test_time_series_axes_have_units_and_envelopes(compared):
     out, _ = compared
     summary = pd.read_parquet(out / "summary.parquet")
-    store = rep.Store(out)
+    store = Store(out)
     env = stats.envelope(store, OUTCOMES)
     assert ((env["low"] <= env["high"]) | env["low"].isna()).all()
     fig = time_series(summary, "skill_members", labels=SCENARIOS, envelope=env)
@@ -186,6 +187,15 @@ def test_time_series_axes_have_units_and_envelopes(compared):
     assert len(ax.get_lines()) == 3 * len(SCENARIOS)  # mean and two envelope bounds each
     assert fig.legends and not ax.get_legend()
     assert time_series(summary, "umkm_revenue").axes[0].get_ylabel() == "Rp M"
+    # a change below the minimum of practical importance never fills the axis: at least 10 x 0.02 of 0..1
+    lo, hi = time_series(summary, "skill_members", min_span=0.2).axes[0].get_ylim()
+    assert hi - lo >= 0.2 - 1e-9 and lo >= 0.0 and hi <= 1.0
+    auto = time_series(summary, "skill_members").axes[0].get_ylim()
+    assert auto[1] - auto[0] < 0.2  # what auto-scaling alone would show
+    fig = time_series(summary, "skill_members", lang="id")  # Indonesian tick labels: "," decimals
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert any("," in t for t in ticks) and not any("." in t for t in ticks), ticks
     assert outcome_unit("members") == "count" and outcome_unit("savings_mandatory", "id") == "Rp juta"
 
 
@@ -214,16 +224,16 @@ def test_forest_plot_is_on_one_standardised_scale_with_raw_numbers():
 
 # ---------------------------------------------------------------- language, numbers, booleans
 def test_indonesian_numbers_and_booleans():
-    token = rep._LANG.set("id")
+    token = i18n.LANG.set("id")
     try:
-        assert rep._num(1234.5, 1) == "1.234,5"
-        assert rep._num(12345.0) == "12.345"
-        assert rep._ci_text(0.5, 0.25, 0.75, 2, signed=True) == ("+0,50", "[0,25; 0,75]")
-        assert rep._value(True) == "ya"
+        assert i18n.num(1234.5, 1) == "1.234,5"
+        assert i18n.num(12345.0) == "12.345"
+        assert i18n.ci_text(0.5, 0.25, 0.75, 2, signed=True) == ("+0,50", "[0,25; 0,75]")
+        assert i18n.as_text(True) == "ya"
     finally:
-        rep._LANG.reset(token)
-    assert rep._num(1234.5, 1) == "1,234.5"
-    assert rep._value(False) == "false" and rep._value(np.bool_(True)) == "true"
+        i18n.LANG.reset(token)
+    assert i18n.num(1234.5, 1) == "1,234.5"
+    assert i18n.as_text(False) == "false" and i18n.as_text(np.bool_(True)) == "true"
 
 
 def test_report_in_indonesian(compared, tmp_path, capsys):
@@ -241,6 +251,8 @@ def test_report_in_indonesian(compared, tmp_path, capsys):
         r"\d+,\d+\) dibanding baseline pada bulan ke-12",
         text,
     )
+    assert "<title>laporan kopsim" in text and "<th>eksperimen</th>" in text and "<strong>ya: temuan</strong>" in text
+    assert "Dibuat oleh" in text and "Made by" not in text
 
 
 # ---------------------------------------------------------------- export
@@ -302,3 +314,122 @@ def test_palettes_are_colour_blind_safe():
 
     assert TRUST_CMAP in ("viridis", "cividis")
     assert list(palette(["a", "b", "c"]).values()) == ["#000000", "#0072B2", "#E69F00"]
+
+
+# ---------------------------------------------------------------- lever note, per-outcome minimum, constants
+def test_lever_note_says_what_an_intervention_cannot_move(compared, tmp_path, capsys, monkeypatch):
+    from kopsim import levers
+
+    fake = {"training": {"skill_members": "+", "members": "0", "umkm_revenue": "±"}}
+    monkeypatch.setattr(levers, "LEVERS", fake)
+    monkeypatch.setattr(
+        levers,
+        "lever_note",
+        lambda kind: ([o for o, v in fake[kind].items() if v != "0"], [o for o, v in fake[kind].items() if v == "0"]),
+    )
+    out, _ = compared
+    text = findings.findings_text(out)
+    assert "training: can move skill_members (+), umkm_revenue (±); cannot move by construction: members" in text
+    target = tmp_path / "levers.html"
+    code, _, err = kopsim(["report", str(out), "--output", str(target), "--no-network", "--no-figure-files"], capsys)
+    assert code == 0, err
+    html = target.read_text()
+    box = html[html.index('id="findings"') : html.index('id="compared"')]
+    assert re.search(
+        r"<code>training</code> can move: skill of members \(mean\) \(\+\).*"
+        r"<strong>cannot move by construction</strong>: members",
+        box,
+    )
+    code, _, err = kopsim(
+        ["report", str(out), "--output", str(target), "--no-network", "--no-figure-files", "--lang", "id"], capsys
+    )
+    assert code == 0, err
+    assert "tidak dapat menggerakkan (menurut konstruksi model)</strong>: anggota" in target.read_text()
+
+
+def test_lever_note_reads_the_model_map(compared):
+    """With kopsim.levers as shipped: every kind is documented, a "0" outcome is named as one it cannot move."""
+    from kopsim.experiments.reportdata import load, prepare
+    from kopsim.interventions import KINDS
+    from kopsim.levers import LEVERS, lever_note
+
+    assert set(LEVERS) == set(KINDS)
+    for kind in KINDS:
+        can, cannot = lever_note(kind)
+        assert not set(can) & set(cannot)
+    out, _ = compared
+    data = prepare(load(out))
+    data.outcomes = [*data.outcomes, *lever_note("training")[1]]  # an outcome training cannot move
+    [(kind, can, cannot, documented)] = findings.lever_notes(data, plain=True)
+    assert kind == "training" and documented
+    assert cannot == lever_note("training")[1] and all(c.endswith(("(+)", "(\u2212)", "(±)")) for c in can)
+
+
+def test_minimum_per_outcome(compared):
+    m = stats.MinEffect.parse(["0.05", "members=5"], OUTCOMES)
+    assert m.share == 0.05 and m.of("members", np.array([1000.0])) == 5.0
+    assert m.of("skill_members", np.array([0.4])) == pytest.approx(0.05)
+    for bad, says in [(["x=1"], "allowed: members"), (["members=-1"], ">= 0"), (["1.5"], "[0, 1)"), (["a"], "[0, 1)")]:
+        with pytest.raises(stats.UsageError) as err:
+            stats.MinEffect.parse(bad, OUTCOMES)
+        assert says in str(err.value)
+    out, _ = compared
+    # skill of members is a finding at the default minimum (0.02 of its 0..1 scale) but not at 0.5
+    assert "skill of members" in findings.findings_text(out)
+    text = findings.findings_text(out, min_effect=stats.MinEffect(absolute={"skill_members": 0.5}))
+    assert "except skill of members (mean): 0.5" in text and "Nothing passes" in text
+
+
+def test_constant_outcomes_are_left_out_of_the_tables(compared):
+    from kopsim.experiments.reportdata import constant_outcomes, load, prepare
+
+    out, _ = compared
+    data = prepare(load(out))
+    assert constant_outcomes(data) == []
+    data.ok["final_members"] = 7.0  # e.g. an E-I index with one village: the same in every run
+    assert constant_outcomes(data) == ["members"]
+    finals = rep._section_finals(data)
+    assert "<code>members</code>" not in finals and "<code>skill_members</code>" in finals
+    assert "Left out, the same in every run of every configuration" in finals and "members = 7" in finals
+
+
+# ---------------------------------------------------------------- distributions and PDF
+def test_distributions_of_final_values(compared, report_html):
+    out, _ = compared
+    svg = (out / "figures" / "distributions.svg").read_text()
+    assert "training_follow_up" in svg and "one point per replication" in svg
+    assert '<h2 id="distributions">' in report_html
+
+
+def test_report_as_pdf(compared, tmp_path, capsys):
+    out, _ = compared
+    target = tmp_path / "brief.html"
+    code, stdout, err = kopsim(
+        ["report", str(out), "--output", str(target), "--no-network", "--no-figure-files", "--format", "pdf"], capsys
+    )
+    assert code == 0, err
+    pdf = tmp_path / "brief.pdf"
+    assert str(pdf) in stdout
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type /Page\b", data))
+    figures = 2 + len(OUTCOMES)  # forest, distributions, one time series per outcome
+    assert pages == figures + 1  # the key findings page first
+    assert b"kopsim report" in data  # the title in the PDF's metadata
+
+
+def test_pdf_text_blocks_follow_the_html():
+    from kopsim.experiments.report_pdf import html_blocks
+
+    blocks = html_blocks(
+        "<h2>Key findings</h2><div class=keybox><h3>b <span>vs</span> a</h3><ul><li>b raises x "
+        "by 1 &ndash; 2.</li></ul><p class=note>A finding is ...</p></div>"
+    )
+    assert blocks == [
+        ("h2", "Key findings"),
+        ("h3", "b vs a"),
+        ("li", "b raises x by 1 – 2."),
+        ("note", "A finding is ..."),
+    ]
+    rows = html_blocks("<table><tr><th>box</th><th>coverage</th></tr><tr><td>1</td><td>80%</td></tr></table>")
+    assert rows == [("p", "box | coverage"), ("p", "1 | 80%")]

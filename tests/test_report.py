@@ -149,7 +149,7 @@ def test_report_skips_outcomes_without_values_and_single_configuration(tmp_path,
     text = (out / "report.html").read_text()
     assert "Not shown (no values in any month): <code>clustering</code>" in text
     assert "Forest plot" not in text  # one configuration: nothing to compare
-    assert len(IMAGE_ANY.findall(text)) == 2  # the members time series and the network
+    assert len(IMAGE_ANY.findall(text)) == 3  # the distribution of final values, the members time series, the network
 
 
 @pytest.mark.parametrize("kind", ["empty", "not-results", "missing", "manifest-only"])

@@ -1,7 +1,7 @@
 """The ``kopsim`` command line: one parser, one module per command family.
 
 * :mod:`.run` — ``run``; :mod:`.catalogue` — ``scenarios``, ``validate``, ``params``;
-* :mod:`.survey` — ``survey``; :mod:`.experiments` — ``compare``, ``sweep``, ``report``, ``export``;
+* :mod:`.survey` — ``survey``; :mod:`.experiments` — ``compare``, ``sweep``, ``report``, ``discover``, ``export``;
 * :mod:`.sensitivity` — ``sensitivity``; :mod:`.calibrate` — ``calibrate``; :mod:`.app` — ``app``.
 
 Shared helpers (``--set`` parsing, execution options, exit codes) are in :mod:`.common`.

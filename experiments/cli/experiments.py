@@ -1,4 +1,5 @@
-"""``kopsim compare``, ``sweep``, ``report`` and ``export``: experiments with replications and their results."""
+"""``kopsim compare``, ``sweep``, ``report``, ``discover`` and ``export``: experiments with replications and
+their results."""
 
 from __future__ import annotations
 
@@ -50,7 +51,33 @@ def register(sub: Any) -> None:
         action="store_false",
         help="do not write the figures as SVG and PNG files under RESULTS/figures/",
     )
+    rep.add_argument(
+        "--discover",
+        default=None,
+        metavar="CONDITION",
+        help="add scenario discovery (PRIM) for runs whose final outcome meets CONDITION, "
+        "e.g. 'participation_capital<0.5' (needs kopsim[discovery])",
+    )
+    rep.add_argument(
+        "--format",
+        choices=("html", "pdf"),
+        default="html",
+        help="html (default; prints cleanly to PDF from a browser) or pdf (also writes RESULTS/report.pdf)",
+    )
     rep.set_defaults(handler=cmd_report)
+    dis = sub.add_parser(
+        "discover", help="scenario discovery (PRIM): which parameter boxes lead to a chosen outcome in a sweep"
+    )
+    dis.add_argument("results", type=Path, help="results directory written by sweep (or compare)")
+    dis.add_argument("condition", help="OUTCOME OP NUMBER on the final month, e.g. 'participation_capital<0.5'")
+    dis.add_argument(
+        "--threshold",
+        type=float,
+        default=0.8,
+        help="least density of a box: share of its runs that meet the condition (default 0.8)",
+    )
+    dis.add_argument("--boxes", type=pos_int, default=3, help="at most this many boxes (default 3)")
+    dis.set_defaults(handler=cmd_discover)
     exp = sub.add_parser("export", help="write runs.csv and steps.csv of a results directory")
     exp.add_argument("results", type=Path)
     exp.add_argument(
@@ -79,15 +106,19 @@ def add_comparison_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--min-effect",
-        type=float,
-        default=0.02,
-        metavar="SHARE",
-        help="minimum of practical importance as a share of each outcome's scale (default 0.02 = 2%%)",
+        action="append",
+        default=[],
+        metavar="SHARE|OUTCOME=VALUE",
+        help="minimum of practical importance: a share of each outcome's scale (default 0.02 = 2%%), and/or "
+        "OUTCOME=VALUE in that outcome's own units, e.g. members=5 (repeatable)",
     )
 
 
-def _finish(exp: Any, args: argparse.Namespace, default_out: str) -> int:
+def _finish(exp: Any, args: argparse.Namespace, default_out: str, sweep: bool = False) -> int:
     from kopsim.experiments.runner import run_experiment
+    from kopsim.experiments.stats import MinEffect
+
+    minimum = MinEffect.parse(args.min_effect, exp.outcomes)  # a bad value stops before any run
 
     out = args.out or Path("kopsim-results") / default_out
     result = run_experiment(exp, out, executor=args.executor, workers=args.workers, dask=args.dask, quiet=args.quiet)
@@ -101,10 +132,15 @@ def _finish(exp: Any, args: argparse.Namespace, default_out: str) -> int:
             f"`kopsim report {out}` writes the HTML report"
         )
         if result.ok + result.skipped > 0:
-            from kopsim.experiments.report import findings_text
+            from kopsim.experiments.findings import findings_text
 
             print()
-            print(findings_text(out, args.reference, args.contrasts, args.min_effect))
+            print(findings_text(out, args.reference, args.contrasts, minimum))
+            if sweep and len(exp.configs) > 2:
+                print(
+                    f"\nWhich parameter ranges lead to an outcome: kopsim discover {out} "
+                    f"\"{exp.outcomes[0]}<VALUE\" (PRIM; pip install 'kopsim[discovery]')"
+                )
     return 0 if result.failed == 0 else 1
 
 
@@ -121,11 +157,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from kopsim.experiments.spec import load_experiment
 
     exp = load_experiment(args.experiment)
-    return _finish(exp, args, f"sweep-{exp.name}")
+    return _finish(exp, args, f"sweep-{exp.name}", sweep=True)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from kopsim.experiments.report import write_report
+    from kopsim.experiments.stats import MinEffect
 
     path = write_report(
         args.results,
@@ -133,11 +170,22 @@ def cmd_report(args: argparse.Namespace) -> int:
         reference=args.reference,
         contrasts=args.contrasts,
         lang=args.lang,
-        min_effect=args.min_effect,
+        min_effect=MinEffect.parse(args.min_effect),
         figures=args.figure_files,
         network=args.network,
+        discover=args.discover,
+        pdf=args.format == "pdf",
     )
     print(f"wrote {path}")
+    if args.format == "pdf":
+        print(f"wrote {path.with_suffix('.pdf')}")
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from kopsim.experiments.discovery import discover, discovery_text
+
+    print(discovery_text(discover(args.results, args.condition, args.threshold, args.boxes)))
     return 0
 
 
