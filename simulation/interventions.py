@@ -332,8 +332,11 @@ class VillageEngagement(Intervention):
     and credit (to needy households first) and adds social control.
 
     While it holds, village responsiveness is ``responsiveness``, needy households get an
-    extra information hazard ``needy_outreach`` and free-riders are sanctioned more often
-    (sanction probability × (1 + social_control)).
+    extra information hazard ``needy_outreach``, free-riders are sanctioned more often
+    (sanction probability × (1 + social_control)) and the village government refers needy
+    households who need credit to the cooperative (each month with probability
+    ``credit_referral``): an informed, referred household may apply as a non-member and joins
+    with the loan (:func:`kopsim.finance.credit`), instead of borrowing from the tengkulak.
     """
 
     kind: ClassVar[str] = "village_engagement"
@@ -341,6 +344,13 @@ class VillageEngagement(Intervention):
     responsiveness: float = param(1.0, 0.0, 1.0, "probability", "village government responsiveness")
     needy_outreach: float = param(0.1, 0.0, 10.0, "per month", "extra hazard of learning for needy households")
     social_control: float = param(0.5, 0.0, 10.0, "factor", "relative increase of sanctioning")
+    credit_referral: float = param(
+        0.5,
+        0.0,
+        1.0,
+        "probability/month",
+        "chance the village government refers a needy household to cooperative credit",
+    )
 
     def apply(self, world: World, memo: Any) -> None:
         import numpy as np
@@ -351,6 +361,7 @@ class VillageEngagement(Intervention):
         cond.responsiveness[villages] = self.responsiveness
         cond.needy_outreach[villages] = np.maximum(cond.needy_outreach[villages], self.needy_outreach)
         cond.social_control[coops] = np.maximum(cond.social_control[coops], self.social_control)
+        cond.credit_referral[villages] = np.maximum(cond.credit_referral[villages], self.credit_referral)
 
 
 @dataclass(frozen=True)

@@ -227,7 +227,11 @@ class CooperativeModel(mesa.Model):
         riding = governance.free_riding(world)
         self.last_free_rider_share = riding.share
         trust.board_and_institution(
-            world, experience.board_positive, experience.board_negative, experience.used_service, riding.harm
+            world,
+            experience.board_positive,
+            experience.board_negative,
+            experience.used_service,
+            np.maximum(riding.harm, experience.default_harm),  # unpunished free-riding and defaults seen
         )
         benefit = participation_phase(world)
         membership.membership(world, benefit)

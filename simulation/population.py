@@ -181,8 +181,8 @@ def build(
 
     cash = np.zeros(n)
     cash[:H] = 0.2 * wealth[:H]
-    # moneylenders can always lend: their fund covers a loan for every household of the village
-    cash[ml_idx] = fp.loan_size * hpv
+    # each tengkulak lends from finite cash
+    cash[ml_idx] = fp.moneylender_capital
     savings_mandatory = np.where(member, fp.mandatory_saving * 24.0, 0.0)
     coop_cash = fp.initial_coop_capital + np.bincount(coop[member], savings_mandatory[member], minlength=C)
 
