@@ -345,11 +345,11 @@ class VillageEngagement(Intervention):
     needy_outreach: float = param(0.1, 0.0, 10.0, "per month", "extra hazard of learning for needy households")
     social_control: float = param(0.5, 0.0, 10.0, "factor", "relative increase of sanctioning")
     credit_referral: float = param(
-        0.5,
+        1.0,
         0.0,
         1.0,
         "probability/month",
-        "chance the village government refers a needy household to cooperative credit",
+        "chance the village government refers a needy household that needs credit to the cooperative",
     )
 
     def apply(self, world: World, memo: Any) -> None:

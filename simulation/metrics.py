@@ -246,6 +246,7 @@ def credit_counts(s: State) -> dict[str, float]:
         "written_off": float(s.coop_written_off.sum()),
         "needy_coop_borrowers": int((s.coop_loan[:H][needy] > 0).sum()),
         "needy_moneylender_borrowers": int((s.ml_loan[:H][needy] > 0).sum()),
+        "member_moneylender_borrowers": int((s.ml_loan[:H][mem] > 0).sum()),
         "moneylender_cash": float(s.cash[ml].sum()),
         "misconduct_months": int(s.misconduct_months.sum()),
         "misconduct_loss": float(s.misconduct_loss.sum()),

@@ -400,7 +400,11 @@ class Finance(_Group):
     )
     moneylender_capital: float = param(60.0, 0.0, 1e9, "Rp M per lender", "each tengkulak's lending cash at start")
     choice_constant: float = param(
-        0.0, -50.0, 50.0, "logit", "preference for the cooperative over the tengkulak, all else equal"
+        -1.0,
+        -50.0,
+        50.0,
+        "logit",
+        "preference for the cooperative over the tengkulak all else equal (< 0: the tengkulak is fast, no paperwork)",
     )
     choice_rate_weight: float = param(
         2.0, 0.0, 50.0, "logit per unit", "weight of the cooperative's rate advantage (r_ML − r_c)/r_ML"

@@ -159,3 +159,49 @@ def test_without_credit_referral_engagement_brings_fewer_needy_into_cooperative_
     diff = window(engaged, "needy_coop_borrowers", 13, 60) - window(cut, "needy_coop_borrowers", 13, 60)
     assert (diff > 0).all(), diff
     assert window(engaged, "moneylender_borrowers", 13, 60).mean() < window(cut, "moneylender_borrowers", 13, 60).mean()
+
+
+# ---- 2. tengkulak in every village, finite cash, competing with the cooperative ---------------
+def test_every_moneylender_lends_and_never_beyond_its_cash():
+    scen = load("baseline")
+    params = scen.params.replace({**OFF, "population.moneylenders_per_village": 3})
+    model = CooperativeModel(params, seed=0)
+    s = model.state
+    lenders = np.flatnonzero(s.role == 4)  # MONEYLENDER
+    assert lenders.size == 3 * s.n_villages
+    lent_by = np.zeros(s.n, dtype=bool)
+    for _ in range(24):
+        model.step()
+        assert (s.cash[lenders] >= -1e-9).all()
+        held = s.ml_lender[: s.n_households][s.ml_loan[: s.n_households] > 0]
+        assert (s.village[held] == s.village[np.flatnonzero(s.ml_loan[: s.n_households] > 0)]).all()
+        lent_by[held] = True
+    assert lent_by[lenders].all()  # every tengkulak lends, not only the first of each village
+
+
+def test_finite_moneylender_cash_rations_tengkulak_credit():
+    scen = load("baseline")
+    for seed in SEEDS:
+        rich = CooperativeModel(scen.params.replace(OFF), seed=seed).run(3)
+        poor = CooperativeModel(scen.params.replace({**OFF, "finance.moneylender_capital": 6.0}), seed=seed).run(3)
+        # two loans of Rp 3 M per lender at most in the first month
+        assert poor["moneylender_borrowers"].iloc[0] <= 2 * 4
+        assert poor["moneylender_borrowers"].iloc[0] < rich["moneylender_borrowers"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "sign"),
+    [
+        ({"finance.coop_interest_rate": 0.15}, +1),  # a dearer cooperative loan sends members to the tengkulak
+        ({"trust.initial_institution": 0.2}, +1),  # distrust of the cooperative does too
+        ({"finance.choice_trust_weight": 0.0}, +1),  # trust (high at baseline) no longer keeps them
+        ({"finance.choice_constant": 1.0}, -1),  # a preference for the cooperative keeps them
+    ],
+    ids=["rate", "trust", "trust-weight", "preference"],
+)
+def test_members_choose_between_cooperative_and_tengkulak(overrides, sign):
+    """With ample cooperative funds (no rationing) the choice of lender alone decides."""
+    ample = {"finance.initial_coop_capital": 500.0}
+    base = window(runs("baseline", 24, ample), "member_moneylender_borrowers", 1, 24)
+    changed = window(runs("baseline", 24, {**ample, **overrides}), "member_moneylender_borrowers", 1, 24)
+    assert (sign * (changed - base) > 0).all(), (base, changed)
