@@ -11,7 +11,8 @@ Process order within a month (see docs/ODD.md, "Process overview and scheduling"
 4. contacts — ties used this month; exchanges (reciprocity), reputation, peer trust,
    peer teaching, information diffusion;
 5. governance — free-riding and sanction;
-6. service experience, then trust in the board and the institution (perceived-benefit
+6. service experience, then trust in the board and the institution, then non-members' trust
+   from what they hear and see (perceived-benefit
    items are updated where each is experienced: income in 1, loans in 3, relations in 4,
    service in 6, training in 9);
 7. participation in the three domains;
@@ -36,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from . import contacts as contacts_phase
-from . import enterprise, finance, governance, membership, metrics, population, skills, trust
+from . import enterprise, finance, governance, hearsay, membership, metrics, population, skills, trust
 from . import network as net
 from .agents import AGENT_CLASS
 from .interventions import Intervention
@@ -233,6 +234,9 @@ class CooperativeModel(mesa.Model):
             experience.used_service,
             np.maximum(riding.harm, experience.default_harm),  # unpunished free-riding and defaults seen
         )
+        # non-members hear from members and see defaults, a scandal, last RAT's SHU (the month after it)
+        after_rat = world.t % 12 == (world.params.governance.rat_month + 1) % 12
+        hearsay.nonmember_trust(world, met.used, experience.default_share, after_rat)
         benefit = participation_phase(world)
         membership.membership(world, benefit)
         skills.training(world)

@@ -205,3 +205,56 @@ def test_members_choose_between_cooperative_and_tengkulak(overrides, sign):
     base = window(runs("baseline", 24, ample), "member_moneylender_borrowers", 1, 24)
     changed = window(runs("baseline", 24, {**ample, **overrides}), "member_moneylender_borrowers", 1, 24)
     assert (sign * (changed - base) > 0).all(), (base, changed)
+
+
+# ---- 6. non-members' trust moves with what they hear and see; joining follows ---------------
+def test_nonmember_experience_is_what_member_contacts_say_and_the_village_sees():
+    from kopsim.trust import nonmember_experience
+
+    member = np.array([True, True, False, False, False])
+    trust = np.array([0.9, 0.5, 0.0, 0.0, 0.0])
+    a, b = np.array([0, 1, 3]), np.array([2, 2, 4])  # 2 hears from members 0 and 1; 3–4 are non-members
+    pos, neg = nonmember_experience(5, a, b, member, trust, np.full(5, 0.1), np.full(5, 0.2), 0.5)
+    assert np.allclose(pos, [0, 0, 0.5 * 0.7 + 0.1, 0.1, 0.1])
+    assert np.allclose(neg, [0, 0, 0.5 * 0.3 + 0.2, 0.2, 0.2])
+
+
+@pytest.fixture(scope="module")
+def scandal_runs() -> tuple[list[Any], list[Any]]:
+    return runs("baseline", 60), runs("board_scandal", 60)
+
+
+def test_a_scandal_lowers_nonmembers_trust_and_joining(scandal_runs):
+    base, scandal = scandal_runs
+    trust = window(scandal, "trust_institution_nonmembers", 40, 60) - window(
+        base, "trust_institution_nonmembers", 40, 60
+    )
+    assert (trust < -0.1).all(), trust
+    members = window(scandal, "members", 60, 60) - window(base, "members", 60, 60)
+    assert (members < 0).all(), members
+
+
+def test_nonmembers_hear_and_see_and_join_on_it(scandal_runs):
+    """Cut hearsay and visibility: non-members' trust no longer falls with the scandal, and more join."""
+    _, scandal = scandal_runs
+    deaf = runs("board_scandal", 60, {"governance.hearsay_weight": 0.0, "governance.scandal_visibility": 0.0})
+    unseen = runs("board_scandal", 60, {"governance.scandal_visibility": 0.0})
+    heard = window(unseen, "trust_institution_nonmembers", 40, 60) - window(
+        deaf, "trust_institution_nonmembers", 40, 60
+    )
+    seen = window(scandal, "trust_institution_nonmembers", 40, 60) - window(
+        unseen, "trust_institution_nonmembers", 40, 60
+    )
+    assert (heard < 0).all(), heard  # members' scandal experience reaches non-members by word of mouth
+    assert (seen < 0).all(), seen  # and the village sees the scandal itself
+    joined = window(scandal, "members", 60, 60) - window(deaf, "members", 60, 60)
+    assert (joined < 0).all(), joined  # joining depends on non-members' trust
+
+
+def test_shu_seen_by_the_village_raises_nonmembers_trust():
+    hidden = runs("baseline", 60, {"governance.shu_visibility": 0.0})
+    shown = runs("baseline", 60)
+    diff = window(shown, "trust_institution_nonmembers", 13, 60) - window(
+        hidden, "trust_institution_nonmembers", 13, 60
+    )
+    assert (diff > 0).all(), diff
