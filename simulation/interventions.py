@@ -456,19 +456,25 @@ class PriceDrop(Intervention):
 
 @dataclass(frozen=True)
 class BoardScandal(Intervention):
-    """A board scandal: members' board and institutional experience is negative while it
-    holds (``governance.scandal_trust_hit``), and the board's fairness drops by ``fairness_loss``
-    at ``start``."""
+    """Board misconduct and its scandal: from ``start`` the board's fairness drops by
+    ``fairness_loss`` and, while the misconduct runs, members' board and institutional
+    experience is negative (``governance.scandal_trust_hit``) and the board takes a share of the
+    cooperative's cash (:mod:`kopsim.supervision`). It runs to ``end`` unless the supervisors
+    (pengawas) detect it earlier; detection stops it and the board is reprimanded."""
 
     kind: ClassVar[str] = "board_scandal"
     recurring: ClassVar[bool] = False
     fairness_loss: float = param(0.3, 0.0, 1.0, "share", "fairness lost at the scandal")
 
     def apply(self, world: World, memo: Any) -> None:
+        s = world.state
         coops = self.coops(world)
-        world.conditions.scandal[coops] = 1.0
         if world.t == self.start:
-            world.state.fairness[coops] *= 1.0 - self.fairness_loss
+            s.misconduct_detected[coops] = False
+            s.misconduct_fairness[coops] = s.fairness[coops]
+            s.fairness[coops] *= 1.0 - self.fairness_loss
+        running = coops[~s.misconduct_detected[coops]]  # until the supervisors find it
+        world.conditions.scandal[running] = 1.0
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ Process order within a month (see docs/ODD.md, "Process overview and scheduling"
 
 0. interventions — this month's conditions reset to neutral, then every active
    intervention applies (state changes, conditions such as harvest or price factors);
+   supervisors audit: running board misconduct takes cash or is detected;
 1. livelihoods — weather, harvests, UMKM production and sales, income, consumption;
 2. savings — mandatory and voluntary deposits;
 3. credit — repayments and arrears of running loans, then loan needs, applications to the
@@ -37,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from . import contacts as contacts_phase
-from . import enterprise, finance, governance, hearsay, membership, metrics, population, skills, trust
+from . import enterprise, finance, governance, hearsay, membership, metrics, population, skills, supervision, trust
 from . import network as net
 from .agents import AGENT_CLASS
 from .interventions import Intervention
@@ -220,6 +221,7 @@ class CooperativeModel(mesa.Model):
             if iv.active(world.t):
                 iv.apply(world, memo)
                 world.refresh_board_tie()  # the next programme, and credit, read it
+        supervision.audit(world)  # board misconduct runs or is detected by the supervisors
         enterprise.livelihoods(world)
         saved = finance.savings(world)
         experience = finance.credit(world, saved)

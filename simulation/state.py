@@ -133,6 +133,7 @@ class State:
     misconduct_detected: np.ndarray = field(default_factory=lambda: _EMPTY_BOOL)  # (n_coops,) found by an audit
     misconduct_months: np.ndarray = field(default_factory=lambda: _EMPTY_INT)  # (n_coops,) months it has run
     misconduct_loss: np.ndarray = field(default_factory=lambda: _EMPTY)  # (n_coops,) cumulative cash taken (Rp M)
+    misconduct_fairness: np.ndarray = field(default_factory=lambda: _EMPTY)  # (n_coops,) fairness before it began
 
     def __post_init__(self) -> None:
         n, c = self.n, self.n_coops
@@ -148,6 +149,7 @@ class State:
             ("misconduct_detected", c, False, bool),
             ("misconduct_months", c, 0, np.int64),
             ("misconduct_loss", c, 0.0, float),
+            ("misconduct_fairness", c, 0.0, float),
         ):
             if getattr(self, name).size != size:
                 setattr(self, name, np.full(size, fill, dtype=dtype))

@@ -258,3 +258,54 @@ def test_shu_seen_by_the_village_raises_nonmembers_trust():
         hidden, "trust_institution_nonmembers", 13, 60
     )
     assert (diff > 0).all(), diff
+
+
+# ---- 4. supervisors audit and detect board misconduct --------------------------------------
+def test_detection_leak_and_reprimand():
+    from kopsim import supervision
+
+    p = supervision.detection_probability(np.array([0, 1, 3]), 0.5, 0.5)
+    assert np.allclose(p, [0.0, 0.25, 1 - 0.75**3])
+    assert np.allclose(supervision.leak(np.array([10.0, 10.0]), np.array([True, False]), 0.1), [1.0, 0.0])
+    f = supervision.reprimand(np.array([0.4, 0.4]), np.array([0.8, 0.8]), np.array([True, False]), 0.5)
+    assert np.allclose(f, [0.6, 0.4])
+
+
+LONG_MISCONDUCT = (iv.BoardScandal(start=24, end=59),)
+
+
+@pytest.fixture(scope="module")
+def misconduct_runs() -> tuple[list[Any], list[Any]]:
+    audited = runs("baseline", 60, extra=LONG_MISCONDUCT)
+    blind = runs("baseline", 60, {"governance.detection_probability": 0.0}, LONG_MISCONDUCT)
+    return audited, blind
+
+
+def test_supervisors_detect_misconduct_and_limit_its_damage(misconduct_runs):
+    audited, blind = misconduct_runs
+    months = window(audited, "misconduct_months", 60, 60) - window(blind, "misconduct_months", 60, 60)
+    loss = window(audited, "misconduct_loss", 60, 60) - window(blind, "misconduct_loss", 60, 60)
+    board = window(audited, "trust_board_mean", 25, 60) - window(blind, "trust_board_mean", 25, 60)
+    institution = window(audited, "trust_institution_mean", 25, 60) - window(blind, "trust_institution_mean", 25, 60)
+    assert (months < 0).all() and (loss < 0).all(), (months, loss)
+    assert (board > 0.1).all() and (institution > 0.1).all(), (board, institution)
+
+
+def test_without_supervisors_misconduct_runs_its_full_course(misconduct_runs):
+    _, blind = misconduct_runs
+    none = runs("baseline", 60, {"population.supervisors": 0}, LONG_MISCONDUCT)
+    full = 2 * 36  # two cooperatives, months 24..59
+    assert (window(none, "misconduct_months", 60, 60) == full).all()
+    assert (window(blind, "misconduct_months", 60, 60) == full).all()
+
+
+def test_a_reprimand_restores_fairness():
+    scen = load("baseline")
+    ends = {}
+    for restore in (0.0, 0.5):
+        params = scen.params.replace({**OFF, "governance.reprimand_restore": restore, "governance.audit_rate": 1.0})
+        model = CooperativeModel(params, seed=0, interventions=LONG_MISCONDUCT)
+        model.run_steps(40)
+        assert model.state.misconduct_detected.all()
+        ends[restore] = model.state.fairness.copy()
+    assert (ends[0.5] > ends[0.0]).all()
