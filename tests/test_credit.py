@@ -309,3 +309,56 @@ def test_a_reprimand_restores_fairness():
         assert model.state.misconduct_detected.all()
         ends[restore] = model.state.fairness.copy()
     assert (ends[0.5] > ends[0.0]).all()
+
+
+# ---- 5. office-holders' linking ties move with the office ----------------------------------
+def _power_holders(model: CooperativeModel) -> np.ndarray:
+    from kopsim.network import POWER
+
+    ties, ministry = model.ties, model.state.agency_index["ministry"]
+    sel = (ties.kind == POWER) & ((ties.a == ministry) | (ties.b == ministry))
+    return np.where(ties.a[sel] == ministry, ties.b[sel], ties.a[sel])
+
+
+def _after_an_election(seed: int) -> tuple[np.ndarray, CooperativeModel]:
+    model = CooperativeModel(load("baseline").params.replace(OFF), seed=seed)
+    before = _power_holders(model)
+    model.run_steps(40)  # the board elected at month 0 is re-elected at the RAT of month 36
+    return before, model
+
+
+def test_the_ministry_power_tie_moves_to_the_new_chair():
+    changed = 0
+    for seed in SEEDS:
+        before, model = _after_an_election(seed)
+        s = model.state
+        after = _power_holders(model)
+        assert after.size == s.n_coops  # one per cooperative, never lost nor duplicated
+        assert (s.office[after] == 1).all() and s.member[after].all()  # held by a board member (BOARD)
+        assert sorted(s.coop[after].tolist()) == list(range(s.n_coops))
+        changed += int((np.sort(before) != np.sort(after)).sum())
+    assert changed > 0  # chairs did change hands at the elections
+
+
+def test_without_the_hand_over_the_old_chair_keeps_the_power_tie():
+    from unittest import mock
+
+    from kopsim import governance
+
+    off_board = 0
+    with mock.patch.object(governance, "hand_over_office_ties", lambda world, chairs: None):
+        for seed in SEEDS:
+            _, model = _after_an_election(seed)
+            after = _power_holders(model)
+            off_board += int((model.state.office[after] != 1).sum())
+    assert off_board > 0
+
+
+def test_office_ties_follow_the_successor_map():
+    from kopsim.governance import office_ties, successors
+
+    succ = successors(6, np.array([1, -1]), np.array([2, 3]))
+    assert succ.tolist() == [0, 2, 2, 3, 4, 5]
+    office_end = np.array([False, False, False, False, False, True])
+    moved = office_ties(np.array([1, 1, 0]), np.array([5, 4, 5]), office_end, succ)
+    assert moved.tolist() == [True, False, False]
