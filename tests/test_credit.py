@@ -362,3 +362,23 @@ def test_office_ties_follow_the_successor_map():
     office_end = np.array([False, False, False, False, False, True])
     moved = office_ties(np.array([1, 1, 0]), np.array([5, 4, 5]), office_end, succ)
     assert moved.tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "path"),
+    [
+        ({"finance": {"default_after_months": 0}}, "finance.default_after_months"),
+        ({"finance": {"shortfall_sensitivity": -0.1}}, "finance.shortfall_sensitivity"),
+        ({"finance": {"moneylender_capital": -1.0}}, "finance.moneylender_capital"),
+        ({"finance": {"choice_trust_weight": 51.0}}, "finance.choice_trust_weight"),
+        ({"governance": {"detection_probability": 1.5}}, "governance.detection_probability"),
+        ({"governance": {"hearsay_weight": -0.5}}, "governance.hearsay_weight"),
+    ],
+)
+def test_new_parameters_are_validated(overrides, path):
+    from kopsim.parameters import ParameterError, Parameters
+
+    with pytest.raises(ParameterError, match=path.replace(".", r"\.") + ".*allowed range"):
+        Parameters.from_dict(overrides)
+    with pytest.raises(ParameterError, match="credit_referral"):
+        iv.VillageEngagement(start=1, credit_referral=2.0)
