@@ -348,7 +348,7 @@ def credit(world: World, saved: np.ndarray) -> CreditExperience:
     to_ml = need & ~granted & (lender >= 0) & may_borrow(s.ml_excluded_until[:H], t) & (u[4] < fp.moneylender_uptake)
     ask = np.flatnonzero(to_ml)
     if ask.size:
-        ok = ration_by_liquidity(lender[ask], amount[ask], s.cash, u[3][ask])
+        ok = ration_by_liquidity(lender[ask], amount[ask], s.cash, u[4][ask])
         to_ml[ask[~ok]] = False
     if to_ml.any():
         s.cash = move(s.cash, lender[to_ml], idx[to_ml], amount[to_ml])
