@@ -21,6 +21,9 @@ SEEDS = (0, 1, 2)
 OFF = {"metrics.network_every": 0, "metrics.centrality_every": 0}
 # four years of zero harvest and an 80% price drop, from month 12
 SHOCKS = (iv.HarvestFailure(start=12, end=59, factor=0.0), iv.PriceDrop(start=12, end=59, factor=0.2))
+# board misconduct from month 24 to 59 (unless the supervisors find it)
+LONG_MISCONDUCT = (iv.BoardScandal(start=24, end=59),)
+UNDETECTED = {"governance.detection_probability": 0.0}
 
 
 def runs(
@@ -221,13 +224,13 @@ def test_nonmember_experience_is_what_member_contacts_say_and_the_village_sees()
 
 @pytest.fixture(scope="module")
 def scandal_runs() -> tuple[list[Any], list[Any]]:
-    return runs("baseline", 60), runs("board_scandal", 60)
+    return runs("baseline", 60, UNDETECTED), runs("baseline", 60, UNDETECTED, LONG_MISCONDUCT)
 
 
 def test_a_scandal_lowers_nonmembers_trust_and_joining(scandal_runs):
     base, scandal = scandal_runs
-    trust = window(scandal, "trust_institution_nonmembers", 40, 60) - window(
-        base, "trust_institution_nonmembers", 40, 60
+    trust = window(scandal, "trust_institution_nonmembers", 30, 60) - window(
+        base, "trust_institution_nonmembers", 30, 60
     )
     assert (trust < -0.1).all(), trust
     members = window(scandal, "members", 60, 60) - window(base, "members", 60, 60)
@@ -237,13 +240,14 @@ def test_a_scandal_lowers_nonmembers_trust_and_joining(scandal_runs):
 def test_nonmembers_hear_and_see_and_join_on_it(scandal_runs):
     """Cut hearsay and visibility: non-members' trust no longer falls with the scandal, and more join."""
     _, scandal = scandal_runs
-    deaf = runs("board_scandal", 60, {"governance.hearsay_weight": 0.0, "governance.scandal_visibility": 0.0})
-    unseen = runs("board_scandal", 60, {"governance.scandal_visibility": 0.0})
-    heard = window(unseen, "trust_institution_nonmembers", 40, 60) - window(
-        deaf, "trust_institution_nonmembers", 40, 60
+    quiet = {**UNDETECTED, "governance.scandal_visibility": 0.0}
+    deaf = runs("baseline", 60, {**quiet, "governance.hearsay_weight": 0.0}, LONG_MISCONDUCT)
+    unseen = runs("baseline", 60, quiet, LONG_MISCONDUCT)
+    heard = window(unseen, "trust_institution_nonmembers", 30, 60) - window(
+        deaf, "trust_institution_nonmembers", 30, 60
     )
-    seen = window(scandal, "trust_institution_nonmembers", 40, 60) - window(
-        unseen, "trust_institution_nonmembers", 40, 60
+    seen = window(scandal, "trust_institution_nonmembers", 30, 60) - window(
+        unseen, "trust_institution_nonmembers", 30, 60
     )
     assert (heard < 0).all(), heard  # members' scandal experience reaches non-members by word of mouth
     assert (seen < 0).all(), seen  # and the village sees the scandal itself
@@ -271,13 +275,10 @@ def test_detection_leak_and_reprimand():
     assert np.allclose(f, [0.6, 0.4])
 
 
-LONG_MISCONDUCT = (iv.BoardScandal(start=24, end=59),)
-
-
 @pytest.fixture(scope="module")
 def misconduct_runs() -> tuple[list[Any], list[Any]]:
     audited = runs("baseline", 60, extra=LONG_MISCONDUCT)
-    blind = runs("baseline", 60, {"governance.detection_probability": 0.0}, LONG_MISCONDUCT)
+    blind = runs("baseline", 60, UNDETECTED, LONG_MISCONDUCT)
     return audited, blind
 
 
