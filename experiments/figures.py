@@ -23,12 +23,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from kopsim.labels import outcome_label, outcome_unit
+from kopsim.palette import OKABE_ITO  # the one palette, shared with the classroom page
 
 __all__ = ["forest_plot", "forest_standardised", "new_figure", "palette", "time_series"]
 
-# Okabe & Ito's colour-blind-safe qualitative palette (yellow left out: too pale on white); the first
-# configuration (usually the reference) is black.
-OKABE_ITO = ("#000000", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 WORDS = {
     "en": {
         "month": "month",

@@ -39,6 +39,7 @@ from .instruments.member_survey import (
     latent_scores,
 )
 from .instruments.survey_analysis import category_bounds
+from .interventions import Intervention
 from .model import CooperativeModel
 from .parameters import Parameters
 from .participation import DOMAINS
@@ -216,14 +217,17 @@ def run_and_survey(
     respondents: int,
     cooperative: int = 0,
     rm: ResponseModel | None = None,
+    interventions: Sequence[Intervention] = (),
 ) -> BatchSurveys:
     """Run ``replicates`` copies of a scenario ``steps`` months in one batch and survey each.
+
+    ``interventions`` must all be ``batch_safe`` (training: they act per cooperative).
 
     The batch's generator is seeded with ``seed``; the survey of replicate r with
     :func:`survey_seeds` (seed, r). Network metrics are not computed (they do not feed back).
     """
     params = params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
-    model = CooperativeModel(params, seed=seed, replicates=replicates)
+    model = CooperativeModel(params, seed=seed, interventions=interventions, replicates=replicates)
     model.run_steps(steps)
     seeds = survey_seeds(seed, replicates)
     answers, valid = survey_replicates(model, respondents, seeds, cooperative, rm)

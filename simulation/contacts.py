@@ -4,7 +4,8 @@ A tie is used in a month with probability c·w·ρ (:func:`kopsim.network.contac
 near ties more often — frequency of contact, Franke 2005). Along each used personal tie both
 sides may help each other (:mod:`kopsim.reciprocity`); the experience moves peer trust
 (:func:`kopsim.trust.update_trust`), reputation and the member–member relations item; meeting a
-board member of one's cooperative is the member–board relation; skills spread from the better
+board member of one's cooperative is the member–board relation (treated fairly or not, which
+also moves trust in the board); skills spread from the better
 skilled contact (:func:`kopsim.skills.peer_teaching`) and information about membership and
 credit from informed contacts (:mod:`kopsim.information`).
 """
@@ -20,8 +21,8 @@ from . import information, reciprocity, skills, trust
 from .governance import board_relation
 from .network import LINKING
 from .network import contacts as used_ties
-from .participation import B_BOARD, B_PEERS, observe_benefit
-from .state import BOARD, PEER
+from .participation import B_BOARD, B_PEERS, observe_benefit, observe_experience
+from .state import BOARD, BOARD_TRUST, PEER
 
 if TYPE_CHECKING:
     from .world import World
@@ -47,8 +48,8 @@ def contacts(world: World) -> Contacts:
     A, B = ties.a[personal], ties.b[personal]
     peer = s.trust[:, PEER]
     weights = (rp.helping_norm, rp.trust_weight, rp.image_weight, rp.direct_weight)
-    p_ab = reciprocity.help_probability(peer[A], s.image[B], ties.last_ba[personal], *weights)
-    p_ba = reciprocity.help_probability(peer[B], s.image[A], ties.last_ab[personal], *weights)
+    p_ab = reciprocity.help_probability(peer[A], s.image[B], ties.last_ba[personal], *weights, s.helpfulness[A])
+    p_ba = reciprocity.help_probability(peer[B], s.image[A], ties.last_ab[personal], *weights, s.helpfulness[B])
     u = rng.random((2, A.size))
     a_h, b_h = u[0] < p_ab, u[1] < p_ba
     ties.last_ab[personal] = a_h
@@ -65,13 +66,19 @@ def contacts(world: World) -> Contacts:
     met_board = np.zeros(s.n, dtype=bool)
     met_board[A[on_board[B] & same]] = True
     met_board[B[on_board[A] & same]] = True
+    # each member who met the board this month was treated fairly or not (the board's fairness,
+    # marred in a scandal month): the member-board relation item and trust in the board follow
     c = np.maximum(s.coop[:H], 0)
-    observe_benefit(
-        s.benefit,
-        B_BOARD,
-        board_relation(s.fairness[c], world.conditions.scandal[c]),
-        met_board[:H] & s.member[:H],
-        memory,
+    met = met_board[:H] & s.member[:H]
+    fair = met & (rng.random(H) < board_relation(s.fairness[c], world.conditions.scandal[c]))
+    observe_experience(s, B_BOARD, fair.astype(float), met, memory)
+    s.trust[:H, BOARD_TRUST] = trust.update_trust(
+        s.trust[:H, BOARD_TRUST],
+        fair.astype(float),
+        (met & ~fair) * tp.unfair_treatment_weight,
+        tp.gain_rate,
+        tp.loss_rate,
+        trust.rule_gain_factor(s.rule_clarity[c], s.fairness[c]),
     )
     s.skill = skills.peer_teaching(s.n, s.skill, A, B, world.params.skills.peer_teaching_rate)
     # information about membership and credit travels along this month's contacts
@@ -86,5 +93,6 @@ def contacts(world: World) -> Contacts:
         s.needy[:H],
     )
     learn = ~s.informed[:H] & (rng.random(H) < information.learn_probability(expo, ip.transmission_rate, broadcast))
-    s.informed[:H] |= learn
+    kept = information.lapse(rng, s.informed[:H], s.member[:H], ip.forget_rate)
+    s.informed[:H] = kept | learn
     return Contacts(used, rate)

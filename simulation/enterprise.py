@@ -16,6 +16,7 @@ import numpy as np
 from .finance import consume
 from .network import bridging_strength
 from .participation import B_INCOME, income_perception, observe_benefit, update_reference
+from .skills import skill_yield
 from .state import BUSINESS
 
 if TYPE_CHECKING:
@@ -101,7 +102,9 @@ def livelihoods(world: World) -> None:
     v = s.village[:H]
     cond = world.conditions
     factor = weather(rng, s.n_villages, ep.weather_sigma, ep.harvest_multiplier) * cond.harvest
-    s.harvest[:H] = harvest(s.farm_capacity[:H], factor, v)
+    s.harvest[:H] = harvest(s.farm_capacity[:H], factor, v) * skill_yield(
+        s.skill[:H], world.params.skills.initial_mean, world.params.skills.farm_skill_return
+    )
     supply = np.bincount(v, s.harvest[:H] * ep.supply_share, minlength=s.n_villages)
     demand = np.bincount(v, s.umkm_capacity[:H] * ep.input_share, minlength=s.n_villages)
     fill = supply_fill(supply, demand)

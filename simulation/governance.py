@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .finance import shu_payout, transfer
-from .network import INTEREST, POWER, deduplicate
+from .network import INTEREST, POWER, SENTIMENT, deduplicate
 from .participation import logistic
 from .state import BOARD, BOARD_TRUST, INSTITUTION, NO_OFFICE, ORGANISATION, SUPERVISOR
 from .trust import rule_gain_factor, update_trust
@@ -117,9 +117,27 @@ def board_relation(fairness: np.ndarray, scandal: np.ndarray) -> np.ndarray:
     return fairness * (1.0 - scandal)
 
 
+def sentiment_control(
+    n: int, a: np.ndarray, b: np.ndarray, kind: np.ndarray, on_board: np.ndarray, coop: np.ndarray, weight: float
+) -> np.ndarray:
+    """Extra social control on each agent from its sentiment ties (kin, friends) to the board of
+    its own cooperative: k_i = w · 1[i has such a tie].
+
+    Closure: a free-rider whom board members know personally is seen and spoken to (Coleman
+    1988, "Social capital in the creation of human capital", AJS 94:S95); sentiment ties carry
+    social control where interest ties (formed for a purpose) do not. w = 0 cuts the channel.
+    """
+    sentiment = kind == SENTIMENT
+    same = coop[a] == coop[b]
+    flag = np.zeros(n)
+    flag[a[sentiment & same & on_board[b]]] = 1.0
+    flag[b[sentiment & same & on_board[a]]] = 1.0
+    return weight * flag
+
+
 def sanction_probability(probability: float, social_control: np.ndarray) -> np.ndarray:
     """Chance a free-rider is sanctioned before rule clarity: min(1, p·(1 + k)), with k the
-    extra social control this month (village engagement)."""
+    extra social control this month (village engagement, sentiment ties to the board)."""
     return np.minimum(1.0, probability * (1.0 + social_control))
 
 
@@ -141,7 +159,10 @@ def free_riding(world: World) -> FreeRiding:
     mem = s.member[:H]
     riders = free_riders(s.participation[:H, ORGANISATION], mem, gp.free_ride_threshold)
     c = np.maximum(s.coop[:H], 0)
-    p_sanction = sanction_probability(gp.sanction_probability, world.conditions.social_control[c])
+    ties = world.ties
+    on_board = (s.office == BOARD) & s.member
+    kin = sentiment_control(s.n, ties.a, ties.b, ties.kind, on_board, s.coop, gp.sentiment_control)[:H]
+    p_sanction = sanction_probability(gp.sanction_probability, world.conditions.social_control[c] + kin)
     sanctioned = sanction_mask(world.rng, riders, s.rule_clarity[c], p_sanction)
     s.participation[:H, ORGANISATION] = apply_sanction(
         s.participation[:H, ORGANISATION], sanctioned, gp.sanction_effect
@@ -161,10 +182,34 @@ def update_willingness(s: State, honorarium_cost: float) -> None:
     )
 
 
+def rat_accountability(
+    board_trust: np.ndarray,
+    informed: np.ndarray,
+    attended: np.ndarray,
+    shu_paid: np.ndarray,
+    gain_factor: np.ndarray,
+    gain_rate: float,
+    loss_rate: float,
+    disappointment: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """What attending the RAT does: the board accounts for the year to those present.
+
+    Attendees hear the accounts and the rules (they are informed) and judge the board by the
+    year's result: a year with SHU paid is a positive experience (p = 1), a year without a
+    disappointment (n = w_d) — :func:`kopsim.trust.update_trust` with the rules' gain factor.
+    Members who stay away learn nothing and judge nothing (voice needs presence; Hirschman
+    1970; the RAT as the members' supreme authority, UU 25/1992 Pasal 22–23).
+    Returns (board trust, informed).
+    """
+    pos = (attended & shu_paid).astype(float)
+    neg = (attended & ~shu_paid) * disappointment
+    return update_trust(board_trust, pos, neg, gain_rate, loss_rate, gain_factor), informed | attended
+
+
 def rat(world: World) -> float:
-    """The annual members' meeting (RAT): attendance, SHU paid as far as cash allows (with trust
-    in the board gained by those paid), willingness to serve, and the board election when a term
-    ends. Returns the SHU paid (Rp M)."""
+    """The annual members' meeting (RAT): attendance, SHU paid as far as cash allows, the board's
+    accountability to those present (:func:`rat_accountability`), willingness to serve, and the
+    board election when a term ends. Returns the SHU paid (Rp M)."""
     s, fp, gp, tp = world.state, world.params.finance, world.params.governance, world.params.trust
     H = s.n_households
     mem = s.member[:H]
@@ -180,10 +225,15 @@ def rat(world: World) -> float:
     payout = payout * scale[c]
     s.coop_cash, s.cash[:H] = transfer(s.coop_cash, s.cash[:H], c, np.arange(H), payout)
     s.shu_paid = np.bincount(c, payout, minlength=s.n_coops)
-    got = payout > 0
-    g = rule_gain_factor(s.rule_clarity[c], s.fairness[c])
-    s.trust[:H, BOARD_TRUST] = update_trust(
-        s.trust[:H, BOARD_TRUST], got.astype(float), np.zeros(H), tp.gain_rate, tp.loss_rate, g
+    s.trust[:H, BOARD_TRUST], s.informed[:H] = rat_accountability(
+        s.trust[:H, BOARD_TRUST],
+        s.informed[:H],
+        s.attended_rat[:H],
+        s.shu_paid[c] > 0,
+        rule_gain_factor(s.rule_clarity[c], s.fairness[c]),
+        tp.gain_rate,
+        tp.loss_rate,
+        tp.disappointment_weight,
     )
     # a loss is carried forward; of a profit, the share not paid for want of cash stays owed
     settled = np.where(owed > 0, scale, 1.0)  # nothing owed (e.g. no members): all goes to reserves

@@ -44,3 +44,16 @@ def broadcast_hazard(
     cooperative's own outreach; o_v: extra outreach to needy households (village engagement).
     """
     return village_rate * responsiveness + outreach_rate + needy_outreach * needy
+
+
+def lapse(rng: np.random.Generator, informed: np.ndarray, keeps: np.ndarray, rate: float) -> np.ndarray:
+    """Knowledge that lapses: an informed household not in ``keeps`` (members, who hear at every
+    meeting) forgets with probability φ a month (``information.forget_rate``).
+
+    Terms, rates and rules change, so what a non-member once heard goes stale unless heard again:
+    the susceptible–infected–susceptible form of diffusion (Pastor-Satorras & Vespignani 2001,
+    PRL 86:3200). Reach then settles where learning (contacts, relays, outreach) balances
+    forgetting, below 1 and lower where relays are missing, instead of reaching everyone
+    whatever the village government does. Returns the new ``informed``.
+    """
+    return informed & (keeps | (rng.random(informed.shape[0]) >= rate))

@@ -43,6 +43,7 @@ class Intervention(_Group):
 
     kind: ClassVar[str] = ""
     recurring: ClassVar[bool] = True  # fires on a timetable (True) or holds over a period (False)
+    batch_safe: ClassVar[bool] = False  # may run in a batch of worlds (acts per cooperative, no own agents)
 
     start: int = param(1, 1, 100_000, "month", "first month it acts (1 = the first month)")
     end: int = param(0, 0, 100_000, "month", "last month it acts (0 = to the end of the run)")
@@ -85,7 +86,8 @@ class Intervention(_Group):
         c = world.state.coop[: world.state.n_households]
         if not self.cooperatives:
             return np.ones(c.size, dtype=bool)
-        return np.isin(c, self.cooperatives)
+        # cooperatives are numbered within a world; in a batch, world r's c-th is r·C + c
+        return (c >= 0) & np.isin(c % world.state.coops_per_world, self.cooperatives)
 
     def coops(self, world: World) -> np.ndarray:
         """Indices of the targeted cooperatives."""
@@ -94,9 +96,10 @@ class Intervention(_Group):
         return np.array(self.cooperatives or range(world.state.n_coops), dtype=np.int64)
 
     def validate_for(self, state: State) -> None:
-        bad = [c for c in self.cooperatives if c >= state.n_coops]
+        C = state.coops_per_world
+        bad = [c for c in self.cooperatives if c >= C]
         if bad:
-            raise ParameterError(f"{self.kind}.cooperatives", f"{bad} out of range; allowed 0..{state.n_coops - 1}")
+            raise ParameterError(f"{self.kind}.cooperatives", f"{bad} out of range; allowed 0..{C - 1}")
 
     def partner_firms(self) -> tuple[int, float]:
         """Agents this programme brings into the world: (number of partner firms, their distance in km)."""
@@ -113,12 +116,14 @@ class Intervention(_Group):
 # ---- capacity building ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class Training(Intervention):
-    """Diklat by an outside office: a quota of trainees per cooperative, chosen by a rule.
+    """Diklat by an office: a quota of trainees per cooperative, chosen by a rule.
 
-    Acts through ``skills.train`` (S += g (1 − S)), peer teaching afterwards (the contacts
-    mechanism), and fading toward the pre-training level unless ``follow_up`` monitoring
-    (post-test, revisit) slows it (Arthur et al. 1998). Trainees get a linking tie to the
-    provider. Without a timetable it runs once, at ``start``.
+    Runs :func:`kopsim.skills.session` — the one path of every training, the cooperative's own
+    standing Diklat (``skills.training_*``) included: skill gain S += g (1 − S), peer teaching
+    afterwards (the contacts mechanism), fading toward the pre-training level, slowed while
+    ``follow_up`` revisits and post-tests last (``follow_up_months``; Arthur et al. 1998).
+    Trainees, and only they, judge the training (satisfaction = ``quality``) and get a linking
+    tie to the provider. Without a timetable it runs once, at ``start``.
     """
 
     kind: ClassVar[str] = "training"
@@ -128,17 +133,33 @@ class Training(Intervention):
     )
     target: str = param("members", doc="who is eligible", choices=("members", "umkm", "all"))
     gain: float = param(0.4, 0.0, 1.0, "share of gap", "skill gain S += g (1 - S)")
-    follow_up: bool = param(True, doc="post-test and revisit (slows fading)")
+    quality: float = param(
+        0.8, 0.0, 1.0, "index", "quality of the sessions as trainees judge it (training satisfaction)"
+    )
+    follow_up: bool = param(False, doc="post-tests and revisits after each session (slow fading while they last)")
+    follow_up_months: int = param(12, 0, 600, "months", "how long revisits and post-tests go on after a session")
+    follow_up_fade_factor: float = param(0.25, 0.0, 1.0, "factor", "fade-rate multiplier while the follow-up lasts")
     provider: str = param(
         "labour_office", doc="the office running it", choices=("labour_office", "cooperative_office", "state_bank")
     )
+    batch_safe: ClassVar[bool] = True  # acts per cooperative, brings no agents: runs in a batch of worlds
 
     def apply(self, world: World, memo: Any) -> None:
         from . import skills
 
         eligible = self.coop_mask(world) & _target(world.state, self.target)
-        chosen = skills.select_per_cooperative(world, eligible, self.quota, self.selection)
-        skills.train_households(world, chosen, self.gain, self.follow_up, self.provider)
+        skills.session(
+            world,
+            eligible,
+            self.quota,
+            self.selection,
+            self.gain,
+            self.provider,
+            self.quality,
+            self.follow_up,
+            self.follow_up_months,
+            self.follow_up_fade_factor,
+        )
 
 
 @dataclass(frozen=True)

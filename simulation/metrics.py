@@ -26,7 +26,7 @@ import igraph as ig
 import numpy as np
 
 from . import network as net
-from .participation import BENEFIT_ITEMS
+from .participation import BENEFIT_ITEMS, mean_benefit
 from .state import BOARD, INSTITUTION, MONEYLENDER, PARTNER, TRUST_TARGETS, State
 from .trust import trust_levels
 
@@ -160,8 +160,11 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
         row[f"trust_{target}_high"] = float(high[k])
     row["reciprocity_rate"] = model.last_reciprocity
     row["reputation_mean"] = float(s.image[:H].mean()) if H else float("nan")
-    ben = s.benefit[m_idx].mean(axis=0) if n_mem else np.full(len(BENEFIT_ITEMS), np.nan)
-    row["benefit_mean"] = float(ben.mean())
+    # each item among the members who experienced it (training: those trained); B̄ as members weigh it
+    seen = s.benefit_seen[m_idx]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ben = np.einsum("ij,ij->j", s.benefit[m_idx], seen) / seen.sum(axis=0)
+    row["benefit_mean"] = float(mean_benefit(s.benefit[m_idx], seen).mean()) if n_mem else float("nan")
     for k, item in enumerate(BENEFIT_ITEMS):
         row[f"benefit_{item}"] = float(ben[k])
     row["savings_mandatory"] = float(s.savings_mandatory[:H].sum())

@@ -18,7 +18,7 @@ Process order within a month (see docs/ODD.md, "Process overview and scheduling"
    service in 6, training in 9);
 7. participation in the three domains;
 8. membership — joining by informed households, exits;
-9. training (Diklat) on its timetable, skill fading;
+9. skill fading (training itself is an intervention, applied in 0);
 10. network dynamics — strengthening, decay, dissolution, formation;
 11. the RAT in its month — attendance, SHU, willingness to serve, board elections;
 12. metrics.
@@ -64,8 +64,8 @@ class CooperativeModel(mesa.Model):
         Independent copies of the world simulated together as one array program (a
         vectorised batch; the ``worlds`` of :func:`kopsim.population.build`): replicate r is
         cooperative r·C … r·C + C − 1 (C = ``population.n_cooperatives``). A batch keeps no
-        pooled metrics (survey or read each replicate: :mod:`kopsim.batch`) and takes no
-        interventions.
+        pooled metrics (survey or read each replicate: :mod:`kopsim.batch`) and takes only
+        interventions that act per cooperative and bring no agents (``batch_safe``: training).
 
     The month is vectorised over all agents (:meth:`step` composes the phases); Mesa agents
     (``model.agents``, ``model.agents_by_type``) are views of the state arrays, made the first time
@@ -83,8 +83,12 @@ class CooperativeModel(mesa.Model):
     ) -> None:
         if replicates < 1:
             raise ValueError(f"replicates: {replicates}; allowed: at least 1")
-        if replicates > 1 and interventions:
-            raise ValueError("a batch of replicates takes no interventions; run the replicates one by one")
+        if replicates > 1 and not all(iv.batch_safe for iv in interventions):
+            kinds = sorted({iv.kind for iv in interventions if not iv.batch_safe})
+            raise ValueError(
+                f"a batch of replicates takes no {', '.join(kinds)} interventions (only training); "
+                "run the replicates one by one"
+            )
         if params is None:
             params = Parameters()
         elif not isinstance(params, Parameters):

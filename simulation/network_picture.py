@@ -27,6 +27,7 @@ import numpy as np
 
 from . import network as net
 from .network_layout import spring_layout
+from .palette import LAYER_COLOURS, TRUST_CMAP
 from .state import AGENCY, BOARD, FARMER, INSTITUTION, MONEYLENDER, PARTNER, TRADER, UMKM
 
 if TYPE_CHECKING:
@@ -48,12 +49,11 @@ ROLE_LABELS = {
     MONEYLENDER: "moneylender",
     PARTNER: "partner firm",
 }
-TRUST_CMAP = "viridis"  # perceptually uniform and colour-blind safe (was red-green)
 INSTITUTION_COLOUR = (0.3, 0.3, 0.3, 1.0)
 LAYER_STYLE: dict[int, tuple[str, Any]] = {
-    net.BONDING: ("#8c8c8c", "solid"),
-    net.BRIDGING: ("#1f77b4", (0, (4, 2))),
-    net.LINKING: ("#9467bd", (0, (1, 1.5))),
+    net.BONDING: (LAYER_COLOURS[net.BONDING], "solid"),
+    net.BRIDGING: (LAYER_COLOURS[net.BRIDGING], (0, (4, 2))),
+    net.LINKING: (LAYER_COLOURS[net.LINKING], (0, (1, 1.5))),
 }
 
 

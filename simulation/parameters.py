@@ -232,6 +232,12 @@ class Trust(_Group):
     initial_spread: float = param(0.15, 0.0, 0.5, "trust", "s.d. of initial trust")
     gain_rate: float = param(0.08, 0.0, 1.0, "per month", "trust gain at full positive experience")
     loss_rate: float = param(0.25, 0.0, 1.0, "per month", "trust loss at full negative experience")
+    disappointment_weight: float = param(
+        0.5, 0.0, 1.0, "experience", "negative institutional experience of a month with unsatisfactory service"
+    )
+    unfair_treatment_weight: float = param(
+        1.0, 0.0, 1.0, "experience", "negative board experience of being treated unfairly by a board member"
+    )
     rule_clarity: float = param(0.7, 0.0, 1.0, "index", "clarity of the cooperative's rules")
     fairness: float = param(0.7, 0.0, 1.0, "index", "fairness of rule implementation")
     low_threshold: float = param(1 / 3, 0.0, 1.0, "trust", "trust below this is 'low'")
@@ -253,6 +259,9 @@ class Reciprocity(_Group):
     image_weight: float = param(2.0, 0.0, 50.0, "logit/image", "effect of the partner's reputation")
     direct_weight: float = param(2.0, 0.0, 50.0, "logit", "effect of what the partner did last time (tit-for-tat)")
     image_update_rate: float = param(0.2, 0.0, 1.0, "per month", "how fast reputation follows observed helping")
+    helping_spread: float = param(
+        1.5, 0.0, 10.0, "logit", "s.d. of households' own disposition to help (persistent, around the norm)"
+    )
 
 
 @dataclass(frozen=True)
@@ -268,6 +277,9 @@ class Participation(_Group):
     cost_organisation: float = param(0.8, 0.0, 50.0, "logit", "time cost of meetings")
     cost_business: float = param(0.5, 0.0, 50.0, "logit", "cost of transacting with the unit")
     cost_capital: float = param(0.6, 0.0, 50.0, "logit", "cost of tying up savings")
+    cost_spread: float = param(
+        2.0, 0.0, 10.0, "logit", "s.d. of households' own cost of taking part (time, distance; persistent)"
+    )
     adjustment_rate: float = param(0.2, 0.0, 1.0, "per month", "partial adjustment toward the target propensity")
     benefit_memory: float = param(
         0.15, 0.0, 1.0, "per observation", "weight of a new observation in perceived benefit (EMA)"
@@ -295,6 +307,9 @@ class Governance(_Group):
     )
     free_ride_harm: float = param(
         1.0, 0.0, 10.0, "experience/share", "negative institutional experience per unsanctioned free-rider share"
+    )
+    sentiment_control: float = param(
+        1.0, 0.0, 50.0, "factor", "relative increase of sanctioning for free-riders with a sentiment tie to the board"
     )
     honorarium_cost: float = param(1.2, 0.0, 50.0, "logit", "low honorarium: cost of serving")
     rat_month: int = param(12, 1, 12, "month of year", "month of the annual members' meeting (RAT)")
@@ -451,15 +466,26 @@ class Information(_Group):
     coop_outreach_rate: float = param(
         0.01, 0.0, 10.0, "per month", "hazard of learning from the cooperative's own outreach"
     )
+    forget_rate: float = param(
+        0.03, 0.0, 1.0, "per month", "chance an informed non-member's knowledge lapses (rules, terms change)"
+    )
 
 
 @dataclass(frozen=True)
 class Skills(_Group):
-    """Training, peer teaching and fading of skills."""
+    """Skills: the cooperative's own standing Diklat, peer teaching, fading and use of skills.
+
+    The standing Diklat (``training_*``, off unless ``training_every_months`` > 0) runs through
+    the same session as a ``training`` intervention (:func:`kopsim.skills.session`) with the
+    cooperative office as provider; its fields can be swept like any parameter. Defaults of the
+    two agree (no follow-up unless asked).
+    """
 
     initial_mean: float = param(0.35, 0.0, 1.0, "skill", "mean initial skill")
     initial_spread: float = param(0.12, 0.0, 0.5, "skill", "s.d. of initial skill")
-    training_every_months: int = param(12, 0, 600, "months", "Diklat held every this many months (0 = never)")
+    training_every_months: int = param(
+        0, 0, 600, "months", "the cooperative's own Diklat every this many months (0 = none)"
+    )
     training_quota: int = param(
         10,
         0,
@@ -471,12 +497,19 @@ class Skills(_Group):
         "productive_age", doc="who the board sends", choices=("random", "productive_age", "board_choice", "neediest")
     )
     training_gain: float = param(0.4, 0.0, 1.0, "share of gap", "skill gain: s += g (1 - s)")
+    training_quality: float = param(
+        0.8, 0.0, 1.0, "index", "quality of the sessions as trainees judge it (their training satisfaction)"
+    )
+    follow_up: bool = param(False, doc="post-tests and revisits after each session")
+    follow_up_months: int = param(12, 0, 600, "months", "how long revisits and post-tests go on after a session")
+    follow_up_fade_factor: float = param(0.25, 0.0, 1.0, "factor", "fade-rate multiplier while the follow-up lasts")
     peer_teaching_rate: float = param(
         0.05, 0.0, 1.0, "per month", "share of the gap to the best-skilled contact of the month closed"
     )
     fade_rate: float = param(0.06, 0.0, 1.0, "per month", "decay of trained skill toward baseline")
-    follow_up: bool = param(False, doc="post-test and revisit after training")
-    follow_up_fade_factor: float = param(0.25, 0.0, 1.0, "factor", "fade rate multiplier with follow-up monitoring")
+    farm_skill_return: float = param(
+        0.5, 0.0, 10.0, "share/skill", "harvest rises by this share per unit of skill above the initial mean"
+    )
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import numpy as np
 from .state import BUSINESS, CAPITAL, INSTITUTION, ORGANISATION
 
 if TYPE_CHECKING:
+    from .state import State
     from .world import World
 
 DOMAINS = ("organisation", "business", "capital")
@@ -54,7 +55,8 @@ def target_propensity(
     """Target participation P*_d = σ(a_d + β_B·B + β_N·N_d + β_T·T_inst − c_d).
 
     B: perceived benefit ∈ [0, 1]; N_d: tie-weighted mean participation of network
-    neighbours in domain d; T_inst: trust in the institution; c_d: cost of the domain.
+    neighbours in domain d; T_inst: trust in the institution; c_d: cost of the domain (the
+    model passes c_d + u_i, the household's own persistent time cost u_i ~ N(0, σ_c)).
     Increasing in B for β_B > 0 (Firdaus & Baga 2019; norms: Cialdini et al. 1990).
     Arrays broadcast: ``intercept`` and ``cost`` of shape (3,) against (n, 1) state.
     """
@@ -117,6 +119,13 @@ def observe_benefit(
     col[at] = update_benefit(col[at], seen, True, memory)
 
 
+def observe_experience(state: State, item: int, observed: np.ndarray | float, mask: np.ndarray, memory: float) -> None:
+    """:func:`observe_benefit` on the state's benefit matrix, also marking item ``item`` as
+    experienced (``State.benefit_seen``) by the households in ``mask``."""
+    observe_benefit(state.benefit, item, observed, mask, memory)
+    state.benefit_seen[: mask.shape[0], item] |= mask
+
+
 def income_perception(income: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Perceived income increase b = clip(½ + (Y − Ȳ) / Ȳ, 0, 1): ½ = as before, → 1 well above
     the household's reference income Ȳ (a moving average: :func:`update_reference`).
@@ -133,9 +142,18 @@ def update_reference(reference: np.ndarray, income: np.ndarray, memory: float) -
     return reference + memory * (income - reference)
 
 
-def mean_benefit(benefit: np.ndarray) -> np.ndarray:
-    """B̄_i: the mean of household i's perceived-benefit items (rows of the benefit matrix)."""
-    return benefit @ np.full(benefit.shape[1], 1.0 / benefit.shape[1])
+def mean_benefit(benefit: np.ndarray, seen: np.ndarray | None = None) -> np.ndarray:
+    """B̄_i: the mean of household i's perceived-benefit items over the items it has experienced.
+
+    B̄_i = Σ_k s_ik B_ik / Σ_k s_ik, with s_ik = 1 if item k was ever experienced (``seen``; all
+    items if None). An item one never met (training one was not offered) is not a zero benefit:
+    the survey asks it only of those who took part. Households who experienced nothing get ½.
+    """
+    if seen is None:
+        return benefit @ np.full(benefit.shape[1], 1.0 / benefit.shape[1])
+    count = seen.sum(axis=1)
+    total = np.einsum("ij,ij->i", benefit, seen)
+    return np.where(count > 0, total / np.maximum(count, 1), 0.5)
 
 
 def participation_phase(world: World) -> np.ndarray:
@@ -144,7 +162,7 @@ def participation_phase(world: World) -> np.ndarray:
     s, pp, ties = world.state, world.params.participation, world.ties
     H = s.n_households
     mem = s.member[:H]
-    benefit = mean_benefit(s.benefit[:H])
+    benefit = mean_benefit(s.benefit[:H], s.benefit_seen[:H])
     # the norm is what fellow members do: non-members, agencies and firms do not count
     norm = neighbour_mean(s.n, ties.a, ties.b, ties.strength, s.participation, include=s.member)[:H]
     intercepts = np.array([pp.intercept_organisation, pp.intercept_business, pp.intercept_capital])
@@ -154,7 +172,7 @@ def participation_phase(world: World) -> np.ndarray:
         benefit[:, None],
         norm,
         s.trust[:H, INSTITUTION][:, None],
-        costs,
+        costs + s.time_cost[:H, None],
         pp.benefit_weight,
         pp.norm_weight,
         pp.trust_weight,

@@ -26,11 +26,14 @@ def help_probability(
     trust_weight: float,
     image_weight: float,
     direct_weight: float,
+    disposition_giver: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Probability that the giver helps:
 
-    p = σ(logit h + w_T·(T_i − ½) + w_R·(R_j − ½) + w_D·(D_ji − ½))
+    p = σ(logit h + u_i + w_T·(T_i − ½) + w_R·(R_j − ½) + w_D·(D_ji − ½))
 
+    u_i: the giver's own persistent disposition to help (a logit offset, mean 0;
+    Fischbacher, Gächter & Fehr 2001: people differ stably in how much they cooperate).
     h: the village norm of helping an average partner (gotong royong); T_i: giver's peer
     trust; R_j: receiver's image score (indirect reciprocity, Nowak & Sigmund 1998);
     D_ji ∈ [0, 1]: the receiver's last action toward the giver, 1 helped, 0 refused,
@@ -39,6 +42,7 @@ def help_probability(
     h = min(max(helping_norm, 1e-9), 1.0 - 1e-9)
     x = (
         np.log(h / (1.0 - h))
+        + disposition_giver
         + trust_weight * (trust_giver - 0.5)
         + image_weight * (image_receiver - 0.5)
         + direct_weight * (last_from_receiver - 0.5)

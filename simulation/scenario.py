@@ -7,6 +7,7 @@ Layout (see scenarios/README.md)::
     [scenario]
     name = "training_follow_up"
     description = "one line: the question this scenario answers"
+    description_id = "the same line in Bahasa Indonesia (optional; the classroom page shows it)"
     steps = 120        # months
     seed = 42
 
@@ -39,7 +40,8 @@ from .interventions import Intervention
 from .parameters import ParameterError, Parameters, unknown_key
 from .tomlio import read_toml
 
-SCENARIO_KEYS = {"name": str, "description": str, "steps": int, "seed": int}
+SCENARIO_KEYS = {"name": str, "description": str, "description_id": str, "steps": int, "seed": int}
+MAX_DESCRIPTION = 300  # characters: a description is one line on a page
 TOP_KEYS = ("extends", "scenario", "parameters", "interventions")
 MAX_STEPS = 100_000
 MAX_EXTENDS = 32  # a chain of 'extends' longer than this is refused (the shipped ones are 1-2 deep)
@@ -57,6 +59,11 @@ class Scenario:
     source: str
     overrides: dict[str, Any]
     interventions: tuple[Intervention, ...] = ()
+    description_id: str = ""  # the description in Bahasa Indonesia ("" = none given)
+
+    def describe(self, lang: str = "en") -> str:
+        """The one-line description in ``lang`` ("id": Bahasa Indonesia where given, else English)."""
+        return self.description_id if lang == "id" and self.description_id else self.description
 
 
 def resolve(name_or_path: str | Path | None) -> Path:
@@ -112,6 +119,10 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     parent = data.pop("extends", None)
     if parent is None:
         return data
+    head = data.get("scenario")
+    if isinstance(head, dict) and "description" in head and "description_id" not in head:
+        # a new English description must not keep the parent's Indonesian one (it would describe the parent)
+        head["description_id"] = ""
     if not isinstance(parent, str) or not parent:
         raise ScenarioError(f"{path}: extends: expected the path of another scenario file, got {parent!r}")
     base_path = (path.parent / parent) if not Path(parent).is_absolute() else Path(parent)
@@ -150,6 +161,9 @@ def from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
         want = SCENARIO_KEYS[key]
         if not isinstance(value, want) or isinstance(value, bool):
             raise ScenarioError(f"{source}: scenario.{key}: expected {want.__name__}, got {value!r}")
+    for key in ("description", "description_id"):
+        if len(head.get(key, "")) > MAX_DESCRIPTION or "\n" in head.get(key, ""):
+            raise ScenarioError(f"{source}: scenario.{key}: expected one line of at most {MAX_DESCRIPTION} characters")
     steps = head.get("steps", 120)
     if not 1 <= steps <= MAX_STEPS:
         raise ScenarioError(f"{source}: scenario.steps: {steps} is outside the allowed range [1, {MAX_STEPS}]")
@@ -178,6 +192,7 @@ def from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
     scen = Scenario(
         name=name,
         description=head.get("description", ""),
+        description_id=head.get("description_id", ""),
         steps=steps,
         seed=seed,
         params=params,

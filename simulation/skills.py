@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .network import INTEREST
-from .participation import B_TRAINING, observe_benefit
+from .participation import B_TRAINING, observe_experience
 
 if TYPE_CHECKING:
     from .world import World
@@ -89,9 +89,30 @@ def select_per_cooperative(world: World, eligible: np.ndarray, quota: int, rule:
     return np.concatenate(chosen)
 
 
-def train_households(world: World, trainees: np.ndarray, gain: float, follow_up: bool, provider: str) -> None:
+def skill_yield(skill: np.ndarray, reference: float, skill_return: float) -> np.ndarray:
+    """Harvest factor of a farmer's skill: f = max(0, 1 + k·(S − S_ref)).
+
+    Better practice (seed, fertiliser, pest control learnt in Diklat or from peers) raises
+    yields (Feder, Murgai & Quizon 2004, "Sending farmers back to school", Rev. Agric.
+    Econ. 26:45: farmer field schools raise yields of the trained); S_ref is the population's
+    initial mean skill, so f = 1 on average before any training and k = 0 cuts the path.
+    """
+    return np.maximum(0.0, 1.0 + skill_return * (skill - reference))
+
+
+def train_households(
+    world: World,
+    trainees: np.ndarray,
+    gain: float,
+    provider: str,
+    quality: float,
+    follow_up_months: int,
+    follow_up_fade_factor: float,
+) -> None:
     """Train ``trainees`` (indices): skill gain (:func:`train`), the level fading returns to, the
-    follow-up flag, every member's training-satisfaction observation and a linking tie to the
+    follow-up monitoring (revisits and post-tests for ``follow_up_months``, during which fading is
+    multiplied by ``follow_up_fade_factor``), the trainees' satisfaction with the training (its
+    ``quality``; only those who took part judge it, as the survey asks) and a linking tie to the
     ``provider`` agency."""
     s = world.state
     H = s.n_households
@@ -100,23 +121,60 @@ def train_households(world: World, trainees: np.ndarray, gain: float, follow_up:
     s.skill_base = np.where(mask, s.skill, s.skill_base)
     s.skill = train(s.skill, mask, gain)
     s.trained_at[mask] = world.t
-    s.followed_up[mask] = follow_up
-    observe_benefit(
-        s.benefit, B_TRAINING, mask[:H].astype(float), s.member[:H], world.params.participation.benefit_memory
-    )
+    s.follow_up_until[mask] = world.t + follow_up_months
+    s.fade_factor[mask] = follow_up_fade_factor
+    observe_experience(s, B_TRAINING, quality, mask[:H] & s.member[:H], world.params.participation.benefit_memory)
     world.add_ties(
         trainees, np.full(trainees.size, s.agency_index[provider]), INTEREST, world.params.network.new_tie_strength
     )
 
 
+def fade_rates(fade_rate: float, followed: np.ndarray, fade_factor: np.ndarray) -> np.ndarray:
+    """Monthly fade rate of each agent: δ_i = δ·φ_i while its training is followed up, δ after."""
+    return np.where(followed, fade_rate * fade_factor, fade_rate)
+
+
+def session(
+    world: World,
+    eligible: np.ndarray,
+    quota: int,
+    selection: str,
+    gain: float,
+    provider: str,
+    quality: float,
+    follow_up: bool,
+    follow_up_months: int,
+    follow_up_fade_factor: float,
+) -> np.ndarray:
+    """One training session, the single path of every training (the ``training`` intervention
+    and the cooperative's standing Diklat): up to ``quota`` trainees per cooperative among the
+    ``eligible`` households chosen by ``selection`` (:func:`select_per_cooperative`), trained by
+    :func:`train_households`. Returns the trainees."""
+    chosen = select_per_cooperative(world, eligible, quota, selection)
+    months = follow_up_months if follow_up else -1
+    factor = follow_up_fade_factor if follow_up else 1.0
+    train_households(world, chosen, gain, provider, quality, months, factor)
+    return chosen
+
+
 def training(world: World) -> None:
-    """Phase 9: the cooperative office's Diklat on its timetable (``skills.training_every_months``),
-    then fading of trained skill (slower with follow-up monitoring)."""
+    """Phase 9: the cooperative's standing Diklat in its months (``skills.training_every_months``
+    > 0; members eligible, the cooperative office as provider: :func:`session`), then fading of
+    trained skill toward its pre-training level, slower while a follow-up lasts (Arthur et al. 1998)."""
     s, kp = world.state, world.params.skills
-    H = s.n_households
     t = world.t
     if kp.training_every_months and t % kp.training_every_months == 0 and kp.training_quota:
-        chosen = select_per_cooperative(world, s.member[:H], kp.training_quota, kp.training_selection)
-        train_households(world, chosen, kp.training_gain, kp.follow_up, "cooperative_office")
-    rate = np.where(s.followed_up, kp.fade_rate * kp.follow_up_fade_factor, kp.fade_rate)
+        session(
+            world,
+            s.member[: s.n_households],
+            kp.training_quota,
+            kp.training_selection,
+            kp.training_gain,
+            "cooperative_office",
+            kp.training_quality,
+            kp.follow_up,
+            kp.follow_up_months,
+            kp.follow_up_fade_factor,
+        )
+    rate = fade_rates(kp.fade_rate, s.follow_up_until >= t, s.fade_factor)
     s.skill = fade(s.skill, s.skill_base, rate)

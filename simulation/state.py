@@ -87,11 +87,16 @@ class State:
     willingness: np.ndarray  # to serve on the board
     attended_rat: np.ndarray  # bool, at the last RAT
     informed: np.ndarray  # bool, knows about membership and credit
+    benefit_seen: np.ndarray  # (n, 7) bool: benefit item experienced at least once
+    # persistent individual dispositions (logit offsets; heterogeneity that keeps levels interior)
+    helpfulness: np.ndarray  # own disposition to help, added to the helping norm's logit
+    time_cost: np.ndarray  # own cost of taking part (time, distance), added to every domain's cost
     # skills
     skill: np.ndarray
     skill_base: np.ndarray
     trained_at: np.ndarray  # int, month of last training, −1 never
-    followed_up: np.ndarray  # bool, last training had follow-up monitoring
+    follow_up_until: np.ndarray  # int, last month of follow-up monitoring of the last training
+    fade_factor: np.ndarray  # fade-rate multiplier while followed up (the programme's)
     # money (Rp M)
     cash: np.ndarray  # also the moneylenders' lending cash
     savings_mandatory: np.ndarray

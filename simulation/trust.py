@@ -73,24 +73,32 @@ def board_and_institution(
     free_ride_harm: np.ndarray,
 ) -> None:
     """Phase 6: service experience, then members' trust in the board (its decisions on loans, a
-    scandal) and in the cooperative (service received; unpunished free-riding and scandal seen),
-    both with gains scaled by the rules (:func:`rule_gain_factor`)."""
+    scandal) and in the cooperative, both with gains scaled by the rules (:func:`rule_gain_factor`).
+
+    Institutional experience: a member who used a service this month found it satisfactory with
+    probability q_c (the cooperative's service quality): p = 1 then; otherwise disappointment,
+    n = w_d (``trust.disappointment_weight``; expectation–disconfirmation, Oliver 1980, J. Mark.
+    Res. 17:460). Unpunished free-riding seen and a scandal are negative experiences too
+    (n = max of them). Without any negative channel trust could only climb to its ceiling."""
     s, tp, gp = world.state, world.params.trust, world.params.governance
     H = s.n_households
     mem = s.member[:H]
     c = np.maximum(s.coop[:H], 0)
     g = rule_gain_factor(s.rule_clarity[c], s.fairness[c])
-    quality = s.service_quality[c]
     used = used_service & mem
-    observe_benefit(s.benefit, B_SERVICE, quality, used, world.params.participation.benefit_memory)
+    # each member who used a service this month found it satisfactory or not (Bernoulli with the
+    # cooperative's service quality): satisfaction, and disappointment, are experienced
+    satisfied = used & (world.rng.random(H) < s.service_quality[c])
+    observe_benefit(s.benefit, B_SERVICE, satisfied.astype(float), used, world.params.participation.benefit_memory)
     scandal = world.conditions.scandal[c] * gp.scandal_trust_hit
     board_pos = np.where(mem, board_positive, 0.0)
     board_neg = np.where(mem, np.maximum(board_negative, scandal), 0.0)
     s.trust[:H, BOARD_TRUST] = update_trust(
         s.trust[:H, BOARD_TRUST], board_pos, board_neg, tp.gain_rate, tp.loss_rate, g
     )
-    inst_pos = np.where(used, quality, 0.0)
-    inst_neg = np.maximum(free_ride_harm, scandal) * mem
+    inst_pos = satisfied.astype(float)
+    disappointed = (used & ~satisfied) * tp.disappointment_weight
+    inst_neg = np.maximum(np.maximum(free_ride_harm, scandal), disappointed) * mem
     s.trust[:H, INSTITUTION] = update_trust(s.trust[:H, INSTITUTION], inst_pos, inst_neg, tp.gain_rate, tp.loss_rate, g)
 
 

@@ -136,9 +136,9 @@ def test_same_seed_same_batch_and_small_replicates_are_marked_invalid():
     assert not big.valid.any() and np.isnan(big.totals).all()
 
 
-def test_a_batch_refuses_interventions_and_pooled_metrics():
-    scen = load("training_follow_up")
-    with pytest.raises(ValueError, match="no interventions"):
+def test_a_batch_refuses_interventions_other_than_training_and_pooled_metrics():
+    scen = load("kemitraan_association")
+    with pytest.raises(ValueError, match="no kemitraan interventions"):
         CooperativeModel(scen.params, seed=1, interventions=scen.interventions, replicates=2)
     model = CooperativeModel(Parameters().replace(SMALL), seed=1, replicates=2)
     model.run_steps(1)
@@ -174,3 +174,16 @@ def test_the_calibrated_mandiri_jaya_scenario_reproduces_the_published_survey():
     assert rs_inside == 3
     wrong, rs_inside = check("mandiri_jaya")
     assert len(wrong) >= 3 and rs_inside < 3
+
+
+def test_a_batch_takes_training_and_trains_each_world_by_its_own_quota_and_targets():
+    from kopsim.interventions import Training
+
+    params = Parameters().replace({**SMALL, "population.n_villages": 2, "population.n_cooperatives": 2})
+    training = Training(start=1, quota=4, cooperatives=[1])
+    model = CooperativeModel(params, seed=3, interventions=[training], replicates=3)
+    model.run_steps(1)
+    s = model.state
+    trained = s.trained_at[: s.n_households] == 1
+    per_coop = np.bincount(s.coop[: s.n_households][trained], minlength=s.n_coops)
+    assert per_coop.tolist() == [0, 4] * 3  # cooperative 1 of every world, 4 trainees each

@@ -95,7 +95,7 @@ def test_income_shocks_raise_arrears_and_defaults_and_lower_institutional_trust(
     assert (arrears > 0.02).all(), arrears
     assert (defaults >= 10).all(), defaults
     assert (written > 0).all(), written
-    assert (trust < -0.05).all(), trust
+    assert (trust < -0.03).all(), trust
 
 
 def test_shocks_reach_arrears_through_income_not_chance(shock_runs):

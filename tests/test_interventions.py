@@ -12,6 +12,7 @@ import pytest
 from kopsim import CooperativeModel
 from kopsim import interventions as iv
 from kopsim.parameters import ParameterError
+from kopsim.participation import B_TRAINING
 from kopsim.scenario import load
 
 REPLICATIONS = 4
@@ -110,6 +111,34 @@ def test_training_selects_quota_per_cooperative_and_links_provider():
     office = s.agency_index["labour_office"]
     linked = set(model.ties.a[model.ties.b == office].tolist())
     assert set(trained.tolist()) <= linked
+
+
+def test_only_trainees_judge_a_training_and_follow_up_lasts_its_months():
+    params = {"population": {"households_per_village": 80, "members_per_cooperative": 50}}
+    training = iv.Training(start=1, quota=5, quality=0.9, follow_up=True, follow_up_months=6)
+    model = CooperativeModel(params, seed=2, interventions=[training])
+    model.step()
+    s = model.state
+    H = s.n_households
+    trained = s.trained_at[:H] == 1
+    members = s.member[:H]
+    # trainees (only they) have judged the training, toward its quality; nobody else records a zero
+    assert s.benefit_seen[:H, B_TRAINING][members].tolist() == trained[members].tolist()
+    assert (s.benefit[:H, B_TRAINING][trained] > 0.5).all()
+    assert (s.benefit[:H, B_TRAINING][members & ~trained] == 0.5).all()
+    assert (s.follow_up_until[:H][trained] == 7).all() and (s.fade_factor[:H][trained] == 0.25).all()
+
+
+def test_one_session_of_ten_or_two_of_five_leave_the_untrained_members_benefit_alone():
+    params = {"population": {"households_per_village": 80, "members_per_cooperative": 50}}
+    for sessions in ([iv.Training(start=1, quota=10)], [iv.Training(start=1, quota=5), iv.Training(start=1, quota=5)]):
+        model = CooperativeModel(params, seed=5, interventions=sessions)
+        model.step()
+        s = model.state
+        H = s.n_households
+        untrained = s.member[:H] & (s.trained_at[:H] < 0)
+        assert not s.benefit_seen[:H, B_TRAINING][untrained].any()
+        assert np.count_nonzero(s.trained_at[:H] == 1) == 10
 
 
 # ---------------------------------------------------------------- timetable and validation

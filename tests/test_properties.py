@@ -120,7 +120,8 @@ def model_params(draw) -> dict:
         },
         "skills": {
             "training_every_months": draw(st.integers(0, 12)),
-            "training_quota": draw(st.integers(0, min(30, members) if members else 30)),  # quota <= members
+            # a quota can be filled at most by the households one cooperative can have as members
+            "training_quota": draw(st.integers(0, min(30, hpv * (n_villages // n_coops)))),
             "training_selection": draw(st.sampled_from(["random", "productive_age", "board_choice", "neediest"])),
             "follow_up": draw(st.booleans()),
             "training_gain": draw(unit),

@@ -18,7 +18,18 @@ import numpy as np
 import pytest
 from helpers import small_params
 
-from kopsim import CooperativeModel, governance, information, network, participation, reciprocity, skills, trust
+from kopsim import (
+    CooperativeModel,
+    enterprise,
+    governance,
+    information,
+    network,
+    participation,
+    population,
+    reciprocity,
+    skills,
+    trust,
+)
 from kopsim import contacts as contacts_module
 
 SEEDS = (0, 1, 2)
@@ -87,9 +98,10 @@ CASES = {
         +1,
         0.02,
     ),
+    # good service and rules, so that experience lifts trust above its initial level
     "trust in board and institution from experience (trust.board_and_institution)": (
         "trust_institution_mean",
-        None,
+        {"trust": {"rule_clarity": 0.9, "fairness": 0.9}, "governance": {"service_quality": 0.95}},
         [(trust, "board_and_institution", lambda *a: None)],
         +1,
         0.1,
@@ -115,6 +127,42 @@ CASES = {
         -1,
         0.05,
     ),
+    "sentiment ties to the board carry social control (governance.sentiment_control)": (
+        "participation_organisation",
+        {"governance": {"free_ride_threshold": 0.95, "sanction_probability": 0.1, "sentiment_control": 9.0}},
+        [(governance, "sentiment_control", lambda n, *a: np.zeros(n))],
+        +1,
+        0.01,
+    ),
+    "non-members forget (information.lapse)": (
+        "information_reach",
+        None,
+        [(information, "lapse", lambda rng, informed, keeps, rate: informed)],
+        -1,
+        0.03,
+    ),
+    # a cooperative without running costs makes a surplus and pays SHU every year
+    "the board accounts to RAT attendees (governance.rat_accountability)": (
+        "trust_board_mean",
+        {"governance": {"rat_mobilisation": 0.9}, "finance": {"operating_cost": 0.0}},
+        [(governance, "rat_accountability", lambda board_trust, informed, *a: (board_trust, informed))],
+        +1,
+        0.02,
+    ),
+    "households differ in their dispositions (population.dispositions)": (
+        "trust_peer_low",
+        None,
+        [(population, "dispositions", lambda rng, params, n, H: (np.zeros(n), np.zeros(n)))],
+        +1,
+        0.01,
+    ),
+    "skill raises farm yields (skills.skill_yield)": (
+        "harvest",
+        {"skills": {"training_every_months": 6, "training_quota": 40, "training_gain": 0.6}},
+        [(enterprise, "skill_yield", lambda skill, reference, k: np.ones_like(skill))],
+        +1,
+        5.0,
+    ),
 }
 
 
@@ -127,6 +175,21 @@ def test_cutting_a_mechanism_moves_its_outcome(name):
 
 
 def test_the_yearly_diklat_raises_members_skill():
-    with_training = outcome("skill_members")
+    with_training = outcome("skill_members", {"skills": {"training_every_months": 12}})
     without = outcome("skill_members", {"skills": {"training_every_months": 0}})
     assert with_training - without > 0.04
+
+
+@pytest.mark.parametrize(
+    ("column", "channel", "size"),
+    [
+        ("trust_institution_mean", {"trust": {"disappointment_weight": 0.0}}, 0.1),  # disappointing service
+        ("trust_board_mean", {"trust": {"unfair_treatment_weight": 0.0}}, 0.03),  # unfair treatment by the board
+        ("trust_peer_mean", {"reciprocity": {"helping_spread": 0.0}}, 0.02),  # refusals by the less helpful
+        ("participation_organisation", {"participation": {"cost_spread": 0.0}}, 0.02),  # members' own costs
+    ],
+)
+def test_each_erosion_channel_holds_its_level_down(column, channel, size):
+    """Switching an erosion channel off (same seeds) lets the level it holds down climb."""
+    eroded, without = outcome(column), outcome(column, channel)
+    assert without - eroded > size, f"{column}: with the channel {eroded:.3f}, without {without:.3f}"

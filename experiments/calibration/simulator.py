@@ -114,18 +114,20 @@ class SurveySimulator:
 
     def simulate_batch(self, pars: Mapping[str, float], seed: int, runs: int) -> list[dict[str, float]]:
         """The statistics of ``runs`` runs and surveys of one parameter set: one vectorised batch
-        (:mod:`kopsim.batch`; batch seed ``seed``) for a scenario without interventions, else
-        one by one with seeds drawn from ``seed``."""
+        (:mod:`kopsim.batch`; batch seed ``seed``) for a scenario whose interventions can run in
+        a batch (training), else one by one with seeds drawn from ``seed``."""
         from kopsim import batch
 
-        if self.interventions:
+        if not all(iv.batch_safe for iv in self.interventions):
             seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, runs)
             return [self.simulate(pars, int(x)) for x in seeds]
         configured = self.configure(pars)
         if configured is None:
             return [{INVALID: 1.0}] * runs
         params, rm = configured
-        res = batch.run_and_survey(params, runs, self.steps, seed, self.respondents, self.cooperative, rm)
+        res = batch.run_and_survey(
+            params, runs, self.steps, seed, self.respondents, self.cooperative, rm, self.interventions
+        )
         return batch_survey_statistics(res, self.respondents)
 
     def __call__(self, pars: Mapping[str, float]) -> dict[str, float]:

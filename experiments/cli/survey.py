@@ -94,8 +94,8 @@ def register(sub: Any) -> None:
         default=None,
         metavar="R",
         help="run R independent replicates of the scenario in one vectorised batch and survey each: "
-        "medians, 90%% ranges and category shares over the replicates (scenarios without "
-        "interventions)",
+        "medians, 90%% ranges and category shares over the replicates (scenarios whose "
+        "interventions are all training)",
     )
     p.add_argument(
         "--replicates-out",
@@ -182,12 +182,13 @@ def _simulate(args: argparse.Namespace, published: Any) -> None:
         for name in ("survey_seed", "responses_out"):
             if getattr(args, name) is not None:
                 raise UsageError(f"--{name.replace('_', '-')} applies to a single run, not to --replicates")
-        if scen.interventions:
+        unbatched = sorted({iv.kind for iv in scen.interventions if not iv.batch_safe})
+        if unbatched:
             raise UsageError(
-                f"--replicates: scenario {scen.name!r} has interventions, which a batch of "
-                "replicates does not take; run it without --replicates"
+                f"--replicates: scenario {scen.name!r} has {', '.join(unbatched)} interventions, which a "
+                "batch of replicates does not take (only training); run it without --replicates"
             )
-        _replicates(args, scen.name, params, steps, seed, coop, wanted, published)
+        _replicates(args, scen.name, params, steps, seed, coop, wanted, published, scen.interventions)
         return
     model = CooperativeModel(params, seed=seed, interventions=scen.interventions)
     model.run(steps)
@@ -212,12 +213,20 @@ def _simulate(args: argparse.Namespace, published: Any) -> None:
 
 
 def _replicates(
-    args: argparse.Namespace, name: str, params: Any, steps: int, seed: int, coop: int, wanted: int, published: Any
+    args: argparse.Namespace,
+    name: str,
+    params: Any,
+    steps: int,
+    seed: int,
+    coop: int,
+    wanted: int,
+    published: Any,
+    interventions: Any = (),
 ) -> None:
     from kopsim import batch
     from kopsim.instruments.survey_analysis import category_bounds
 
-    result = batch.run_and_survey(params, args.replicates, steps, seed, wanted, coop)
+    result = batch.run_and_survey(params, args.replicates, steps, seed, wanted, coop, interventions=interventions)
     ok = int(result.valid.sum())
     print(
         f"virtual member surveys of {args.replicates} replicates (one vectorised batch): scenario {name!r}, "
@@ -234,7 +243,7 @@ def _replicates(
     lines = [f"categories of an item total: {category_bounds(wanted).text()}; shares of replicates per category", head]
     for stat, row in summary.iterrows():
         rs = str(stat).startswith("rs_")
-        fmt = "{:>8.3f}" if rs else "{:>8.0f}"
+        fmt = "{:>8.3f}" if rs else "{:>8.1f}"  # a median of an even count can end in .5
         line = f"{stat:<28}" + "".join(fmt.format(row[c]) for c in ("median", "q_low", "q_high"))
         if not rs:
             line += f"   {row['share_low']:>6.2f}{row['share_medium']:>7.2f}{row['share_high']:>6.2f}"

@@ -81,7 +81,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "short_harvest": {"id": "gagal panen −{loss}%", "en": "harvest failure −{loss}%"},
     "settings": {"id": "Pengaturan — berlaku saat Atur ulang", "en": "Settings — take effect on Reset"},
     "none": {"id": "tidak ada (hanya skenario)", "en": "none (scenario only)"},
-    "colour_by": {"id": "Warna titik = kepercayaan kepada", "en": "Dot colour = trust in"},
+    "colour_by": {"id": "Warna titik: percaya kepada", "en": "Dot colour: trust in"},
     "trust_peer": {"id": "sesama warga", "en": "peers"},
     "trust_board": {"id": "pengurus", "en": "the board"},
     "trust_institution": {"id": "koperasi", "en": "the cooperative"},
@@ -111,6 +111,104 @@ TEXTS: dict[str, dict[str, str]] = {
     "agency": {"id": "instansi / pemerintah desa", "en": "agency / village government"},
     "moneylender": {"id": "tengkulak", "en": "moneylender (tengkulak)"},
     "partner": {"id": "mitra usaha (provinsi lain)", "en": "partner firm (other province)"},
+    # speed, plotted variables, previous run
+    "speed": {"id": "Kecepatan (bulan/detik)", "en": "Speed (months/s)"},
+    "speed_max": {"id": "secepatnya", "en": "fastest"},
+    "variables": {"id": "Grafik yang ditampilkan", "en": "Charts shown"},
+    "previous_note": {
+        "id": "Garis putus-putus pudar = percobaan sebelumnya (sebelum Atur ulang)",
+        "en": "Faint dashed lines = the previous run (before Reset)",
+    },
+    "panel_participation": {"id": "Partisipasi anggota (0–1)", "en": "Members' participation (0–1)"},
+    "panel_trust": {"id": "Rata-rata kepercayaan (0–1)", "en": "Mean trust (0–1)"},
+    "panel_trust_bands": {"id": "Kepercayaan kepada {target}: proporsi", "en": "Trust in {target}: share of actors"},
+    "panel_ties": {"id": "Jumlah ikatan per jenis", "en": "Number of ties by kind"},
+    "panel_members": {"id": "Jumlah anggota", "en": "Number of members"},
+    "panel_skill": {"id": "Keterampilan (0–1)", "en": "Skill (0–1)"},
+    "panel_loans": {"id": "Sisa pinjaman (Rp juta)", "en": "Loans outstanding (Rp million)"},
+    "panel_borrowers": {"id": "Rumah tangga yang meminjam", "en": "Households borrowing"},
+    "panel_savings": {"id": "Simpanan anggota (Rp juta)", "en": "Members' savings (Rp million)"},
+    "panel_income": {"id": "Pendapatan rumah tangga (Rp juta/bulan)", "en": "Household income (Rp million/month)"},
+    "panel_information": {"id": "Jangkauan informasi (proporsi)", "en": "Information reach (share)"},
+    "panel_partners": {"id": "Ikatan kemitraan (jumlah)", "en": "Partnership ties (number)"},
+    "panel_reciprocity": {"id": "Resiprositas dan penumpang gratis", "en": "Reciprocity and free riders"},
+    "of_members": {"id": "anggota", "en": "members"},
+    "of_households": {"id": "semua rumah tangga", "en": "all households"},
+    "coop": {"id": "koperasi", "en": "cooperative"},
+    "moneylender_short": {"id": "tengkulak", "en": "moneylender"},
+    "mandatory": {"id": "wajib", "en": "mandatory"},
+    "voluntary": {"id": "sukarela", "en": "voluntary"},
+    "mean": {"id": "rata-rata", "en": "mean"},
+    "all_households": {"id": "semua", "en": "all"},
+    "needy": {"id": "warga miskin", "en": "needy"},
+    "all_partner": {"id": "semua", "en": "all"},
+    "in_contact": {"id": "masih berhubungan", "en": "in contact"},
+    "reciprocity": {"id": "resiprositas", "en": "reciprocity"},
+    "free_riders": {"id": "penumpang gratis", "en": "free riders"},
+    # click-to-inspect
+    "inspect_hint": {
+        "id": "Klik sebuah titik pada jaringan untuk melihat aktor itu.",
+        "en": "Click a dot in the network to inspect that actor.",
+    },
+    "inspect_title": {"id": "Aktor {n}: {role}, desa {village}", "en": "Actor {n}: {role}, village {village}"},
+    "inspect_region": {"id": "Aktor {n}: {role}", "en": "Actor {n}: {role}"},
+    "status_member": {"id": "anggota koperasi", "en": "cooperative member"},
+    "status_board": {"id": "anggota pengurus", "en": "board member"},
+    "status_outsider": {"id": "bukan anggota", "en": "not a member"},
+    "inspect_trust": {
+        "id": "Kepercayaan: koperasi {institution}, pengurus {board}, sesama {peer}",
+        "en": "Trust: cooperative {institution}, board {board}, peers {peer}",
+    },
+    "inspect_participation": {
+        "id": "Partisipasi: organisasi {organisation}, usaha {business}, modal {capital}",
+        "en": "Participation: organisation {organisation}, business {business}, capital {capital}",
+    },
+    "inspect_ties": {
+        "id": "Ikatan: perekat {bonding}, penjembatan {bridging}, pengait {linking}",
+        "en": "Ties: bonding {bonding}, bridging {bridging}, linking {linking}",
+    },
+    "inspect_history": {"id": "Riwayat aktor {n}", "en": "History of actor {n}"},
+    "participation_mean": {"id": "partisipasi", "en": "participation"},
+    "inspect_close": {"id": "Tutup", "en": "Close"},
+    # what each intervention changes, and how fast: checked by tests/test_app.py::test_slider_notes_are_true
+    "note_training": {
+        "id": "Cepat: ikatan pengait dan keterampilan anggota melonjak pada bulan 1 (grafik «{ties}», «{skill}»). "
+        "Kepercayaan dan partisipasi hampir tidak berubah: manfaatnya sampai ke sana hanya lewat pendapatan, "
+        "sangat pelan.",
+        "en": "Fast: linking ties and members' skill jump in month 1 (charts «{ties}», «{skill}»). Trust and "
+        "participation hardly move: the gain reaches them only through income, very slowly.",
+    },
+    "note_follow_up": {
+        "id": "Tanpa pendampingan keterampilan baru memudar dalam beberapa bulan; selisihnya jelas setelah "
+        "sekitar setahun (grafik «{skill}»).",
+        "en": "Without follow-up new skills fade within months; the gap is clear after about a year (chart «{skill}»).",
+    },
+    "note_kemitraan": {
+        "id": "Cepat: ikatan kemitraan muncul pada bulan 3 (grafik «{partners}»).",
+        "en": "Fast: partnership ties appear in month 3 (chart «{partners}»).",
+    },
+    "note_association": {
+        "id": "Dengan asosiasi kontak dengan mitra tetap hidup sejak bulan 6; tanpa asosiasi kontak segera "
+        "hilang (grafik «{partners}», garis 'masih berhubungan').",
+        "en": "With an association partner contact stays alive from month 6; without one it lapses at once "
+        "(chart «{partners}», 'in contact' line).",
+    },
+    "note_grant": {
+        "id": "Cepat: pinjaman koperasi naik sejak bulan 6 (grafik «{loans}», «{borrowers}»).",
+        "en": "Fast: cooperative lending rises from month 6 (charts «{loans}», «{borrowers}»).",
+    },
+    "note_village": {
+        "id": "Cepat: informasi sampai ke warga miskin sejak bulan 1 (grafik «{information}»).",
+        "en": "Fast: information reaches the needy from month 1 (chart «{information}»).",
+    },
+    "note_harvest": {
+        "id": "Cepat: pendapatan rumah tangga turun pada bulan 6–11 (grafik «{income}»).",
+        "en": "Fast: household income drops in months 6–11 (chart «{income}»).",
+    },
+    "note_households": {
+        "id": "Lebih banyak rumah tangga = gambar lebih padat dan langkah lebih lambat.",
+        "en": "More households = a busier picture and slower steps.",
+    },
     # errors
     "error": {"id": "Terjadi kesalahan: {message}", "en": "Something went wrong: {message}"},
     "join_prompt": {"id": "Masukkan kode kelas yang ditampilkan guru", "en": "Enter the class code the teacher shows"},

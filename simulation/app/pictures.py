@@ -1,218 +1,174 @@
-"""The page's two pictures of a :class:`~kopsim.app.session.Snapshot`: the network and three live charts.
+"""The page's network picture of a :class:`~kopsim.app.session.Snapshot`, and the clickable layer over it.
 
-:class:`Painter` draws two matplotlib figures (no pyplot state). The network is drawn by the
-one network painter (:class:`kopsim.network_picture.NetworkPainter`, shared with the report)
-at the village layout's fixed positions, with bilingual labels; the charts show
-participation per domain, the trust bands of the chosen target and the ties per layer. It
-builds the figures once and afterwards redraws only the moving artists over a cached
-background (blitting), which keeps a step + redraw at ~300 agents around 35 ms.
+:class:`Painter` draws the network with the one network painter
+(:class:`kopsim.network_picture.NetworkPainter`, shared with the report) at the village layout's
+fixed positions, into a matplotlib figure (no pyplot state) whose axes fill the whole picture.
+The picture holds no text: its title, legend, colour scale and village names are HTML and SVG
+text on the page, which the browser draws at ≥ 16 px (text inside a raster picture shrinks
+with it). It is rendered at about twice the size it is shown at 1024×768, so it stays sharp on
+a projector. The figure is built once; afterwards only the moving artists are redrawn over a
+cached background (blitting).
+
+:func:`overlay_svg` is an SVG of the same extent laid over the picture: one transparent circle
+per actor (``id="kopsim-agent-<index>"``, what a click reports), the village names and a ring
+around the inspected actor. It depends on the positions only, so it is rebuilt at reset and
+at a click, not every month.
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
+from html import escape
 from typing import Any
 
 import numpy as np
 
-from .. import network as net
-from ..labels import outcome_label
 from ..network_layout import PARTNER_X
 from ..network_picture import LAYER_STYLE, NetworkPainter
-from ..state import AGENCY, FARMER, MONEYLENDER, PARTNER, TRADER, UMKM
 from .labels import text
-from .session import PARTICIPATION, TIES, Snapshot
+from .session import Snapshot
 
-ROLE_KEYS = {
-    TRADER: "trader",
-    FARMER: "farmer",
-    UMKM: "umkm",
-    AGENCY: "agency",
-    MONEYLENDER: "moneylender",
-    PARTNER: "partner",
-}
-PARTICIPATION_COLOURS = ("#1b9e77", "#d95f02", "#7570b3")
-BAND_COLOURS = ("#d73027", "#fee08b", "#1a9850")
-TIE_LINE = {**LAYER_STYLE, net.BONDING: ("#333333", "solid")}  # the network's palette; bonding darker on white
+# The axes' extent in layout coordinates: villages within the unit disc, partner firms in a column at PARTNER_X.
+X_RANGE = (-1.12, PARTNER_X + 0.08)
+Y_RANGE = (-1.12, 1.12)
+FIG_WIDTH_IN = 5.0
+FIG_HEIGHT_IN = FIG_WIDTH_IN * (Y_RANGE[1] - Y_RANGE[0]) / (X_RANGE[1] - X_RANGE[0])  # equal aspect, no margins
+DPI = 150  # 750 px wide: about twice its width on the page at 1024×768
+OVERLAY_WIDTH = 1000  # the overlay's viewBox width
+OVERLAY_HEIGHT = round(OVERLAY_WIDTH * FIG_HEIGHT_IN / FIG_WIDTH_IN)
+VILLAGE_FONT = 50  # overlay units: ≥ 16 px while the picture is shown ≥ 360 px wide (the browser test measures it)
+STRENGTH_BINS = 4  # ties drawn as one path per layer and strength band (not one path per tie: 20x fewer draws)
+NODE_SCALE = 1.6  # bigger dots and lines than the report's picture: seen from the back of a room
+
+
+def fractions(pos: np.ndarray) -> np.ndarray:
+    """Layout positions as fractions of the picture's width and height (y down, as on screen)."""
+    fx = (pos[:, 0] - X_RANGE[0]) / (X_RANGE[1] - X_RANGE[0])
+    fy = (Y_RANGE[1] - pos[:, 1]) / (Y_RANGE[1] - Y_RANGE[0])
+    return np.column_stack((fx, fy))
 
 
 class Painter:
-    """The two figures of one session (network; three charts), built once and updated in place.
+    """The network figure of one session, built once and updated in place.
 
-    Building a figure (axes, ticks, legends, layout) costs several times more than drawing it,
-    so :meth:`draw` only moves data into the existing artists and renders them to PNG bytes.
-    A new painter is made at reset, and when the language or the trust target changes.
+    Building a figure costs several times more than drawing it, so :meth:`draw` only moves data
+    into the existing artists and renders them to JPEG bytes. A new painter is made at reset,
+    and when the trust target changes.
     """
 
-    def __init__(self, snap: Snapshot, lang: str, target: str = "institution", dpi: int = 80) -> None:
-        self.lang, self.target, self.dpi = lang, target, dpi
+    def __init__(self, snap: Snapshot, target: str = "institution", dpi: int = DPI) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        self.target, self.dpi = target, dpi
         self._lock = threading.Lock()
-        self._backgrounds: dict[str, Any] = {}
-        self._build_network(snap)
-        self._build_charts(snap)
-
-    # network ------------------------------------------------------------------------------
-    def _build_network(self, snap: Snapshot) -> None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        lang = self.lang
-        fig = Figure(figsize=(7.6, 6.6), dpi=self.dpi)
+        self._background: Any = None
+        fig = Figure(figsize=(FIG_WIDTH_IN, FIG_HEIGHT_IN), dpi=dpi)
         FigureCanvasAgg(fig)
-        ax = fig.add_axes((0.01, 0.11, 0.83, 0.83))
+        ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
         ax.set_axis_off()
-        ax.set_xlim(-1.12, PARTNER_X + 0.08)
-        ax.set_ylim(-1.12, 1.12)
-        for k, (x, y) in enumerate(snap.village_labels):
-            ax.text(
-                x,
-                y,
-                text("village_label", lang, n=k + 1),
-                ha="center",
-                va="center",
-                fontsize=9,
-                color="#222222",
-                zorder=4,
-            )
-        ax.set_aspect("equal")
-        self.network = NetworkPainter(ax, snap.network_view(self.target))
-        self.net_title = ax.set_title("", fontsize=13, loc="left")
-        cax = fig.add_axes((0.87, 0.3, 0.025, 0.5))
-        bar = fig.colorbar(self.network.mappable, cax=cax)
-        bar.set_label(text("trust_axis", lang, target=text(f"trust_{self.target}", lang)))
-        roles = {r: text(key, lang) for r, key in ROLE_KEYS.items()}
-        layers = {k: outcome_label(f"ties_{name}", lang, short=True) for k, name in enumerate(net.LAYER_NAMES)}
-        handles = self.network.legend_handles(roles, layers)
-        fig.legend(
-            handles=handles,
-            loc="lower left",
-            bbox_to_anchor=(0.01, 0.03),
-            ncol=3,
-            fontsize=8,
-            frameon=False,
-            handlelength=2.5,
-        )
-        fig.text(0.015, 0.01, text("size_note", lang), fontsize=8, color="#444444")
-        self.net_fig = fig
+        ax.set_xlim(*X_RANGE)
+        ax.set_ylim(*Y_RANGE)
+        self.network = NetworkPainter(ax, self._nodes_only(snap), scale=NODE_SCALE)
+        self.ties = self._build_ties(ax)
+        self.fig = fig
 
-    def _update_network(self, snap: Snapshot) -> None:
-        self.network.update(snap.network_view(self.target))
-        self.net_title.set_text(text("network_title", self.lang, month=snap.month))
+    def _nodes_only(self, snap: Snapshot) -> Any:
+        """The view for the shared painter without its ties (drawn here, banded by strength)."""
+        view = snap.network_view(self.target)
+        none = np.zeros(0, dtype=np.int64)
+        return replace(view, tie_a=none, tie_b=none, tie_layer=none, tie_strength=np.zeros(0))
 
-    # charts -------------------------------------------------------------------------------
-    def _build_charts(self, snap: Snapshot) -> None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-        from matplotlib.patches import Patch
+    def _build_ties(self, ax: Any) -> dict[tuple[int, int], Any]:
+        """One empty path per tie layer and strength band, in the network picture's colours and line styles."""
+        from matplotlib.colors import to_rgba
+        from matplotlib.patches import PathPatch
+        from matplotlib.path import Path
 
-        lang = self.lang
-        fig = Figure(figsize=(5.6, 6.6), dpi=self.dpi)
-        FigureCanvasAgg(fig)
-        fig.subplots_adjust(left=0.13, right=0.97, top=0.92, bottom=0.08, hspace=0.55)
-        ax1, ax2, ax3 = fig.subplots(3, 1, sharex=True)
-        xmax = max(snap.steps, 1)
-        self.part_lines = [
-            ax1.plot([], [], color=c, linewidth=1.8, label=outcome_label(col, lang, short=True))[0]
-            for col, c in zip(PARTICIPATION, PARTICIPATION_COLOURS, strict=True)
-        ]
-        ax1.set_ylim(0, 1.05)
-        ax1.set_title(text("participation_title", lang), fontsize=10, loc="left", pad=17)
-        above = {
-            "fontsize": 8,
-            "loc": "lower left",
-            "bbox_to_anchor": (0.0, 1.0),
-            "ncol": 3,
-            "frameon": False,
-            "borderaxespad": 0.1,
-            "handlelength": 2.2,
-            "columnspacing": 1.2,
-        }
-        ax1.legend(**above)  # legends sit between title and plot: static, never over the data
-        ax2.set_ylim(0, 1)
-        ax2.set_title(
-            text("trust_title", lang, target=text(f"trust_{self.target}", lang)), fontsize=10, loc="left", pad=17
-        )
-        ax2.legend(
-            handles=[
-                Patch(color=c, label=text(b, lang))
-                for c, b in zip(BAND_COLOURS, ("low", "medium", "high"), strict=True)
-            ],
-            **above,
-        )
-        self.bands: list[Any] = []
-        self.tie_lines = [
-            ax3.plot(
-                [],
-                [],
-                color=TIE_LINE[k][0],
-                linestyle=TIE_LINE[k][1],
-                linewidth=1.8,
-                label=outcome_label(col, lang, short=True),
-            )[0]
-            for k, col in enumerate(TIES)
-        ]
-        ax3.set_title(text("ties_title", lang), fontsize=10, loc="left", pad=17)
-        ax3.legend(**above)
-        ax3.set_xlabel(text("month_axis", lang))
-        ax3.set_xlim(0, xmax)
-        self.ties_top = 1.0
-        for ax, label in ((ax1, "share_axis"), (ax2, "share_axis"), (ax3, "ties_axis")):
-            ax.set_ylabel(text(label, lang), fontsize=9)
-            ax.grid(alpha=0.3)
-        self.now_lines = [ax.axvline(0, color="#555555", linewidth=0.8) for ax in (ax1, ax2, ax3)]
-        self.chart_axes = (ax1, ax2, ax3)
-        self.charts_fig = fig
+        patches = {}
+        for layer, (colour, style) in LAYER_STYLE.items():
+            for band in range(STRENGTH_BINS):
+                w = (band + 0.5) / STRENGTH_BINS  # the band's middle strength, as NetworkPainter shades one tie
+                patches[layer, band] = ax.add_patch(
+                    PathPatch(
+                        Path(np.zeros((0, 2))),
+                        fill=False,
+                        edgecolor=(*to_rgba(colour)[:3], 0.15 + 0.55 * w),
+                        linewidth=NODE_SCALE * (0.2 + 1.2 * w),
+                        linestyle=style,
+                        zorder=1,
+                    )
+                )
+        return patches
 
-    def _update_charts(self, snap: Snapshot) -> None:
-        h = snap.history
-        months = np.arange(len(h["step"]))
-        for line, col in zip(self.part_lines, PARTICIPATION, strict=True):
-            line.set_data(months, h[col])
-        for poly in self.bands:
-            poly.remove()
-        bands = [np.nan_to_num(h[f"trust_{self.target}_{b}"]) for b in ("low", "medium", "high")]
-        self.bands = self.chart_axes[1].stackplot(months, *bands, colors=BAND_COLOURS, alpha=0.85)
-        for line, col in zip(self.tie_lines, TIES, strict=True):
-            line.set_data(months, h[col])
-        top = float(max(np.nanmax(h[c]) for c in TIES))
-        if top > self.ties_top or top < 0.5 * self.ties_top:
-            self.ties_top = max(top * 1.25, 1.0)  # rescaled only when needed (it redraws the ticks)
-            self.chart_axes[2].set_ylim(0, self.ties_top)
-            self._backgrounds.pop("charts", None)  # new tick labels: redraw the static part
-        for line in self.now_lines:
-            line.set_xdata([snap.month, snap.month])
+    def _update_ties(self, snap: Snapshot) -> None:
+        from matplotlib.path import Path
 
-    def draw(self, snap: Snapshot) -> tuple[bytes, bytes]:
-        """JPEG bytes of the network and of the charts at ``snap``."""
-        with self._lock:
-            self._update_network(snap)
-            self._update_charts(snap)
-            net_artists = [*self.network.artists, self.net_title]
-            chart_artists = [*self.part_lines, *self.bands, *self.tie_lines, *self.now_lines]
-            return (
-                self._blit("network", self.net_fig, net_artists),
-                self._blit("charts", self.charts_fig, chart_artists),
-            )
+        band = np.minimum((np.clip(snap.tie_strength, 0.0, 1.0) * STRENGTH_BINS).astype(np.int64), STRENGTH_BINS - 1)
+        for (layer, b), patch in self.ties.items():
+            sel = (snap.tie_layer == layer) & (band == b)
+            ends = np.empty((2 * int(sel.sum()), 2))
+            ends[0::2], ends[1::2] = snap.pos[snap.tie_a[sel]], snap.pos[snap.tie_b[sel]]
+            codes = np.tile(np.array([Path.MOVETO, Path.LINETO], dtype=Path.code_type), len(ends) // 2)
+            patch.set_path(Path(ends, codes))
 
-    def _blit(self, name: str, fig: Any, artists: list[Any]) -> bytes:
-        """Render ``fig``: the static part (axes, ticks, legends) once into a cached background,
-        then only the moving ``artists`` (marked animated) on top of it — text is what is slow."""
+    def draw(self, snap: Snapshot) -> bytes:
+        """JPEG bytes of the network at ``snap``."""
         import io
 
         from PIL import Image
 
-        canvas = fig.canvas
-        for art in artists:
-            art.set_animated(True)
-        background = self._backgrounds.get(name)
-        if background is None:
-            canvas.draw()
-            self._backgrounds[name] = canvas.copy_from_bbox(fig.bbox)
-        else:
-            canvas.restore_region(background)
-        for art in artists:
-            fig.draw_artist(art)
-        buf = io.BytesIO()
-        # JPEG: a fifth of PNG's encoding time and size for these pictures, at no visible cost
-        Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3]).save(buf, format="JPEG", quality=90)
-        return buf.getvalue()
+        with self._lock:
+            self.network.update(self._nodes_only(snap))
+            self._update_ties(snap)
+            canvas: Any = self.fig.canvas  # the Agg canvas (blitting and its pixel buffer)
+            artists = [*self.ties.values(), *(coll for _, coll in self.network.nodes.values())]
+            for art in artists:
+                art.set_animated(True)
+            if self._background is None:  # the static part (here only the white page), once
+                canvas.draw()
+                self._background = canvas.copy_from_bbox(self.fig.bbox)
+            else:
+                canvas.restore_region(self._background)
+            for art in artists:
+                self.fig.draw_artist(art)
+            buf = io.BytesIO()
+            # JPEG: a fifth of PNG's encoding time and size for this picture, at no visible cost
+            width, height = canvas.get_width_height()
+            rgba = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+            rgba.convert("RGB").save(buf, format="JPEG", quality=88)  # no numpy copy of the RGBA buffer
+            return buf.getvalue()
+
+
+def overlay_svg(snap: Snapshot, lang: str, selected: int | None = None) -> str:
+    """The clickable layer over the network picture: a transparent circle per actor, village names, the ring
+    around the ``selected`` actor."""
+    xy = fractions(snap.pos) * (OVERLAY_WIDTH, OVERLAY_HEIGHT)
+    circles = "".join(
+        f'<circle id="kopsim-agent-{i}" cx="{x:.1f}" cy="{y:.1f}" r="13"/>' for i, (x, y) in enumerate(xy)
+    )
+    names = ""
+    if snap.village_labels:
+        lab = fractions(np.asarray(snap.village_labels, dtype=float)) * (OVERLAY_WIDTH, OVERLAY_HEIGHT)
+        lab[:, 0] = np.clip(lab[:, 0], 2.2 * VILLAGE_FONT, OVERLAY_WIDTH - 2.2 * VILLAGE_FONT)  # whole names, not cut
+        names = "".join(
+            f'<text class="kopsim-village-name" x="{x:.0f}" y="{y:.0f}" text-anchor="middle" '
+            f'dominant-baseline="middle">{escape(text("village_label", lang, n=k + 1))}</text>'
+            for k, (x, y) in enumerate(lab)
+        )
+    ring = ""
+    if selected is not None and 0 <= selected < len(xy):
+        x, y = xy[selected]
+        ring = (
+            f'<circle id="kopsim-selected" cx="{x:.1f}" cy="{y:.1f}" r="22" fill="none" stroke="#000000" '
+            f'stroke-width="5" pointer-events="none"/><circle cx="{x:.1f}" cy="{y:.1f}" r="27" fill="none" '
+            f'stroke="#FFFFFF" stroke-width="3" pointer-events="none"/>'
+        )
+    return (
+        f'<svg class="kopsim-overlay" viewBox="0 0 {OVERLAY_WIDTH} {OVERLAY_HEIGHT}" '
+        f'xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="{VILLAGE_FONT}">'
+        f'<g fill="transparent" style="cursor: pointer">{circles}</g>'
+        f'<g fill="#111111" stroke="#FFFFFF" stroke-width="6" paint-order="stroke" pointer-events="none">{names}</g>'
+        f"{ring}</svg>"
+    )

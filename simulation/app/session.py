@@ -359,6 +359,22 @@ class Snapshot:
         return out
 
 
+@dataclass
+class AgentInfo:
+    """One actor at this moment and its history (months 0..now), for the page's inspect card."""
+
+    index: int
+    role: int
+    village: int  # -1: a regional actor (agency, partner firm)
+    member: bool
+    board: bool
+    trust: np.ndarray  # (3,) in the order of :data:`kopsim.state.TRUST_TARGETS` (peer, board, institution)
+    participation: np.ndarray  # (3,) organisation, business, capital
+    ties: np.ndarray  # (3,) bonding, bridging, linking
+    trust_history: np.ndarray  # (months, 3)
+    participation_history: np.ndarray  # (months,) mean over the three domains
+
+
 class Classroom:
     """One browser tab's simulation: build from :class:`Settings`, step, snapshot. Thread-safe."""
 
@@ -394,6 +410,9 @@ class Classroom:
             self.model = model
             self.steps = scen.steps
             self._history = {k: [v] for k, v in first.items()}
+            # every agent's trust and participation per month, for click-to-inspect (float16: 3 digits, ~4 kB a month)
+            self._agent_trust = [model.state.trust.astype(np.float16)]
+            self._agent_participation = [model.state.participation.astype(np.float16)]
             self.pos = village_layout(model)
             self.village_labels = village_label_positions(model, self.pos)
 
@@ -419,8 +438,36 @@ class Classroom:
                 row = self.model.metrics_frame().iloc[-1]
                 for k, values in self._history.items():
                     values.append(row.get(k, np.nan))
+                self._agent_trust.append(self.model.state.trust.astype(np.float16))
+                self._agent_participation.append(self.model.state.participation.astype(np.float16))
                 done += 1
         return done
+
+    def history(self) -> dict[str, np.ndarray]:
+        """The charts' columns for months 0..now (kept by the page as the previous run at Reset)."""
+        with self._lock:
+            return {k: np.asarray(v, dtype=float) for k, v in self._history.items()}
+
+    def agent(self, index: int) -> AgentInfo:
+        """What the page shows about one actor (click-to-inspect); raises :class:`AppError` for a bad index."""
+        with self._lock:
+            s, ties = self.model.state, self.model.ties
+            if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < s.n:
+                raise AppError(f"actor {index!r}: no such actor (0..{s.n - 1})")
+            touching = (ties.a == index) | (ties.b == index)
+            member = bool(s.member[index]) and index < s.n_households
+            return AgentInfo(
+                index=index,
+                role=int(s.role[index]),
+                village=int(s.village[index]),
+                member=member,
+                board=member and int(s.office[index]) == BOARD,
+                trust=s.trust[index].astype(float),
+                participation=s.participation[index].astype(float),
+                ties=np.bincount(ties.layer[touching].astype(np.int64), minlength=3)[:3],
+                trust_history=np.array([t[index] for t in self._agent_trust], dtype=float),
+                participation_history=np.array([p[index].mean() for p in self._agent_participation], dtype=float),
+            )
 
     def snapshot(self) -> Snapshot:
         with self._lock:
