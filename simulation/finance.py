@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .moneylenders import coop_choice_probability, may_borrow, pick_lender
 from .participation import B_LOAN_SAT, B_LOANS, observe_benefit
-from .state import BUSINESS, CAPITAL
+from .state import BUSINESS, CAPITAL, INSTITUTION
 from .trust import rule_gain_factor
 
 if TYPE_CHECKING:
@@ -104,6 +105,48 @@ def repay(
     left = np.where(pays, outstanding - principal_due, outstanding)
     left[left < 1e-9] = 0.0
     return paid, left, open_ & ~pays
+
+
+def income_shortfall(income: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """Shortfall of this month's income against the income the loan was granted on:
+    σ = clip(1 − Y / Ŷ, 0, 1), 0 where there is no basis (Ŷ ≤ 0).
+
+    Lenders size loans on the borrower's income at appraisal (debt-service capacity); a harvest
+    failure or a price drop that cuts income below it is what makes instalments go unpaid
+    (Armendáriz & Morduch 2010, *The Economics of Microfinance*, ch. 5).
+    """
+    ratio = np.divide(income, basis, out=np.ones_like(basis), where=basis > 0)
+    return np.clip(1.0 - ratio, 0.0, 1.0)
+
+
+def repayment_probability(discipline: float, shortfall: np.ndarray, sensitivity: float) -> np.ndarray:
+    """Chance a borrower pays this month's instalment when cash covers it: π = d·max(0, 1 − e·σ).
+
+    d: repayment discipline at the income the loan was granted on; σ: income shortfall
+    (:func:`income_shortfall`); e: sensitivity. Income shocks reach arrears through σ
+    (Armendáriz & Morduch 2010, ch. 5).
+    """
+    return discipline * np.maximum(0.0, 1.0 - sensitivity * shortfall)
+
+
+def in_default(arrears: np.ndarray, outstanding: np.ndarray, after_months: int) -> np.ndarray:
+    """Loans in default: N or more consecutive missed instalments on an open loan (arrears ≥ N)."""
+    return (outstanding > 1e-12) & (arrears >= after_months)
+
+
+def default_experience(
+    coop: np.ndarray, defaulted: np.ndarray, is_member: np.ndarray, n_coops: int, harm: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Negative institutional experience of members from their fellow members' defaults.
+
+    n_i = min(1, h · d_c), with d_c the share of cooperative c's members who defaulted this month:
+    a default written off is a loss to every member's capital and SHU, and a sign that others do
+    not repay (Fehr & Gächter 2000: others' defection erodes cooperation). Returns (n, d).
+    """
+    safe = np.where(coop >= 0, coop, 0)
+    members_c = np.bincount(safe[is_member], minlength=n_coops)
+    share = np.bincount(safe[defaulted & is_member], minlength=n_coops) / np.maximum(members_c, 1)
+    return np.where(is_member, np.minimum(1.0, harm * share[safe]), 0.0), share
 
 
 def shu_payout(
@@ -198,20 +241,25 @@ class CreditExperience:
     board_positive: np.ndarray
     board_negative: np.ndarray
     used_service: np.ndarray
+    default_harm: np.ndarray  # (H,) members' negative institutional experience of defaults
+    default_share: np.ndarray  # (n_coops,) share of members who defaulted this month
 
 
 def credit(world: World, saved: np.ndarray) -> CreditExperience:
-    """Phase 3: instalments of running loans (cooperative and tengkulak), new loan needs,
-    applications, the board's decision, rationing by liquidity, the moneylender for the rest,
-    and the cooperative's running cost."""
+    """Phase 3: instalments of running loans (cooperative and tengkulak) as income allows,
+    default and write-off, new loan needs, the choice of lender, applications, the board's
+    decision, rationing by liquidity, the tengkulak (finite cash) for the rest, and the
+    cooperative's running cost."""
     s, fp, rng = world.state, world.params.finance, world.rng
     memory = world.params.participation.benefit_memory
     H = s.n_households
     idx = np.arange(H)
     c = s.coop[:H]
-    ml = s.moneylender_of[s.village[:H]]
-    # instalments of running loans (a loan paid out this month is first due next month)
-    willing = rng.random((2, H)) < fp.repayment_discipline
+    t = world.t
+    # instalments of running loans (a loan paid out this month is first due next month); the
+    # chance of paying falls with the income shortfall against the loan's income basis
+    shortfall = income_shortfall(s.income[:H], s.loan_income_basis[:H])
+    willing = rng.random((2, H)) < repayment_probability(fp.repayment_discipline, shortfall, fp.shortfall_sensitivity)
     paid, left, missed = repay(
         s.cash[:H], s.coop_loan[:H], s.coop_principal_part[:H], s.coop_interest_part[:H], willing[0]
     )
@@ -225,20 +273,55 @@ def credit(world: World, saved: np.ndarray) -> CreditExperience:
     loan_sat = np.where(paid > 0, loan_satisfaction(s.coop_loan_rate[:H], fp.moneylender_interest_rate), 0.0)
     observe_benefit(s.benefit, B_LOAN_SAT, loan_sat, ((paid > 0) | missed) & s.member[:H], memory)
     repaid = paid > 0
+    # default: the outstanding principal is written off against the cooperative's surplus (a loss
+    # carried to the RAT, so members' SHU and capital bear it); the defaulter loses access
+    gone = in_default(s.coop_arrears[:H], s.coop_loan[:H], fp.default_after_months)
+    lost = np.where(gone, s.coop_loan[:H], 0.0)
+    s.coop_surplus -= np.bincount(c, lost, minlength=s.n_coops)
+    s.coop_written_off += np.bincount(c, lost, minlength=s.n_coops)
+    s.coop_defaults = np.bincount(c[gone], minlength=s.n_coops)
+    s.coop_loan[:H][gone] = 0.0
+    s.coop_arrears[:H][gone] = 0
+    s.coop_excluded_until[:H][gone] = t + fp.default_exclusion_months
+    harm, share = default_experience(c, gone, s.member[:H], s.n_coops, fp.default_harm)
     if s.ml_loan[:H].any():
+        lender = s.ml_lender[:H]
         paid, left, missed = repay(
             s.cash[:H], s.ml_loan[:H], s.ml_principal_part[:H], s.ml_interest_part[:H], willing[1]
         )
         has = paid > 0
-        s.cash = move(s.cash, idx[has], ml[has], paid[has])
+        s.cash = move(s.cash, idx[has], lender[has], paid[has])
         s.ml_loan[:H] = left
         s.ml_arrears[:H] = np.where(missed, s.ml_arrears[:H] + 1, np.where(has, 0, s.ml_arrears[:H]))
-    # new loans: need, application, the board's decision, the cooperative's liquidity
+        ml_gone = in_default(s.ml_arrears[:H], s.ml_loan[:H], fp.default_after_months)
+        s.ml_defaults = np.bincount(c[ml_gone], minlength=s.n_coops)
+        s.ml_loan[:H][ml_gone] = 0.0  # the tengkulak's loss: the principal never comes back
+        s.ml_arrears[:H][ml_gone] = 0
+        s.ml_excluded_until[:H][ml_gone] = t + fp.default_exclusion_months
+        s.ml_lender[:H] = np.where(s.ml_loan[:H] > 0, lender, -1)
+    else:
+        s.ml_defaults = np.zeros(s.n_coops, dtype=np.int64)
+    # new loans: need, access, the choice of lender, application, the board, the cooperative's liquidity
     mem = s.member[:H]
     no_loan = (s.coop_loan[:H] <= 0) & (s.ml_loan[:H] <= 0)
-    u = rng.random((5, H))
+    u = rng.random((7, H))
     need = no_loan & (u[0] < fp.loan_need_rate)
-    apply = need & mem & s.informed[:H] & (u[1] < s.participation[:H, BUSINESS])
+    scheme = world.conditions.coop_rate[c]
+    rate = np.where(np.isnan(scheme), fp.coop_interest_rate, scheme)
+    # needy non-members whom an engaged village government refers may apply (joining with the loan)
+    referred = ~mem & s.needy[:H] & (u[5] < world.conditions.credit_referral[s.village[:H]])
+    access = s.informed[:H] & (mem | referred) & may_borrow(s.coop_excluded_until[:H], t)
+    p_coop = coop_choice_probability(
+        rate,
+        fp.moneylender_interest_rate,
+        s.trust[:H, INSTITUTION],
+        s.participation[:H, BUSINESS],
+        fp.choice_constant,
+        fp.choice_rate_weight,
+        fp.choice_trust_weight,
+        fp.choice_participation_weight,
+    )
+    apply = need & access & (u[1] < p_coop)
     fair = s.fairness[c]
     p_ok = approval_probability(fp.approval_rate, fp.favouritism, fair, s.board_tie[:H])
     approved = apply & (u[2] < p_ok)
@@ -253,31 +336,60 @@ def credit(world: World, saved: np.ndarray) -> CreditExperience:
     at = np.flatnonzero(granted)
     s.coop_loan[:H] = np.where(granted, amount, s.coop_loan[:H])
     s.coop_cash, s.cash[:H] = transfer(s.coop_cash, s.cash[:H], s.coop[at], at, amount[at])
-    scheme = world.conditions.coop_rate[c]
-    rate = np.where(np.isnan(scheme), fp.coop_interest_rate, scheme)
     principal_part, interest_part = flat_instalment(fp.loan_size, rate, fp.loan_term_months)
     s.coop_principal_part[:H] = np.where(granted, principal_part, s.coop_principal_part[:H])
     s.coop_loan_rate[:H] = np.where(granted, rate, s.coop_loan_rate[:H])
     s.coop_interest_part[:H] = np.where(granted, interest_part, s.coop_interest_part[:H])
-    # the tengkulak: for non-members, the refused and those who did not apply
-    to_ml = need & ~granted & (ml >= 0) & (u[4] < fp.moneylender_uptake)
+    joined = granted & ~mem
+    if joined.any():
+        join_with_loan(world, joined)
+    # the tengkulak of the village, as far as its cash allows: for those without cooperative
+    # access, those who chose it, the refused
+    first = s.moneylender_of[s.village[:H]]
+    lender = pick_lender(first, world.params.population.moneylenders_per_village, u[6])
+    to_ml = need & ~granted & (lender >= 0) & may_borrow(s.ml_excluded_until[:H], t) & (u[4] < fp.moneylender_uptake)
+    ask = np.flatnonzero(to_ml)
+    if ask.size:
+        ok = ration_by_liquidity(lender[ask], amount[ask], s.cash, u[4][ask])
+        to_ml[ask[~ok]] = False
     if to_ml.any():
-        s.cash = move(s.cash, ml[to_ml], idx[to_ml], amount[to_ml])
+        s.cash = move(s.cash, lender[to_ml], idx[to_ml], amount[to_ml])
         ml_principal, ml_interest = flat_instalment(fp.loan_size, fp.moneylender_interest_rate, fp.loan_term_months)
         s.ml_loan[:H] = np.where(to_ml, amount, s.ml_loan[:H])
         s.ml_principal_part[:H] = np.where(to_ml, ml_principal, s.ml_principal_part[:H])
         s.ml_interest_part[:H] = np.where(to_ml, ml_interest, s.ml_interest_part[:H])
-    # experiences of applicants: ease of loans (any refusal), the board's decision (its own refusals)
-    observe_benefit(s.benefit, B_LOANS, granted.astype(float), apply, memory)
+        s.ml_lender[:H] = np.where(to_ml, lender, s.ml_lender[:H])
+    s.loan_income_basis[:H] = np.where(granted | to_ml, s.income_ref[:H], s.loan_income_basis[:H])
+    # experiences of applicants: ease of loans (any refusal; a defaulter's lost access), the board's decision
+    shut_out = need & s.member[:H] & ~may_borrow(s.coop_excluded_until[:H], t)
+    observe_benefit(s.benefit, B_LOANS, granted.astype(float), apply | shut_out, memory)
     g = rule_gain_factor(s.rule_clarity[c], fair)
     board_refused = apply & ~approved
     experience = CreditExperience(
         board_positive=np.where(granted, 1.0, 0.0),
         board_negative=np.where(board_refused, 1.0 - g, 0.0),  # a refusal under clear, fair rules is understood
         used_service=granted | repaid | saved,
+        default_harm=harm,
+        default_share=share,
     )
     # the cooperative's running cost, paid as far as its cash allows
     cost = np.minimum(fp.operating_cost, s.coop_cash)
     s.coop_cash = s.coop_cash - cost
     s.coop_surplus -= fp.operating_cost
     return experience
+
+
+def join_with_loan(world: World, joined: np.ndarray) -> None:
+    """Referred non-members granted a loan become members (a savings-and-loan cooperative lends
+    to its members: UU 25/1992 Pasal 44), taking up the cooperative's habits (its members' mean
+    participation), as newcomers do in the membership phase."""
+    s = world.state
+    H = s.n_households
+    mem = s.member[:H]
+    c = np.maximum(s.coop[:H], 0)
+    count = np.maximum(np.bincount(c[mem], minlength=s.n_coops), 1)
+    pm = s.participation[:H][mem]
+    mean_part = np.stack([np.bincount(c[mem], pm[:, k], minlength=s.n_coops) for k in range(3)], axis=1)
+    s.member[:H] |= joined
+    s.participation[:H][joined] = (mean_part / count[:, None])[c[joined]]
+    world.board_changed()

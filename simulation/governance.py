@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .finance import shu_payout, transfer
-from .network import INTEREST, ORIGIN_AGENCY, SENTIMENT
+from .network import INTEREST, ORIGIN_AGENCY, POWER, SENTIMENT, deduplicate
 from .participation import logistic
 from .state import BOARD, BOARD_TRUST, INSTITUTION, NO_OFFICE, ORGANISATION, SUPERVISOR
 from .trust import rule_gain_factor, update_trust
@@ -245,14 +245,64 @@ def rat(world: World) -> float:
     return float(payout.sum())
 
 
+def successors(n: int, old_holder: np.ndarray, new_holder: np.ndarray) -> np.ndarray:
+    """Who takes over each agent's office ties: σ(i) = new holder where i held the office and
+    lost it, σ(i) = i otherwise (−1 holders are ignored)."""
+    out = np.arange(n)
+    change = (old_holder >= 0) & (new_holder >= 0) & (old_holder != new_holder)
+    out[old_holder[change]] = new_holder[change]
+    return out
+
+
+def office_ties(a: np.ndarray, b: np.ndarray, office_end: np.ndarray, successor: np.ndarray) -> np.ndarray:
+    """Ties that move with the office: one end an office's counterpart (``office_end``, e.g. the
+    ministry, the village government) and the other end a holder who lost the office."""
+    n = np.arange(successor.size)
+    return (office_end[a] & (successor[b] != n[b])) | (office_end[b] & (successor[a] != n[a]))
+
+
+def hand_over_office_ties(world: World, new_chairs: np.ndarray) -> None:
+    """Linking ties held by the office, not the person, pass to the new chair.
+
+    The ministry's power tie and the village governments' ties are with the chair of the board
+    as office-holder (top-down programmes address the office: Kementerian Koperasi, the desa);
+    when the chair loses office they move to the successor: σ(old) = new
+    (:func:`successors`, :func:`office_ties`). ``new_chairs``: the chair of each cooperative
+    after the election (−1 none).
+    """
+    s, net_ = world.state, world.network
+    ties = net_.ties
+    ministry = s.agency_index["ministry"]
+    power = np.flatnonzero((ties.kind == POWER) & ((ties.a == ministry) | (ties.b == ministry)))
+    holder = np.where(ties.a[power] == ministry, ties.b[power], ties.a[power])
+    holder = holder[s.coop[holder] >= 0]
+    old = np.full(s.n_coops, -1, dtype=np.int64)
+    old[s.coop[holder]] = holder
+    successor = successors(s.n, old, new_chairs)
+    office_end = np.zeros(s.n, dtype=bool)
+    office_end[ministry] = True
+    office_end[s.village_government] = True
+    move = office_ties(ties.a, ties.b, office_end, successor)
+    if not move.any():
+        return
+    moved = ties.subset(move)
+    a, b = successor[moved.a], successor[moved.b]
+    moved.a, moved.b = np.minimum(a, b), np.maximum(a, b)
+    net_.drop_keys(~move)
+    net_.replace(~move, deduplicate(moved, s.n, net_.keys))
+    world.board_changed()
+
+
 def elect(world: World) -> None:
     """Board elections in every cooperative (:func:`elect_board`); incumbents fill seats nobody
-    stands for; the cooperative office keeps a linking tie with whoever is on the board."""
+    stands for; the cooperative office keeps a linking tie with whoever is on the board, and the
+    ties held by the chair's office pass to the new chair (:func:`hand_over_office_ties`)."""
     s = world.state
     s.last_election = world.t
     H = s.n_households
     seats = world.params.population.board_size
     boards = []
+    chairs = np.full(s.n_coops, -1, dtype=np.int64)
     for c in range(s.n_coops):  # one election per cooperative
         pool = np.flatnonzero(s.member[:H] & (s.coop[:H] == c) & (s.office[:H] != SUPERVISOR))
         elected = elect_board(world.rng, pool, s.willingness, s.image, seats)
@@ -263,6 +313,8 @@ def elect(world: World) -> None:
         s.office[old] = NO_OFFICE
         s.office[elected] = BOARD
         boards.append(elected)
+        if elected.size:
+            chairs[c] = elected[0]  # the most reputed of those elected chairs the board
     board = np.concatenate(boards)
     world.add_ties(
         board,
@@ -271,4 +323,5 @@ def elect(world: World) -> None:
         world.params.network.new_tie_strength,
         origin=ORIGIN_AGENCY,  # the cooperative office registers and supervises the new board
     )
+    hand_over_office_ties(world, chairs)
     world.board_changed()

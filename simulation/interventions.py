@@ -353,8 +353,11 @@ class VillageEngagement(Intervention):
     and credit (to needy households first) and adds social control.
 
     While it holds, village responsiveness is ``responsiveness``, needy households get an
-    extra information hazard ``needy_outreach`` and free-riders are sanctioned more often
-    (sanction probability × (1 + social_control)).
+    extra information hazard ``needy_outreach``, free-riders are sanctioned more often
+    (sanction probability × (1 + social_control)) and the village government refers needy
+    households who need credit to the cooperative (each month with probability
+    ``credit_referral``): an informed, referred household may apply as a non-member and joins
+    with the loan (:func:`kopsim.finance.credit`), instead of borrowing from the tengkulak.
     """
 
     kind: ClassVar[str] = "village_engagement"
@@ -362,6 +365,13 @@ class VillageEngagement(Intervention):
     responsiveness: float = param(1.0, 0.0, 1.0, "probability", "village government responsiveness")
     needy_outreach: float = param(0.1, 0.0, 10.0, "per month", "extra hazard of learning for needy households")
     social_control: float = param(0.5, 0.0, 10.0, "factor", "relative increase of sanctioning")
+    credit_referral: float = param(
+        1.0,
+        0.0,
+        1.0,
+        "probability/month",
+        "chance the village government refers a needy household that needs credit to the cooperative",
+    )
 
     def apply(self, world: World, memo: Any) -> None:
         import numpy as np
@@ -372,6 +382,7 @@ class VillageEngagement(Intervention):
         cond.responsiveness[villages] = self.responsiveness
         cond.needy_outreach[villages] = np.maximum(cond.needy_outreach[villages], self.needy_outreach)
         cond.social_control[coops] = np.maximum(cond.social_control[coops], self.social_control)
+        cond.credit_referral[villages] = np.maximum(cond.credit_referral[villages], self.credit_referral)
 
 
 @dataclass(frozen=True)
@@ -466,19 +477,25 @@ class PriceDrop(Intervention):
 
 @dataclass(frozen=True)
 class BoardScandal(Intervention):
-    """A board scandal: members' board and institutional experience is negative while it
-    holds (``governance.scandal_trust_hit``), and the board's fairness drops by ``fairness_loss``
-    at ``start``."""
+    """Board misconduct and its scandal: from ``start`` the board's fairness drops by
+    ``fairness_loss`` and, while the misconduct runs, members' board and institutional
+    experience is negative (``governance.scandal_trust_hit``) and the board takes a share of the
+    cooperative's cash (:mod:`kopsim.supervision`). It runs to ``end`` unless the supervisors
+    (pengawas) detect it earlier; detection stops it and the board is reprimanded."""
 
     kind: ClassVar[str] = "board_scandal"
     recurring: ClassVar[bool] = False
     fairness_loss: float = param(0.3, 0.0, 1.0, "share", "fairness lost at the scandal")
 
     def apply(self, world: World, memo: Any) -> None:
+        s = world.state
         coops = self.coops(world)
-        world.conditions.scandal[coops] = 1.0
         if world.t == self.start:
-            world.state.fairness[coops] *= 1.0 - self.fairness_loss
+            s.misconduct_detected[coops] = False
+            s.misconduct_fairness[coops] = s.fairness[coops]
+            s.fairness[coops] *= 1.0 - self.fairness_loss
+        running = coops[~s.misconduct_detected[coops]]  # until the supervisors find it
+        world.conditions.scandal[running] = 1.0
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import numpy as np
 
 from . import network as net
 from .participation import BENEFIT_ITEMS, mean_benefit
-from .state import BOARD, PARTNER, TRUST_TARGETS, State
+from .state import BOARD, INSTITUTION, MONEYLENDER, PARTNER, TRUST_TARGETS, State
 from .ties import origin_counts
 from .trust import trust_levels
 
@@ -200,6 +200,7 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
         row["unit_users_share"] = float((s.unit_used[m_idx] >= 0).mean()) if n_mem else float("nan")
         row["unit_revenue"] = float(s.unit_revenue.sum())
         row["unit_cost"] = float(s.unit_cost.sum())
+    row.update(credit_counts(s))
     row.update(partnership_counts(s, ties, model.steps, p.metrics.contact_window_months))
     every, cevery = p.metrics.network_every, p.metrics.centrality_every
     due = every > 0 and model.steps >= 1 and (model.steps % every == 0 or model.steps == 1)
@@ -242,4 +243,25 @@ def partnership_counts(s: State, ties: net.Ties, t: int, window: int) -> dict[st
         "partner_ties": n,
         "partner_ties_in_contact": in_contact,
         "partner_tie_strength": float(ties.strength[partner].mean()) if n else float("nan"),
+    }
+
+
+def credit_counts(s: State) -> dict[str, float]:
+    """Default, write-off, the tengkulak market, needy households' borrowing, board misconduct and
+    non-members' trust in the cooperative (issue #10 item 5)."""
+    H = s.n_households
+    needy, mem = s.needy[:H], s.member[:H]
+    ml = s.role == MONEYLENDER
+    non = ~mem
+    return {
+        "defaults": int(s.coop_defaults.sum()),
+        "moneylender_defaults": int(s.ml_defaults.sum()),
+        "written_off": float(s.coop_written_off.sum()),
+        "needy_coop_borrowers": int((s.coop_loan[:H][needy] > 0).sum()),
+        "needy_moneylender_borrowers": int((s.ml_loan[:H][needy] > 0).sum()),
+        "member_moneylender_borrowers": int((s.ml_loan[:H][mem] > 0).sum()),
+        "moneylender_cash": float(s.cash[ml].sum()),
+        "misconduct_months": int(s.misconduct_months.sum()),
+        "misconduct_loss": float(s.misconduct_loss.sum()),
+        "trust_institution_nonmembers": float(s.trust[:H, INSTITUTION][non].mean()) if non.any() else float("nan"),
     }

@@ -4,6 +4,7 @@ Process order within a month (see docs/ODD.md, "Process overview and scheduling"
 
 0. interventions — this month's conditions reset to neutral, then every active
    intervention applies (state changes, conditions such as harvest or price factors);
+   supervisors audit: running board misconduct takes cash or is detected;
 1. livelihoods — weather, harvests, UMKM production and sales, income, consumption;
 2. savings — mandatory and voluntary deposits;
 3. credit — repayments and arrears of running loans, then loan needs, applications to the
@@ -12,7 +13,8 @@ Process order within a month (see docs/ODD.md, "Process overview and scheduling"
 4. contacts — ties used this month; exchanges (reciprocity), reputation, peer trust,
    peer teaching, information diffusion;
 5. governance — free-riding and sanction;
-6. service experience, then trust in the board and the institution (perceived-benefit
+6. service experience, then trust in the board and the institution, then non-members' trust
+   from what they hear and see (perceived-benefit
    items are updated where each is experienced: income in 1, loans in 3, relations in 4,
    service in 6, training in 9);
 7. participation in the three domains;
@@ -37,7 +39,19 @@ import numpy as np
 import pandas as pd
 
 from . import contacts as contacts_phase
-from . import enterprise, finance, governance, membership, metrics, population, skills, trust, units
+from . import (
+    enterprise,
+    finance,
+    governance,
+    hearsay,
+    membership,
+    metrics,
+    population,
+    skills,
+    supervision,
+    trust,
+    units,
+)
 from . import network as net
 from .agents import AGENT_CLASS
 from .interventions import Intervention
@@ -224,6 +238,7 @@ class CooperativeModel(mesa.Model):
             if iv.active(world.t):
                 iv.apply(world, memo)
                 world.refresh_board_tie()  # the next programme, and credit, read it
+        supervision.audit(world)  # board misconduct runs or is detected by the supervisors
         enterprise.livelihoods(world)
         saved = finance.savings(world)
         experience = finance.credit(world, saved)
@@ -233,8 +248,15 @@ class CooperativeModel(mesa.Model):
         riding = governance.free_riding(world)
         self.last_free_rider_share = riding.share
         trust.board_and_institution(
-            world, experience.board_positive, experience.board_negative, experience.used_service, riding.harm
+            world,
+            experience.board_positive,
+            experience.board_negative,
+            experience.used_service,
+            np.maximum(riding.harm, experience.default_harm),  # unpunished free-riding and defaults seen
         )
+        # non-members hear from members and see defaults, a scandal, last RAT's SHU (the month after it)
+        after_rat = world.t % 12 == (world.params.governance.rat_month + 1) % 12
+        hearsay.nonmember_trust(world, met.used, experience.default_share, after_rat)
         benefit = participation_phase(world)
         membership.membership(world, benefit)
         skills.training(world)

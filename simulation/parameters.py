@@ -326,6 +326,26 @@ class Governance(_Group):
     board_term_months: int = param(36, 1, 600, "months", "board elected every this many months")
     service_quality: float = param(0.8, 0.0, 1.0, "index", "quality of the cooperative's service")
     scandal_trust_hit: float = param(0.8, 0.0, 1.0, "experience", "negative board experience in a month with a scandal")
+    # supervisors (pengawas), misconduct, office-held ties, what non-members hear and see (issue #10 items 5-6)
+    audit_rate: float = param(0.25, 0.0, 1.0, "audits/month per supervisor", "chance a supervisor audits the books")
+    detection_probability: float = param(
+        0.5, 0.0, 1.0, "probability per audit", "chance an audit detects running board misconduct"
+    )
+    misconduct_leak: float = param(
+        0.05, 0.0, 1.0, "share of cash/month", "share of the cooperative's cash taken each month of board misconduct"
+    )
+    reprimand_restore: float = param(
+        0.5, 0.0, 1.0, "share", "share of the fairness lost to misconduct restored when supervisors reprimand the board"
+    )
+    hearsay_weight: float = param(
+        0.5, 0.0, 1.0, "experience", "weight of what a non-member hears from member contacts about the cooperative"
+    )
+    shu_visibility: float = param(
+        0.5, 0.0, 1.0, "experience", "positive experience of non-members seeing SHU paid to members at the RAT"
+    )
+    scandal_visibility: float = param(
+        0.5, 0.0, 1.0, "share", "share of members' scandal experience that non-members see"
+    )
 
 
 @dataclass(frozen=True)
@@ -377,6 +397,40 @@ class Finance(_Group):
     shu_member_share: float = param(0.6, 0.0, 1.0, "share", "share of surplus paid out as SHU")
     shu_capital_share: float = param(
         0.4, 0.0, 1.0, "share", "share of paid SHU divided by members' savings (jasa modal)"
+    )
+    # default and write-off, the tengkulak market, the choice of lender (issue #10 item 5)
+    shortfall_sensitivity: float = param(
+        1.5,
+        0.0,
+        10.0,
+        "per unit shortfall",
+        "fall in the chance of paying an instalment per unit income shortfall against income when the loan was granted",
+    )
+    default_after_months: int = param(
+        3, 1, 120, "months", "consecutive missed instalments after which a loan is in default and written off"
+    )
+    default_exclusion_months: int = param(
+        24, 0, 600, "months", "months a defaulter is refused new loans by the lender it defaulted on"
+    )
+    default_harm: float = param(
+        20.0, 0.0, 100.0, "experience/share", "negative institutional experience per share of members defaulting"
+    )
+    moneylender_capital: float = param(60.0, 0.0, 1e9, "Rp M per lender", "each tengkulak's lending cash at start")
+    choice_constant: float = param(
+        -1.0,
+        -50.0,
+        50.0,
+        "logit",
+        "preference for the cooperative over the tengkulak all else equal (< 0: the tengkulak is fast, no paperwork)",
+    )
+    choice_rate_weight: float = param(
+        2.0, 0.0, 50.0, "logit per unit", "weight of the cooperative's rate advantage (r_ML − r_c)/r_ML"
+    )
+    choice_trust_weight: float = param(
+        4.0, 0.0, 50.0, "logit per unit", "weight of trust in the cooperative (institution) in the choice of lender"
+    )
+    choice_participation_weight: float = param(
+        4.0, 0.0, 50.0, "logit per unit", "weight of business participation in the choice of lender"
     )
 
 

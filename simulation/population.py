@@ -193,8 +193,8 @@ def build(
 
     cash = np.zeros(n)
     cash[:H] = 0.2 * wealth[:H]
-    # moneylenders can always lend: their fund covers a loan for every household of the village
-    cash[ml_idx] = fp.loan_size * hpv
+    # each tengkulak lends from finite cash
+    cash[ml_idx] = fp.moneylender_capital
     rules = params.cooperative
     entry_fee = cooperatives.per_cooperative(rules.entry_fee, C, C0)
     mandatory_saving = cooperatives.per_cooperative(rules.mandatory_saving or [fp.mandatory_saving], C, C0)

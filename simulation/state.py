@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+_EMPTY = np.zeros(0)
+_EMPTY_INT = np.zeros(0, dtype=np.int64)
+_EMPTY_BOOL = np.zeros(0, dtype=bool)
+
 # Livelihood / actor type of each agent.
 TRADER, FARMER, UMKM, AGENCY, MONEYLENDER, PARTNER = 0, 1, 2, 3, 4, 5
 ROLE_NAMES = ("trader", "farmer", "umkm", "agency", "moneylender", "partner")
@@ -138,6 +142,38 @@ class State:
     unit_revenue: np.ndarray = field(default_factory=lambda: np.zeros(0))  # Rp M last month
     unit_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # Rp M last month
     unit_used: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (n,) unit used, −1
+    # credit completed (issue #10 item 5); allocated in __post_init__ when not given
+    ml_lender: np.ndarray = field(default_factory=lambda: _EMPTY_INT)  # moneylender holding the loan, −1 none
+    loan_income_basis: np.ndarray = field(default_factory=lambda: _EMPTY)  # income_ref when the loan was granted
+    coop_excluded_until: np.ndarray = field(default_factory=lambda: _EMPTY_INT)  # month a defaulter may borrow again
+    ml_excluded_until: np.ndarray = field(default_factory=lambda: _EMPTY_INT)
+    coop_written_off: np.ndarray = field(default_factory=lambda: _EMPTY)  # (n_coops,) cumulative write-offs (Rp M)
+    coop_defaults: np.ndarray = field(default_factory=lambda: _EMPTY_INT)  # (n_coops,) defaults this month
+    ml_defaults: np.ndarray = field(default_factory=lambda: _EMPTY_INT)  # (n_coops,) tengkulak defaults this month
+    misconduct: np.ndarray = field(default_factory=lambda: _EMPTY_BOOL)  # (n_coops,) board misconduct running
+    misconduct_detected: np.ndarray = field(default_factory=lambda: _EMPTY_BOOL)  # (n_coops,) found by an audit
+    misconduct_months: np.ndarray = field(default_factory=lambda: _EMPTY_INT)  # (n_coops,) months it has run
+    misconduct_loss: np.ndarray = field(default_factory=lambda: _EMPTY)  # (n_coops,) cumulative cash taken (Rp M)
+    misconduct_fairness: np.ndarray = field(default_factory=lambda: _EMPTY)  # (n_coops,) fairness before it began
+
+    def __post_init__(self) -> None:
+        n, c = self.n, self.n_coops
+        for name, size, fill, dtype in (
+            ("ml_lender", n, -1, np.int64),
+            ("loan_income_basis", n, 0.0, float),
+            ("coop_excluded_until", n, -1, np.int64),
+            ("ml_excluded_until", n, -1, np.int64),
+            ("coop_written_off", c, 0.0, float),
+            ("coop_defaults", c, 0, np.int64),
+            ("ml_defaults", c, 0, np.int64),
+            ("misconduct", c, False, bool),
+            ("misconduct_detected", c, False, bool),
+            ("misconduct_months", c, 0, np.int64),
+            ("misconduct_loss", c, 0.0, float),
+            ("misconduct_fairness", c, 0.0, float),
+        ):
+            if getattr(self, name).size != size:
+                setattr(self, name, np.full(size, fill, dtype=dtype))
 
     @property
     def villages_per_world(self) -> int:
@@ -174,6 +210,7 @@ class Conditions:
     needy_outreach: np.ndarray  # (n_villages,) extra information hazard for needy households
     social_control: np.ndarray  # (n_coops,) relative increase of sanctioning
     coop_rate: np.ndarray  # (n_coops,) loan rate under a credit scheme; NaN = finance.coop_interest_rate
+    credit_referral: np.ndarray  # (n_villages,) needy non-members referred to cooperative credit
 
     @classmethod
     def neutral(cls, s: State) -> Conditions:
@@ -187,4 +224,5 @@ class Conditions:
             np.zeros(s.n_villages),
             np.zeros(s.n_coops),
             np.full(s.n_coops, np.nan),
+            np.zeros(s.n_villages),
         )

@@ -100,3 +100,41 @@ def board_and_institution(
     disappointed = (used & ~satisfied) * tp.disappointment_weight
     inst_neg = np.maximum(np.maximum(free_ride_harm, scandal), disappointed) * mem
     s.trust[:H, INSTITUTION] = update_trust(s.trust[:H, INSTITUTION], inst_pos, inst_neg, tp.gain_rate, tp.loss_rate, g)
+
+
+def nonmember_experience(
+    n: int,
+    a: np.ndarray,
+    b: np.ndarray,
+    is_member: np.ndarray,
+    member_trust: np.ndarray,
+    seen_positive: np.ndarray,
+    seen_negative: np.ndarray,
+    hearsay_weight: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """What each non-member hears and sees of the cooperative this month: (positive, negative).
+
+    Heard (word of mouth along this month's contacts a–b with members): h̄_i = mean T_inst,j of
+    the member contacts j of non-member i; seen: s⁺_i (e.g. SHU paid to members) and s⁻_i
+    (defaults, a scandal) of the cooperative i would join. With k_i member contacts and ω the
+    weight of hearsay,
+
+        p_i = clip(ω · h̄_i · 1[k_i > 0] + s⁺_i, 0, 1),  n_i = clip(ω · (1 − h̄_i) · 1[k_i > 0] + s⁻_i, 0, 1)
+
+    and 0 for members (who update from their own experience). Fed to :func:`update_trust`, a
+    non-member's trust in the cooperative moves toward what its members say and what the
+    village sees. Networks carry information and reputation to those outside the group
+    (Coleman 1988, "Social capital in the creation of human capital", AJS 94:S95; Granovetter
+    1973, "The strength of weak ties", AJS 78:1360).
+    """
+    mem = is_member.astype(float)
+    heard = np.bincount(a, mem[b] * member_trust[b], minlength=n) + np.bincount(
+        b, mem[a] * member_trust[a], minlength=n
+    )
+    k = np.bincount(a, mem[b], minlength=n) + np.bincount(b, mem[a], minlength=n)
+    mean = np.divide(heard, k, out=np.zeros(n), where=k > 0)
+    told = hearsay_weight * (k > 0)
+    outside = ~is_member
+    positive = np.where(outside, np.clip(told * mean + seen_positive, 0.0, 1.0), 0.0)
+    negative = np.where(outside, np.clip(told * (1.0 - mean) + seen_negative, 0.0, 1.0), 0.0)
+    return positive, negative
