@@ -187,7 +187,7 @@ def rat_accountability(
     informed: np.ndarray,
     attended: np.ndarray,
     shu_paid: np.ndarray,
-    gain_factor: np.ndarray,
+    gain_factor: np.ndarray | float,
     gain_rate: float,
     loss_rate: float,
     disappointment: float,
