@@ -26,6 +26,7 @@ import igraph as ig
 import numpy as np
 
 from . import network as net
+from . import partnership
 from .participation import BENEFIT_ITEMS
 from .state import BOARD, PARTNER, TRUST_TARGETS, State
 from .trust import trust_levels
@@ -188,6 +189,7 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
     row["board_willingness"] = float(s.willingness[m_idx].mean()) if n_mem else float("nan")
     row.update(network_counts(s, ties))
     row.update(partnership_counts(s, ties, model.steps, p.metrics.contact_window_months))
+    row.update(partnership.metrics_row(model.world))
     every, cevery = p.metrics.network_every, p.metrics.centrality_every
     due = every > 0 and model.steps >= 1 and (model.steps % every == 0 or model.steps == 1)
     row["clustering"] = clustering(s.n, ties.a, ties.b) if due else float("nan")

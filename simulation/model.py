@@ -4,6 +4,8 @@ Process order within a month (see docs/ODD.md, "Process overview and scheduling"
 
 0. interventions — this month's conditions reset to neutral, then every active
    intervention applies (state changes, conditions such as harvest or price factors);
+0b. partnerships — kemitraan pairs decide whether to keep in contact; association meetings;
+   market-access ties without contact lapse;
 1. livelihoods — weather, harvests, UMKM production and sales, income, consumption;
 2. savings — mandatory and voluntary deposits;
 3. credit — repayments and arrears of running loans, then loan needs, applications to the
@@ -36,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from . import contacts as contacts_phase
-from . import enterprise, finance, governance, membership, metrics, population, skills, trust
+from . import enterprise, finance, governance, membership, metrics, partnership, population, skills, trust
 from . import network as net
 from .agents import AGENT_CLASS
 from .interventions import Intervention
@@ -219,6 +221,7 @@ class CooperativeModel(mesa.Model):
             if iv.active(world.t):
                 iv.apply(world, memo)
                 world.refresh_board_tie()  # the next programme, and credit, read it
+        partnership.partnerships(world)
         enterprise.livelihoods(world)
         saved = finance.savings(world)
         experience = finance.credit(world, saved)
@@ -232,7 +235,7 @@ class CooperativeModel(mesa.Model):
         benefit = participation_phase(world)
         membership.membership(world, benefit)
         skills.training(world)
-        net.network_dynamics(world, met.used)
+        net.network_dynamics(world, partnership.with_trade_contacts(world, met.used))
         if world.t % 12 == world.params.governance.rat_month % 12:
             self.last_shu = governance.rat(world)
         world.refresh_board_tie()

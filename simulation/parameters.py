@@ -384,6 +384,36 @@ class Enterprise(_Group):
 
 
 @dataclass(frozen=True)
+class Partnership(_Group):
+    """Kemitraan partnerships as relational behaviour: each UMKM–partner pair's monthly decision
+    to keep in contact (kopsim.partnership)."""
+
+    distance_cost: float = param(
+        0.0001,
+        0.0,
+        1.0,
+        "Rp M per km and month",
+        "cost of keeping in contact with a partner over the distance (phone, samples, courier, visits)",
+    )
+    monitoring_cost: float = param(
+        0.5,
+        0.0,
+        10.0,
+        "share of traded value",
+        "cost of monitoring an untrusted buyer far away, per value traded (local buyers cost ~0)",
+    )
+    monitoring_distance_km: float = param(
+        50.0, 0.001, 1e5, "km", "monitoring need rises with distance as 1 - exp(-distance / scale)"
+    )
+    decision_sensitivity: float = param(
+        40.0, 0.0, 1e4, "logit per Rp M", "P(contact) = logistic(sensitivity * net monthly benefit)"
+    )
+    lapse_months: int = param(
+        12, 1, 1200, "months", "a partner (market-access interest) tie lapses after this many months without contact"
+    )
+
+
+@dataclass(frozen=True)
 class Information(_Group):
     """Diffusion of information about membership and credit."""
 
@@ -442,6 +472,14 @@ class Metrics(_Group):
     contact_window_months: int = param(
         6, 1, 1200, "months", "a tie used within this many months counts as 'in contact'"
     )
+    partner_follow_up_months: int = param(
+        12,
+        1,
+        1200,
+        "months",
+        "partner_contact_share: share of an event's participants still in contact with a partner met there "
+        "this many months later",
+    )
 
 
 GROUPS: dict[str, type] = {
@@ -453,6 +491,7 @@ GROUPS: dict[str, type] = {
     "governance": Governance,
     "finance": Finance,
     "enterprise": Enterprise,
+    "partnership": Partnership,
     "information": Information,
     "skills": Skills,
     "metrics": Metrics,
@@ -471,6 +510,7 @@ class Parameters:
     governance: Governance = field(default_factory=Governance)
     finance: Finance = field(default_factory=Finance)
     enterprise: Enterprise = field(default_factory=Enterprise)
+    partnership: Partnership = field(default_factory=Partnership)
     information: Information = field(default_factory=Information)
     skills: Skills = field(default_factory=Skills)
     metrics: Metrics = field(default_factory=Metrics)
