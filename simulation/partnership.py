@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import expit
 
 from .state import PARTNER, PEER
 
@@ -98,7 +99,7 @@ def net_benefit(
 def contact_probability(net: np.ndarray, sensitivity: float) -> np.ndarray:
     """P(keep in contact this month) = 1 / (1 + exp(−β · U)): a binary logit on the net benefit U
     (random utility, McFadden 1974), β = ``partnership.decision_sensitivity`` per Rp M."""
-    return 0.5 * (1.0 + np.tanh(0.5 * sensitivity * net))  # = logistic(β U), without overflow
+    return expit(sensitivity * net)
 
 
 def lapsed(last_contact: np.ndarray, t: int, lapse_months: int) -> np.ndarray:
