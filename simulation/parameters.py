@@ -406,10 +406,17 @@ class Partnership(_Group):
         50.0, 0.001, 1e5, "km", "monitoring need rises with distance as 1 - exp(-distance / scale)"
     )
     decision_sensitivity: float = param(
-        40.0, 0.0, 1e4, "logit per Rp M", "P(contact) = logistic(sensitivity * net monthly benefit)"
+        60.0, 0.0, 1e4, "logit per Rp M", "P(contact) = logistic(sensitivity * net monthly benefit)"
     )
     lapse_months: int = param(
         12, 1, 1200, "months", "a partner (market-access interest) tie lapses after this many months without contact"
+    )
+    end_rate: float = param(
+        0.04,
+        0.0,
+        1.0,
+        "probability/month",
+        "chance a pair's trade ends (the buyer changes supplier or product); the tie then lapses",
     )
 
 

@@ -8,8 +8,9 @@ cost of distance (phone, samples, courier, visits) and the cost of monitoring a 
 buyer, which falls with trust (:func:`net_benefit`, :func:`contact_probability`). Only pairs
 in contact this month trade (:func:`trading_strength`); ties without contact weaken
 (:func:`kopsim.network.reinforce_and_decay`) and a market-access tie lapses once it has gone
-``partnership.lapse_months`` without contact (:func:`lapsed`): an interest tie ends when it no
-longer delivers what it was formed for. Local buyers need no such monitoring, so they win
+``partnership.lapse_months`` without contact (:func:`lapsed`). A pair's trade also ends with a
+monthly hazard (the buyer changes supplier, :func:`purpose_ends`): an interest tie ends when it
+no longer delivers what it was formed for. Local buyers need no such monitoring, so they win
 wherever distance makes monitoring costly — the Pasuruan finding that owners prefer local
 buyers because they are easier to monitor.
 
@@ -96,6 +97,17 @@ def net_benefit(
     return premium * value - (distance_cost * distance_km + monitoring_cost * (1.0 - trust) * need * value) / sharers
 
 
+def purpose_ends(rng: np.random.Generator, size: int, hazard: float) -> np.ndarray:
+    """Pairs whose trade stops delivering this month: Bernoulli(h) each, h = ``partnership.end_rate``.
+
+    The buyer finds another supplier or drops the product: inter-organisational attachments end
+    with a hazard (Levinthal & Fichman 1988, "Dynamics of interorganizational attachments",
+    Adm. Sci. Q. 33:345). From then on the pair's trade value is 0, so contact no longer pays and
+    the tie lapses (:func:`lapsed`); meeting again at an event restores it.
+    """
+    return rng.random(size) < hazard
+
+
 def contact_probability(net: np.ndarray, sensitivity: float) -> np.ndarray:
     """P(keep in contact this month) = 1 / (1 + exp(−β · U)): a binary logit on the net benefit U
     (random utility, McFadden 1974), β = ``partnership.decision_sensitivity`` per Rp M."""
@@ -145,6 +157,7 @@ class Partnerships:
     pair_event: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     pair_last: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # last trade contact, −1
     contacted_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # this month's
+    ended_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # trade ended, sorted
     follow_up: dict[int, float] = field(default_factory=dict)  # event month -> share still in contact
     sales_share: float = 0.0  # share of UMKM output sold through partners last month
 
@@ -191,6 +204,9 @@ def register_event(
     ps.pair_firm = np.concatenate((ps.pair_firm, firms))
     ps.pair_event = np.concatenate((ps.pair_event, np.full(m, t, dtype=np.int32)))
     ps.pair_last = np.concatenate((ps.pair_last, np.full(m, -1, dtype=np.int32)))
+    n = world.state.n
+    met = np.minimum(households, firms) * n + np.maximum(households, firms)
+    ps.ended_keys = ps.ended_keys[~np.isin(ps.ended_keys, met)]  # meeting again restores the trade
     if not association:
         return
     s = world.state
@@ -236,7 +252,10 @@ def partnerships(world: World) -> None:
     dist = np.hypot(s.x[hh] - s.x[firm], s.y[hh] - s.y[firm])
     expected = s.umkm_capacity[hh] * (0.5 + 0.5 * s.skill[hh])
     price = ep.price_index * world.conditions.price[np.maximum(s.coop[hh], 0)]
-    value = trade_value(ep.partner_offtake, w, expected, price)
+    keys_k = ties.keys(s.n)[k]
+    ended = np.isin(keys_k, ps.ended_keys) | purpose_ends(rng, k.size, pp.end_rate)
+    ps.ended_keys = np.union1d(ps.ended_keys, keys_k[ended])
+    value = np.where(ended, 0.0, trade_value(ep.partner_offtake, w, expected, price))
     u = net_benefit(
         value,
         ep.partner_premium,
@@ -251,7 +270,7 @@ def partnerships(world: World) -> None:
     ties.reach[k] = prob  # ease of contact of a partner tie: this month's contact probability
     contact = rng.random(k.size) < prob
     ties.last_contact[k[contact]] = t
-    keys = [ties.keys(s.n)[k[contact]]]
+    keys = [keys_k[contact]]
     # association meetings: attendees meet each other (their association ties are used)
     if attends.any():
         ga, gb = ps.assoc_group[ties.a], ps.assoc_group[ties.b]

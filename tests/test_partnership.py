@@ -123,10 +123,20 @@ def test_the_association_works_through_its_meetings():
 
 
 def test_trust_lowers_the_cost_of_monitoring_a_partner():
-    fixed = {"trust.gain_rate": 0.0, "trust.loss_rate": 0.0, "trust.initial_spread": 0.0}
-    trusting = in_contact(run("kemitraan_no_association", 30, {**fixed, "trust.initial_peer": 0.9}), 30)
-    wary = in_contact(run("kemitraan_no_association", 30, {**fixed, "trust.initial_peer": 0.3}), 30)
-    more(trusting, wary, factor=2.0)
+    from kopsim.instruments.relational import partnership_properties
+
+    scen = load("kemitraan_no_association")
+    fixed = {**METRICS_OFF, "trust.gain_rate": 0.0, "trust.loss_rate": 0.0, "trust.initial_spread": 0.0}
+    frequency = {}
+    for peer in (0.9, 0.3):
+        params = scen.params.replace({**fixed, "trust.initial_peer": peer})
+        values = []
+        for seed in SEEDS:
+            model = CooperativeModel(params, seed=seed, interventions=scen.interventions)
+            model.run_steps(8)  # two months after the event
+            values.append(partnership_properties(model).contacts_per_month)
+        frequency[peer] = np.array(values)
+    more(frequency[0.9], frequency[0.3], factor=1.2)
 
 
 def test_contact_falls_when_distance_or_monitoring_costs_rise():
@@ -192,3 +202,11 @@ def test_partnership_parameters_are_validated():
         from kopsim.interventions import Kemitraan
 
         Kemitraan(meeting_every=0)
+
+
+def test_a_partnership_whose_trade_ends_is_dropped():
+    lasting = run("kemitraan_association", 30, {"partnership.end_rate": 0.0})
+    ending = run("kemitraan_association", 30, {"partnership.end_rate": 0.2})
+    more(in_contact(lasting, 30), in_contact(ending, 30), factor=1.2)
+    ties = lambda frames: np.array([f["partner_ties"].iloc[29] for f in frames])  # noqa: E731
+    more(ties(lasting), ties(ending))
