@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import information, reciprocity, skills, trust
+from . import information, partnership, reciprocity, skills, trust
 from .governance import board_relation
 from .network import LINKING
 from .network import contacts as used_ties
@@ -41,7 +41,7 @@ def contacts(world: World) -> Contacts:
     s, ties, rng = world.state, world.ties, world.rng
     np_, rp, tp = world.params.network, world.params.reciprocity, world.params.trust
     memory = world.params.participation.benefit_memory
-    active = used_ties(rng, ties.strength, ties.reach, np_.contact_rate)
+    active = partnership.exclude_decided(world, used_ties(rng, ties.strength, ties.reach, np_.contact_rate))
     used = np.flatnonzero(active)  # indices, not masks: each is used many times below
     all_a, all_b = ties.a[used], ties.b[used]
     personal = used[ties.layer[used] != LINKING]

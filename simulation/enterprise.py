@@ -4,7 +4,8 @@ Home food processors (salted eggs, cassava and banana chips, kelanting) buy raw 
 from local farmers; their output is limited by that supply, by their skill and by the
 weather that sets the harvest (BMT Trans / KTM Telang case, ../shared/DOMAIN.md). They
 sell through the cooperative shop (UKM Mart), to local buyers, or to partners met through
-kemitraan; partners and the shop pay a premium (market access).
+kemitraan with whom they are in contact this month (:mod:`kopsim.partnership`); partners and
+the shop pay a premium (market access).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .finance import consume
-from .network import bridging_strength
 from .participation import B_INCOME, income_perception, observe_benefit, update_reference
+from .partnership import record_sales, trading_strength
 from .skills import skill_yield
 from .state import BUSINESS
 
@@ -110,7 +111,9 @@ def livelihoods(world: World) -> None:
     fill = supply_fill(supply, demand)
     output = umkm_output(s.umkm_capacity[:H], s.skill[:H], fill[v])
     shop = s.member[:H] & cond.shop_open[s.coop[:H]] & (rng.random(H) < s.participation[:H, BUSINESS])
-    partner = np.minimum(1.0, ep.partner_offtake * bridging_strength(s.n, world.ties)[:H])
+    # only partners in contact this month trade (kopsim.partnership)
+    partner = np.minimum(1.0, ep.partner_offtake * trading_strength(world)[:H])
+    record_sales(world, output, partner)
     revenue, shop_sales = sales_revenue(
         output,
         ep.price_index * cond.price[s.coop[:H]],

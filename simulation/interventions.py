@@ -169,11 +169,13 @@ class Kemitraan(Intervention):
     Selection: UMKM owners with their own product, and optionally a licence and a minimum
     quality (skill). During the event each participant meets ``partners_each`` partner firms
     (bridging interest ties of strength 1 − exp(−days · exchange_per_day)) and learns
-    (technology transfer: S += tech_gain (1 − S)). Afterwards, distance makes contact rare
-    and the ties decay (Burt 2000); a same-trade ``association`` links participants with the
-    same product and keeps partners easier to reach (its ``association_reach`` replaces the
-    distance-based reach of their partner ties, so they are used, and reinforced, more
-    often and fade more slowly). Default timetable: yearly.
+    (technology transfer: S += tech_gain (1 − S)). Afterwards each pair decides every month
+    whether to keep in contact, from the premium of trade, the cost of distance and of
+    monitoring, and trust (:mod:`kopsim.partnership`); only pairs in contact trade, and ties
+    without contact weaken and lapse. A same-trade ``association`` enrols the participants in
+    the association of their product (tied to its members); it meets every ``meeting_every``
+    months, members attend with probability ``meeting_attendance``, and attendees meet and
+    share the cost of contacting and monitoring partners. Default timetable: yearly.
     """
 
     kind: ClassVar[str] = "kemitraan"
@@ -187,8 +189,11 @@ class Kemitraan(Intervention):
     partner_pool: int = param(20, 1, 100_000, "firms", "partner firms in the other province")
     distance_km: float = param(500.0, 0.0, 20_000.0, "km", "distance to the partners")
     tech_gain: float = param(0.1, 0.0, 1.0, "share of gap", "skill gained at the event")
-    association: bool = param(False, doc="a same-trade association sustains ties after the event")
-    association_reach: float = param(0.5, 0.0, 1.0, "reach", "ease of contact kept by the association")
+    association: bool = param(False, doc="participants join a same-trade association that meets regularly")
+    meeting_every: int = param(3, 1, 120, "months", "the association meets every N months")
+    meeting_attendance: float = param(
+        0.7, 0.0, 1.0, "probability", "chance an association member attends a meeting (and shares partner costs)"
+    )
 
     def partner_firms(self) -> tuple[int, float]:
         return self.partner_pool, self.distance_km
@@ -200,7 +205,7 @@ class Kemitraan(Intervention):
         import numpy as np
 
         from . import network as net
-        from . import skills
+        from . import partnership, skills
 
         s = world.state
         H = s.n_households
@@ -215,14 +220,12 @@ class Kemitraan(Intervention):
         k = min(self.partners_each, partners.size)
         picks = np.stack([world.rng.permutation(partners.size)[:k] for _ in range(chosen.size)]).ravel()
         strength = -np.expm1(-self.days * self.exchange_per_day)
-        reach = self.association_reach if self.association else None
-        world.add_ties(np.repeat(chosen, k), partners[picks], net.INTEREST, strength, reach=reach)
+        households, firms = np.repeat(chosen, k), partners[picks]
+        world.add_ties(households, firms, net.INTEREST, strength)
         s.skill = skills.train(s.skill, np.isin(np.arange(s.n), chosen), self.tech_gain)
-        if self.association:  # same-trade participants know each other from now on
-            prod = s.product[chosen]
-            a, b = np.triu_indices(chosen.size, 1)
-            same = prod[a] == prod[b]
-            world.add_ties(chosen[a[same]], chosen[b[same]], net.INTEREST, strength, reach=self.association_reach)
+        partnership.register_event(
+            world, households, firms, self.association, self.meeting_every, self.meeting_attendance, strength
+        )
 
 
 # ---- capital ---------------------------------------------------------------------------------

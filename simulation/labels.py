@@ -112,6 +112,13 @@ OUTCOMES: dict[str, OutcomeLabel] = {
     "partner_ties": OutcomeLabel("partnership ties", "ikatan kemitraan"),
     "partner_ties_in_contact": OutcomeLabel("partnership ties in contact", "ikatan kemitraan yang masih berhubungan"),
     "partner_tie_strength": OutcomeLabel("partnership tie strength (mean)", "kekuatan ikatan kemitraan (rata-rata)"),
+    "partner_contact_share": OutcomeLabel(
+        "event participants still in contact with a partner (share)",
+        "peserta kemitraan yang masih berhubungan dengan mitra (proporsi)",
+    ),
+    "partner_sales_share": OutcomeLabel(
+        "UMKM output sold through partners (share)", "proporsi produksi UMKM yang dijual melalui mitra"
+    ),
     "clustering": OutcomeLabel("clustering coefficient", "koefisien pengelompokan"),
     "members_female_share": OutcomeLabel("share of women among members", "proporsi perempuan di antara anggota"),
     "ties_board_member_sentiment": OutcomeLabel(
@@ -177,6 +184,8 @@ BOUNDED: dict[str, tuple[float, float]] = {
             "linking_share",
             "tie_strength_mean",
             "partner_tie_strength",
+            "partner_contact_share",
+            "partner_sales_share",
             "clustering",
             "members_female_share",
             "linking_agency_started_share",

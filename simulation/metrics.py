@@ -26,6 +26,7 @@ import igraph as ig
 import numpy as np
 
 from . import network as net
+from . import partnership
 from .participation import BENEFIT_ITEMS, mean_benefit
 from .state import BOARD, INSTITUTION, MONEYLENDER, PARTNER, TRUST_TARGETS, State
 from .ties import origin_counts
@@ -202,6 +203,7 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
         row["unit_cost"] = float(s.unit_cost.sum())
     row.update(credit_counts(s))
     row.update(partnership_counts(s, ties, model.steps, p.metrics.contact_window_months))
+    row.update(partnership.metrics_row(model.world))
     every, cevery = p.metrics.network_every, p.metrics.centrality_every
     due = every > 0 and model.steps >= 1 and (model.steps % every == 0 or model.steps == 1)
     row["clustering"] = clustering(s.n, ties.a, ties.b) if due else float("nan")

@@ -4,6 +4,8 @@ Process order within a month (see docs/ODD.md, "Process overview and scheduling"
 
 0. interventions — this month's conditions reset to neutral, then every active
    intervention applies (state changes, conditions such as harvest or price factors);
+0b. partnerships — kemitraan pairs decide whether to keep in contact; association meetings;
+   market-access ties without contact lapse;
    supervisors audit: running board misconduct takes cash or is detected;
 1. livelihoods — weather, harvests, UMKM production and sales, income, consumption;
 2. savings — mandatory and voluntary deposits;
@@ -46,6 +48,7 @@ from . import (
     hearsay,
     membership,
     metrics,
+    partnership,
     population,
     skills,
     supervision,
@@ -239,6 +242,7 @@ class CooperativeModel(mesa.Model):
                 iv.apply(world, memo)
                 world.refresh_board_tie()  # the next programme, and credit, read it
         supervision.audit(world)  # board misconduct runs or is detected by the supervisors
+        partnership.partnerships(world)
         enterprise.livelihoods(world)
         saved = finance.savings(world)
         experience = finance.credit(world, saved)
@@ -260,7 +264,7 @@ class CooperativeModel(mesa.Model):
         benefit = participation_phase(world)
         membership.membership(world, benefit)
         skills.training(world)
-        net.network_dynamics(world, met.used)
+        net.network_dynamics(world, partnership.with_trade_contacts(world, met.used))
         if world.t % 12 == world.params.governance.rat_month % 12:
             self.last_shu = governance.rat(world)
         world.refresh_board_tie()

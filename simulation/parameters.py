@@ -455,6 +455,43 @@ class Enterprise(_Group):
 
 
 @dataclass(frozen=True)
+class Partnership(_Group):
+    """Kemitraan partnerships as relational behaviour: each UMKM–partner pair's monthly decision
+    to keep in contact (kopsim.partnership)."""
+
+    distance_cost: float = param(
+        0.0001,
+        0.0,
+        1.0,
+        "Rp M per km and month",
+        "cost of keeping in contact with a partner over the distance (phone, samples, courier, visits)",
+    )
+    monitoring_cost: float = param(
+        0.5,
+        0.0,
+        10.0,
+        "share of traded value",
+        "cost of monitoring an untrusted buyer far away, per value traded (local buyers cost ~0)",
+    )
+    monitoring_distance_km: float = param(
+        50.0, 0.001, 1e5, "km", "monitoring need rises with distance as 1 - exp(-distance / scale)"
+    )
+    decision_sensitivity: float = param(
+        60.0, 0.0, 1e4, "logit per Rp M", "P(contact) = logistic(sensitivity * net monthly benefit)"
+    )
+    lapse_months: int = param(
+        12, 1, 1200, "months", "a partner (market-access interest) tie lapses after this many months without contact"
+    )
+    end_rate: float = param(
+        0.04,
+        0.0,
+        1.0,
+        "probability/month",
+        "chance a pair's trade ends (the buyer changes supplier or product); the tie then lapses",
+    )
+
+
+@dataclass(frozen=True)
 class Information(_Group):
     """Diffusion of information about membership and credit."""
 
@@ -530,6 +567,14 @@ class Metrics(_Group):
     betweenness_samples: int = param(64, 1, 1_000_000, "sources", "sampled sources for betweenness (exact if >= nodes)")
     contact_window_months: int = param(
         6, 1, 1200, "months", "a tie used within this many months counts as 'in contact'"
+    )
+    partner_follow_up_months: int = param(
+        12,
+        1,
+        1200,
+        "months",
+        "partner_contact_share: share of an event's participants still in contact with a partner met there "
+        "this many months later",
     )
 
 
@@ -756,6 +801,7 @@ GROUPS: dict[str, type] = {
     "governance": Governance,
     "finance": Finance,
     "enterprise": Enterprise,
+    "partnership": Partnership,
     "information": Information,
     "skills": Skills,
     "metrics": Metrics,
@@ -776,6 +822,7 @@ class Parameters:
     governance: Governance = field(default_factory=Governance)
     finance: Finance = field(default_factory=Finance)
     enterprise: Enterprise = field(default_factory=Enterprise)
+    partnership: Partnership = field(default_factory=Partnership)
     information: Information = field(default_factory=Information)
     skills: Skills = field(default_factory=Skills)
     metrics: Metrics = field(default_factory=Metrics)

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .network import ORIGIN_PROGRAMME, Ties, TieSet
 from .parameters import Parameters
 from .state import BOARD, Conditions, State
+
+if TYPE_CHECKING:
+    from .partnership import Partnerships
 
 
 @dataclass
@@ -40,6 +43,8 @@ class World:
     t: int = 0
     # agent indices of each kemitraan programme's partner firms, by programme (position in the timetable)
     partner_pools: dict[int, np.ndarray] = field(default_factory=dict)
+    # kemitraan pairs, associations and this month's trade contacts (kopsim.partnership); None without events
+    partnership: Partnerships | None = None
     _board_tie_stale: bool = True
 
     @property

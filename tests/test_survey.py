@@ -414,9 +414,8 @@ def test_partnership_properties_on_kemitraan():
         assert props.distance_km == pytest.approx(500, rel=0.05)  # Kemitraan.distance_km
         assert props.followed_up > 0  # events at months 2 and 14, measured at month 30
         assert 0 <= props.still_in_contact <= props.followed_up
-    # far away and without an association nobody keeps in touch; the association keeps some
-    assert pa.share_in_contact == 0.0 and pa.contacts_per_month < 1e-6
-    assert pb.share_in_contact > 0.0 and pb.contacts_per_month > pa.contacts_per_month
+    # far away and without an association few keep in touch; the association keeps more
+    assert pa.share_in_contact < pb.share_in_contact and pb.contacts_per_month > pa.contacts_per_month
     assert partnership_properties(assoc, cooperative=0).ties == pb.ties
     assert "mean distance" in pb.format()
 

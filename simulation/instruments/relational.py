@@ -21,14 +21,14 @@ FOLLOW_UP_MONTHS = 12
 class PartnershipProperties:
     """Relational properties (Franke 2005) of the ties to partner firms met through kemitraan.
 
-    ``contacts_per_month``: mean expected contacts per tie and month, c·w·ρ (the model's contact
-    probability: network.contact_rate × strength × reach) — frequency; ``intensity``: mean tie
-    strength w (what has been exchanged and kept); ``distance_km``: mean distance between the
-    ends — spatial proximity; ``followed_up``: ties formed at least 12 months ago;
-    ``still_in_contact``: of those, the ties used in the last 12 months (after the month they
-    formed); ``share_in_contact`` = still_in_contact / followed_up (NaN when none is 12 months old).
-    Ties that have dissolved (strength below network.min_strength, after many months without
-    contact) are no longer in the tie list, so the share is an upper bound once old ties dissolve.
+    ``contacts_per_month``: mean expected contacts per tie and month — the reach ρ of a partner
+    tie, which is the pair's probability of keeping in contact this month (kopsim.partnership) —
+    frequency; ``intensity``: mean tie strength w (what has been exchanged and kept);
+    ``distance_km``: mean distance between the ends — spatial proximity; ``followed_up``: the
+    (participant, partner) pairs met at an event at least 12 months ago, whether or not their
+    tie has since lapsed; ``still_in_contact``: of those, the pairs in contact in the last 12
+    months (after the event month); ``share_in_contact`` = still_in_contact / followed_up (NaN
+    when no event is 12 months old).
     """
 
     ties: int
@@ -64,24 +64,28 @@ def partnership_properties(model: CooperativeModel, cooperative: int | None = No
         home = np.where(s.role[ties.a] == PARTNER, ties.b, ties.a)
         partner &= s.coop[home] == cooperative
     k = np.flatnonzero(partner)
-    if k.size == 0:
-        return PartnershipProperties(0, float("nan"), float("nan"), float("nan"), 0, 0, float("nan"))
-    a, b = ties.a[k], ties.b[k]
     t = model.steps
-    freq = model.p.network.contact_rate * ties.strength[k] * ties.reach[k]
+    n_old = n_used = 0
+    ps = model.world.partnership
+    if ps is not None:  # every pair met at an event, whether or not its tie has since lapsed
+        pairs = ps.pair_event <= t - FOLLOW_UP_MONTHS
+        if cooperative is not None:
+            pairs &= s.coop[ps.pair_household] == cooperative
+        n_old = int(pairs.sum())
+        n_used = int((pairs & (ps.pair_last > t - FOLLOW_UP_MONTHS)).sum())
+    share = n_used / n_old if n_old else float("nan")
+    if k.size == 0:
+        return PartnershipProperties(0, float("nan"), float("nan"), float("nan"), n_old, n_used, share)
+    a, b = ties.a[k], ties.b[k]
     dist = np.hypot(s.x[a] - s.x[b], s.y[a] - s.y[b])
-    old = ties.born[k] <= t - FOLLOW_UP_MONTHS
-    used = (ties.last_contact[k] > t - FOLLOW_UP_MONTHS) & (ties.last_contact[k] > ties.born[k])
-    n_old = int(old.sum())
-    n_used = int((old & used).sum())
     return PartnershipProperties(
         int(k.size),
-        float(freq.mean()),
+        float(ties.reach[k].mean()),
         float(ties.strength[k].mean()),
         float(dist.mean()),
         n_old,
         n_used,
-        n_used / n_old if n_old else float("nan"),
+        share,
     )
 
 
