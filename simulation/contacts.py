@@ -81,6 +81,7 @@ def contacts(world: World) -> Contacts:
         trust.rule_gain_factor(s.rule_clarity[c], s.fairness[c]),
     )
     s.skill = skills.peer_teaching(s.n, s.skill, A, B, world.params.skills.peer_teaching_rate)
+    skills.peer_teaching_programmes(s, A, B, world.params.skills.peer_teaching_rate)
     # information about membership and credit travels along this month's contacts
     ip = world.params.information
     expo = information.exposure(s.n, all_a, all_b, np.ones(all_a.size), s.informed)[:H]

@@ -17,7 +17,7 @@ import numpy as np
 from .finance import consume
 from .participation import B_INCOME, income_perception, observe_benefit, update_reference
 from .partnership import record_sales, trading_strength
-from .skills import skill_yield
+from .skills import business_skills, skill_yield
 from .state import BUSINESS
 
 if TYPE_CHECKING:
@@ -46,8 +46,9 @@ def supply_fill(supply: np.ndarray, demand: np.ndarray) -> np.ndarray:
 def umkm_output(capacity: np.ndarray, skill: np.ndarray, fill: np.ndarray) -> np.ndarray:
     """UMKM output value Y_i = capacity_i · (0.5 + 0.5·S_i) · φ_v(i) (Rp M, at base prices).
 
-    Skill raises productivity (finance, production and packaging skills); without raw
-    material (φ = 0) nothing is produced (Leontief in the input).
+    Skill raises productivity (finance, production and packaging skills); S_i is the skill its
+    product needs (``enterprise.product_skills``: a programme's, else the general one; issue #16
+    item 4). Without raw material (φ = 0) nothing is produced (Leontief in the input).
     """
     return capacity * (0.5 + 0.5 * skill) * fill
 
@@ -103,13 +104,15 @@ def livelihoods(world: World) -> None:
     v = s.village[:H]
     cond = world.conditions
     factor = weather(rng, s.n_villages, ep.weather_sigma, ep.harvest_multiplier) * cond.harvest
+    # the skill each business uses: its product's or crop's programme skill, else the general one
+    umkm_skill, farm_skill, farm_ref = business_skills(world)
     s.harvest[:H] = harvest(s.farm_capacity[:H], factor, v) * skill_yield(
-        s.skill[:H], world.params.skills.initial_mean, world.params.skills.farm_skill_return
+        farm_skill, farm_ref, world.params.skills.farm_skill_return
     )
     supply = np.bincount(v, s.harvest[:H] * ep.supply_share, minlength=s.n_villages)
     demand = np.bincount(v, s.umkm_capacity[:H] * ep.input_share, minlength=s.n_villages)
     fill = supply_fill(supply, demand)
-    output = umkm_output(s.umkm_capacity[:H], s.skill[:H], fill[v])
+    output = umkm_output(s.umkm_capacity[:H], umkm_skill, fill[v])
     shop = s.member[:H] & cond.shop_open[s.coop[:H]] & (rng.random(H) < s.participation[:H, BUSINESS])
     # only partners in contact this month trade (kopsim.partnership)
     partner = np.minimum(1.0, ep.partner_offtake * trading_strength(world)[:H])

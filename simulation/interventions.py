@@ -124,6 +124,11 @@ class Training(Intervention):
     ``follow_up`` revisits and post-tests last (``follow_up_months``; Arthur et al. 1998).
     Trainees, and only they, judge the training (satisfaction = ``quality``) and get a linking
     tie to the provider. Without a timetable it runs once, at ``start``.
+
+    ``skill`` names the skill the programme builds: ``general`` (the one business and finance
+    skill, the default) or the programme's own (``tie_dye`` for the Prabumulih office's jumputan
+    course), which only the businesses whose product needs it use (``enterprise.product_skills``,
+    ``enterprise.crop_skills``, a unit's ``skill``).
     """
 
     kind: ClassVar[str] = "training"
@@ -142,7 +147,13 @@ class Training(Intervention):
     provider: str = param(
         "labour_office", doc="the office running it", choices=("labour_office", "cooperative_office", "state_bank")
     )
+    skill: str = param("general", doc="the skill it builds: general, or the programme's (lowercase, e.g. tie_dye)")
     batch_safe: ClassVar[bool] = True  # acts per cooperative, brings no agents: runs in a batch of worlds
+
+    def _check(self) -> None:
+        from .parameters import check_skill_name
+
+        check_skill_name("skill", self.skill)
 
     def apply(self, world: World, memo: Any) -> None:
         from . import skills
@@ -159,6 +170,7 @@ class Training(Intervention):
             self.follow_up,
             self.follow_up_months,
             self.follow_up_fade_factor,
+            self.skill,
         )
 
 

@@ -154,7 +154,15 @@ def outcome_label(name: str, lang: str = "en", *, short: bool = False) -> str:
     for prefix, en, ind in _PREFIXES:
         if name.startswith(prefix):
             return f"{ind if lang == 'id' else en}: {name[len(prefix) :].replace('_', ' ')}"
+    if _is_programme_skill(name):  # skill_<programme>_members (issue #16 item 4)
+        text = "keterampilan anggota" if lang == "id" else "skill of members"
+        return f"{text}: {name[len('skill_') : -len('_members')].replace('_', ' ')}"
     return name.replace("_", " ")
+
+
+def _is_programme_skill(name: str) -> bool:
+    """A programme skill's column, ``skill_<name>_members`` (the members' mean of that skill)."""
+    return name.startswith("skill_") and name.endswith("_members") and name != "skill_members"
 
 
 # Outcomes on a fixed scale: shares, means of 0..1 states, network indices.
@@ -223,7 +231,7 @@ def outcome_bounds(name: str) -> tuple[float, float] | None:
         return OUTCOMES[name].bounds
     if name in BOUNDED:
         return BOUNDED[name]
-    if name.startswith("trust_"):
+    if name.startswith("trust_") or _is_programme_skill(name):
         return _UNIT_RANGE
     return None
 

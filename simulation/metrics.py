@@ -188,6 +188,8 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
     row["household_income_mean"] = float(s.income[:H].mean()) if H else float("nan")
     row["skill_mean"] = float(s.skill[:H].mean()) if H else float("nan")
     row["skill_members"] = float(s.skill[m_idx].mean()) if n_mem else float("nan")
+    for k, name in enumerate(s.skill_names):  # each programme's skill among members (issue #16 item 4)
+        row[f"skill_{name}_members"] = float(s.programme_skill[m_idx, k].mean()) if n_mem else float("nan")
     row["information_reach"] = float(s.informed[:H].mean()) if H else float("nan")
     needy = s.needy[:H]
     row["information_reach_needy"] = float(s.informed[:H][needy].mean()) if needy.any() else float("nan")

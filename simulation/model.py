@@ -57,7 +57,7 @@ from . import (
 )
 from . import network as net
 from .agents import AGENT_CLASS
-from .interventions import Intervention
+from .interventions import Intervention, Training
 from .parameters import Parameters
 from .participation import participation_phase
 from .state import BOARD, Conditions, State
@@ -117,6 +117,8 @@ class CooperativeModel(mesa.Model):
         state, ties = population.build(params, self.rng, tuple(f for f in firms if f[0]), replicates)
         for iv in self.interventions:
             iv.validate_for(state)
+        trained = [iv.skill for iv in self.interventions if isinstance(iv, Training)]
+        skills.init_programme_skills(state, skills.named_skills(params, trained))
         dist = np.hypot(state.x[ties.a] - state.x[ties.b], state.y[ties.a] - state.y[ties.b])
         institutional = state.institutional
         ties.reach = np.where(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
@@ -434,6 +435,22 @@ class Finance(_Group):
     )
 
 
+GENERAL_SKILL = "general"
+_SKILL_NAME = re.compile(r"[a-z][a-z_]*")
+
+
+def check_skill_name(path: str, value: Any) -> str:
+    """A skill's name: 'general' (the one business and finance skill) or a programme's skill,
+    lowercase letters and underscores (e.g. 'tie_dye')."""
+    if not isinstance(value, str) or not _SKILL_NAME.fullmatch(value):
+        raise ParameterError(
+            path,
+            f"{value!r} is not a skill name; allowed: 'general' or a programme's skill in lowercase letters "
+            "and underscores (e.g. 'tie_dye')",
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class Enterprise(_Group):
     """Farm harvests, UMKM production and sales channels."""
@@ -452,6 +469,34 @@ class Enterprise(_Group):
         0.3, 0.0, 1.0, "share per tie strength", "share of output one full-strength bridging partner tie takes"
     )
     licensed_share: float = param(0.3, 0.0, 1.0, "share", "UMKM with halal / food-safety licences")
+    product_skills: dict = param(  # noqa: RUF009
+        {},
+        unit="names",
+        doc="the programme skill a UMKM product needs, {product = skill} (e.g. cassava_chips = 'food_processing'); "
+        "its owners produce with that skill instead of the general one",
+    )
+    crop_skills: dict = param(  # noqa: RUF009
+        {},
+        unit="names",
+        doc="the programme skill a farm crop needs, {crop = skill} (e.g. rubber = 'rubber_processing'); "
+        "its farmers' harvest rises with that skill instead of the general one",
+    )
+
+    def _check_relations(self) -> None:
+        from .state import PRODUCTS
+
+        for name, keys in (("product_skills", PRODUCTS[1:]), ("crop_skills", CROPS)):
+            table = getattr(self, name)
+            if not isinstance(table, Mapping):
+                raise ParameterError(name, f"expected a table {{name = skill}} with names from {', '.join(keys)}")
+            for key, skill in table.items():
+                if key not in keys:
+                    hint = difflib.get_close_matches(str(key), keys, n=1)
+                    extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+                    raise ParameterError(
+                        f"{name}.{key}", f"unknown name; allowed: {', '.join(repr(k) for k in keys)}{extra}"
+                    )
+                check_skill_name(f"{name}.{key}", skill)
 
 
 @dataclass(frozen=True)
@@ -594,6 +639,13 @@ UNIT_FIELDS: dict[str, tuple[Any, float | None, float | None, str, str]] = {
     "start": (0, 0, 100_000, "month", "first month it may open (programme: the month it opens)"),
     "trained_members": (2, 1, 1_000_000, "members", "trained_members: members with the skill needed to open it"),
     "skill_threshold": (0.7, 0.0, 1.0, "skill", "trained_members: skill a member needs to count"),
+    "skill": (
+        "general",
+        None,
+        None,
+        "",
+        "trained_members: the skill counted, 'general' or a programme's (e.g. 'tie_dye')",
+    ),
     "margin": (0.01, 0.0, 1e4, "Rp M/month per user", "what a member using it pays the cooperative (its margin)"),
     "fixed_cost": (0.1, 0.0, 1e6, "Rp M/month", "running cost besides staff"),
     "staff": (0, 0, 10_000, "persons", "staff (from the members)"),
@@ -620,6 +672,7 @@ def _unit_list(value: Any) -> list[dict[str, Any]]:
                 unit[key] = _check_value(key, raw.get(key, default), default, meta)
             except ParameterError as err:
                 raise ParameterError(f"units[{k}].{err.path}", err.reason) from None
+        check_skill_name(f"units[{k}].skill", unit["skill"])
         if unit["kind"] in ("workshop", "processing") and not unit["product"]:
             raise ParameterError(f"units[{k}].product", f"a {unit['kind']} unit names its product (e.g. 'sewing')")
         out.append(unit)
@@ -751,7 +804,7 @@ class Cooperative(_Group):
         [],
         unit="tables",
         doc="business units every cooperative runs ([[parameters.cooperative.units]]: kind, product, opened_by, "
-        "start, trained_members, skill_threshold, margin, fixed_cost, staff, wage)",
+        "start, trained_members, skill_threshold, skill, margin, fixed_cost, staff, wage)",
     )
     agency_initiated_share: float = param(
         0.5,

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import expit
 
+from .skills import business_skills
 from .state import PARTNER, PEER
 
 if TYPE_CHECKING:
@@ -250,7 +251,7 @@ def partnerships(world: World) -> None:
     firm = ties.a[k] + ties.b[k] - hh
     w = ties.strength[k]
     dist = np.hypot(s.x[hh] - s.x[firm], s.y[hh] - s.y[firm])
-    expected = s.umkm_capacity[hh] * (0.5 + 0.5 * s.skill[hh])
+    expected = s.umkm_capacity[hh] * (0.5 + 0.5 * business_skills(world)[0][hh])  # its product's skill
     price = ep.price_index * world.conditions.price[np.maximum(s.coop[hh], 0)]
     keys_k = ties.keys(s.n)[k]
     ended = np.isin(keys_k, ps.ended_keys) | purpose_ends(rng, k.size, pp.end_rate)

@@ -246,3 +246,28 @@ def _check_targets(scen: Scenario) -> None:
                 f"{scen.source}: interventions[{k}].cooperatives: {bad} out of range; "
                 f"allowed 0..{n - 1} (population.n_cooperatives = {n})"
             )
+    _check_skills(scen)
+
+
+def _check_skills(scen: Scenario) -> None:
+    """A business needing a skill that no training of the scenario builds but that is spelt like one
+    that does is a misspelling (a skill nobody is trained in is allowed: the business then works
+    with untrained hands)."""
+    trained = sorted({iv.skill for iv in scen.interventions if isinstance(iv, iv_lib.Training)} - {"general"})
+    ep, units = scen.params.enterprise, scen.params.cooperative.units
+    needs = [
+        (f"enterprise.{t}.{key}", name)
+        for t in ("product_skills", "crop_skills")
+        for key, name in getattr(ep, t).items()
+    ]
+    needs += [(f"cooperative.units[{u}].skill", unit["skill"]) for u, unit in enumerate(units)]
+    for path, name in needs:
+        if name == "general" or name in trained:
+            continue
+        hint = difflib.get_close_matches(name, trained, n=1)
+        if hint:
+            allowed = ", ".join(repr(x) for x in ["general", *trained])
+            raise ScenarioError(
+                f"{scen.source}: parameters.{path}: {name!r} is built by no training of this scenario; "
+                f"allowed: {allowed} (did you mean {hint[0]!r}?)"
+            )

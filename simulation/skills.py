@@ -5,6 +5,16 @@ Bennett, Stanush & McNelly 1998, "Factors that influence skill decay and retenti
 Human Performance 11:57); follow-up monitoring (post-test, revisit) slows the decay.
 Members learn from better-skilled contacts (social learning; Bandura 1977) — in one
 cooperative two trained seamstresses taught members and a sewing unit grew from it.
+
+Programmes by name (issue #16 item 4): besides the one ``general`` business and finance skill
+(``state.skill``), a training may build a programme's own skill (``skill = "tie_dye"`` for the
+Prabumulih office's jumputan course). Programme skills are the columns of
+``state.programme_skill`` (n × K), K the distinct named skills of the run (its trainings,
+``enterprise.product_skills``, ``enterprise.crop_skills`` and the units' ``skill``); they start
+at 0 (nobody has taken the programme), and training, peer teaching and fading act on each
+column as on the general skill, column by column. A business needs the skill of its product:
+a UMKM whose product names skill X produces with S_X, a farmer whose crop names X harvests
+with S_X, a unit opened by trained members counts members with S_X ≥ its threshold.
 """
 
 from __future__ import annotations
@@ -14,10 +24,63 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .network import INTEREST
+from .parameters import GENERAL_SKILL
 from .participation import B_TRAINING, observe_experience
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .parameters import Parameters
+    from .state import State
     from .world import World
+
+
+def named_skills(params: Parameters, trainings: Iterable[str] = ()) -> tuple[str, ...]:
+    """The programme skills of a run, sorted: those the ``trainings`` build and those businesses
+    need (``enterprise.product_skills``, ``enterprise.crop_skills``, units' ``skill``); 'general' is not one."""
+    ep = params.enterprise
+    names = {*trainings, *ep.product_skills.values(), *ep.crop_skills.values()}
+    names |= {unit["skill"] for unit in params.cooperative.units}
+    names.discard(GENERAL_SKILL)
+    return tuple(sorted(names))
+
+
+def init_programme_skills(s: State, names: tuple[str, ...]) -> None:
+    """Programme skill columns for ``names``, all at 0 (nobody has taken the programme yet)."""
+    K = len(names)
+    s.skill_names = names
+    s.programme_skill = np.zeros((s.n, K))
+    s.programme_skill_base = np.zeros((s.n, K))
+    s.programme_follow_up_until = np.full((s.n, K), -1, dtype=np.int64)
+    s.programme_fade_factor = np.ones((s.n, K))
+
+
+def skill_of(s: State, name: str) -> np.ndarray:
+    """Every agent's level of skill ``name``: the general skill, or a programme's column (a view)."""
+    if name == GENERAL_SKILL:
+        return s.skill
+    return s.programme_skill[:, s.skill_names.index(name)]
+
+
+def business_skills(world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Skills households' businesses use (length H): the UMKM's (S_X of its product's skill X, else
+    the general S), the farm's (likewise by crop) and the farm's reference S_ref for
+    :func:`skill_yield` (``skills.initial_mean`` for the general skill, 0 — a programme skill's
+    initial level — for a programme's)."""
+    from .parameters import CROPS
+    from .state import PRODUCTS
+
+    s, ep = world.state, world.params.enterprise
+    H = s.n_households
+    umkm, farm = s.skill[:H], s.skill[:H]
+    ref: np.ndarray = np.full(H, world.params.skills.initial_mean)
+    for product, name in ep.product_skills.items():  # loop over the few products, not agents
+        umkm = np.where(s.product[:H] == PRODUCTS.index(product), skill_of(s, name)[:H], umkm)
+    for crop, name in ep.crop_skills.items():
+        grows = s.crop[:H] == CROPS.index(crop)
+        farm = np.where(grows, skill_of(s, name)[:H], farm)
+        ref = np.where(grows & (name != GENERAL_SKILL), 0.0, ref)
+    return umkm, farm, ref
 
 
 def train(skill: np.ndarray, trainees: np.ndarray, gain: float) -> np.ndarray:
@@ -89,7 +152,7 @@ def select_per_cooperative(world: World, eligible: np.ndarray, quota: int, rule:
     return np.concatenate(chosen)
 
 
-def skill_yield(skill: np.ndarray, reference: float, skill_return: float) -> np.ndarray:
+def skill_yield(skill: np.ndarray, reference: float | np.ndarray, skill_return: float) -> np.ndarray:
     """Harvest factor of a farmer's skill: f = max(0, 1 + k·(S − S_ref)).
 
     Better practice (seed, fertiliser, pest control learnt in Diklat or from peers) raises
@@ -108,21 +171,31 @@ def train_households(
     quality: float,
     follow_up_months: int,
     follow_up_fade_factor: float,
+    skill: str = GENERAL_SKILL,
 ) -> None:
-    """Train ``trainees`` (indices): skill gain (:func:`train`), the level fading returns to, the
-    follow-up monitoring (revisits and post-tests for ``follow_up_months``, during which fading is
-    multiplied by ``follow_up_fade_factor``), the trainees' satisfaction with the training (its
-    ``quality``; only those who took part judge it, as the survey asks) and a linking tie to the
-    ``provider`` agency."""
+    """Train ``trainees`` (indices) in ``skill`` (the general skill or a programme's column): skill
+    gain (:func:`train`), the level fading returns to, the follow-up monitoring (revisits and
+    post-tests for ``follow_up_months``, during which fading is multiplied by
+    ``follow_up_fade_factor``), the trainees' satisfaction with the training (its ``quality``;
+    only those who took part judge it, as the survey asks) and a linking tie to the ``provider``
+    agency. A programme's training leaves the general skill and the other programmes' alone."""
     s = world.state
     H = s.n_households
     mask = np.zeros(s.n, dtype=bool)
     mask[trainees] = True
-    s.skill_base = np.where(mask, s.skill, s.skill_base)
-    s.skill = train(s.skill, mask, gain)
+    if skill == GENERAL_SKILL:
+        s.skill_base = np.where(mask, s.skill, s.skill_base)
+        s.skill = train(s.skill, mask, gain)
+        s.follow_up_until[mask] = world.t + follow_up_months
+        s.fade_factor[mask] = follow_up_fade_factor
+    else:
+        k = s.skill_names.index(skill)
+        col = s.programme_skill[:, k]
+        s.programme_skill_base[:, k] = np.where(mask, col, s.programme_skill_base[:, k])
+        s.programme_skill[:, k] = train(col, mask, gain)
+        s.programme_follow_up_until[mask, k] = world.t + follow_up_months
+        s.programme_fade_factor[mask, k] = follow_up_fade_factor
     s.trained_at[mask] = world.t
-    s.follow_up_until[mask] = world.t + follow_up_months
-    s.fade_factor[mask] = follow_up_fade_factor
     observe_experience(s, B_TRAINING, quality, mask[:H] & s.member[:H], world.params.participation.benefit_memory)
     world.add_ties(
         trainees, np.full(trainees.size, s.agency_index[provider]), INTEREST, world.params.network.new_tie_strength
@@ -145,22 +218,31 @@ def session(
     follow_up: bool,
     follow_up_months: int,
     follow_up_fade_factor: float,
+    skill: str = GENERAL_SKILL,
 ) -> np.ndarray:
     """One training session, the single path of every training (the ``training`` intervention
     and the cooperative's standing Diklat): up to ``quota`` trainees per cooperative among the
-    ``eligible`` households chosen by ``selection`` (:func:`select_per_cooperative`), trained by
-    :func:`train_households`. Returns the trainees."""
+    ``eligible`` households chosen by ``selection`` (:func:`select_per_cooperative`), trained in
+    ``skill`` by :func:`train_households`. Returns the trainees."""
     chosen = select_per_cooperative(world, eligible, quota, selection)
     months = follow_up_months if follow_up else -1
     factor = follow_up_fade_factor if follow_up else 1.0
-    train_households(world, chosen, gain, provider, quality, months, factor)
+    train_households(world, chosen, gain, provider, quality, months, factor, skill)
     return chosen
+
+
+def peer_teaching_programmes(s: State, a: np.ndarray, b: np.ndarray, rate: float) -> None:
+    """:func:`peer_teaching` of every programme skill along this month's contacts (Bandura 1977),
+    column by column: S'_ik = S_ik + τ · max_j∈C(i) (S_jk − S_ik)⁺."""
+    for k in range(len(s.skill_names)):  # loop over the few programmes, not agents
+        s.programme_skill[:, k] = peer_teaching(s.n, s.programme_skill[:, k], a, b, rate)
 
 
 def training(world: World) -> None:
     """Phase 9: the cooperative's standing Diklat in its months (``skills.training_every_months``
     > 0; members eligible, the cooperative office as provider: :func:`session`), then fading of
-    trained skill toward its pre-training level, slower while a follow-up lasts (Arthur et al. 1998)."""
+    trained skill toward its pre-training level, slower while a follow-up lasts (Arthur et al. 1998),
+    the general skill and each programme's skill (column) alike: S'_k = S_k − δ_ik·(S_k − S₀_k)."""
     s, kp = world.state, world.params.skills
     t = world.t
     if kp.training_every_months and t % kp.training_every_months == 0 and kp.training_quota:
@@ -178,3 +260,6 @@ def training(world: World) -> None:
         )
     rate = fade_rates(kp.fade_rate, s.follow_up_until >= t, s.fade_factor)
     s.skill = fade(s.skill, s.skill_base, rate)
+    for k in range(len(s.skill_names)):  # each programme's skill fades toward its own pre-training level
+        rate_k = fade_rates(kp.fade_rate, s.programme_follow_up_until[:, k] >= t, s.programme_fade_factor[:, k])
+        s.programme_skill[:, k] = fade(s.programme_skill[:, k], s.programme_skill_base[:, k], rate_k)

@@ -142,6 +142,13 @@ class State:
     unit_revenue: np.ndarray = field(default_factory=lambda: np.zeros(0))  # Rp M last month
     unit_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # Rp M last month
     unit_used: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (n,) unit used, −1
+    # programme skills (kopsim.skills; issue #16 item 4): column k is the skill skill_names[k], set by the
+    # model from its training interventions and the businesses that need them; "general" is ``skill``
+    skill_names: tuple[str, ...] = ()
+    programme_skill: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (n, K)
+    programme_skill_base: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (n, K) pre-training level
+    programme_follow_up_until: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))  # (n, K)
+    programme_fade_factor: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (n, K)
     # credit completed (issue #10 item 5); allocated in __post_init__ when not given
     ml_lender: np.ndarray = field(default_factory=lambda: _EMPTY_INT)  # moneylender holding the loan, −1 none
     loan_income_basis: np.ndarray = field(default_factory=lambda: _EMPTY)  # income_ref when the loan was granted

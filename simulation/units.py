@@ -6,8 +6,10 @@ Every cooperative runs the units listed in ``[[parameters.cooperative.units]]``.
 * at founding (``opened_by = "founding"``, from month 1),
 * when a programme opens it (``"programme"``, in month ``start``), or
 * when trained members can run it (``"trained_members"``: once at least ``trained_members``
-  members of the cooperative have skill ≥ ``skill_threshold``, from month ``start``) — the
-  field case of two trained seamstresses who taught members and started a sewing unit.
+  members of the cooperative have the unit's ``skill`` ≥ ``skill_threshold``, from month
+  ``start``) — the field case of two trained seamstresses who taught members and started a
+  sewing unit. ``skill`` is ``general`` or a programme's (``sewing``, ``tie_dye``; issue #16
+  item 4), so only a training of that programme (and peer teaching from its trainees) opens it.
 
 Once open, a unit stays open. **Taking part** (business-unit participation, one of the three
 survey domains; Firdaus & Baga 2019): each month a member uses one open unit of its
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .finance import transfer
+from .skills import skill_of
 from .state import BUSINESS
 
 if TYPE_CHECKING:
@@ -61,7 +64,7 @@ def business_units(world: World) -> None:
     for u, spec in enumerate(units):  # loop over the few unit kinds, not over agents
         if open_[:, u].all():
             continue
-        skilled = mem & (s.skill[:H] >= spec["skill_threshold"])
+        skilled = mem & (skill_of(s, spec["skill"])[:H] >= spec["skill_threshold"])
         trained = np.bincount(c[skilled], minlength=C)
         open_[:, u] |= opens(spec["opened_by"], spec["start"], t, trained, spec["trained_members"])
     n_open = open_.sum(axis=1)
