@@ -67,9 +67,10 @@ LEVERS: dict[str, Lever] = {
             "training",
             "trainees' skill (skills.train) → farm yield and UMKM output (skills.skill_yield, "
             "enterprise.umkm_output) → income → perceived income increase; trainees' training "
-            "satisfaction → perceived benefit → participation; peer teaching spreads skill; "
-            "fading without follow-up",
-            {"skill_mean": "+", "umkm_revenue": "+", "household_income_mean": "+", **_all(PARTICIPATION, "+")},
+            "satisfaction → perceived benefit → participation (small and transient: the income item "
+            "is judged against one's own recent income, and only trainees judge the training); peer "
+            "teaching spreads skill; fading without follow-up",
+            {"skill_mean": "+", "umkm_revenue": "+", "household_income_mean": "+"},
             cannot=("trust_peer_mean",),
         ),
         Lever(

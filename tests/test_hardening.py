@@ -56,7 +56,7 @@ def test_large_file_is_refused(tmp_path, capsys):
         ("# only a comment\n", "empty scenario file"),
         (
             "[parameters.population]\nhouseholds_per_village = 100\nmembers_per_cooperative = 60\n"
-            "[parameters.skills]\ntraining_quota = 500\n",
+            "[parameters.skills]\ntraining_every_months = 12\ntraining_quota = 500\n",
             "skills.training_quota: 500 exceeds the households",
         ),
         (
