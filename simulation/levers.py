@@ -109,8 +109,8 @@ LEVERS: dict[str, Lever] = {
         Lever(
             "digital_marketing",
             "an online channel at a premium for member UMKM → revenue → income → perceived income "
-            "increase → participation",
-            {"umkm_revenue": "+", "household_income_mean": "+", **_all(PARTICIPATION, "+")},
+            "increase → participation (small and transient: income is judged against one's own recent income)",
+            {"umkm_revenue": "+", "household_income_mean": "+"},
             cannot=("skill_mean", "trust_peer_mean"),
         ),
         Lever(
@@ -159,12 +159,14 @@ LEVERS: dict[str, Lever] = {
 # doses that make a small, slow effect visible on a 120-household population.
 TEST_DOSES: dict[str, dict[str, Any]] = {
     "training": {"quota": 40, "every": 6, "gain": 0.6, "quality": 1.0},
+    "kemitraan": {"association": True, "participants": 10},  # partners kept in contact trade
     "grant": {"amount": 200.0},
     "price_drop": {"factor": 0.3},
 }
 # Parameter overrides under which a lever is tested (the case in which its chain is live).
 TEST_CASES: dict[str, dict[str, dict[str, Any]]] = {
     "grant": {"finance": {"initial_coop_capital": 2.0}},  # a lending fund too small for the demand
+    "board_scandal": {"population": {"supervisors": 0}},  # nobody audits, so the misconduct runs its course
 }
 
 

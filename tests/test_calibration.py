@@ -33,6 +33,8 @@ n_villages = 1
 n_cooperatives = 1
 households_per_village = 60
 members_per_cooperative = 50
+[parameters.skills]
+training_every_months = 12  # the yearly Diklat whose quota is fitted / screened
 """
 
 TARGETS = """

@@ -309,7 +309,7 @@ def test_csv_layout_accepts_spreadsheet_variants(tmp_path):
         (["survey", "--published", "mandiri"], "did you mean 'mandiri_jaya'"),
         (["survey", "missing.csv"], "missing.csv: file not found"),
         (["survey", "--simulate", "baseline", "--cooperative", "5"], "--cooperative: 5 does not exist"),
-        (["survey", "--simulate", "training_follow_up", "--replicates", "3"], "has interventions"),
+        (["survey", "--simulate", "kemitraan_association", "--replicates", "3"], "has kemitraan interventions"),
         (["survey", "--simulate", "mandiri_jaya", "--replicates-out", "r.csv"], "--replicates-out needs --replicates"),
         (
             ["survey", "--simulate", "mandiri_jaya", "--replicates", "2", "--survey-seed", "4"],

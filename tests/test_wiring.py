@@ -118,7 +118,7 @@ CASES = {
         {"governance": {"free_ride_threshold": 0.95}},
         [(governance, "free_ride_experience", lambda coop, *a: np.zeros(coop.size))],
         -1,
-        0.3,
+        0.15,
     ),
     "tie strength moves with contact (network.reinforce_and_decay)": (
         "tie_strength_mean",

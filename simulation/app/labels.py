@@ -188,9 +188,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Fast: partnership ties appear in month 3 (chart «{partners}»).",
     },
     "note_association": {
-        "id": "Dengan asosiasi kontak dengan mitra tetap hidup sejak bulan 6; tanpa asosiasi kontak segera "
-        "hilang (grafik «{partners}», garis 'masih berhubungan').",
-        "en": "With an association partner contact stays alive from month 6; without one it lapses at once "
+        "id": "Dengan asosiasi lebih banyak mitra tetap berhubungan sejak bulan 6; tanpa asosiasi kontak "
+        "jarang (grafik «{partners}», garis 'masih berhubungan').",
+        "en": "With an association more partners stay in contact from month 6; without one contact is rare "
         "(chart «{partners}», 'in contact' line).",
     },
     "note_grant": {
