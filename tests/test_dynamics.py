@@ -19,6 +19,18 @@ from kopsim.model import CooperativeModel
 from kopsim.scenario import load
 from kopsim.state import BOARD_TRUST, INSTITUTION, ORGANISATION, PEER
 
+LEVELS = (
+    "trust_peer_mean",
+    "trust_board_mean",
+    "trust_institution_mean",
+    "participation_organisation",
+    "participation_business",
+    "participation_capital",
+    "reciprocity_rate",
+    "information_reach",
+    "information_reach_needy",
+)
+
 
 @cache
 def month_120(name: str) -> dict[str, float]:
@@ -37,20 +49,7 @@ def month_120(name: str) -> dict[str, float]:
         "low_participation": float((part[:, ORGANISATION] < 1 / 3).mean()),
         "sd_peer": float(trust[:, PEER].std()),
         "sd_participation": float(part[:, ORGANISATION].std()),
-        **{
-            c: float(last[c])
-            for c in (
-                "trust_peer_mean",
-                "trust_board_mean",
-                "trust_institution_mean",
-                "participation_organisation",
-                "participation_business",
-                "participation_capital",
-                "reciprocity_rate",
-                "information_reach",
-                "information_reach_needy",
-            )
-        },
+        **{c: float(last[c]) for c in LEVELS},
     }
 
 
@@ -77,17 +76,7 @@ def test_good_governance_does_better_than_weak_rules():
 @pytest.mark.parametrize("name", ["baseline", "weak_rules", "good_governance", "village_unengaged"])
 def test_no_outcome_is_pinned_at_its_bound_and_members_differ(name):
     row = month_120(name)
-    for key in (
-        "trust_peer_mean",
-        "trust_board_mean",
-        "trust_institution_mean",
-        "participation_organisation",
-        "participation_business",
-        "participation_capital",
-        "reciprocity_rate",
-        "information_reach",
-        "information_reach_needy",
-    ):
+    for key in LEVELS:
         assert 0.05 < row[key] < 0.95, f"{name}: {key} = {row[key]:.3f} sits at its bound"
     assert row["sd_peer"] > 0.05 and row["sd_participation"] > 0.05
     assert np.isfinite(list(row.values())).all()
