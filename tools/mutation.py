@@ -35,6 +35,10 @@ TESTS = [
     "tests/test_wiring.py",
     "tests/test_levers.py",
     "tests/test_dynamics.py",
+    "tests/test_credit.py",
+    "tests/test_partnership.py",
+    "tests/test_cases.py",
+    "tests/test_programmes.py",
 ]
 # (file, text, replacement, what the mutant breaks)
 MECHANISM_MUTANTS: list[tuple[str, str, str, str]] = [
