@@ -236,7 +236,7 @@ def test_synthetic_truth_is_recovered_within_the_90_percent_interval(scenario_fi
     assert result.posterior["weight"].sum() == pytest.approx(1.0)
     # the posterior-predictive table covers every target; the willingness item is reproduced
     ppc = result.ppc.set_index("statistic")
-    assert len(ppc) == 15 + 2 * 3
+    assert len(ppc) == len(targets.targets) >= 15  # every item total and every share stated
     assert ppc.loc["total.willing_to_serve_board", "inside"]
 
 
