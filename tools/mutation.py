@@ -159,8 +159,10 @@ def phase_mutants() -> list[Mutant]:
             if not phase:
                 continue
             text = "\n".join(lines[stmt.lineno - 1 : stmt.end_lineno])
-            if any(word in text for word in ("datacollector", "begin_month", "metrics.collect")):
-                continue  # bookkeeping, not a causal link
+            # bookkeeping, not a causal link; refresh_board_tie is a cache that readers refresh themselves,
+            # so deleting an eager call is an equivalent mutant
+            if any(word in text for word in ("datacollector", "begin_month", "metrics.collect", "refresh_board_tie")):
+                continue
             first = lines[stmt.lineno - 1]
             indent = first[: len(first) - len(first.lstrip())]
             name = " ".join(text.split())
