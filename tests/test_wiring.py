@@ -193,3 +193,12 @@ def test_each_erosion_channel_holds_its_level_down(column, channel, size):
     """Switching an erosion channel off (same seeds) lets the level it holds down climb."""
     eroded, without = outcome(column), outcome(column, channel)
     assert without - eroded > size, f"{column}: with the channel {eroded:.3f}, without {without:.3f}"
+
+
+def test_only_unfair_treatment_erodes_board_trust():
+    """With a perfectly fair board there is no unfair treatment, so its weight changes nothing
+    (same seeds); treating fair meetings as unfair would make it matter."""
+    fair = {"trust": {"fairness": 1.0}}
+    weighted = outcome("trust_board_mean", fair)
+    unweighted = outcome("trust_board_mean", {"trust": {"fairness": 1.0, "unfair_treatment_weight": 0.0}})
+    assert weighted == unweighted
