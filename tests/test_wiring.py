@@ -202,3 +202,12 @@ def test_only_unfair_treatment_erodes_board_trust():
     weighted = outcome("trust_board_mean", fair)
     unweighted = outcome("trust_board_mean", {"trust": {"fairness": 1.0, "unfair_treatment_weight": 0.0}})
     assert weighted == unweighted
+
+
+def test_distrust_not_trust_drives_exits():
+    """Members who trust the cooperative leave less (Hirschman 1970): with many exits and no
+    joining, a trusting membership keeps more members than a distrustful one (same seeds)."""
+    churn = {"participation": {"exit_rate": 0.3, "join_rate": 0.0}}
+    trusting = outcome("members", {**churn, "trust": {"initial_institution": 0.9, "initial_spread": 0.0}})
+    distrustful = outcome("members", {**churn, "trust": {"initial_institution": 0.2, "initial_spread": 0.0}})
+    assert trusting > distrustful + 3
