@@ -301,13 +301,6 @@ def dissimilarity(
     return (d_age + d_wealth + d_role) / 3.0
 
 
-def bridging_strength(n: int, ties: Ties) -> np.ndarray:
-    """Σ strength of each agent's bridging ties (trading partners in other places)."""
-    bridging = ties.layer == BRIDGING
-    w = ties.strength[bridging]
-    return np.bincount(ties.a[bridging], w, minlength=n) + np.bincount(ties.b[bridging], w, minlength=n)
-
-
 # Neighbour lists for triadic closure are rebuilt when the tie count moves by more than this.
 ADJACENCY_TOLERANCE = 0.01
 

@@ -16,6 +16,7 @@ import pytest
 from kopsim.errors import UsageError
 from kopsim.experiments import cli
 from kopsim.experiments import discovery as dsc
+from tests.helpers import run_kopsim
 
 OUTCOMES = ["trust_institution_mean", "members"]
 SWEEP = """
@@ -35,13 +36,7 @@ n = 10
 
 
 def kopsim(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    capsys.readouterr()
-    try:
-        code = cli.main(args)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    return run_kopsim(args, capsys)
 
 
 # ---------------------------------------------------------------- conditions

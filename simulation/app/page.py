@@ -582,6 +582,16 @@ def _labelled(label: str, value: Any, css: str) -> None:
     solara.Text(f"{label}: {value}", classes=[f"{css}-label", "kopsim-control-label"])
 
 
+def _slider(
+    css: str, label: str, value: int, bounds: tuple[int, int], step: int, on_value: Any, note: str, L: str
+) -> None:
+    """A labelled whole-number slider with its note on how fast its effect shows."""
+    with solara.Div(classes=[css]):
+        _labelled(label, value, css)
+        solara.SliderInt("", value=value, min=bounds[0], max=bounds[1], step=step, on_value=on_value)
+        _note(note, L)
+
+
 def panel_name(key: str, L: str) -> str:
     """A chart's name in the menu of plotted variables (its title without the unit)."""
     return text(f"panel_{key}", L, target="…").split(" (")[0]
@@ -673,29 +683,27 @@ def Controls(
             solara.InputInt(
                 text("seed", L), value=d.seed if d.seed is not None else 0, on_value=set_field("seed"), dense=True
             )
-        with solara.Div(classes=["kopsim-households"]):
-            _labelled(text("households", L), d.households, "kopsim-households")
-            solara.SliderInt(
-                "",
-                value=d.households,
-                min=HOUSEHOLDS_RANGE[0],
-                max=HOUSEHOLDS_RANGE[1],
-                step=10,
-                on_value=set_field("households"),
-            )
-            _note("note_households", L)
+        _slider(
+            "kopsim-households",
+            text("households", L),
+            d.households,
+            HOUSEHOLDS_RANGE,
+            10,
+            set_field("households"),
+            "note_households",
+            L,
+        )
         solara.Text(text("interventions", L), style={"font-weight": "600"})
-        with solara.Div(classes=["kopsim-training-quota"]):
-            _labelled(text("training_quota", L), d.training_quota, "kopsim-training-quota")
-            solara.SliderInt(
-                "",
-                value=d.training_quota,
-                min=QUOTA_RANGE[0],
-                max=QUOTA_RANGE[1],
-                step=1,
-                on_value=set_field("training_quota"),
-            )
-            _note("note_training", L)
+        _slider(
+            "kopsim-training-quota",
+            text("training_quota", L),
+            d.training_quota,
+            QUOTA_RANGE,
+            1,
+            set_field("training_quota"),
+            "note_training",
+            L,
+        )
         with solara.Div(classes=["kopsim-follow-up"]):
             solara.Switch(
                 label=text("follow_up", L),
@@ -715,28 +723,22 @@ def Controls(
                 disabled=not d.kemitraan,
             )
             _note("note_association", L)
-        with solara.Div(classes=["kopsim-grant"]):
-            _labelled(text("grant", L), d.grant, "kopsim-grant")
-            solara.SliderInt(
-                "", value=d.grant, min=GRANT_RANGE[0], max=GRANT_RANGE[1], step=25, on_value=set_field("grant")
-            )
-            _note("note_grant", L)
+        _slider("kopsim-grant", text("grant", L), d.grant, GRANT_RANGE, 25, set_field("grant"), "note_grant", L)
         with solara.Div(classes=["kopsim-village"]):
             solara.Switch(
                 label=text("village", L), value=d.village_engagement, on_value=set_field("village_engagement")
             )
             _note("note_village", L)
-        with solara.Div(classes=["kopsim-harvest"]):
-            _labelled(text("harvest", L), d.harvest_loss, "kopsim-harvest")
-            solara.SliderInt(
-                "",
-                value=d.harvest_loss,
-                min=HARVEST_LOSS_RANGE[0],
-                max=HARVEST_LOSS_RANGE[1],
-                step=10,
-                on_value=set_field("harvest_loss"),
-            )
-            _note("note_harvest", L)
+        _slider(
+            "kopsim-harvest",
+            text("harvest", L),
+            d.harvest_loss,
+            HARVEST_LOSS_RANGE,
+            10,
+            set_field("harvest_loss"),
+            "note_harvest",
+            L,
+        )
 
 
 # Projector legibility: every text at least 16 px, in one rule (Vuetify's buttons, chips, dense lists and
