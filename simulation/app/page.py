@@ -97,6 +97,28 @@ SLIDER_CHARTS = {
 MARKER_GLYPHS = {"o": "●", "s": "■", "^": "▲", "D": "◆", "X": "✖", "P": "✚"}  # the legend's marker shapes
 TRUST_TARGETS = ("institution", "board", "peer")
 _VERSIONS = itertools.count(1)  # monotonic and thread-safe: every change of a model gets a new number
+DRAW_WAIT_SECONDS = 5.0  # the run loop waits at most this long for the page to draw the month it announced
+
+
+class Drawn:
+    """The last model version the page has drawn, shared by the render and the run loop's thread.
+
+    The run loop announces a month (a new version) and waits until the page has drawn it before it
+    steps again: a run can never change the state faster than the page renders, which would make the
+    renderer chase the thread ("too many renders") on a slow machine at the fastest speed."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._version = 0
+
+    def mark(self, version: int) -> None:
+        with self._cond:
+            self._version = max(self._version, version)
+            self._cond.notify_all()
+
+    def wait(self, version: int, timeout: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self._version >= version, timeout)
 
 
 def initial_settings() -> Settings:
@@ -209,6 +231,7 @@ def ClassroomView(lang: solara.Reactive[str]) -> None:
     previous = solara.use_reactive(cast("dict[str, Any] | None", None))  # the charts' columns before the last Reset
     # read by the run loop's thread at every month, so a change of speed acts at once
     speed = solara.use_memo(lambda: solara.reactive(DEFAULT_SPEED), [])
+    drawn = solara.use_memo(Drawn, [])
     draft = solara.use_memo(lambda: solara.reactive(first.settings if first is not None else initial_settings()), [])
 
     def guard(action: Callable[[], Any]) -> Callable[[], None]:
@@ -259,7 +282,9 @@ def ClassroomView(lang: solara.Reactive[str]) -> None:
                 t0 = time.monotonic()
                 if room.step() == 0:
                     break
-                version.set(next(_VERSIONS))
+                announced = next(_VERSIONS)
+                version.set(announced)
+                drawn.wait(announced, DRAW_WAIT_SECONDS)  # back-pressure: the page draws every month
                 rate = speed.value if isinstance(speed.value, (int, float)) else DEFAULT_SPEED
                 per_month = 1.0 / rate if rate > 0 else 0.0
                 cancel.wait(max(MIN_PAUSE_SECONDS, per_month - (time.monotonic() - t0)))
@@ -285,7 +310,7 @@ def ClassroomView(lang: solara.Reactive[str]) -> None:
         RunBar(L, room_ref, running, finished, resets, speed, guard(do_step), guard(toggle_run), guard(do_reset))
         with solara.Columns([3, 9], gutters_dense=True):
             Controls(L, room_ref, draft, resets, target, panels)
-            LiveView(L, room_ref, version, resets, target, panels, selected, previous, speed, error)
+            LiveView(L, room_ref, version, resets, target, panels, selected, previous, speed, error, drawn)
 
 
 @solara.component
@@ -360,10 +385,13 @@ def LiveView(
     previous: solara.Reactive[dict[str, Any] | None],
     speed: solara.Reactive[float],
     error: solara.Reactive[str | None],
+    drawn: Drawn | None = None,
 ) -> None:
     """The status line, the network with its legend and inspect card, and the charts: re-rendered every month."""
     room: Classroom | None = room_ref.current
     tick, reset_count, who, shown = version.value, resets.value, target.value, panels.value
+    # after the render is on the page, tell the run loop this month has been drawn
+    solara.use_effect(lambda: drawn.mark(tick) if drawn is not None else None, [tick])
 
     def make_painter() -> tuple[Painter | None, str | None]:
         if room is None:
