@@ -1,7 +1,8 @@
 """This month's contacts and what travels along them: favours, trust, reputation, skills, news.
 
-A tie is used in a month with probability c·w·ρ (:func:`kopsim.network.contacts`: strong,
-near ties more often — frequency of contact, Franke 2005). Along each used personal tie both
+A tie is used in a month with probability c·w·ρ·m (:func:`kopsim.network.contacts`: strong,
+near ties more often — frequency of contact, Franke 2005; m < 1 for a tie an agency started,
+:func:`kopsim.agencies.use_factor`). Along each used personal tie both
 sides may help each other (:mod:`kopsim.reciprocity`); the experience moves peer trust
 (:func:`kopsim.trust.update_trust`), reputation and the member–member relations item; meeting a
 board member of one's cooperative is the member–board relation (treated fairly or not, which
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import information, partnership, reciprocity, skills, trust
+from . import agencies, information, partnership, reciprocity, skills, trust
 from .governance import board_relation
 from .network import LINKING
 from .network import contacts as used_ties
@@ -41,7 +42,9 @@ def contacts(world: World) -> Contacts:
     s, ties, rng = world.state, world.ties, world.rng
     np_, rp, tp = world.params.network, world.params.reciprocity, world.params.trust
     memory = world.params.participation.benefit_memory
-    active = partnership.exclude_decided(world, used_ties(rng, ties.strength, ties.reach, np_.contact_rate))
+    active = partnership.exclude_decided(
+        world, used_ties(rng, ties.strength, agencies.contact_weights(world), np_.contact_rate)
+    )  # ties an agency started are used less: the household waits for it
     used = np.flatnonzero(active)  # indices, not masks: each is used many times below
     all_a, all_b = ties.a[used], ties.b[used]
     personal = used[ties.layer[used] != LINKING]

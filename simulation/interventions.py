@@ -123,7 +123,9 @@ class Training(Intervention):
     afterwards (the contacts mechanism), fading toward the pre-training level, slowed while
     ``follow_up`` revisits and post-tests last (``follow_up_months``; Arthur et al. 1998).
     Trainees, and only they, judge the training (satisfaction = ``quality``) and get a linking
-    tie to the provider. Without a timetable it runs once, at ``start``.
+    tie to the provider. Without a timetable it runs once, at ``start``. The provider pays for it
+    from its yearly budget and, when that is short, serves cooperatives by its own rule; a
+    cooperative whose board misconduct an audit found gets none (:func:`kopsim.agencies.programme_quotas`).
 
     ``skill`` names the skill the programme builds: ``general`` (the one business and finance
     skill, the default) or the programme's own (``tie_dye`` for the Prabumulih office's jumputan
@@ -156,13 +158,13 @@ class Training(Intervention):
         check_skill_name("skill", self.skill)
 
     def apply(self, world: World, memo: Any) -> None:
-        from . import skills
+        from . import agencies, skills
 
         eligible = self.coop_mask(world) & _target(world.state, self.target)
         skills.session(
             world,
             eligible,
-            self.quota,
+            agencies.programme_quotas(world, eligible, self.quota, self.provider),  # the provider's budget and rule
             self.selection,
             self.gain,
             self.provider,
@@ -262,8 +264,11 @@ class Grant(Intervention):
     def apply(self, world: World, memo: Any) -> None:
         import numpy as np
 
+        from . import agencies
+
         s = world.state
         coops = self.coops(world)
+        coops = coops[agencies.conditions_met(world)[coops]]  # withheld where an audit found misconduct
         if self.form == "in_kind":
             for arr in (s.service_quality, s.rule_clarity):
                 arr[coops] += self.quality_gain * (1.0 - arr[coops])
@@ -273,6 +278,7 @@ class Grant(Intervention):
             return
         H = s.n_households
         who = self.coop_mask(world) & _target(s, self.target)
+        who &= agencies.conditions_met(world)[np.maximum(s.coop[:H], 0)] | (s.coop[:H] < 0)
         count = np.bincount(s.coop[:H][who], minlength=s.n_coops)
         each = np.where(count > 0, self.amount / np.maximum(count, 1), 0.0)
         s.cash[:H] += np.where(who, each[s.coop[:H]], 0.0)

@@ -129,6 +129,11 @@ OUTCOMES: dict[str, OutcomeLabel] = {
         "share of linking ties started by agencies", "proporsi ikatan pengait yang dimulai instansi"
     ),
     "top_down_share": OutcomeLabel("share of ties started from above", "proporsi ikatan dari atas (top-down)"),
+    "agency_ties": OutcomeLabel("households' ties to agencies", "ikatan rumah tangga dengan instansi"),
+    "agency_ties_sought": OutcomeLabel(
+        "households' ties to agencies they sought (bottom-up)", "ikatan dengan instansi yang dicari sendiri (bottom-up)"
+    ),
+    "licensed_share": OutcomeLabel("share of UMKM with a product licence", "proporsi UMKM berizin produk"),
     "units_open": OutcomeLabel("business units open", "unit usaha yang buka"),
     "unit_users": OutcomeLabel("members using a business unit", "anggota yang memakai unit usaha"),
     "unit_users_share": OutcomeLabel(
@@ -199,6 +204,7 @@ BOUNDED: dict[str, tuple[float, float]] = {
             "linking_agency_started_share",
             "top_down_share",
             "unit_users_share",
+            "licensed_share",
         )
     },
     "ei_index": (-1.0, 1.0),

@@ -69,7 +69,8 @@ LEVERS: dict[str, Lever] = {
             "enterprise.umkm_output) → income → perceived income increase; trainees' training "
             "satisfaction → perceived benefit → participation (small and transient: the income item "
             "is judged against one's own recent income, and only trainees judge the training); peer "
-            "teaching spreads skill; fading without follow-up",
+            "teaching spreads skill; fading without follow-up; the provider's budget and rule decide "
+            "which cooperatives it reaches, none where an audit found misconduct (agencies.programme_quotas)",
             {"skill_mean": "+", "umkm_revenue": "+", "household_income_mean": "+"},
             cannot=("trust_peer_mean",),
         ),

@@ -28,7 +28,7 @@ import numpy as np
 from . import network as net
 from . import partnership
 from .participation import BENEFIT_ITEMS, mean_benefit
-from .state import BOARD, INSTITUTION, MONEYLENDER, PARTNER, TRUST_TARGETS, State
+from .state import AGENCY, AGENCY_KINDS, BOARD, INSTITUTION, MONEYLENDER, PARTNER, TRUST_TARGETS, State
 from .ties import origin_counts
 from .trust import trust_levels
 
@@ -204,6 +204,7 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
         row["unit_revenue"] = float(s.unit_revenue.sum())
         row["unit_cost"] = float(s.unit_cost.sum())
     row.update(credit_counts(s))
+    row.update(agency_counts(s, ties))
     row.update(partnership_counts(s, ties, model.steps, p.metrics.contact_window_months))
     row.update(partnership.metrics_row(model.world))
     every, cevery = p.metrics.network_every, p.metrics.centrality_every
@@ -235,6 +236,21 @@ def network_counts(s: State, ties: net.Ties) -> dict[str, float]:
     out["linking_share"] = linking / total if total else float("nan")
     out["tie_strength_mean"] = float(ties.strength.mean()) if total else float("nan")
     return out
+
+
+def agency_counts(s: State, ties: net.Ties) -> dict[str, float]:
+    """Households' ties to the regional agencies, those of them the household or board sought
+    (bottom-up; :mod:`kopsim.agencies`), and the share of UMKM with a product whose product is
+    licensed (what the certifier's ties deliver)."""
+    H = s.n_households
+    regional = (s.role == AGENCY) & (s.agency_kind >= 0) & (s.agency_kind < len(AGENCY_KINDS))
+    to_agency = (regional[ties.a] & (ties.b < H)) | (regional[ties.b] & (ties.a < H))
+    makers = s.product[:H] > 0
+    return {
+        "agency_ties": int(to_agency.sum()),
+        "agency_ties_sought": int((to_agency & ~ties.top_down).sum()),
+        "licensed_share": float(s.licensed[:H][makers].mean()) if makers.any() else float("nan"),
+    }
 
 
 def partnership_counts(s: State, ties: net.Ties, t: int, window: int) -> dict[str, float]:

@@ -40,8 +40,8 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from . import contacts as contacts_phase
 from . import (
+    agencies,
     enterprise,
     finance,
     governance,
@@ -55,6 +55,7 @@ from . import (
     trust,
     units,
 )
+from . import contacts as contacts_phase
 from . import network as net
 from .agents import AGENT_CLASS
 from .interventions import Intervention, Training
@@ -239,6 +240,7 @@ class CooperativeModel(mesa.Model):
         world = self.world
         world.begin_month(self.steps)  # already incremented by mesa.Model
         self.last_shu = 0.0  # SHU is paid only in the RAT month
+        agencies.new_year(world)  # the agencies' programme budgets start afresh each January
         for iv, memo in zip(self.interventions, self._memos, strict=True):
             if iv.active(world.t):
                 iv.apply(world, memo)
@@ -250,6 +252,7 @@ class CooperativeModel(mesa.Model):
         experience = finance.credit(world, saved)
         units.business_units(world)  # issue #16: taking part in the cooperative's business units
         met = contacts_phase.contacts(world)
+        agencies.serve(world, met.used)  # used interest ties deliver advice, credit information, licences
         self.last_reciprocity = met.reciprocity
         riding = governance.free_riding(world)
         self.last_free_rider_share = riding.share

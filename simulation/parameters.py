@@ -597,6 +597,51 @@ class Skills(_Group):
 
 
 @dataclass(frozen=True)
+class Agencies(_Group):
+    """What agencies do through their interest ties and how they spend (issue #10, item 6;
+    :mod:`kopsim.agencies`).
+
+    A tie the household or board sought (bottom-up) is used as the contact model says; a tie the
+    agency started (top-down: the cooperative "only receives aid") is used ``top_down_use`` times as
+    often, because the household waits for the agency. A used interest tie delivers what it was
+    formed for: advice (skill) from the cooperative and labour offices, credit information from the
+    state bank, a licence from the halal certifier. Agencies pay for their training programmes from a
+    yearly budget, serve cooperatives in the order of their own rule, and withhold programmes from a
+    cooperative whose board misconduct an audit has found (the conditions of a power tie).
+    """
+
+    top_down_use: float = param(
+        0.25, 0.0, 1.0, "factor", "how often a tie the agency started is used, relative to one the household sought"
+    )
+    extension_gain: float = param(
+        0.02, 0.0, 1.0, "share of gap", "skill gained from a month's contact with the cooperative or labour office"
+    )
+    certification_rate: float = param(
+        0.1, 0.0, 1.0, "per contact", "chance a month's contact with the certifier licenses an UMKM's product"
+    )
+    licence_years: float = param(
+        2.0,
+        0.0,
+        100.0,
+        "years",
+        "validity of a halal licence; a month's contact with the certifier renews it (0 = for ever)",
+    )
+    programme_budget: float = param(
+        0.0, 0.0, 1e9, "Rp M per year", "what each agency spends on training programmes a year (0 = what quotas need)"
+    )
+    cost_per_trainee: float = param(1.0, 0.0, 1e6, "Rp M", "what one trainee costs the agency that trains")
+    allocation: str = param(
+        "applicants",
+        doc="whom an agency with too little budget serves first: cooperatives whose board sought it "
+        "(applicants), the poorest cooperatives (neediest) or at random",
+        choices=("applicants", "neediest", "random"),
+    )
+    withhold_on_misconduct: bool = param(
+        True, doc="no programmes (training, grants) for a cooperative whose board misconduct an audit found"
+    )
+
+
+@dataclass(frozen=True)
 class Metrics(_Group):
     """What is measured and how often the costly network metrics run."""
 
@@ -860,6 +905,7 @@ GROUPS: dict[str, type] = {
     "metrics": Metrics,
     "households": Households,
     "cooperative": Cooperative,
+    "agencies": Agencies,
 }
 
 
@@ -881,6 +927,7 @@ class Parameters:
     metrics: Metrics = field(default_factory=Metrics)
     households: Households = field(default_factory=Households)
     cooperative: Cooperative = field(default_factory=Cooperative)
+    agencies: Agencies = field(default_factory=Agencies)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None = None, source: str | None = None) -> Parameters:

@@ -135,18 +135,20 @@ def select_trainees(
     return eligible[np.argsort(key, kind="stable")[:quota]]
 
 
-def select_per_cooperative(world: World, eligible: np.ndarray, quota: int, rule: str) -> np.ndarray:
-    """Trainees of one session: up to ``quota`` per cooperative among the ``eligible`` households
-    (boolean over households), each cooperative's board choosing by ``rule`` (:func:`select_trainees`)."""
+def select_per_cooperative(world: World, eligible: np.ndarray, quota: int | np.ndarray, rule: str) -> np.ndarray:
+    """Trainees of one session: up to ``quota`` per cooperative (one number, or one per cooperative)
+    among the ``eligible`` households (boolean over households), each cooperative's board choosing
+    by ``rule`` (:func:`select_trainees`)."""
     world.refresh_board_tie()  # the board_choice rule reads it
     s = world.state
     H = s.n_households
     chosen = []
     for c in range(s.n_coops):  # quota per cooperative: loop over cooperatives, not agents
         pool = np.flatnonzero(eligible & (s.coop[:H] == c))
+        n_c = int(quota if np.isscalar(quota) else quota[c])
         chosen.append(
             select_trainees(
-                world.rng, pool, quota, rule, s.age, world.params.population.productive_age_max, s.wealth, s.board_tie
+                world.rng, pool, n_c, rule, s.age, world.params.population.productive_age_max, s.wealth, s.board_tie
             )
         )
     return np.concatenate(chosen)
@@ -210,7 +212,7 @@ def fade_rates(fade_rate: float, followed: np.ndarray, fade_factor: np.ndarray) 
 def session(
     world: World,
     eligible: np.ndarray,
-    quota: int,
+    quota: int | np.ndarray,
     selection: str,
     gain: float,
     provider: str,

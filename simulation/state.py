@@ -162,6 +162,8 @@ class State:
     misconduct_months: np.ndarray = field(default_factory=lambda: _EMPTY_INT)  # (n_coops,) months it has run
     misconduct_loss: np.ndarray = field(default_factory=lambda: _EMPTY)  # (n_coops,) cumulative cash taken (Rp M)
     misconduct_fairness: np.ndarray = field(default_factory=lambda: _EMPTY)  # (n_coops,) fairness before it began
+    # agencies' programme spending this year (issue #10 item 6), one row per world: (worlds, agency kinds), Rp M
+    agency_spent: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     def __post_init__(self) -> None:
         n, c = self.n, self.n_coops
@@ -181,6 +183,8 @@ class State:
         ):
             if getattr(self, name).size != size:
                 setattr(self, name, np.full(size, fill, dtype=dtype))
+        if self.agency_spent.shape != (self.worlds, len(AGENCY_KINDS)):
+            self.agency_spent = np.zeros((self.worlds, len(AGENCY_KINDS)))
 
     @property
     def villages_per_world(self) -> int:

@@ -1,0 +1,197 @@
+"""Agencies: what their interest ties deliver, who uses them, and how agencies spend (issue #10, item 6).
+
+Three kinds of network surround a cooperative (DOMAIN: interest, sentiment, power ties). This module
+gives the interest and power ties to the regional agencies their consequences:
+
+* **Use follows who sought the tie.** A tie the household or its board sought (bottom-up) is used
+  with the contact model's probability c·w·ρ; a tie the agency started (top-down, ``top_down``)
+  with u·c·w·ρ, u = ``agencies.top_down_use`` < 1: a cooperative that "only receives aid" (BMT
+  Trans) waits for the agency instead of asking (:func:`use_factor`). Unused ties decay and lapse
+  (:func:`kopsim.network.network_dynamics`), so a programme's top-down ties fade once the programme
+  is over, while ties that members sought stay in use — the difference Gittell & Vidal (1998,
+  *Community Organizing: Building Social Capital as a Development Strategy*, Sage) draw between
+  linking ties built from below and from above.
+* **A used interest tie delivers what it was formed for** (:func:`serve`): advice from the
+  cooperative and labour offices (skill S += g (1 − S), g = ``extension_gain``; it fades like
+  training does), credit information from the state bank (the household knows how to borrow), and
+  a licence from the halal certifier (an unlicensed UMKM with a product is licensed with
+  probability ``certification_rate``). A licence runs out: without a contact with the certifier in
+  the month it lapses with hazard 1/(12·L), L = ``licence_years`` (MUI halal certificates were
+  valid two years before Law 33/2014 took effect), so a licence lasts as long as the tie is used.
+* **Agencies decide by their own rules and budget** (:func:`programme_quotas`): a training
+  programme costs its provider ``cost_per_trainee`` per trainee out of a yearly
+  ``programme_budget``; when the budget is short the agency serves cooperatives in the order of its
+  rule — ``applicants`` (cooperatives whose board sought the agency: a bottom-up tie), ``neediest``
+  (least cash per member) or ``random``. A power or programme tie carries conditions: with
+  ``withhold_on_misconduct`` no programme (training, grant) reaches a cooperative whose board
+  misconduct an audit has found (:func:`conditions_met`; reprimand by withholding, as the
+  cooperative office's pembinaan does).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .state import AGENCY, AGENCY_KINDS, BOARD
+
+if TYPE_CHECKING:
+    from .world import World
+
+EXTENSION_AGENCIES = ("cooperative_office", "labour_office")  # advice on business and skills
+CREDIT_AGENCY = "state_bank"  # capital, bookkeeping, KUR credit: how to borrow
+CERTIFIER = "halal_certifier"  # MUI: product licences
+MONTHS_PER_YEAR = 12
+
+
+def use_factor(top_down: np.ndarray, touches_agency: np.ndarray, factor: float) -> np.ndarray:
+    """Per-tie multiplier of the monthly contact probability: u for ties the agency started, 1 for
+    every other tie (bottom-up ties to agencies, ties between households):
+    m_ij = u if (top-down and one end an agency) else 1."""
+    return np.where(top_down & touches_agency, factor, 1.0)
+
+
+def contact_weights(world: World) -> np.ndarray:
+    """ρ_ij · m_ij of every tie this month: reach times :func:`use_factor`."""
+    s, ties = world.state, world.ties
+    agency = s.role == AGENCY
+    touches = agency[ties.a] | agency[ties.b]
+    return ties.reach * use_factor(ties.top_down, touches, world.params.agencies.top_down_use)
+
+
+def agency_contacts(world: World, used: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The households and the agency kind (index into AGENCY_KINDS) of this month's used ties
+    between a household and a regional agency (village governments excluded)."""
+    s, ties = world.state, world.ties
+    a, b = ties.a[used], ties.b[used]
+    H = s.n_households
+    regional = (s.role == AGENCY) & (s.agency_kind >= 0) & (s.agency_kind < len(AGENCY_KINDS))
+    a_agency = regional[a] & (b < H)
+    b_agency = regional[b] & (a < H)
+    household = np.concatenate((b[a_agency], a[b_agency]))
+    kind = np.concatenate((s.agency_kind[a[a_agency]], s.agency_kind[b[b_agency]])).astype(np.int64)
+    return household, kind
+
+
+def serve(world: World, used: np.ndarray) -> None:
+    """What this month's used ties to agencies deliver (module docstring): advice, credit
+    information, licences. ``used``: indices of the ties used this month."""
+    from . import skills
+
+    s, ap = world.state, world.params.agencies
+    household, kind = agency_contacts(world, used)
+    advised = np.zeros(s.n, dtype=bool)
+    advised[household[np.isin(kind, [AGENCY_KINDS.index(k) for k in EXTENSION_AGENCIES])]] = True
+    s.skill = skills.train(s.skill, advised, ap.extension_gain)
+    s.informed[household[kind == AGENCY_KINDS.index(CREDIT_AGENCY)]] = True
+    asked = np.unique(household[kind == AGENCY_KINDS.index(CERTIFIER)])
+    candidates = asked[(s.product[asked] > 0) & ~s.licensed[asked]]
+    if candidates.size:
+        s.licensed[candidates[world.rng.random(candidates.size) < ap.certification_rate]] = True
+    expire_licences(world, asked)
+
+
+def licence_lapse_probability(licence_years: float) -> float:
+    """Monthly hazard that a licence not renewed this month runs out: h = 1/(12·L), 0 for L = 0."""
+    return 1.0 / (MONTHS_PER_YEAR * licence_years) if licence_years > 0 else 0.0
+
+
+def expire_licences(world: World, renewed: np.ndarray) -> None:
+    """Licences of UMKM with no contact with the certifier this month (not in ``renewed``) lapse with
+    :func:`licence_lapse_probability`."""
+    s = world.state
+    h = licence_lapse_probability(world.params.agencies.licence_years)
+    if h <= 0:
+        return
+    held = np.flatnonzero(s.licensed[: s.n_households])
+    held = held[~np.isin(held, renewed)]
+    if held.size:
+        s.licensed[held[world.rng.random(held.size) < h]] = False
+
+
+def new_year(world: World) -> None:
+    """Agencies' budgets start afresh in the first month of every year."""
+    if world.t % MONTHS_PER_YEAR == 0:
+        world.state.agency_spent[:] = 0.0
+
+
+def conditions_met(world: World) -> np.ndarray:
+    """Cooperatives a programme may reach (boolean over cooperatives): all, or with
+    ``withhold_on_misconduct`` those whose board misconduct no audit has found."""
+    s = world.state
+    if world.params.agencies.withhold_on_misconduct:
+        return ~s.misconduct_detected
+    return np.ones(s.n_coops, dtype=bool)
+
+
+def applicants(world: World, provider: str) -> np.ndarray:
+    """Cooperatives (boolean over cooperatives) whose board holds a tie to ``provider`` that the
+    board or a member sought (bottom-up): the cooperatives that apply to the agency."""
+    s, ties = world.state, world.ties
+    agency = s.agency_index[provider]
+    on_board = (s.office == BOARD) & s.member
+    sought = ~ties.top_down & ((ties.a == agency) | (ties.b == agency))
+    holder = np.where(ties.a[sought] == agency, ties.b[sought], ties.a[sought])
+    holder = holder[on_board[holder] & (s.coop[holder] >= 0)]
+    out = np.zeros(s.n_coops, dtype=bool)
+    out[s.coop[holder]] = True
+    return out
+
+
+def allocate(demand: np.ndarray, order: np.ndarray, affordable: int) -> np.ndarray:
+    """Trainees granted to each cooperative of one world when the budget buys ``affordable``:
+    served in ``order``, each gets min(d_c, what is left): g_(k) = clip(A − Σ_{j<k} d_(j), 0, d_(k))."""
+    d = demand[order]
+    before = np.concatenate(([0], np.cumsum(d)[:-1]))
+    granted = np.empty_like(demand)
+    granted[order] = np.clip(affordable - before, 0, d)
+    return granted
+
+
+def programme_quotas(world: World, eligible: np.ndarray, quota: int, provider: str) -> np.ndarray:
+    """Trainees per cooperative of one session of ``provider``'s training programme: the quota where
+    the conditions are met (:func:`conditions_met`), cut to what the provider's remaining budget
+    buys in each world and shared out by its ``allocation`` rule (:func:`allocate`). Spending is
+    booked in ``state.agency_spent``. ``eligible``: boolean over households."""
+    s, ap = world.state, world.params.agencies
+    H = s.n_households
+    inside = s.coop[:H] >= 0
+    pool = np.bincount(s.coop[:H][eligible & inside], minlength=s.n_coops)
+    demand = np.where(conditions_met(world), np.minimum(pool, quota), 0).astype(np.int64)
+    if ap.programme_budget <= 0 or ap.cost_per_trainee <= 0:
+        return demand
+    k = AGENCY_KINDS.index(provider)
+    C = s.coops_per_world
+    if ap.allocation == "applicants":
+        key = (~applicants(world, provider)).astype(float)
+    elif ap.allocation == "neediest":
+        members = np.bincount(s.coop[:H][s.member[:H] & inside], minlength=s.n_coops)
+        key = s.coop_cash / np.maximum(members, 1)
+    else:
+        key = np.zeros(s.n_coops)
+    noise = world.rng.random(s.n_coops)  # ties broken at random
+    granted = np.zeros_like(demand)
+    for w in range(s.worlds):  # each world's agencies have their own budget: a loop over worlds
+        rows = slice(w * C, (w + 1) * C)
+        left = ap.programme_budget - s.agency_spent[w, k]
+        affordable = int(np.floor(max(left, 0.0) / ap.cost_per_trainee + 1e-9))
+        order = np.lexsort((noise[rows], key[rows]))
+        granted[rows] = allocate(demand[rows], order, affordable)
+        s.agency_spent[w, k] += granted[rows].sum() * ap.cost_per_trainee
+    return granted
+
+
+__all__ = [
+    "agency_contacts",
+    "allocate",
+    "applicants",
+    "conditions_met",
+    "contact_weights",
+    "expire_licences",
+    "licence_lapse_probability",
+    "new_year",
+    "programme_quotas",
+    "serve",
+    "use_factor",
+]
