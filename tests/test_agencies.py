@@ -184,3 +184,11 @@ def test_bad_agency_parameters_name_the_key(key, value):
     with pytest.raises(ParameterError) as err:
         Parameters.from_dict({"agencies": {key: value}})
     assert f"agencies.{key}" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_budgets_start_afresh_each_year_in_a_run():
+    """A yearly programme on a budget that buys 8 trainees a year trains 8 every year, not 8 once."""
+    model = _two_coops(8.0, interventions=[Training(start=1, every=12, quota=10)])
+    model.run_steps(13)
+    assert int((model.state.trained_at == 13).sum()) == 8  # some of month 1's trainees went again
+    assert model.state.agency_spent[0, AGENCY_KINDS.index("labour_office")] == 8.0  # this year's spending

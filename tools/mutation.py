@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TESTS = [
     "tests/test_mechanisms.py",
     "tests/test_model.py",
+    "tests/test_agencies.py",
     "tests/test_wiring.py",
     "tests/test_levers.py",
     "tests/test_dynamics.py",
@@ -42,6 +43,42 @@ TESTS = [
 ]
 # (file, text, replacement, what the mutant breaks)
 MECHANISM_MUTANTS: list[tuple[str, str, str, str]] = [
+    (
+        "contacts.py",
+        "used_ties(rng, ties.strength, agencies.contact_weights(world), np_.contact_rate)",
+        "used_ties(rng, ties.strength, ties.reach, np_.contact_rate)",
+        "who started a tie does not change its use",
+    ),
+    (
+        "agencies.py",
+        "return np.where(top_down & touches_agency, factor, 1.0)",
+        "return np.where(top_down & touches_agency, 1.0, factor)",
+        "sought ties used less than top-down ones",
+    ),
+    (
+        "agencies.py",
+        "held = held[~np.isin(held, renewed)]",
+        "held = held[np.isin(held, renewed)]",
+        "contact with the certifier ends licences",
+    ),
+    (
+        "agencies.py",
+        "granted[order] = np.clip(affordable - before, 0, d)",
+        "granted[order] = d",
+        "budgets do not limit programmes",
+    ),
+    (
+        "agencies.py",
+        "key = (~applicants(world, provider)).astype(float)",
+        "key = applicants(world, provider).astype(float)",
+        "applicants served last",
+    ),
+    (
+        "agencies.py",
+        "return ~s.misconduct_detected",
+        "return np.ones(s.n_coops, dtype=bool)",
+        "misconduct withholds nothing",
+    ),
     ("trust.py", "np.clip(trust + gain - loss", "np.clip(trust + gain + loss", "negative experience raises trust"),
     (
         "trust.py",
