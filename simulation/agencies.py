@@ -15,9 +15,9 @@ gives the interest and power ties to the regional agencies their consequences:
   cooperative and labour offices (skill S += g (1 − S), g = ``extension_gain``; it fades like
   training does), credit information from the state bank (the household knows how to borrow), and
   a licence from the halal certifier (an unlicensed UMKM with a product is licensed with
-  probability ``certification_rate``). A licence runs out: without a contact with the certifier in
-  the month it lapses with hazard 1/(12·L), L = ``licence_years`` (MUI halal certificates were
-  valid two years before Law 33/2014 took effect), so a licence lasts as long as the tie is used.
+  probability ``certification_rate``). A licence is valid L = ``licence_years`` (MUI halal
+  certificates: two years before Law 33/2014 took effect); a contact with the certifier while it
+  is valid renews it for L more, and a licence nobody renews runs out.
 * **Agencies decide by their own rules and budget** (:func:`programme_quotas`): a training
   programme costs its provider ``cost_per_trainee`` per trainee out of a yearly
   ``programme_budget``; when the budget is short the agency serves cooperatives in the order of its
@@ -86,28 +86,32 @@ def serve(world: World, used: np.ndarray) -> None:
     s.skill = skills.train(s.skill, advised, ap.extension_gain)
     s.informed[household[kind == AGENCY_KINDS.index(CREDIT_AGENCY)]] = True
     asked = np.unique(household[kind == AGENCY_KINDS.index(CERTIFIER)])
+    renew = asked[s.licensed[asked]]
     candidates = asked[(s.product[asked] > 0) & ~s.licensed[asked]]
-    if candidates.size:
-        s.licensed[candidates[world.rng.random(candidates.size) < ap.certification_rate]] = True
-    expire_licences(world, asked)
+    new = candidates[world.rng.random(candidates.size) < ap.certification_rate] if candidates.size else candidates
+    grant_licences(world, np.concatenate((renew, new)))
+    expire_licences(world)
 
 
-def licence_lapse_probability(licence_years: float) -> float:
-    """Monthly hazard that a licence not renewed this month runs out: h = 1/(12·L), 0 for L = 0."""
-    return 1.0 / (MONTHS_PER_YEAR * licence_years) if licence_years > 0 else 0.0
+def licence_end(t: int, licence_years: float) -> int:
+    """Month a licence granted or renewed in month t runs out: t + 12·L (−1, never, for L = 0)."""
+    months = round(MONTHS_PER_YEAR * licence_years)
+    return t + months if months > 0 else -1
 
 
-def expire_licences(world: World, renewed: np.ndarray) -> None:
-    """Licences of UMKM with no contact with the certifier this month (not in ``renewed``) lapse with
-    :func:`licence_lapse_probability`."""
+def grant_licences(world: World, holders: np.ndarray) -> None:
+    """License ``holders`` (indices) from this month, or renew their licences, for ``licence_years``."""
     s = world.state
-    h = licence_lapse_probability(world.params.agencies.licence_years)
-    if h <= 0:
-        return
-    held = np.flatnonzero(s.licensed[: s.n_households])
-    held = held[~np.isin(held, renewed)]
-    if held.size:
-        s.licensed[held[world.rng.random(held.size) < h]] = False
+    s.licensed[holders] = True
+    s.licence_until[holders] = licence_end(world.t, world.params.agencies.licence_years)
+
+
+def expire_licences(world: World) -> None:
+    """Licences whose validity has run out lapse: licensed ∧ 0 ≤ until < t."""
+    s = world.state
+    out = s.licensed & (s.licence_until >= 0) & (s.licence_until < world.t)
+    s.licensed[out] = False
+    s.licence_until[out] = -1
 
 
 def new_year(world: World) -> None:
@@ -189,7 +193,8 @@ __all__ = [
     "conditions_met",
     "contact_weights",
     "expire_licences",
-    "licence_lapse_probability",
+    "grant_licences",
+    "licence_end",
     "new_year",
     "programme_quotas",
     "serve",

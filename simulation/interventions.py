@@ -444,6 +444,7 @@ class MarketAccess(Intervention):
     def apply(self, world: World, memo: Any) -> None:
         import numpy as np
 
+        from . import agencies
         from . import network as net
 
         s = world.state
@@ -453,7 +454,7 @@ class MarketAccess(Intervention):
             for c in range(s.n_coops):  # per-cooperative quota
                 pool = np.flatnonzero(target & ~s.licensed[:H] & (s.coop[:H] == c))
                 got = pool[world.rng.permutation(pool.size)[: self.licences]]
-                s.licensed[got] = True
+                agencies.grant_licences(world, got)
                 world.add_ties(
                     got,
                     np.full(got.size, s.agency_index["halal_certifier"]),

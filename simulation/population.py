@@ -285,7 +285,9 @@ def build(
     state.unit_revenue = np.zeros(n_units)
     state.unit_cost = np.zeros(n_units)
     state.unit_used = np.full(n, -1, dtype=np.int64)
-    return state, build_ties(params, state, rng)
+    ties = build_ties(params, state, rng)
+    _licence_expiry(params, state, rng.spawn(1)[0])
+    return state, ties
 
 
 def dispositions(rng: np.random.Generator, params: Parameters, n: int, H: int) -> tuple[np.ndarray, np.ndarray]:
@@ -414,6 +416,17 @@ def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ti
         net.classify_layer(s.village[ties.a], s.village[ties.b], institutional[ties.a], institutional[ties.b]),
     ).astype(np.int8)
     return ties
+
+
+def _licence_expiry(params: Parameters, s: State, rng: np.random.Generator) -> None:
+    """Month-0 licences were obtained at different times: each runs out at a month drawn uniformly
+    over its validity, 0 .. 12·``agencies.licence_years`` − 1 (never with 0 years). ``rng`` is
+    spawned off the model's, whose stream is not advanced."""
+    months = round(12 * params.agencies.licence_years)
+    held = np.flatnonzero(s.licensed)
+    s.licence_until[:] = -1
+    if months > 0 and held.size:
+        s.licence_until[held] = rng.integers(0, months, held.size)
 
 
 def _agency_origins(params: Parameters, s: State, ties: net.Ties, rng: np.random.Generator) -> None:

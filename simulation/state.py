@@ -162,6 +162,7 @@ class State:
     misconduct_months: np.ndarray = field(default_factory=lambda: _EMPTY_INT)  # (n_coops,) months it has run
     misconduct_loss: np.ndarray = field(default_factory=lambda: _EMPTY)  # (n_coops,) cumulative cash taken (Rp M)
     misconduct_fairness: np.ndarray = field(default_factory=lambda: _EMPTY)  # (n_coops,) fairness before it began
+    licence_until: np.ndarray = field(default_factory=lambda: _EMPTY_INT)  # month a licence runs out (−1: for ever)
     # agencies' programme spending this year (issue #10 item 6), one row per world: (worlds, agency kinds), Rp M
     agency_spent: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
@@ -169,6 +170,7 @@ class State:
         n, c = self.n, self.n_coops
         for name, size, fill, dtype in (
             ("ml_lender", n, -1, np.int64),
+            ("licence_until", n, -1, np.int64),
             ("loan_income_basis", n, 0.0, float),
             ("coop_excluded_until", n, -1, np.int64),
             ("ml_excluded_until", n, -1, np.int64),

@@ -43,9 +43,9 @@ def test_allocate_serves_in_order_until_the_budget_is_spent():
     assert agencies.allocate(demand, np.array([0, 1, 2]), affordable=100).tolist() == [4, 10, 3]
 
 
-def test_licence_lapse_hazard():
-    assert agencies.licence_lapse_probability(2.0) == pytest.approx(1 / 24)
-    assert agencies.licence_lapse_probability(0.0) == 0.0
+def test_licence_validity():
+    assert agencies.licence_end(10, 2.0) == 34
+    assert agencies.licence_end(10, 0.0) == -1  # for ever
 
 
 # ---- top-down versus bottom-up networking ---------------------------------------------------------
@@ -111,12 +111,23 @@ def test_advice_from_the_offices_raises_skill_in_a_run():
     assert min(diffs) > 0, diffs
 
 
-def test_licences_without_contact_lapse():
+def test_licences_nobody_renews_run_out_and_renewed_ones_last():
     p = params({"agencies": {"licence_years": 0.5}})
-    frame = run(p, 2, 36)[1]
+    model, frame = run(p, 2, 36)
     assert frame["licensed_share"].iloc[-1] < 0.5 * frame["licensed_share"].iloc[0]
+    s = model.state
+    held = np.flatnonzero(s.licensed)
+    assert ((s.licence_until[held] >= 36) & (s.licence_until[held] <= 36 + 6)).all()  # renewed within 6 months
     kept = run(params({"agencies": {"licence_years": 0.0}}), 2, 36)[1]
     assert kept["licensed_share"].iloc[-1] >= kept["licensed_share"].iloc[0]
+
+
+def test_month_0_licences_run_out_at_staggered_months():
+    model = CooperativeModel(params(), seed=4)
+    s = model.state
+    until = s.licence_until[s.licensed]
+    assert until.size > 3 and until.min() >= 0 and until.max() < 24 and np.unique(until).size > 1
+    assert (s.licence_until[~s.licensed] == -1).all()
 
 
 # ---- budgets, rules and conditions ----------------------------------------------------------------

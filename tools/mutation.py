@@ -57,9 +57,9 @@ MECHANISM_MUTANTS: list[tuple[str, str, str, str]] = [
     ),
     (
         "agencies.py",
-        "held = held[~np.isin(held, renewed)]",
-        "held = held[np.isin(held, renewed)]",
-        "contact with the certifier ends licences",
+        "renew = asked[s.licensed[asked]]",
+        "renew = asked[:0]",
+        "contact with the certifier renews nothing",
     ),
     (
         "agencies.py",
