@@ -74,20 +74,30 @@ def agency_contacts(world: World, used: np.ndarray) -> tuple[np.ndarray, np.ndar
     return household, kind
 
 
+def _purpose(names: tuple[str, ...]) -> np.ndarray:
+    """Boolean lookup over agency kinds: True for the kinds in ``names``."""
+    return np.isin(np.arange(len(AGENCY_KINDS)), [AGENCY_KINDS.index(k) for k in names])
+
+
+ADVISES, INFORMS, CERTIFIES = _purpose(EXTENSION_AGENCIES), _purpose((CREDIT_AGENCY,)), _purpose((CERTIFIER,))
+
+
 def serve(world: World, used: np.ndarray) -> None:
     """What this month's used ties to agencies deliver (module docstring): advice, credit
-    information, licences. ``used``: indices of the ties used this month."""
+    information, licences and their renewal; then licences past their validity run out.
+    ``used``: indices of the ties used this month."""
     from . import skills
 
     s, ap = world.state, world.params.agencies
     household, kind = agency_contacts(world, used)
     advised = np.zeros(s.n, dtype=bool)
-    advised[household[np.isin(kind, [AGENCY_KINDS.index(k) for k in EXTENSION_AGENCIES])]] = True
+    advised[household[ADVISES[kind]]] = True
     s.skill = skills.train(s.skill, advised, ap.extension_gain)
-    s.informed[household[kind == AGENCY_KINDS.index(CREDIT_AGENCY)]] = True
-    asked = np.unique(household[kind == AGENCY_KINDS.index(CERTIFIER)])
-    renew = asked[s.licensed[asked]]
-    candidates = asked[(s.product[asked] > 0) & ~s.licensed[asked]]
+    s.informed[household[INFORMS[kind]]] = True
+    asked = np.zeros(s.n, dtype=bool)
+    asked[household[CERTIFIES[kind]]] = True
+    renew = np.flatnonzero(asked & s.licensed)
+    candidates = np.flatnonzero(asked & ~s.licensed & (s.product > 0))
     new = candidates[world.rng.random(candidates.size) < ap.certification_rate] if candidates.size else candidates
     grant_licences(world, np.concatenate((renew, new)))
     expire_licences(world)
