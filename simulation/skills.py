@@ -145,7 +145,7 @@ def select_per_cooperative(world: World, eligible: np.ndarray, quota: int | np.n
     chosen = []
     for c in range(s.n_coops):  # quota per cooperative: loop over cooperatives, not agents
         pool = np.flatnonzero(eligible & (s.coop[:H] == c))
-        n_c = int(quota if np.isscalar(quota) else quota[c])
+        n_c = int(quota[c]) if isinstance(quota, np.ndarray) else int(quota)
         chosen.append(
             select_trainees(
                 world.rng, pool, n_c, rule, s.age, world.params.population.productive_age_max, s.wealth, s.board_tie
