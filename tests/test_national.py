@@ -143,9 +143,24 @@ def test_cli_end_to_end(tmp_path, capsys):
     assert "synthetic" in info["provincial_split"]
 
 
+def test_cli_dask_gives_the_sequential_numbers(tmp_path, capsys):
+    argv = ["national", "--scale", "5e-5", "--months", "2", "--respondents", "10", "--quiet"]
+    code, _, err = run_kopsim([*argv, "--executor", "sequential", "--out", str(tmp_path / "seq")], capsys)
+    assert code == 0, err
+    code, _, err = run_kopsim([*argv, "--dask", "--workers", "2", "--out", str(tmp_path / "dask")], capsys)
+    assert code == 0, err
+    for name in ("regions.csv", "worlds.csv"):
+        assert (tmp_path / "seq" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
+    info = json.loads((tmp_path / "dask" / "national.json").read_text())
+    assert info["executor"] == "dask local"
+
+
 @pytest.mark.parametrize(
     "argv",
     [
+        ["--scheduler", "not-an-address"],
+        ["--scheduler", "tcp://127.0.0.1:9"],  # nothing listens there: refused within the 5 s time-out
+        ["--dask", "--scheduler", "tcp://127.0.0.1:9"],
         ["--scale", "0"],
         ["--scale", "-1"],
         ["--scale", "1.5"],

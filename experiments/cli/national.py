@@ -54,7 +54,7 @@ def register(sub: Any) -> None:
         "world of one cooperative and its villages with active members / active cooperatives members, "
         "split into the 34 provinces by a SYNTHETIC equal-share rule (the source gives national totals "
         "only) and run as shards on a process pool or Dask. Writes regions.csv (per region and outcome: "
-        "mean and 5/50/95%% quantiles over its cooperatives), worlds.csv and national.json.",
+        "mean and 5/50/95 percent quantiles over its cooperatives), worlds.csv and national.json.",
     )
     p.add_argument("--year", type=year_type, default=2016, help="2014, 2015 (interpolated) or 2016 (default)")
     p.add_argument(
