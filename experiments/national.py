@@ -288,6 +288,26 @@ def shard_params(shard: Shard) -> Any:
     )
 
 
+def check(shards: Sequence[Shard]) -> None:
+    """Refuse, before any worker starts, what no shard could run: a scenario whose interventions a batch
+    cannot take (only training is batch-safe) or parameters that do not fit the world (e.g. rules that
+    admit fewer households than the members to found). Raises an :class:`~kopsim.errors.InputError`."""
+    if not shards:
+        return
+    scen = _scenario(shards[0].spec.scenario)
+    if not all(iv.batch_safe for iv in scen.interventions):
+        kinds = sorted({iv.kind for iv in scen.interventions if not iv.batch_safe})
+        raise UsageError(
+            f"scenario {scen.name!r}: a batch of cooperatives takes no {', '.join(kinds)} interventions "
+            "(only training); choose a scenario without them"
+        )
+    seen = set()
+    for shard in shards:
+        if shard.members_per_cooperative not in seen:
+            seen.add(shard.members_per_cooperative)
+            shard_params(shard)  # validated: ParameterError
+
+
 # ---- per-world outcomes -----------------------------------------------------------------------
 def world_metrics(model: Any) -> dict[str, np.ndarray]:
     """Outcomes of every world of a batch (arrays of length R), named as in :func:`kopsim.metrics.collect`.
@@ -598,6 +618,7 @@ def run_national(spec: NationalSpec, executor: Executor | None = None) -> Nation
     """Plan the shards, run them on ``executor`` (None: in this process, one after another) and
     aggregate per region. Same spec (seed included), same numbers, whatever the executor."""
     shards = plan(spec)
+    check(shards)
     seeds = [shard_seed(spec.seed, s.index, len(shards)) for s in shards]
     t0 = time.perf_counter()
     if executor is None:
@@ -617,6 +638,7 @@ __all__ = [
     "Shard",
     "ShardResult",
     "aggregate",
+    "check",
     "plan",
     "run_national",
     "run_shard",

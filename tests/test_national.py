@@ -169,6 +169,8 @@ def test_cli_dask_gives_the_sequential_numbers(tmp_path, capsys):
         ["--year", "2013"],
         ["--scale", "1e-7"],
         ["--scenario", "no_such_scenario"],
+        ["--scenario", "grant"],  # a grant is not batch-safe
+        ["--scenario", "koperasi_wanita"],  # women only: fewer eligible households than members to found
     ],
 )
 def test_cli_bad_input_is_one_line_exit_2(argv, capsys, tmp_path):

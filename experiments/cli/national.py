@@ -13,8 +13,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-from kopsim.errors import UsageError
-
 from .argtypes import nonneg_int, pos_int
 from .common import one_line
 
@@ -99,7 +97,7 @@ def cmd_national(args: argparse.Namespace) -> int:
     from kopsim.experiments.national import (
         DEFAULT_MAX_WORLDS,
         NationalSpec,
-        _scenario,
+        check,
         plan,
         run_national,
         worlds_frame,
@@ -114,12 +112,8 @@ def cmd_national(args: argparse.Namespace) -> int:
         respondents=args.respondents,
         max_worlds=args.max_worlds or DEFAULT_MAX_WORLDS,
     )
-    scen = _scenario(spec.scenario)  # a bad scenario fails here, before any worker starts
-    if not all(iv.batch_safe for iv in scen.interventions):
-        raise UsageError(
-            f"--scenario: {scen.name!r} has interventions a batch of cooperatives cannot take (only training)"
-        )
     shards = plan(spec)
+    check(shards)  # a bad scenario fails here, before any worker starts
     dask = "local" if args.dask else args.scheduler
     label = f"dask {dask}" if dask else args.executor
     workers = args.workers or default_workers()
