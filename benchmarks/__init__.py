@@ -26,6 +26,8 @@ TARGETS = {
     "speedup_vs_idiomatic_10k": 100.0,  # ≥: idiomatic Mesa ms/step ÷ kopsim ms/step at 10k
     "cli_help_s": 0.5,  # ≤: `kopsim --help`, wall
     "cli_validate_s": 0.5,  # ≤: `kopsim validate FILE`, wall
+    "national_1m_120_months_s": 300.0,  # ≤: 1M agents x 120 months on 2 workers (benchmarks.national, extrapolated)
+    "national_1m_gib": 3.0,  # ≤: 1M agents held at once (benchmarks.national, extrapolated)
 }
 
 # `kopsim` commands timed by the cli section (the first two are targets)

@@ -451,6 +451,37 @@ def bench_profile(size: str, steps: int, seed: int, top: int, warmup: int) -> di
     return res
 
 
+def bench_national(seed: int, out: Path) -> dict[str, Any]:
+    """``python -m benchmarks.national`` in its own process (within the time budget): a scaled national
+    run on a Dask LocalCluster of 2 workers and the extrapolation to 1M agents x 120 months."""
+    left = RUN["deadline"] - time.perf_counter()
+    if left < 5:
+        raise WorkerError("national: skipped, the time budget (--budget) is used up")
+    argv = ["--months", "120", "--probe-worlds", "250", "--seed", str(seed), "--out", str(out)]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "benchmarks.national", *argv],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=min(180.0, left),
+            check=False,
+        )
+    except subprocess.TimeoutExpired as err:
+        raise WorkerError(f"national: no result within {min(180.0, left):.0f} s") from err
+    if proc.returncode or not out.exists():
+        tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+        raise WorkerError(f"national {argv} failed (exit {proc.returncode}):\n{tail}")
+    say("National scale (python -m benchmarks.national " + " ".join(argv[:4]) + "):")
+    for line in proc.stdout.strip().splitlines():
+        if not line.startswith("wrote "):
+            say("  " + line)
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
 def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target with its measured value, measured ÷ target and PASS / FAIL (or SKIPPED when not measured)."""
     rows = []
@@ -500,6 +531,19 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
         TARGETS["speedup_vs_idiomatic_10k"],
         "×",
         at_least=True,
+    )
+    ext = results.get("national", {}).get("extrapolation")
+    add(
+        "1M agents x 120 months on 2 workers (extrapolated from the national run)",
+        ext["target_1m_seconds"] if ext else None,
+        TARGETS["national_1m_120_months_s"],
+        "s",
+    )
+    add(
+        "1M agents held at once, memory (extrapolated from the national run)",
+        ext["target_1m_bytes_one_process"] / 1024**3 if ext else None,
+        TARGETS["national_1m_gib"],
+        "GiB",
     )
     return rows
 
@@ -589,7 +633,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument(
         "--skip",
         default="",
-        help="comma-separated sections to skip: cli,mandiri,metrics,full,default_metrics,idiomatic,agreement",
+        help="comma-separated sections to skip: cli,mandiri,metrics,full,default_metrics,idiomatic,agreement,national",
     )
     ap.add_argument(
         "--budget",
@@ -700,6 +744,7 @@ def run_all(args: argparse.Namespace, results: dict[str, Any], started: float) -
         idio = section("idiomatic", bench_idiomatic, p, small, args.seed)
         n1k = expected_agents(SIZES["1k"])
         section("agreement", bench_agreement, p, n1k, idio)
+    section("national", bench_national, args.seed, args.out.with_name(args.out.stem + "-national.json"))
     say()
     summary_lines(results)
     say()

@@ -2,7 +2,8 @@
 
 * :mod:`.run` — ``run``; :mod:`.catalogue` — ``scenarios``, ``validate``, ``params``;
 * :mod:`.survey` — ``survey``; :mod:`.experiments` — ``compare``, ``sweep``, ``report``, ``discover``, ``export``;
-* :mod:`.sensitivity` — ``sensitivity``; :mod:`.calibrate` — ``calibrate``; :mod:`.app` — ``app``.
+* :mod:`.sensitivity` — ``sensitivity``; :mod:`.calibrate` — ``calibrate``; :mod:`.national` — ``national``;
+  :mod:`.app` — ``app``.
 
 Shared helpers (``--set`` parsing, execution options, exit codes) are in :mod:`.common`.
 Bad input (any :class:`kopsim.errors.InputError`) prints one line ``kopsim: error: …`` to
@@ -20,10 +21,10 @@ from typing import NoReturn
 from kopsim import __version__
 from kopsim.errors import InputError
 
-from . import app, calibrate, catalogue, experiments, run, sensitivity, survey
+from . import app, calibrate, catalogue, experiments, national, run, sensitivity, survey
 from .common import EXIT_INTERNAL, EXIT_USAGE, one_line, os_error_text
 
-FAMILIES = (run, catalogue, survey, experiments, sensitivity, calibrate, app)
+FAMILIES = (run, catalogue, survey, experiments, sensitivity, calibrate, national, app)
 
 
 class _Parser(argparse.ArgumentParser):
