@@ -57,8 +57,8 @@ MECHANISM_MUTANTS: list[tuple[str, str, str, str]] = [
     ),
     (
         "agencies.py",
-        "renew = asked[s.licensed[asked]]",
-        "renew = asked[:0]",
+        "renew = np.flatnonzero(asked & s.licensed)",
+        "renew = np.flatnonzero(asked & ~asked)",
         "contact with the certifier renews nothing",
     ),
     (
