@@ -13,19 +13,33 @@ the observed one; the ABC distance is their sum D = Σ_t z_t² (:func:`total_z`,
   the category, else max(½, |T_sim − b|) over √(2n·q_b(1 − q_b)) with b the nearest bound
   and q_b = (b − n + 1)/(2n + 2);
 * Spearman r_s: Fisher z, z = (atanh r_sim − atanh r_obs)·√((n − 3)/1.06) (the variance
-  1.06/(n − 3) of atanh r_s: Fieller, Hartley & Pearson 1957); |r| is capped at 0.9999, and an
-  undefined r_sim (a constant score) counts as 0;
+  1.06/(n − 3) of atanh r_s: Fieller, Hartley & Pearson 1957); |r| is capped at 0.9999; an
+  undefined r_sim (a constant score) is *missing* (see below), never 0;
 * answer shares of an item (the answers given, plus a "rest" cell when they sum to less than
   1): the multinomial deviance G² = 2n Σ_c s_c ln(s_c / p̃_c) of the observed shares s_c
   against the simulated ones, p̃_c = (m·p_c + ½)/(m + K/2) (m simulated respondents, K cells;
   the half counts keep an unobserved answer finite). G² is χ² with K − 1 d.f., on the same
   scale as the squared z's.
+
+**Missing statistics.** A simulated statistic can be undefined: a Spearman r_s when every
+respondent's score is the same, a share among a group nobody in the run belongs to. Such a
+term z_t² is NaN and is *dropped*, not counted as 0 (a constant score says nothing about the
+correlation, and 0 would pull the fit toward runs where it is undefined). The distance is
+rescaled to the number of terms: with K terms of which the set 𝒟 is defined,
+
+    D = (K / |𝒟|) · Σ_{t ∈ 𝒟} z_t²
+
+so that a run missing a term is judged by the mean of its defined terms, on the scale of a run
+with all K (D = Σ_t z_t² exactly when every term is defined; D = ∞ when none is, or for an
+invalid run). How often each statistic was missing is reported (``ppc.csv``'s ``missing``
+column, a note of the fit). Other target kinds (series, PTP, trust shares) are in
+:mod:`.targets`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -80,11 +94,13 @@ def category_z(sim_total: float, category: str, n: int) -> float:
 
 
 def spearman_z(sim_r: float, obs_r: float, n: int) -> float:
-    """Fisher z: (atanh r_sim − atanh r_obs)·√((n − 3)/1.06); |r| capped at 0.9999; NaN r_sim → 0."""
+    """Fisher z: (atanh r_sim − atanh r_obs)·√((n − 3)/1.06); |r| capped at 0.9999; an undefined
+    (NaN) r_sim gives NaN: a missing term (module docstring)."""
     if n <= 3:
         raise ValueError("a Spearman target needs more than 3 respondents")
-    r_sim = 0.0 if sim_r != sim_r else sim_r
-    zs, zo = (math.atanh(max(-R_CAP, min(R_CAP, r))) for r in (r_sim, obs_r))
+    if math.isnan(sim_r):
+        return math.nan
+    zs, zo = (math.atanh(max(-R_CAP, min(R_CAP, r))) for r in (sim_r, obs_r))
     return (zs - zo) * math.sqrt((n - 3) / SPEARMAN_VARIANCE)
 
 
@@ -114,19 +130,36 @@ def share_deviance(sim_shares: Mapping[int, float], observed: Mapping[int, float
     return max(0.0, 2.0 * n * g2)
 
 
+def rescaled_sum(terms: Sequence[float]) -> float:
+    """D = (K / |𝒟|) Σ_{t ∈ 𝒟} z_t² over the K terms, 𝒟 the defined (non-NaN) ones; exactly Σ z_t²
+    when all are defined, ∞ when none is (module docstring: missing statistics)."""
+    defined = [z2 for z2 in terms if not math.isnan(z2)]
+    if len(defined) == len(terms):
+        return float(sum(defined))
+    if not defined:
+        return math.inf
+    return float(sum(defined)) * len(terms) / len(defined)
+
+
 @dataclass(frozen=True)
 class SurveyDistance:
-    """D = Σ_t z_t² over the targets (module docstring); infinite for an invalid simulation."""
+    """D = Σ_t z_t² over the targets, rescaled when some are missing (module docstring); infinite
+    for an invalid simulation."""
 
     targets: tuple[Target, ...]
 
     def terms(self, x: Mapping[str, float]) -> dict[str, float]:
+        """Each target's z_t² (NaN: missing in this simulation)."""
         return {t.label: t.z2(x) for t in self.targets}
+
+    def missing(self, x: Mapping[str, float]) -> list[str]:
+        """The labels of the targets whose statistic is undefined in ``x``."""
+        return [label for label, z2 in self.terms(x).items() if math.isnan(z2)]
 
     def __call__(self, x: Mapping[str, float], x_0: Mapping[str, float] | None = None) -> float:
         if INVALID in x:
             return math.inf
-        return float(sum(t.z2(x) for t in self.targets))
+        return rescaled_sum([t.z2(x) for t in self.targets])
 
 
 __all__ = [
@@ -135,6 +168,7 @@ __all__ = [
     "SurveyDistance",
     "category_interval",
     "category_z",
+    "rescaled_sum",
     "share_cells",
     "share_deviance",
     "spearman_z",

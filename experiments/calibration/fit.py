@@ -72,6 +72,20 @@ class CalibrationResult:
     notes: list[str]
 
 
+def missing_notes(ppc: pd.DataFrame) -> list[str]:
+    """One note per statistic that was undefined in some posterior-predictive runs (``missing`` > 0):
+    its term was dropped from those runs' distances and D rescaled (:mod:`.distance`)."""
+    out = []
+    for _, row in ppc.iterrows():
+        share = float(row.get("missing", 0.0) or 0.0)
+        if share > 0:
+            out.append(
+                f"{row['statistic']} was undefined in {share:.0%} of the posterior-predictive runs; "
+                "there its term is left out of the distance and D rescaled to the defined terms"
+            )
+    return out
+
+
 def _unit_bandwidth(n: float, d: int) -> float:
     return 1.0
 
@@ -274,6 +288,7 @@ def run_calibration(
         if invalid:
             notes.append(f"{invalid} of {ppc_draws} runs of the calibrated point were invalid and are left out")
         ppc = ppc_table(targets, draws)
+        notes.extend(missing_notes(ppc))
         check = ppc_table(targets, point_draws).drop(columns=["kind", "observed", "observed_category"])
         ppc = ppc.merge(check.add_prefix("point_").rename(columns={"point_statistic": "statistic"}), on="statistic")
         return CalibrationResult(

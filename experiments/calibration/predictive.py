@@ -4,6 +4,7 @@ target beside their median and 90% interval."""
 from __future__ import annotations
 
 import concurrent.futures as cf
+import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -61,13 +62,26 @@ def point_predictive_draws(
     return pd.DataFrame([{"draw": k, "seed": int(seeds[k]), **fut.result()} for k, fut in enumerate(futures)])
 
 
+def quantiles(sim: np.ndarray) -> tuple[float, float, float, float]:
+    """(q05, median, q95, missing share) of the simulated values of one statistic: the quantiles
+    over the defined values, ``missing`` the share of draws where it was undefined (NaN)."""
+    sim = np.asarray(sim, dtype=float)
+    defined = sim[~np.isnan(sim)]
+    missing = float(1.0 - defined.size / sim.size) if sim.size else 0.0
+    if defined.size == 0:
+        return math.nan, math.nan, math.nan, missing
+    q05, med, q95 = np.quantile(defined, (INTERVAL[0], 0.5, INTERVAL[1]))
+    return float(q05), float(med), float(q95), missing
+
+
 def ppc_table(targets: Targets, draws: pd.DataFrame) -> pd.DataFrame:
     """Each target beside the median and 90% interval of the posterior-predictive surveys.
 
     ``inside``: the observed value lies in [q05, q95]; for a category target (and, as extra
     columns, for an item total) the category of the median simulated total, the share of draws
     whose total falls in the observed category and ``inside`` = the median's category is the
-    observed one."""
+    observed one. ``missing``: the share of draws where the statistic was undefined (left out of
+    the quantiles and, in the fit, of the distance)."""
     ok = draws[draws[INVALID].isna()] if INVALID in draws else draws
     n = targets.respondents
     bounds = category_bounds(n)
@@ -77,7 +91,7 @@ def ppc_table(targets: Targets, draws: pd.DataFrame) -> pd.DataFrame:
             for answers, s in share_cells(t.observed):
                 cols = [f"share.{t.key}.{a}" for a in answers]
                 sim = ok[cols].sum(axis=1).to_numpy()
-                q05, med, q95 = np.quantile(sim, (INTERVAL[0], 0.5, INTERVAL[1]))
+                q05, med, q95, missing = quantiles(sim)
                 rows.append(
                     {
                         "statistic": f"share.{t.key}." + "+".join(map(str, answers)),
@@ -87,13 +101,21 @@ def ppc_table(targets: Targets, draws: pd.DataFrame) -> pd.DataFrame:
                         "q05": q05,
                         "q95": q95,
                         "inside": bool(q05 - 1e-12 <= s <= q95 + 1e-12),
+                        "missing": missing,
                     }
                 )
             continue
         col = f"rs.{t.key}" if t.kind == "spearman" else f"total.{t.key}"
         sim = ok[col].to_numpy(dtype=float)
-        q05, med, q95 = np.quantile(sim, (INTERVAL[0], 0.5, INTERVAL[1]))
-        row: dict[str, Any] = {"statistic": t.label, "kind": t.kind, "median": med, "q05": q05, "q95": q95}
+        q05, med, q95, missing = quantiles(sim)
+        row: dict[str, Any] = {
+            "statistic": t.label,
+            "kind": t.kind,
+            "median": med,
+            "q05": q05,
+            "q95": q95,
+            "missing": missing,
+        }
         if t.kind == "spearman":
             row.update(observed=t.observed, inside=bool(q05 <= t.observed <= q95))
         else:
@@ -122,8 +144,16 @@ def ppc_table(targets: Targets, draws: pd.DataFrame) -> pd.DataFrame:
         "observed_category",
         "median_category",
         "p_category",
+        "missing",
     ]
     return pd.DataFrame(rows).reindex(columns=cols)
 
 
-__all__ = ["INTERVAL", "PPC_TAG", "point_predictive_draws", "posterior_predictive_draws", "ppc_table"]
+__all__ = [
+    "INTERVAL",
+    "PPC_TAG",
+    "point_predictive_draws",
+    "posterior_predictive_draws",
+    "ppc_table",
+    "quantiles",
+]

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 def survey_statistics(result: SurveyResult, n_target: int) -> dict[str, float]:
     """Every statistic a target can name, of one analysed survey: ``total.<item>`` (the mean answer
     × n_target, so a survey capped at fewer members is on the target's scale), ``share.<item>.<a>``,
-    ``rs.<domain>`` (0 when undefined) and ``respondents``."""
+    ``rs.<domain>`` (NaN when undefined: a missing statistic, dropped from the distance) and
+    ``respondents``."""
     items = result.items.loc[list(ITEM_NAMES)]
     return _statistics(
         result.n,
@@ -46,8 +47,7 @@ def _statistics(n: int, totals: np.ndarray, shares: np.ndarray, rs: np.ndarray, 
         for j, a in enumerate(ANSWERS):
             x[f"share.{item}.{a}"] = float(shares[k, j])
     for k, dom in enumerate(DOMAINS):
-        r = float(rs[k])
-        x[f"rs.{dom}"] = 0.0 if r != r else r
+        x[f"rs.{dom}"] = float(rs[k])  # NaN when undefined (a constant score): missing, not 0
     return x
 
 
