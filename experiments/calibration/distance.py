@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kopsim.instruments.member_survey import ANSWERS
+from kopsim.instruments.ptp import PTP_INDICATORS, PTP_VARIABLE_MAX, PTP_VARIABLES, PTP_ZONES, ptp_zone
 from kopsim.instruments.survey_analysis import HIGH_MIN_MEAN, LOW_MAX_MEAN, category_bounds
 
 from .simulator import INVALID
@@ -54,6 +55,14 @@ if TYPE_CHECKING:
 
 SPEARMAN_VARIANCE = 1.06  # Var(atanh r_s) ≈ 1.06 / (n − 3) (Fieller, Hartley & Pearson 1957)
 R_CAP = 0.9999
+# A series point without a stated sd or n: sd = 10% of the observed value (a default sampling
+# variability of registers and reports; state the sd where it is known).
+DEFAULT_RELATIVE_SD = 0.1
+# PTP: an assessor's score of one variable varies by a quarter of its range (1 point of 1-5,
+# 2.25 of the resources' 1-10) between assessors; an assumption, state the sd where it is known.
+PTP_VARIABLE_SD_SHARE = 0.25
+# A PTP score on the wrong side of a zone bound costs at least half a score point.
+PTP_ZONE_MIN_GAP = 0.5
 
 
 # ---- distances ----------------------------------------------------------------------------------
@@ -141,6 +150,61 @@ def rescaled_sum(terms: Sequence[float]) -> float:
     return float(sum(defined)) * len(terms) / len(defined)
 
 
+def point_z(sim: float, obs: float, sd: float) -> float:
+    """z = (x_sim − x_obs) / sd: a time-series point or a PTP score, scaled by its own stated
+    sampling variability (pattern-oriented modelling, Grimm et al. 2005, Science 310:987: each
+    pattern weighted by how precisely it is known); NaN (missing) when x_sim is undefined."""
+    return (sim - obs) / sd
+
+
+def binomial_sd(share: float, n: int) -> float:
+    """sd of an observed share p among n: √(q(1 − q)/n), q = (p·n + ½)/(n + 1) (half a count
+    added each way, so a share of 0 or 1 keeps a finite weight)."""
+    q = (share * n + 0.5) / (n + 1.0)
+    return math.sqrt(q * (1.0 - q) / n)
+
+
+def default_series_sd(value: float) -> float:
+    """The sd of a series point stated with neither sd nor n: DEFAULT_RELATIVE_SD (10%) of |value|."""
+    return DEFAULT_RELATIVE_SD * abs(value)
+
+
+def ptp_variable_sd(indicator: str) -> float:
+    """The default sd of one PTP variable's score: PTP_VARIABLE_SD_SHARE × (max − 1)."""
+    return PTP_VARIABLE_SD_SHARE * (PTP_VARIABLE_MAX[indicator] - 1.0)
+
+
+def ptp_default_sd(key: str) -> float:
+    """The default sd of a PTP score (``total``, an indicator or a variable): the variables'
+    assessor errors taken as independent, sd = √(Σ_v sd_v²) over the variables summed."""
+    if key == "total":
+        return math.sqrt(sum(len(PTP_VARIABLES[i]) * ptp_variable_sd(i) ** 2 for i in PTP_INDICATORS))
+    if key in PTP_VARIABLES:
+        return math.sqrt(len(PTP_VARIABLES[key])) * ptp_variable_sd(key)
+    indicator = next(i for i in PTP_INDICATORS if key in PTP_VARIABLES[i])
+    return ptp_variable_sd(indicator)
+
+
+def ptp_zone_interval(zone: str, indicator: str) -> tuple[float, float]:
+    """The scores of ``zone`` of an indicator (or the total): green [g, ∞), yellow [y, g), red (−∞, y)
+    with (g, y) the indicator's PTP_ZONES."""
+    green, yellow = PTP_ZONES[indicator]
+    return {"green": (green, math.inf), "yellow": (yellow, green), "red": (-math.inf, yellow)}[zone]
+
+
+def zone_z(sim_score: float, zone: str, indicator: str, sd: float) -> float:
+    """0 when the simulated score is in ``zone`` (:func:`kopsim.instruments.ptp.ptp_zone`), else
+    max(½, |x_sim − b|) / sd with b the zone's nearest bound (as :func:`category_z` for a survey
+    category); NaN when the score is undefined."""
+    if math.isnan(sim_score):
+        return math.nan
+    if ptp_zone(indicator, sim_score) == zone:
+        return 0.0
+    lo, hi = ptp_zone_interval(zone, indicator)
+    b = lo if sim_score < lo else hi
+    return max(PTP_ZONE_MIN_GAP, abs(sim_score - b)) / sd
+
+
 @dataclass(frozen=True)
 class SurveyDistance:
     """D = Σ_t z_t² over the targets, rescaled when some are missing (module docstring); infinite
@@ -163,14 +227,24 @@ class SurveyDistance:
 
 
 __all__ = [
+    "DEFAULT_RELATIVE_SD",
+    "PTP_VARIABLE_SD_SHARE",
+    "PTP_ZONE_MIN_GAP",
     "R_CAP",
     "SPEARMAN_VARIANCE",
     "SurveyDistance",
+    "binomial_sd",
     "category_interval",
     "category_z",
+    "default_series_sd",
+    "point_z",
+    "ptp_default_sd",
+    "ptp_variable_sd",
+    "ptp_zone_interval",
     "rescaled_sum",
     "share_cells",
     "share_deviance",
     "spearman_z",
     "total_z",
+    "zone_z",
 ]

@@ -39,7 +39,7 @@ from .posterior import (
 from .predictive import point_predictive_draws, posterior_predictive_draws, ppc_table
 from .sampler import make_sampler
 from .simulator import INVALID, SurveySimulator
-from .targets import Targets
+from .targets import Targets, check_for_run
 
 DEFAULT_BUDGET = 2000
 DEFAULT_POPULATION = 200
@@ -157,6 +157,7 @@ def run_calibration(
         raise CalibrationError(
             f"{targets.source}: targets.cooperative: {targets.cooperative} does not exist in {scenario.name!r}"
         )
+    check_for_run(targets, scenario.params, tuple(scenario.interventions), steps)
     base_params = scenario.params
     if not any(p.key.startswith("metrics.") for p in targets.priors):
         # network metrics do not feed back into the model; skipping them only saves time
@@ -169,6 +170,7 @@ def run_calibration(
         targets.cooperative,
         targets.priors,
         dict(targets.response),
+        targets.model_targets,
     )
     distance = SurveyDistance(targets.targets)
     rv = {

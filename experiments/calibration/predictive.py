@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from kopsim.instruments.ptp import ptp_zone
 from kopsim.instruments.survey_analysis import category_bounds
+from kopsim.instruments.trust_survey import TRUST_CATEGORIES
 
 from .distance import share_cells
 from .simulator import INVALID
@@ -77,25 +79,32 @@ def quantiles(sim: np.ndarray) -> tuple[float, float, float, float]:
 def ppc_table(targets: Targets, draws: pd.DataFrame) -> pd.DataFrame:
     """Each target beside the median and 90% interval of the posterior-predictive surveys.
 
-    ``inside``: the observed value lies in [q05, q95]; for a category target (and, as extra
+    ``inside``: the observed value lies in [q05, q95]; for a category target or a PTP zone (and, as extra
     columns, for an item total) the category of the median simulated total, the share of draws
     whose total falls in the observed category and ``inside`` = the median's category is the
     observed one. ``missing``: the share of draws where the statistic was undefined (left out of
     the quantiles and, in the fit, of the distance)."""
     ok = draws[draws[INVALID].isna()] if INVALID in draws else draws
     n = targets.respondents
-    bounds = category_bounds(n)
+    bounds = category_bounds(n) if n > 0 else None
     rows = []
     for t in targets.targets:
-        if t.kind == "share":
+        if t.kind in ("share", "trust"):
             for answers, s in share_cells(t.observed):
-                cols = [f"share.{t.key}.{a}" for a in answers]
-                sim = ok[cols].sum(axis=1).to_numpy()
+                if t.kind == "trust":
+                    names = [TRUST_CATEGORIES[a - 1] for a in answers]
+                    cols, stat = [f"trust.{t.key}.{c}" for c in names], f"trust.{t.key}." + "+".join(names)
+                else:
+                    cols, stat = (
+                        [f"share.{t.key}.{a}" for a in answers],
+                        f"share.{t.key}." + "+".join(map(str, answers)),
+                    )
+                sim = ok[cols].sum(axis=1, skipna=False).to_numpy()
                 q05, med, q95, missing = quantiles(sim)
                 rows.append(
                     {
-                        "statistic": f"share.{t.key}." + "+".join(map(str, answers)),
-                        "kind": "share",
+                        "statistic": stat,
+                        "kind": t.kind,
                         "observed": s,
                         "median": med,
                         "q05": q05,
@@ -105,7 +114,7 @@ def ppc_table(targets: Targets, draws: pd.DataFrame) -> pd.DataFrame:
                     }
                 )
             continue
-        col = f"rs.{t.key}" if t.kind == "spearman" else f"total.{t.key}"
+        col = f"rs.{t.key}" if t.kind == "spearman" else t.statistic
         sim = ok[col].to_numpy(dtype=float)
         q05, med, q95, missing = quantiles(sim)
         row: dict[str, Any] = {
@@ -116,9 +125,20 @@ def ppc_table(targets: Targets, draws: pd.DataFrame) -> pd.DataFrame:
             "q95": q95,
             "missing": missing,
         }
-        if t.kind == "spearman":
+        if t.kind in ("spearman", "series", "ptp"):
             row.update(observed=t.observed, inside=bool(q05 <= t.observed <= q95))
+        elif t.kind == "ptp_zone":
+            zones = np.array([ptp_zone(t.key, v) if v == v else "" for v in sim])
+            median_zone = ptp_zone(t.key, med) if med == med else ""
+            row.update(
+                observed=np.nan,
+                observed_category=t.observed,
+                median_category=median_zone,
+                p_category=float(np.mean(zones == t.observed)),
+                inside=median_zone == t.observed,
+            )
         else:
+            assert bounds is not None  # a survey target implies respondents
             observed_cat = t.observed if t.kind == "category" else bounds.category(t.observed)
             cats = np.array([bounds.category(v) for v in sim])
             row.update(
