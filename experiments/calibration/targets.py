@@ -4,7 +4,7 @@ targets file they are read from.
 **Targets file** (TOML; a shipped name such as ``mandiri_jaya`` or a path)::
 
     [targets]
-    respondents = 30              # n of the survey (required); every statistic below is from it
+    respondents = 30              # n of the member survey (needed for its targets below)
     steps = 108                   # optional: month of the survey (default: the scenario's steps)
     cooperative = 0               # optional: the surveyed cooperative (default 0)
     source = "Firdaus & Baga 2019"
@@ -26,6 +26,40 @@ targets file they are read from.
 
     [survey]                      # optional: fixed response-model constants (member_survey.ResponseModel)
     noise_sd = 0.15
+
+**Targets of every kind** (docs/CALIBRATION.md, section of that name): besides the member survey,
+statistics of the run model, each with its ``source`` (its own or the file's) and, for a sample,
+its ``n``; ``respondents`` is needed only with member-survey targets::
+
+    [targets.series.members]      # a column of the metrics table (kopsim run's metrics.csv)
+    months = [0, 108]             # 0 = the initial state; or years = [2009, 2018], start_year = 2009
+    values = [119, 133]
+    sd = [5, 5]                   # or one number; or n = 133 for shares; default 10% of the value
+
+    [targets.ptp]                 # kopsim.instruments.ptp of the cooperative after the run
+    total = 106.5                 # total | vision | capacity | resources | network | a variable
+    network = { score = 10.1, sd = 1.5 }
+    zone = "green"                # the total's zone; zones = { network = "yellow" } for indicators
+
+    [targets.trust.umkm_institution]   # kopsim.instruments.trust_survey
+    of = "institution"            # peer | board | institution
+    group = "umkm"                # members | umkm | participants:training | participants:kemitraan
+    n = 20
+    shares = { low = 0.2, medium = 0.5, high = 0.3 }   # cut points: thirds of [0, 1]
+    source = "own survey of UMKM owners"
+
+Each series point and PTP score is a term z = (x_sim − x_obs)/sd, scaled by its own sampling
+variability (pattern-oriented modelling, Grimm et al. 2005): the stated ``sd``; for a share
+among ``n``, √(q(1 − q)/n) with q = (p·n + ½)/(n + 1); otherwise ``DEFAULT_RELATIVE_SD`` (10%)
+of the value (a PTP score: each variable's assessor sd a quarter of its range, summed as
+independent errors; :func:`.distance.ptp_default_sd`). A PTP zone is 0 inside the zone, else
+max(½, distance to the zone's nearest bound)/sd. A trust target is the multinomial deviance of
+the low / medium / high shares at the study's n (:func:`.distance.share_deviance`). A statistic
+undefined in a run (an r_s of a constant score, a group nobody belongs to) is missing: its term
+is dropped and D rescaled to the defined terms (:mod:`.distance`). Metric names, times within
+the run and a kemitraan group's intervention are checked against the scenario by
+:func:`check_for_run`. The model keeps no balance sheet, so there are no finance targets
+(``coop_cash``, ``coop_loans_outstanding`` and the savings can be series).
 
 Whole-number parameters are sampled on [low, high] and rounded in each run. ``survey.*`` keys
 are the constants of :class:`kopsim.instruments.member_survey.ResponseModel` (how answers follow from the
