@@ -355,3 +355,11 @@ def test_the_true_membership_series_is_closer_at_the_true_parameters():
 
     near, far = mean_distance(truth), mean_distance(0.2)
     assert near < far / 10, (near, far)
+
+
+def test_a_trust_share_given_twice_is_refused():
+    shares = {"low": 0.2, "rendah": 0.3}
+    with pytest.raises(
+        cal.CalibrationError, match=r"targets\.trust\.u\.shares\.rendah: the share of low is given twice"
+    ):
+        model_targets(trust={"u": {"of": "peer", "group": "members", "n": 5, "shares": shares}})

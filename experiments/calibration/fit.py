@@ -48,6 +48,8 @@ DEFAULT_PPC_DRAWS = 200
 # Perturbation kernels of ABC-SMC: a multivariate normal around each particle with the
 # previous generation's weighted covariance Σ times a factor.
 KERNELS = ("silverman", "beaumont")
+# The costly network metrics (metrics.network_every / centrality_every), NaN between their months.
+NETWORK_METRICS = ("clustering", "board_betweenness")
 
 
 @dataclass
@@ -159,8 +161,10 @@ def run_calibration(
         )
     check_for_run(targets, scenario.params, tuple(scenario.interventions), steps)
     base_params = scenario.params
-    if not any(p.key.startswith("metrics.") for p in targets.priors):
-        # network metrics do not feed back into the model; skipping them only saves time
+    network_targets = any(t.kind == "series" and t.key in NETWORK_METRICS for t in targets.targets)
+    if not network_targets and not any(p.key.startswith("metrics.") for p in targets.priors):
+        # network metrics do not feed back into the model; skipping them only saves time (unless a
+        # series target names one: then they run on their schedule, missing in the months between)
         base_params = base_params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
     simulator = SurveySimulator(
         base_params,

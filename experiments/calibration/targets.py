@@ -647,6 +647,8 @@ def _trust(name: str, value: Any, default_source: str, fail: Callable[[str, str]
             raise fail(f"{where}.shares.{cat}", unknown_key(str(cat), TRUST_CATEGORIES))
         if not _number(share) or not 0.0 <= share <= 1.0:
             raise fail(f"{where}.shares.{cat}", f"expected a share in [0, 1], got {share!r}")
+        if TRUST_CATEGORIES.index(name_cat) + 1 in observed:
+            raise fail(f"{where}.shares.{cat}", f"the share of {name_cat} is given twice")
         observed[TRUST_CATEGORIES.index(name_cat) + 1] = float(share)
     total = sum(observed.values())
     if total > 1.0 + SHARE_SUM_TOLERANCE or (len(observed) == 3 and abs(total - 1.0) > SHARE_SUM_TOLERANCE):
@@ -654,7 +656,7 @@ def _trust(name: str, value: Any, default_source: str, fail: Callable[[str, str]
             f"{where}.shares", f"the shares sum to {total:.3f}; they must sum to 1 (at most 1 leaving a category out)"
         )
     src = _source(where, value, default_source, fail)
-    return Target("trust", name, observed, n, source=src, of=of, group=group)
+    return Target("trust", name, observed, n, source=src, of=str(of), group=group)
 
 
 def _priors(table: Any, params: Parameters | None, fail: Callable[[str, str], CalibrationError]) -> tuple[Prior, ...]:
