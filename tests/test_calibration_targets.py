@@ -390,3 +390,19 @@ def test_the_documented_example_of_every_kind_loads_for_mandiri_jaya():
     x = sim.simulate({"participation.exit_rate": 0.01}, 1)
     terms = cal.SurveyDistance(targets.targets).terms(x)
     assert all(math.isfinite(v) for v in terms.values()), terms
+
+
+def test_one_missing_note_per_target():
+    from kopsim.experiments.calibration.fit import missing_notes
+
+    ppc = pd.DataFrame(
+        [
+            {"statistic": "trust.k.high", "kind": "trust", "missing": 1.0},
+            {"statistic": "trust.k.low+medium", "kind": "trust", "missing": 1.0},
+            {"statistic": "series.members.m12", "kind": "series", "missing": 0.0},
+        ]
+    )
+    assert missing_notes(ppc) == [
+        "trust.k was undefined in 100% of the posterior-predictive runs; there its term is left out of the "
+        "distance and D rescaled to the defined terms"
+    ]

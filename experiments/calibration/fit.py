@@ -77,15 +77,18 @@ class CalibrationResult:
 def missing_notes(ppc: pd.DataFrame) -> list[str]:
     """One note per statistic that was undefined in some posterior-predictive runs (``missing`` > 0):
     its term was dropped from those runs' distances and D rescaled (:mod:`.distance`)."""
-    out = []
+    worst: dict[str, float] = {}
     for _, row in ppc.iterrows():
         share = float(row.get("missing", 0.0) or 0.0)
+        # the cells of a share or trust target are one term: one note per target
+        name = ".".join(row["statistic"].split(".")[:2]) if row["kind"] in ("share", "trust") else row["statistic"]
         if share > 0:
-            out.append(
-                f"{row['statistic']} was undefined in {share:.0%} of the posterior-predictive runs; "
-                "there its term is left out of the distance and D rescaled to the defined terms"
-            )
-    return out
+            worst[name] = max(worst.get(name, 0.0), share)
+    return [
+        f"{name} was undefined in {share:.0%} of the posterior-predictive runs; "
+        "there its term is left out of the distance and D rescaled to the defined terms"
+        for name, share in worst.items()
+    ]
 
 
 def _unit_bandwidth(n: float, d: int) -> float:
