@@ -85,7 +85,7 @@ def test_fisher_z_respects_sample_size():
     gap100 = abs(cal.spearman_z(0.2, 0.5, 100))
     assert 0 < gap30 < gap100
     assert gap100 / gap30 == pytest.approx(math.sqrt(97 / 27))
-    assert cal.spearman_z(float("nan"), 0.0, 30) == 0.0  # an undefined r_s counts as 0
+    assert math.isnan(cal.spearman_z(float("nan"), 0.0, 30))  # an undefined r_s is missing, not 0
     assert math.isfinite(cal.spearman_z(1.0, -1.0, 30))
 
 

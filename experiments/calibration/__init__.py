@@ -1,4 +1,5 @@
-"""Survey-based calibration: ABC-SMC (pyabc) of scenario parameters against member-survey statistics.
+"""Calibration: ABC-SMC (pyabc) of scenario parameters against member-survey statistics and other
+field data (time series of metrics, PTP scores and zones, trust shares of a group).
 
 ``kopsim calibrate SCENARIO TARGETS [--budget N] [--population P] [--generations G] [--seed S] [--out DIR]``
 
@@ -27,8 +28,8 @@ from .from_survey import targets_toml
 from .outputs import calibrated_toml, format_summary, write_outputs
 from .posterior import POINTS, weighted_quantile
 from .predictive import ppc_table
-from .simulator import SurveySimulator, batch_survey_statistics, survey_statistics
-from .targets import TARGET_KINDS, Prior, Target, Targets, load_targets, targets_from_dict
+from .simulator import SurveySimulator, batch_survey_statistics, model_statistics, survey_statistics
+from .targets import TARGET_KINDS, Prior, Target, Targets, check_for_run, load_targets, targets_from_dict
 
 __all__ = [
     "DEFAULT_BUDGET",
@@ -49,8 +50,10 @@ __all__ = [
     "calibrated_toml",
     "category_interval",
     "category_z",
+    "check_for_run",
     "format_summary",
     "load_targets",
+    "model_statistics",
     "ppc_table",
     "require_pyabc",
     "run_calibration",

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kopsim.instruments.ptp import PTP_INDICATORS
+
 from .distance import category_interval
 
 if TYPE_CHECKING:
@@ -50,6 +52,11 @@ def posterior_figure(result: CalibrationResult, truth: Mapping[str, float] | Non
     return fig
 
 
+def _ptp_sum(statistic: str) -> bool:
+    """A PTP total or indicator score (or zone), rather than one variable's score."""
+    return statistic.split(".", 1)[1] in ("total", *PTP_INDICATORS)
+
+
 def ppc_figure(result: CalibrationResult) -> Figure:
     """Posterior-predictive check: per target the simulated 90% interval and median against the
     observed value (item totals on the background of the low / medium / high bands)."""
@@ -60,6 +67,13 @@ def ppc_figure(result: CalibrationResult) -> Figure:
         ("item totals and categories", ppc[ppc["kind"].isin(("total", "category"))]),
         ("Spearman r_s (benefit vs domain)", ppc[ppc["kind"] == "spearman"]),
         ("answer shares", ppc[ppc["kind"] == "share"]),
+        *(
+            (f"time series: {metric} (at month)", ppc[ppc["statistic"].str.startswith(f"series.{metric}.")])
+            for metric in dict.fromkeys(s.split(".")[1] for s in ppc.loc[ppc["kind"] == "series", "statistic"])
+        ),
+        ("PTP total and indicators", ppc[ppc["kind"].isin(("ptp", "ptp_zone")) & ppc["statistic"].map(_ptp_sum)]),
+        ("PTP variables", ppc[(ppc["kind"] == "ptp") & ~ppc["statistic"].map(_ptp_sum)]),
+        ("trust category shares", ppc[ppc["kind"] == "trust"]),
     ]
     groups = [(title, part) for title, part in groups if len(part)]
     heights = [max(1.2, 0.28 * len(part) + 0.8) for _, part in groups]
@@ -82,7 +96,8 @@ def ppc_figure(result: CalibrationResult) -> Figure:
         obs = part["observed"].to_numpy(dtype=float)
         ax.plot(obs, y, "x", color="#c44e52", ms=6, mew=1.5, label="observed")
         labels = [
-            r["statistic"].split(".", 1)[1] + (f" [{r['observed_category']}]" if r["kind"] == "category" else "")
+            r["statistic"].split(".", 1)[1]
+            + (f" [{r['observed_category']}]" if r["kind"] in ("category", "ptp_zone") else "")
             for _, r in part.iterrows()
         ]
         ax.set_yticks(y, labels, fontsize=7)

@@ -39,7 +39,7 @@ from .posterior import (
 from .predictive import point_predictive_draws, posterior_predictive_draws, ppc_table
 from .sampler import make_sampler
 from .simulator import INVALID, SurveySimulator
-from .targets import Targets
+from .targets import Targets, check_for_run
 
 DEFAULT_BUDGET = 2000
 DEFAULT_POPULATION = 200
@@ -48,6 +48,8 @@ DEFAULT_PPC_DRAWS = 200
 # Perturbation kernels of ABC-SMC: a multivariate normal around each particle with the
 # previous generation's weighted covariance Σ times a factor.
 KERNELS = ("silverman", "beaumont")
+# The costly network metrics (metrics.network_every / centrality_every), NaN between their months.
+NETWORK_METRICS = ("clustering", "board_betweenness")
 
 
 @dataclass
@@ -70,6 +72,23 @@ class CalibrationResult:
     simulations_discarded: int
     seed: int
     notes: list[str]
+
+
+def missing_notes(ppc: pd.DataFrame) -> list[str]:
+    """One note per statistic that was undefined in some posterior-predictive runs (``missing`` > 0):
+    its term was dropped from those runs' distances and D rescaled (:mod:`.distance`)."""
+    worst: dict[str, float] = {}
+    for _, row in ppc.iterrows():
+        share = float(row.get("missing", 0.0) or 0.0)
+        # the cells of a share or trust target are one term: one note per target
+        name = ".".join(row["statistic"].split(".")[:2]) if row["kind"] in ("share", "trust") else row["statistic"]
+        if share > 0:
+            worst[name] = max(worst.get(name, 0.0), share)
+    return [
+        f"{name} was undefined in {share:.0%} of the posterior-predictive runs; "
+        "there its term is left out of the distance and D rescaled to the defined terms"
+        for name, share in worst.items()
+    ]
 
 
 def _unit_bandwidth(n: float, d: int) -> float:
@@ -143,9 +162,12 @@ def run_calibration(
         raise CalibrationError(
             f"{targets.source}: targets.cooperative: {targets.cooperative} does not exist in {scenario.name!r}"
         )
+    check_for_run(targets, scenario.params, tuple(scenario.interventions), steps)
     base_params = scenario.params
-    if not any(p.key.startswith("metrics.") for p in targets.priors):
-        # network metrics do not feed back into the model; skipping them only saves time
+    network_targets = any(t.kind == "series" and t.key in NETWORK_METRICS for t in targets.targets)
+    if not network_targets and not any(p.key.startswith("metrics.") for p in targets.priors):
+        # network metrics do not feed back into the model; skipping them only saves time (unless a
+        # series target names one: then they run on their schedule, missing in the months between)
         base_params = base_params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
     simulator = SurveySimulator(
         base_params,
@@ -155,6 +177,7 @@ def run_calibration(
         targets.cooperative,
         targets.priors,
         dict(targets.response),
+        targets.model_targets,
     )
     distance = SurveyDistance(targets.targets)
     rv = {
@@ -274,6 +297,7 @@ def run_calibration(
         if invalid:
             notes.append(f"{invalid} of {ppc_draws} runs of the calibrated point were invalid and are left out")
         ppc = ppc_table(targets, draws)
+        notes.extend(missing_notes(ppc))
         check = ppc_table(targets, point_draws).drop(columns=["kind", "observed", "observed_category"])
         ppc = ppc.merge(check.add_prefix("point_").rename(columns={"point_statistic": "statistic"}), on="statistic")
         return CalibrationResult(

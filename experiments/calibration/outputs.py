@@ -155,7 +155,7 @@ def format_summary(result: CalibrationResult) -> str:
 
     for _, r in result.ppc.iterrows():
         obs = "" if r["observed"] != r["observed"] else f"{r['observed']:.4g}"
-        if r["kind"] == "category":
+        if r["kind"] in ("category", "ptp_zone"):
             obs = f"{obs} {r['observed_category']}".strip()
         lines.append(f"{r['statistic']:<36}{obs:>12}{cols(r, '')}   {cols(r, 'point_')}")
     return "\n".join(lines)

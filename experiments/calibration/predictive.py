@@ -4,13 +4,16 @@ target beside their median and 90% interval."""
 from __future__ import annotations
 
 import concurrent.futures as cf
+import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from kopsim.instruments.ptp import ptp_zone
 from kopsim.instruments.survey_analysis import category_bounds
+from kopsim.instruments.trust_survey import TRUST_CATEGORIES
 
 from .distance import share_cells
 from .simulator import INVALID
@@ -61,42 +64,81 @@ def point_predictive_draws(
     return pd.DataFrame([{"draw": k, "seed": int(seeds[k]), **fut.result()} for k, fut in enumerate(futures)])
 
 
+def quantiles(sim: np.ndarray) -> tuple[float, float, float, float]:
+    """(q05, median, q95, missing share) of the simulated values of one statistic: the quantiles
+    over the defined values, ``missing`` the share of draws where it was undefined (NaN)."""
+    sim = np.asarray(sim, dtype=float)
+    defined = sim[~np.isnan(sim)]
+    missing = float(1.0 - defined.size / sim.size) if sim.size else 0.0
+    if defined.size == 0:
+        return math.nan, math.nan, math.nan, missing
+    q05, med, q95 = np.quantile(defined, (INTERVAL[0], 0.5, INTERVAL[1]))
+    return float(q05), float(med), float(q95), missing
+
+
 def ppc_table(targets: Targets, draws: pd.DataFrame) -> pd.DataFrame:
     """Each target beside the median and 90% interval of the posterior-predictive surveys.
 
-    ``inside``: the observed value lies in [q05, q95]; for a category target (and, as extra
+    ``inside``: the observed value lies in [q05, q95]; for a category target or a PTP zone (and, as extra
     columns, for an item total) the category of the median simulated total, the share of draws
     whose total falls in the observed category and ``inside`` = the median's category is the
-    observed one."""
+    observed one. ``missing``: the share of draws where the statistic was undefined (left out of
+    the quantiles and, in the fit, of the distance)."""
     ok = draws[draws[INVALID].isna()] if INVALID in draws else draws
     n = targets.respondents
-    bounds = category_bounds(n)
+    bounds = category_bounds(n) if n > 0 else None
     rows = []
     for t in targets.targets:
-        if t.kind == "share":
+        if t.kind in ("share", "trust"):
             for answers, s in share_cells(t.observed):
-                cols = [f"share.{t.key}.{a}" for a in answers]
-                sim = ok[cols].sum(axis=1).to_numpy()
-                q05, med, q95 = np.quantile(sim, (INTERVAL[0], 0.5, INTERVAL[1]))
+                if t.kind == "trust":
+                    names = [TRUST_CATEGORIES[a - 1] for a in answers]
+                    cols, stat = [f"trust.{t.key}.{c}" for c in names], f"trust.{t.key}." + "+".join(names)
+                else:
+                    cols, stat = (
+                        [f"share.{t.key}.{a}" for a in answers],
+                        f"share.{t.key}." + "+".join(map(str, answers)),
+                    )
+                sim = ok[cols].sum(axis=1, skipna=False).to_numpy()
+                q05, med, q95, missing = quantiles(sim)
                 rows.append(
                     {
-                        "statistic": f"share.{t.key}." + "+".join(map(str, answers)),
-                        "kind": "share",
+                        "statistic": stat,
+                        "kind": t.kind,
                         "observed": s,
                         "median": med,
                         "q05": q05,
                         "q95": q95,
                         "inside": bool(q05 - 1e-12 <= s <= q95 + 1e-12),
+                        "missing": missing,
                     }
                 )
             continue
-        col = f"rs.{t.key}" if t.kind == "spearman" else f"total.{t.key}"
+        col = f"rs.{t.key}" if t.kind == "spearman" else t.statistic
         sim = ok[col].to_numpy(dtype=float)
-        q05, med, q95 = np.quantile(sim, (INTERVAL[0], 0.5, INTERVAL[1]))
-        row: dict[str, Any] = {"statistic": t.label, "kind": t.kind, "median": med, "q05": q05, "q95": q95}
-        if t.kind == "spearman":
+        q05, med, q95, missing = quantiles(sim)
+        row: dict[str, Any] = {
+            "statistic": t.label,
+            "kind": t.kind,
+            "median": med,
+            "q05": q05,
+            "q95": q95,
+            "missing": missing,
+        }
+        if t.kind in ("spearman", "series", "ptp"):
             row.update(observed=t.observed, inside=bool(q05 <= t.observed <= q95))
+        elif t.kind == "ptp_zone":
+            zones = np.array([ptp_zone(t.key, v) if v == v else "" for v in sim])
+            median_zone = ptp_zone(t.key, med) if med == med else ""
+            row.update(
+                observed=np.nan,
+                observed_category=t.observed,
+                median_category=median_zone,
+                p_category=float(np.mean(zones == t.observed)),
+                inside=median_zone == t.observed,
+            )
         else:
+            assert bounds is not None  # a survey target implies respondents
             observed_cat = t.observed if t.kind == "category" else bounds.category(t.observed)
             cats = np.array([bounds.category(v) for v in sim])
             row.update(
@@ -122,8 +164,16 @@ def ppc_table(targets: Targets, draws: pd.DataFrame) -> pd.DataFrame:
         "observed_category",
         "median_category",
         "p_category",
+        "missing",
     ]
     return pd.DataFrame(rows).reindex(columns=cols)
 
 
-__all__ = ["INTERVAL", "PPC_TAG", "point_predictive_draws", "posterior_predictive_draws", "ppc_table"]
+__all__ = [
+    "INTERVAL",
+    "PPC_TAG",
+    "point_predictive_draws",
+    "posterior_predictive_draws",
+    "ppc_table",
+    "quantiles",
+]

@@ -4,30 +4,45 @@ summarised as the statistics the targets name.
 **One simulation**: the scenario with the particle's parameters (network metrics off: they do
 not feed back) run ``steps`` months with a run seed s, then :func:`kopsim.instruments.member_survey.virtual_survey`
 of n respondents of the cooperative with survey seed SeedSequence([s, 1]), analysed by
-:func:`kopsim.instruments.survey_analysis.analyse`.
+:func:`kopsim.instruments.survey_analysis.analyse` (no survey when no target needs one).
+
+Targets of the run model are read from the same run (:func:`model_statistics`): a series point
+``series.<metric>.m<month>`` from the model's metrics table (month 0 = the initial state), the PTP
+scores ``ptp.<total|indicator|variable>`` of the cooperative after the run
+(:func:`kopsim.instruments.ptp.ptp_score`), and each trust target's sample
+``trust.<name>.<low|medium|high|n>`` (:func:`kopsim.instruments.trust_survey.trust_survey`, sample
+seed SeedSequence([s, TRUST_TAG, k]) for the k-th trust target). A survey-only targets file runs and
+surveys exactly as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from kopsim.instruments.member_survey import ANSWERS, ITEM_NAMES, ResponseModel, SurveyError, virtual_survey
+from kopsim.instruments.ptp import PTP_INDICATORS, ptp_score
 from kopsim.instruments.survey_analysis import SurveyResult, analyse
+from kopsim.instruments.trust_survey import TRUST_CATEGORIES, trust_survey
 from kopsim.parameters import ParameterError, Parameters
 from kopsim.participation import DOMAINS
 
 if TYPE_CHECKING:
-    from .targets import Prior
+    from kopsim.model import CooperativeModel
+
+    from .targets import Prior, Target
+
+TRUST_TAG = 0x7457  # SeedSequence tag of the trust targets' samples
 
 
 def survey_statistics(result: SurveyResult, n_target: int) -> dict[str, float]:
     """Every statistic a target can name, of one analysed survey: ``total.<item>`` (the mean answer
     × n_target, so a survey capped at fewer members is on the target's scale), ``share.<item>.<a>``,
-    ``rs.<domain>`` (0 when undefined) and ``respondents``."""
+    ``rs.<domain>`` (NaN when undefined: a missing statistic, dropped from the distance) and
+    ``respondents``."""
     items = result.items.loc[list(ITEM_NAMES)]
     return _statistics(
         result.n,
@@ -46,12 +61,48 @@ def _statistics(n: int, totals: np.ndarray, shares: np.ndarray, rs: np.ndarray, 
         for j, a in enumerate(ANSWERS):
             x[f"share.{item}.{a}"] = float(shares[k, j])
     for k, dom in enumerate(DOMAINS):
-        r = float(rs[k])
-        x[f"rs.{dom}"] = 0.0 if r != r else r
+        x[f"rs.{dom}"] = float(rs[k])  # NaN when undefined (a constant score): missing, not 0
     return x
 
 
 INVALID = "invalid"
+
+
+def metrics_by_month(model: CooperativeModel) -> Any:
+    """The model's metrics table with one row per month from month 0 (the initial state), indexed
+    by month (:meth:`CooperativeModel.metrics_frame` starts at month 1)."""
+    if model.datacollector is None:
+        raise ValueError("a batch of replicates keeps no metrics table")
+    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    frame.index.name = "month"
+    return frame
+
+
+def model_statistics(
+    model: CooperativeModel, targets: tuple[Target, ...], cooperative: int, seed: int
+) -> dict[str, float]:
+    """The statistics the model targets (series, PTP, trust) name, of a run model (module docstring)."""
+    x: dict[str, float] = {}
+    series = [t for t in targets if t.kind == "series"]
+    if series:
+        frame = metrics_by_month(model)
+        for t in series:
+            month = cast(int, t.month)
+            x[t.statistic] = float(frame[t.key].iloc[month]) if month < len(frame) else float("nan")
+    if any(t.kind in ("ptp", "ptp_zone") for t in targets):
+        ptp = ptp_score(model, cooperative)
+        x["ptp.total"] = float(ptp.total)
+        for ind in PTP_INDICATORS:
+            x[f"ptp.{ind}"] = float(ptp.indicators.loc[ind, "score"])
+        for _, row in ptp.variables.iterrows():
+            x[f"ptp.{row['variable']}"] = float(row["score"])
+    for k, t in enumerate(t for t in targets if t.kind == "trust"):
+        sample_seed = int(np.random.SeedSequence([seed, TRUST_TAG, k]).generate_state(1)[0])
+        shares, m = trust_survey(model, t.of, t.group, t.n, sample_seed, cooperative)
+        for cat, share in zip(TRUST_CATEGORIES, shares, strict=True):
+            x[f"trust.{t.key}.{cat}"] = float(share)
+        x[f"trust.{t.key}.n"] = float(m)
+    return x
 
 
 def batch_survey_statistics(res: Any, n_target: int) -> list[dict[str, float]]:
@@ -74,6 +125,7 @@ class SurveySimulator:
     cooperative: int
     priors: tuple[Prior, ...]
     response: Mapping[str, float] = field(default_factory=dict)
+    model_targets: tuple[Target, ...] = ()  # targets read from the run model (series, PTP, trust)
 
     def split(self, pars: Mapping[str, float]) -> tuple[dict[str, Any], dict[str, Any]]:
         """(scenario overrides, response-model constants) of a particle (pyabc names or keys)."""
@@ -104,21 +156,27 @@ class SurveySimulator:
             return {INVALID: 1.0}
         params, rm = configured
         model = CooperativeModel(params, seed=seed, interventions=self.interventions)
-        model.run(self.steps)
-        survey_seed = int(np.random.SeedSequence([seed, 1]).generate_state(1)[0])
-        try:
-            responses = virtual_survey(model, self.respondents, survey_seed, self.cooperative, rm)
-        except SurveyError:  # e.g. every member has left
-            return {INVALID: 1.0}
-        return survey_statistics(analyse(responses), self.respondents)
+        model.run_steps(self.steps)
+        x: dict[str, float] = {}
+        if self.respondents > 0:
+            survey_seed = int(np.random.SeedSequence([seed, 1]).generate_state(1)[0])
+            try:
+                responses = virtual_survey(model, self.respondents, survey_seed, self.cooperative, rm)
+            except SurveyError:  # e.g. every member has left
+                return {INVALID: 1.0}
+            x = survey_statistics(analyse(responses), self.respondents)
+        if self.model_targets:
+            x.update(model_statistics(model, self.model_targets, self.cooperative, seed))
+        return x
 
     def simulate_batch(self, pars: Mapping[str, float], seed: int, runs: int) -> list[dict[str, float]]:
         """The statistics of ``runs`` runs and surveys of one parameter set: one vectorised batch
         (:mod:`kopsim.batch`; batch seed ``seed``) for a scenario whose interventions can run in
-        a batch (training), else one by one with seeds drawn from ``seed``."""
+        a batch (training) and targets of the survey alone, else one by one with seeds drawn from
+        ``seed`` (a batch keeps no metrics table)."""
         from kopsim import batch
 
-        if not all(iv.batch_safe for iv in self.interventions):
+        if self.model_targets or not all(iv.batch_safe for iv in self.interventions):
             seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, runs)
             return [self.simulate(pars, int(x)) for x in seeds]
         configured = self.configure(pars)
@@ -135,4 +193,12 @@ class SurveySimulator:
         return self.simulate(pars, int(np.random.randint(0, 2**31 - 1)))
 
 
-__all__ = ["INVALID", "SurveySimulator", "batch_survey_statistics", "survey_statistics"]
+__all__ = [
+    "INVALID",
+    "TRUST_TAG",
+    "SurveySimulator",
+    "batch_survey_statistics",
+    "metrics_by_month",
+    "model_statistics",
+    "survey_statistics",
+]

@@ -4,7 +4,7 @@ targets file they are read from.
 **Targets file** (TOML; a shipped name such as ``mandiri_jaya`` or a path)::
 
     [targets]
-    respondents = 30              # n of the survey (required); every statistic below is from it
+    respondents = 30              # n of the member survey (needed for its targets below)
     steps = 108                   # optional: month of the survey (default: the scenario's steps)
     cooperative = 0               # optional: the surveyed cooperative (default 0)
     source = "Firdaus & Baga 2019"
@@ -27,6 +27,40 @@ targets file they are read from.
     [survey]                      # optional: fixed response-model constants (member_survey.ResponseModel)
     noise_sd = 0.15
 
+**Targets of every kind** (docs/CALIBRATION.md, section of that name): besides the member survey,
+statistics of the run model, each with its ``source`` (its own or the file's) and, for a sample,
+its ``n``; ``respondents`` is needed only with member-survey targets::
+
+    [targets.series.members]      # a column of the metrics table (kopsim run's metrics.csv)
+    months = [0, 108]             # 0 = the initial state; or years = [2009, 2018], start_year = 2009
+    values = [119, 133]
+    sd = [5, 5]                   # or one number; or n = 133 for shares; default 10% of the value
+
+    [targets.ptp]                 # kopsim.instruments.ptp of the cooperative after the run
+    total = 106.5                 # total | vision | capacity | resources | network | a variable
+    network = { score = 10.1, sd = 1.5 }
+    zone = "green"                # the total's zone; zones = { network = "yellow" } for indicators
+
+    [targets.trust.umkm_institution]   # kopsim.instruments.trust_survey
+    of = "institution"            # peer | board | institution
+    group = "umkm"                # members | umkm | participants:training | participants:kemitraan
+    n = 20
+    shares = { low = 0.2, medium = 0.5, high = 0.3 }   # cut points: thirds of [0, 1]
+    source = "own survey of UMKM owners"
+
+Each series point and PTP score is a term z = (x_sim − x_obs)/sd, scaled by its own sampling
+variability (pattern-oriented modelling, Grimm et al. 2005): the stated ``sd``; for a share
+among ``n``, √(q(1 − q)/n) with q = (p·n + ½)/(n + 1); otherwise ``DEFAULT_RELATIVE_SD`` (10%)
+of the value (a PTP score: each variable's assessor sd a quarter of its range, summed as
+independent errors; :func:`.distance.ptp_default_sd`). A PTP zone is 0 inside the zone, else
+max(½, distance to the zone's nearest bound)/sd. A trust target is the multinomial deviance of
+the low / medium / high shares at the study's n (:func:`.distance.share_deviance`). A statistic
+undefined in a run (an r_s of a constant score, a group nobody belongs to) is missing: its term
+is dropped and D rescaled to the defined terms (:mod:`.distance`). Metric names, times within
+the run and a kemitraan group's intervention are checked against the scenario by
+:func:`check_for_run`. The model keeps no balance sheet, so there are no finance targets
+(``coop_cash``, ``coop_loans_outstanding`` and the savings can be series).
+
 Whole-number parameters are sampled on [low, high] and rounded in each run. ``survey.*`` keys
 are the constants of :class:`kopsim.instruments.member_survey.ResponseModel` (how answers follow from the
 model state); they are not scenario parameters, so ``calibrated.toml`` lists them as comments.
@@ -36,8 +70,10 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import math
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
@@ -46,16 +82,41 @@ from typing import Any, TypeGuard, cast
 import numpy as np
 
 from kopsim.instruments.member_survey import ANSWERS, ITEM_NAMES, ResponseModel
+from kopsim.instruments.ptp import PTP_INDICATORS, PTP_VARIABLE_MAX, PTP_VARIABLES
 from kopsim.instruments.survey_analysis import category_bounds
+from kopsim.instruments.trust_survey import GROUPS as TRUST_GROUPS
+from kopsim.instruments.trust_survey import PARTICIPANTS, TRUST_CATEGORIES
+from kopsim.interventions import KINDS as INTERVENTION_KINDS
 from kopsim.parameters import GROUPS, ParameterError, Parameters, unknown_key
 from kopsim.participation import DOMAINS
+from kopsim.state import TRUST_TARGETS
 from kopsim.tomlio import MAX_TOML_BYTES, parse_toml, read_limited_text
 
-from .distance import category_z, share_deviance, spearman_z, total_z
+from .distance import (
+    binomial_sd,
+    category_z,
+    default_series_sd,
+    point_z,
+    ptp_default_sd,
+    share_deviance,
+    spearman_z,
+    total_z,
+    zone_z,
+)
 from .errors import CalibrationError
 
-TARGET_KINDS = ("items", "categories", "spearman", "shares")
+SURVEY_KINDS = ("items", "categories", "spearman", "shares")  # statistics of the member survey
+MODEL_KINDS = ("series", "ptp", "trust")  # statistics of the run model (metrics, PTP, a trust survey)
+TARGET_KINDS = (*SURVEY_KINDS, *MODEL_KINDS)
 TARGET_KEYS = ("respondents", "steps", "cooperative", "source", "description", *TARGET_KINDS)
+SERIES_KEYS = ("months", "years", "start_year", "values", "sd", "n", "source")
+MONTHS_PER_YEAR = 12
+METRIC_NAME = re.compile(r"[a-z][a-z0-9_]*")
+PTP_KEYS = ("total", *PTP_INDICATORS, *(v for i in PTP_INDICATORS for v in PTP_VARIABLES[i]))
+PTP_TABLE_KEYS = ("zone", "zones", "source")
+PTP_SCORE_KEYS = ("score", "sd")
+PTP_ZONE_NAMES = ("red", "yellow", "green")
+TRUST_KEYS = ("of", "group", "n", "shares", "source")
 TOP_KEYS = ("targets", "priors", "survey")
 PRIOR_KEYS = ("low", "high", "scale")
 SCALES = ("linear", "log")
@@ -111,30 +172,68 @@ class Prior:
 
 @dataclass(frozen=True)
 class Target:
-    """One observed statistic: ``kind`` total | category | spearman | share, of ``key`` (an item or
-    a domain), from a survey of ``n`` respondents."""
+    """One observed statistic: ``kind`` total | category | spearman | share (of the member survey,
+    from ``n`` respondents), series (a metric at ``month``), ptp | ptp_zone (a PTP score or zone)
+    or trust (trust category shares of a sample of ``n`` from a group); ``key`` names the item,
+    domain, metric, PTP score or trust target; ``sd`` the stated or default sampling sd of a
+    series point or PTP score; ``source`` where the figure comes from."""
 
     kind: str
     key: str
     observed: Any
     n: int
     reported: float | None = None  # a category target's published total, shown in the PPC only
+    sd: float | None = None
+    month: int | None = None
+    source: str = ""
+    of: str = ""  # trust: peer | board | institution
+    group: str = ""  # trust: trust_survey.GROUPS
 
     @property
     def label(self) -> str:
         if self.kind == "share":
             return f"share.{self.key}." + "+".join(str(a) for a in sorted(self.observed))
-        prefix = {"total": "total", "category": "category", "spearman": "rs"}[self.kind]
-        return f"{prefix}.{self.key}"
+        if self.kind == "series":
+            return f"series.{self.key}.m{self.month}"
+        if self.kind == "trust":
+            return f"trust.{self.key}"
+        prefix = {"total": "total", "category": "category", "spearman": "rs", "ptp": "ptp", "ptp_zone": "ptp_zone"}
+        return f"{prefix[self.kind]}.{self.key}"
+
+    @property
+    def statistic(self) -> str:
+        """The key of the simulated statistic this target reads (a trust target reads
+        ``trust.<name>.<low|medium|high|n>``, a share target ``share.<item>.<answer>``)."""
+        if self.kind in ("total", "category"):
+            return f"total.{self.key}"
+        if self.kind in ("ptp", "ptp_zone"):
+            return f"ptp.{self.key}"
+        return self.label
+
+    @property
+    def survey(self) -> bool:
+        """A statistic of the member survey (rather than of the model's metrics or state)."""
+        return self.kind in ("total", "category", "spearman", "share")
 
     def z2(self, x: Mapping[str, float]) -> float:
-        """The squared standardised discrepancy of a simulated statistics dict ``x`` (see module)."""
+        """The squared standardised discrepancy of a simulated statistics dict ``x`` (see module);
+        NaN when the statistic is undefined in ``x`` (a missing term, :mod:`.distance`)."""
         if self.kind == "total":
             return total_z(x[f"total.{self.key}"], self.observed, self.n) ** 2
         if self.kind == "category":
             return category_z(x[f"total.{self.key}"], self.observed, self.n) ** 2
         if self.kind == "spearman":
             return spearman_z(x[f"rs.{self.key}"], self.observed, self.n) ** 2
+        if self.kind in ("series", "ptp"):
+            return point_z(x.get(self.statistic, math.nan), self.observed, cast(float, self.sd)) ** 2
+        if self.kind == "ptp_zone":
+            return zone_z(x.get(self.statistic, math.nan), self.observed, self.key, cast(float, self.sd)) ** 2
+        if self.kind == "trust":
+            m = x.get(f"trust.{self.key}.n", 0.0)
+            if not m > 0:
+                return math.nan  # nobody of the group in this run: missing
+            sim = {a: x[f"trust.{self.key}.{c}"] for a, c in zip(ANSWERS, TRUST_CATEGORIES, strict=True)}
+            return share_deviance(sim, self.observed, self.n, int(m))
         sim = {a: x[f"share.{self.key}.{a}"] for a in ANSWERS}
         return share_deviance(sim, self.observed, self.n, int(x["respondents"]))
 
@@ -160,11 +259,26 @@ class Targets:
             if t.kind == "share":
                 for a, s in t.observed.items():
                     out[f"share.{t.key}.{a}"] = float(s)
+            elif t.kind == "trust":
+                for a, s in t.observed.items():
+                    out[f"trust.{t.key}.{TRUST_CATEGORIES[a - 1]}"] = float(s)
             elif t.kind == "category":
                 out[t.label] = float(CATEGORIES.index(t.observed))
+            elif t.kind == "ptp_zone":
+                out[t.label] = float(PTP_ZONE_NAMES.index(t.observed))
             else:
                 out[t.label] = float(t.observed)
         return out
+
+    @property
+    def survey(self) -> bool:
+        """Some target is a statistic of the member survey (so each run is surveyed)."""
+        return any(t.survey for t in self.targets)
+
+    @property
+    def model_targets(self) -> tuple[Target, ...]:
+        """The targets read from the run model rather than the survey (series, PTP, trust)."""
+        return tuple(t for t in self.targets if not t.survey)
 
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
@@ -222,9 +336,11 @@ def targets_from_dict(
             hint = difflib.get_close_matches(key, TARGET_KEYS, n=1)
             extra = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(TARGET_KEYS)}"
             raise fail(f"targets.{key}", f"unknown statistic{extra}")
-    n = head.get("respondents")
-    if not _whole(n) or n < 1:
+    surveyed = any(head.get(kind) for kind in SURVEY_KINDS)
+    n = head.get("respondents", None if surveyed else 0)
+    if ("respondents" in head or surveyed) and (not _whole(n) or n < 1):
         raise fail("targets.respondents", f"expected the number of respondents, a whole number >= 1, got {n!r}")
+    n = cast(int, n)
     steps = head.get("steps")
     if steps is not None and (not _whole(steps) or steps < 1):
         raise fail("targets.steps", f"expected the survey month, a whole number >= 1, got {steps!r}")
@@ -241,8 +357,16 @@ def targets_from_dict(
         table = head.get(kind, {})
         if not isinstance(table, dict):
             raise fail(f"targets.{kind}", "expected a table of statistics")
-        for key, value in table.items():
-            targets.append(_target(kind, key, value, n, fail))
+        if kind in SURVEY_KINDS:
+            for key, value in table.items():
+                targets.append(_target(kind, key, value, n, fail))
+    source = str(head.get("source", ""))
+    for metric, value in head.get("series", {}).items():
+        targets += _series(metric, value, source, fail)
+    if head.get("ptp"):
+        targets += _ptp(head["ptp"], source, fail)
+    for name, value in head.get("trust", {}).items():
+        targets.append(_trust(name, value, source, fail))
     if not targets:
         raise fail("targets", f"no statistics; give at least one of [targets.{'], [targets.'.join(TARGET_KINDS)}]")
     priors = _priors(data.get("priors"), params, fail)
@@ -326,6 +450,213 @@ def _target(kind: str, key: str, value: Any, n: int, fail: Callable[[str, str], 
     if total > 1.0 + SHARE_SUM_TOLERANCE or (len(shares) == 3 and abs(total - 1.0) > SHARE_SUM_TOLERANCE):
         raise fail(where, f"the shares sum to {total:.3f}; they must sum to at most 1 (to 1 for all three answers)")
     return Target("share", key, shares, n)
+
+
+def check_for_run(targets: Targets, params: Parameters, interventions: Sequence[Any], steps: int) -> None:
+    """What only the scenario can tell: every series metric is a column of its metrics table, every
+    time lies within the run (0..steps), a group of kemitraan participants has a kemitraan
+    intervention. :class:`CalibrationError` (one line: file, key, what is allowed) otherwise."""
+    series = [t for t in targets.targets if t.kind == "series"]
+    if series:
+        from kopsim.model import CooperativeModel
+
+        from .simulator import metrics_by_month
+
+        columns = list(metrics_by_month(CooperativeModel(params, seed=0, interventions=interventions)).columns)
+        for t in series:
+            where = f"{targets.source}: targets.series.{t.key}"
+            if t.key not in columns:
+                hint = difflib.get_close_matches(t.key, columns, n=1)
+                extra = f"did you mean {hint[0]!r}?" if hint else "allowed: a column of metrics.csv (kopsim run)"
+                raise CalibrationError(f"{where}: unknown metric; {extra}")
+            if cast(int, t.month) > steps:
+                raise CalibrationError(f"{where}: month {t.month} is after the end of the run; allowed: 0..{steps}")
+    kinds = {iv.kind for iv in interventions}
+    for t in targets.targets:
+        if t.kind == "trust" and t.group == PARTICIPANTS + "kemitraan" and "kemitraan" not in kinds:
+            raise CalibrationError(
+                f"{targets.source}: targets.trust.{t.key}.group: the scenario has no kemitraan intervention, "
+                "so nobody takes part; allowed: members, umkm, participants:training"
+            )
+
+
+def _keys(where: str, value: Any, allowed: tuple[str, ...], fail: Callable[[str, str], CalibrationError]) -> None:
+    for k in value:
+        if k not in allowed:
+            raise fail(f"{where}.{k}", unknown_key(str(k), allowed))
+
+
+def _source(where: str, value: Mapping[str, Any], default: str, fail: Callable[[str, str], CalibrationError]) -> str:
+    """A target's ``source`` (its own, else the file's [targets] source); one of them is required."""
+    src = value.get("source", default)
+    if not isinstance(src, str) or not src.strip():
+        raise fail(f"{where}.source", "state where the figures come from (here or as [targets] source = ..)")
+    return src
+
+
+def _series(metric: str, value: Any, default_source: str, fail: Callable[[str, str], CalibrationError]) -> list[Target]:
+    """The points of ``[targets.series.<metric>]``: one target per month (module docstring)."""
+    where = f"targets.series.{metric}"
+    if not METRIC_NAME.fullmatch(metric):
+        raise fail(where, "expected a metric name: a column of the metrics table (kopsim run), e.g. members")
+    if not isinstance(value, dict):
+        raise fail(where, "expected a table { months = [..], values = [..], sd = [..], source = .. }")
+    _keys(where, value, SERIES_KEYS, fail)
+    values = value.get("values")
+    if not isinstance(values, list) or not values or not all(_number(v) for v in values):
+        raise fail(f"{where}.values", f"expected a list of numbers, got {values!r}")
+    if ("months" in value) == ("years" in value):
+        raise fail(where, "give the time of each value as months = [..] (0 = the start of the run) or years = [..]")
+    if "years" in value:
+        years, start = value["years"], value.get("start_year")
+        if not _whole(start):
+            raise fail(f"{where}.start_year", f"expected the calendar year of month 0 (for years), got {start!r}")
+        if not isinstance(years, list) or not all(_whole(y) for y in years):
+            raise fail(f"{where}.years", f"expected a list of calendar years, got {years!r}")
+        months = [MONTHS_PER_YEAR * (y - start) for y in years]
+        key = "years"
+    else:
+        if "start_year" in value:
+            raise fail(f"{where}.start_year", "only with years = [..]")
+        months, key = value["months"], "months"
+        if not isinstance(months, list) or not all(_whole(m) for m in months):
+            raise fail(f"{where}.months", f"expected a list of whole months, got {months!r}")
+    if len(months) != len(values):
+        raise fail(f"{where}.{key}", f"{len(months)} times for {len(values)} values; give one per value")
+    if any(m < 0 for m in months) or any(b <= a for a, b in itertools.pairwise(months)):
+        raise fail(f"{where}.{key}", f"expected increasing times from month 0 (start_year) on, got {value[key]!r}")
+    sd, n = value.get("sd"), value.get("n")
+    if sd is not None and n is not None:
+        raise fail(where, "give sd (the sampling sd of each value) or n (the sample of a share), not both")
+    if n is not None:
+        if not _whole(n) or n < 1:
+            raise fail(f"{where}.n", f"expected the sample size, a whole number >= 1, got {n!r}")
+        if not all(0.0 <= v <= 1.0 for v in values):
+            raise fail(f"{where}.n", "n gives the sd of a share; every value must be a share in [0, 1]")
+        sds = [binomial_sd(v, n) for v in values]
+    elif sd is not None:
+        sds = sd if isinstance(sd, list) else [sd] * len(values)
+        if len(sds) != len(values) or not all(_number(x) and x > 0 for x in sds):
+            raise fail(f"{where}.sd", f"expected a number > 0 or one per value, got {sd!r}")
+    else:
+        if any(v == 0 for v in values):
+            raise fail(f"{where}.sd", "a value of 0 has no default sd (10% of the value); state sd or n")
+        sds = [default_series_sd(v) for v in values]
+    src = _source(where, value, default_source, fail)
+    return [
+        Target("series", metric, float(v), int(n or 0), sd=float(d), month=int(m), source=src)
+        for m, v, d in zip(months, values, sds, strict=True)
+    ]
+
+
+def _ptp_range(key: str) -> tuple[float, float]:
+    """The possible scores of a PTP total, indicator or variable: each variable 1..max."""
+    if key == "total":
+        parts = list(PTP_INDICATORS)
+    elif key in PTP_VARIABLES:
+        parts = [key]
+    else:
+        ind = next(i for i in PTP_INDICATORS if key in PTP_VARIABLES[i])
+        return 1.0, float(PTP_VARIABLE_MAX[ind])
+    return float(sum(len(PTP_VARIABLES[i]) for i in parts)), float(
+        sum(len(PTP_VARIABLES[i]) * PTP_VARIABLE_MAX[i] for i in parts)
+    )
+
+
+def _ptp(table: Any, default_source: str, fail: Callable[[str, str], CalibrationError]) -> list[Target]:
+    """``[targets.ptp]``: scores (``total``, an indicator or a variable: a number or { score, sd })
+    and zones (``zone`` of the total, ``zones = { indicator = .. }``)."""
+    where = "targets.ptp"
+    if not isinstance(table, dict):
+        raise fail(where, 'expected a table of PTP scores and zones, e.g. { total = 106.5, zone = "green" }')
+    _keys(where, table, (*PTP_KEYS, *PTP_TABLE_KEYS), fail)
+    src = _source(where, table, default_source, fail)
+    out: list[Target] = []
+    for key, value in table.items():
+        if key in PTP_TABLE_KEYS:
+            continue
+        sd = ptp_default_sd(key)
+        if isinstance(value, dict):
+            _keys(f"{where}.{key}", value, PTP_SCORE_KEYS, fail)
+            sd = value.get("sd", sd)
+            if not _number(sd) or sd <= 0:
+                raise fail(f"{where}.{key}.sd", f"expected a number > 0, got {sd!r}")
+            value = value.get("score")
+        lo, hi = _ptp_range(key)
+        if not _number(value) or not lo <= value <= hi:
+            raise fail(f"{where}.{key}", f"expected a PTP score in [{lo:g}, {hi:g}], got {value!r}")
+        out.append(Target("ptp", key, float(value), 0, sd=float(sd), source=src))
+    zones = dict(table.get("zones", {})) if isinstance(table.get("zones", {}), dict) else None
+    if zones is None:
+        raise fail(f"{where}.zones", 'expected a table of zones, e.g. { network = "yellow" }')
+    if "zone" in table:
+        if "total" in zones:
+            raise fail(f"{where}.zone", "the total's zone is given twice (zone and zones.total)")
+        zones["total"] = table["zone"]
+    allowed = ("total", *PTP_INDICATORS)
+    for key, zone in zones.items():
+        at = f"{where}.zone" if key == "total" and "zone" in table else f"{where}.zones.{key}"
+        if key not in allowed:
+            raise fail(at, unknown_key(key, allowed))
+        if not isinstance(zone, str) or zone.strip().lower() not in PTP_ZONE_NAMES:
+            raise fail(at, f"expected a zone: {', '.join(PTP_ZONE_NAMES)}; got {zone!r}")
+        out.append(Target("ptp_zone", key, zone.strip().lower(), 0, sd=ptp_default_sd(key), source=src))
+    return out
+
+
+def _group(where: str, group: Any, fail: Callable[[str, str], CalibrationError]) -> str:
+    if isinstance(group, str) and group in TRUST_GROUPS:
+        return group
+    if isinstance(group, str) and group.startswith(PARTICIPANTS):
+        kind = group[len(PARTICIPANTS) :]
+        if kind in INTERVENTION_KINDS:
+            raise fail(
+                where,
+                f"the model keeps no record of who took part in {kind}; allowed groups: {', '.join(TRUST_GROUPS)}",
+            )
+        hint = difflib.get_close_matches(kind, INTERVENTION_KINDS, n=1)
+        extra = f"did you mean '{PARTICIPANTS}{hint[0]}'?" if hint else f"allowed: {', '.join(TRUST_GROUPS)}"
+        raise fail(where, f"{kind!r} is not an intervention kind; {extra}")
+    hint = difflib.get_close_matches(str(group), TRUST_GROUPS, n=1)
+    extra = f"did you mean {hint[0]!r}?" if hint else f"allowed: {', '.join(TRUST_GROUPS)}"
+    raise fail(where, f"unknown group {group!r}; {extra}")
+
+
+def _trust(name: str, value: Any, default_source: str, fail: Callable[[str, str], CalibrationError]) -> Target:
+    """``[targets.trust.<name>]``: trust category shares of a sample of n from a group."""
+    where = f"targets.trust.{name}"
+    if not isinstance(value, dict):
+        raise fail(where, 'expected a table { of = "institution", group = "umkm", n = 20, shares = { .. } }')
+    _keys(where, value, TRUST_KEYS, fail)
+    of = value.get("of")
+    if of not in TRUST_TARGETS:
+        hint = difflib.get_close_matches(str(of), TRUST_TARGETS, n=1)
+        extra = f"did you mean {hint[0]!r}?" if hint else f"allowed: {', '.join(TRUST_TARGETS)}"
+        raise fail(f"{where}.of", f"unknown trust target {of!r}; {extra}")
+    group = _group(f"{where}.group", value.get("group"), fail)
+    n = value.get("n")
+    if not _whole(n) or n < 1:
+        raise fail(f"{where}.n", f"expected the sample size, a whole number >= 1, got {n!r}")
+    shares = value.get("shares")
+    if not isinstance(shares, dict) or not shares:
+        raise fail(f"{where}.shares", "expected a table of category = share, e.g. { low = 0.2, medium = 0.5 }")
+    observed: dict[int, float] = {}
+    for cat, share in shares.items():
+        name_cat = CATEGORY_NAMES.get(str(cat).strip().lower())
+        if name_cat is None:
+            raise fail(f"{where}.shares.{cat}", unknown_key(str(cat), TRUST_CATEGORIES))
+        if not _number(share) or not 0.0 <= share <= 1.0:
+            raise fail(f"{where}.shares.{cat}", f"expected a share in [0, 1], got {share!r}")
+        if TRUST_CATEGORIES.index(name_cat) + 1 in observed:
+            raise fail(f"{where}.shares.{cat}", f"the share of {name_cat} is given twice")
+        observed[TRUST_CATEGORIES.index(name_cat) + 1] = float(share)
+    total = sum(observed.values())
+    if total > 1.0 + SHARE_SUM_TOLERANCE or (len(observed) == 3 and abs(total - 1.0) > SHARE_SUM_TOLERANCE):
+        raise fail(
+            f"{where}.shares", f"the shares sum to {total:.3f}; they must sum to 1 (at most 1 leaving a category out)"
+        )
+    src = _source(where, value, default_source, fail)
+    return Target("trust", name, observed, n, source=src, of=str(of), group=group)
 
 
 def _priors(table: Any, params: Parameters | None, fail: Callable[[str, str], CalibrationError]) -> tuple[Prior, ...]:
@@ -418,16 +749,23 @@ def _parameter_default(key: str, where: str, fail: Callable[[str, str], Calibrat
 __all__ = [
     "CATEGORIES",
     "CATEGORY_NAMES",
+    "MODEL_KINDS",
     "PRIOR_KEYS",
+    "PTP_KEYS",
+    "PTP_ZONE_NAMES",
     "RESPONSE_GROUP",
     "SCALES",
+    "SERIES_KEYS",
     "SHIPPED",
+    "SURVEY_KINDS",
     "TARGET_KEYS",
     "TARGET_KINDS",
     "TOP_KEYS",
+    "TRUST_KEYS",
     "Prior",
     "Target",
     "Targets",
+    "check_for_run",
     "load_targets",
     "shipped_targets",
     "targets_from_dict",

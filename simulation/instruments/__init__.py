@@ -13,10 +13,14 @@ Three instruments of DOMAIN.md ("Measurement instruments the model must speak"):
    their green / yellow / red zones.
 3. **Relational properties** of partnerships (Franke 2005): :func:`partnership_properties`.
 
+Besides them, :mod:`.trust_survey` reads the trust categories (low / medium / high) of a sample
+drawn from a group (members, UMKM owners, a programme's participants), as a field study reports them.
+
 Modules: :mod:`.member_survey` (items, response model, latent scores, virtual survey),
 :mod:`.survey_analysis` (statistics of a survey: totals, categories, Spearman r_s),
 :mod:`.survey_csv` (real answers as CSV), :mod:`.published` (published figures of a reference case),
-:mod:`.ptp` (the PTP score) and :mod:`.relational` (relational properties of partnerships).
+:mod:`.ptp` (the PTP score), :mod:`.relational` (relational properties of partnerships) and
+:mod:`.trust_survey` (trust categories of a group's sample).
 """
 
 from importlib import resources

@@ -1,0 +1,408 @@
+"""Targets of every kind (issue #11): missing statistics, time series, PTP scores and zones, and
+trust shares among a group; parsing, one-line errors naming the key, distances."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kopsim.experiments import calibration as cal
+from kopsim.experiments.calibration.distance import rescaled_sum
+from kopsim.experiments.calibration.predictive import quantiles
+
+PRIORS = {"governance.honorarium_cost": {"low": 0, "high": 5}}
+
+
+def survey_targets(**extra):
+    head = {"respondents": 30, "spearman": {"organisation": 0.5, "business": 0.4}, "items": {"rat_attendance": 80}}
+    return cal.targets_from_dict({"targets": {**head, **extra}, "priors": PRIORS}, "t.toml")
+
+
+def stats(rs_org: float, rs_bus: float, total: float = 80.0) -> dict[str, float]:
+    return {"respondents": 30.0, "rs.organisation": rs_org, "rs.business": rs_bus, "total.rat_attendance": total}
+
+
+# ---- 1. undefined statistics are missing, not 0 --------------------------------------------------
+def test_an_undefined_spearman_term_is_dropped_and_the_distance_rescaled():
+    targets = survey_targets()
+    d = cal.SurveyDistance(targets.targets)
+    full = stats(0.3, 0.1, 75.0)
+    terms = d.terms(full)
+    assert d(full) == sum(terms.values())  # all defined: the plain sum, bit for bit
+    missing = stats(math.nan, 0.1, 75.0)
+    assert d.missing(missing) == ["rs.organisation"]
+    defined = terms["rs.business"] + terms["total.rat_attendance"]
+    assert d(missing) == pytest.approx(defined * 3 / 2)
+    # counting the missing r_s as 0 would give a different (and arbitrary) distance
+    as_zero = d(stats(0.0, 0.1, 75.0))
+    assert as_zero != pytest.approx(d(missing))
+    assert d(stats(math.nan, math.nan, 80.0)) == pytest.approx(0.0)  # only the total, which matches
+    assert math.isinf(rescaled_sum([math.nan, math.nan]))
+    assert rescaled_sum([1.0, 2.0]) == 3.0
+
+
+def test_the_ppc_reports_how_often_a_statistic_was_missing():
+    q05, med, q95, missing = quantiles(np.array([0.1, np.nan, 0.3, np.nan]))
+    assert missing == 0.5 and q05 <= med <= q95 and med == pytest.approx(0.2)
+    targets = survey_targets()
+    draws = pd.DataFrame([stats(0.2, 0.3), stats(math.nan, 0.3), stats(0.4, 0.3), stats(0.5, 0.3)])
+    ppc = cal.ppc_table(targets, draws).set_index("statistic")
+    assert ppc.loc["rs.organisation", "missing"] == 0.25
+    assert ppc.loc["rs.business", "missing"] == 0.0
+    assert math.isfinite(ppc.loc["rs.organisation", "median"])
+    from kopsim.experiments.calibration.fit import missing_notes
+
+    notes = missing_notes(ppc.reset_index())
+    assert len(notes) == 1 and notes[0].startswith("rs.organisation was undefined in 25%")
+
+
+# ---- 2-4. parsing the targets of the run model ---------------------------------------------------
+MODEL_TARGETS = {
+    "source": "a field study",
+    "series": {
+        "members": {"months": [0, 108], "values": [119, 133], "sd": [3, 6]},
+        "arrears_share_of_members": {"years": [2017, 2018], "start_year": 2009, "values": [0.04, 0.05], "n": 133},
+        "coop_cash": {"months": [12], "values": [50.0]},
+    },
+    "ptp": {"total": 106.5, "capacity": 31, "network": {"score": 10.1, "sd": 1.5}, "fiscal_policy": 2.5},
+    "trust": {
+        "umkm": {
+            "of": "institution",
+            "group": "umkm",
+            "n": 20,
+            "shares": {"low": 0.2, "medium": 0.5, "high": 0.3},
+            "source": "own UMKM survey",
+        },
+        "trained": {"of": "board", "group": "participants:training", "n": 10, "shares": {"tinggi": 0.6}},
+    },
+}
+
+
+def model_targets(**edits):
+    head = {**MODEL_TARGETS, **edits}
+    return cal.targets_from_dict({"targets": head, "priors": PRIORS}, "field.toml")
+
+
+def test_series_ptp_and_trust_targets_parse():
+    from kopsim.experiments.calibration.distance import binomial_sd, ptp_default_sd
+
+    targets = model_targets(ptp={**MODEL_TARGETS["ptp"], "zone": "green", "zones": {"network": "yellow"}})
+    assert targets.respondents == 0 and not targets.survey  # no member survey: no respondents needed
+    by = {t.label: t for t in targets.targets}
+    assert [t.label for t in targets.targets if t.kind == "series"] == [
+        "series.members.m0",
+        "series.members.m108",
+        "series.arrears_share_of_members.m96",
+        "series.arrears_share_of_members.m108",
+        "series.coop_cash.m12",
+    ]
+    assert by["series.members.m108"].sd == 6 and by["series.members.m0"].observed == 119
+    assert by["series.arrears_share_of_members.m108"].sd == pytest.approx(binomial_sd(0.05, 133))
+    assert by["series.coop_cash.m12"].sd == pytest.approx(5.0)  # the default: 10% of the value
+    assert by["ptp.total"].sd == pytest.approx(ptp_default_sd("total")) and by["ptp.network"].sd == 1.5
+    assert by["ptp.fiscal_policy"].sd == pytest.approx(1.0)  # a quarter of a 1-5 variable's range
+    assert by["ptp_zone.total"].observed == "green" and by["ptp_zone.network"].observed == "yellow"
+    assert by["trust.umkm"].observed == {1: 0.2, 2: 0.5, 3: 0.3} and by["trust.umkm"].n == 20
+    assert by["trust.umkm"].source == "own UMKM survey" and by["trust.trained"].source == "a field study"
+    assert by["trust.trained"].observed == {3: 0.6} and by["trust.trained"].group == "participants:training"
+    observed = targets.observed()
+    assert observed["ptp_zone.total"] == 2.0 and observed["trust.umkm.medium"] == 0.5
+    both = cal.targets_from_dict(
+        {"targets": {**MODEL_TARGETS, "respondents": 30, "spearman": {"capital": 0.485}}, "priors": PRIORS}, "b.toml"
+    )
+    assert both.survey and both.respondents == 30 and len(both.model_targets) == len(targets.targets) - 2
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            {"series": {"members": {"months": [0, 12], "values": [119]}}},
+            "field.toml: targets.series.members.months: 2 times for 1 values",
+        ),
+        (
+            {"series": {"members": {"months": [12, 0], "values": [1, 2]}}},
+            "targets.series.members.months: expected increasing times",
+        ),
+        ({"series": {"members": {"months": [0], "values": [119], "sdd": 3}}}, "targets.series.members.sdd: unknown"),
+        ({"series": {"Members!": {"months": [0], "values": [1]}}}, "targets.series.Members!: expected a metric name"),
+        ({"series": {"members": {"months": [0], "values": [0]}}}, "targets.series.members.sd: a value of 0"),
+        ({"series": {"members": {"months": [0], "values": [119], "sd": -1}}}, "targets.series.members.sd: expected"),
+        ({"series": {"arrears_share": {"months": [0], "values": [5], "n": 30}}}, "targets.series.arrears_share.n:"),
+        ({"series": {"members": {"years": [2018], "values": [133]}}}, "targets.series.members.start_year: expected"),
+        ({"ptp": {"totl": 100}}, "targets.ptp.totl: unknown key; did you mean 'total'?"),
+        ({"ptp": {"network": 30}}, "targets.ptp.network: expected a PTP score in [4, 20], got 30"),
+        ({"ptp": {"zone": "blue"}}, "targets.ptp.zone: expected a zone: red, yellow, green"),
+        ({"ptp": {"zones": {"netwrk": "red"}}}, "targets.ptp.zones.netwrk: unknown key; did you mean 'network'?"),
+        (
+            {"trust": {"u": {"of": "institutions", "group": "umkm", "n": 5, "shares": {"low": 1.0}}}},
+            "targets.trust.u.of: unknown trust target 'institutions'; did you mean 'institution'?",
+        ),
+        (
+            {"trust": {"u": {"of": "board", "group": "umkn", "n": 5, "shares": {"low": 1.0}}}},
+            "targets.trust.u.group: unknown group 'umkn'; did you mean 'umkm'?",
+        ),
+        (
+            {"trust": {"u": {"of": "board", "group": "participants:traning", "n": 5, "shares": {"low": 1.0}}}},
+            "'traning' is not an intervention kind; did you mean 'participants:training'?",
+        ),
+        (
+            {"trust": {"u": {"of": "board", "group": "participants:grant", "n": 5, "shares": {"low": 1.0}}}},
+            "targets.trust.u.group: the model keeps no record of who took part in grant; allowed groups: members",
+        ),
+        (
+            {"trust": {"u": {"of": "board", "group": "members", "n": 0, "shares": {"low": 1.0}}}},
+            "targets.trust.u.n: expected the sample size, a whole number >= 1, got 0",
+        ),
+        (
+            {"trust": {"u": {"of": "board", "group": "members", "n": 5, "shares": {"low": 1.2}}}},
+            "targets.trust.u.shares.low: expected a share in [0, 1], got 1.2",
+        ),
+        (
+            {
+                "trust": {
+                    "u": {"of": "board", "group": "members", "n": 5, "shares": {"low": 0.2, "medium": 0.2, "high": 0.2}}
+                }
+            },
+            "targets.trust.u.shares: the shares sum to 0.600; they must sum to 1",
+        ),
+        (
+            {"trust": {"u": {"of": "board", "group": "members", "n": 5, "shares": {"lo": 0.2}}}},
+            "targets.trust.u.shares.lo: unknown key; did you mean 'low'?",
+        ),
+        ({"source": ""}, "source: state where the figures come from"),
+    ],
+)
+def test_bad_model_targets_name_the_file_and_key_in_one_line(edit, expected):
+    head = {"series": {}, "ptp": {}, "trust": {}, "source": "s", **edit}
+    if not any(head[k] for k in ("series", "ptp", "trust")):
+        head = {**MODEL_TARGETS, **edit}
+    with pytest.raises(cal.CalibrationError) as err:
+        cal.targets_from_dict({"targets": head, "priors": PRIORS}, "field.toml")
+    message = str(err.value)
+    assert "\n" not in message and message.startswith("field.toml: targets."), message
+    assert expected in message, message
+
+
+# ---- distances of the new kinds ------------------------------------------------------------------
+def test_series_and_ptp_points_are_scaled_by_their_own_sd():
+    from kopsim.experiments.calibration.distance import zone_z
+
+    targets = model_targets(trust={}, ptp={"capacity": 31, "zone": "green"})
+    by = {t.label: t for t in targets.targets}
+    m108 = by["series.members.m108"]  # sd 6
+    assert m108.z2({"series.members.m108": 139.0}) == pytest.approx(1.0)
+    assert by["series.members.m0"].z2({"series.members.m0": 125.0}) == pytest.approx(4.0)  # sd 3: twice the z
+    assert math.isnan(m108.z2({"series.members.m108": math.nan}))  # undefined: missing
+    assert by["ptp.capacity"].z2({"ptp.capacity": 31.0}) == 0.0
+    # a zone: 0 inside, the distance to the nearest bound (at least half a point) outside
+    assert zone_z(95.0, "green", "total", 2.0) == 0.0
+    assert zone_z(90.9, "green", "total", 2.0) == pytest.approx(0.25)
+    assert zone_z(80.0, "green", "total", 2.0) == pytest.approx(5.5)
+    assert zone_z(95.0, "yellow", "total", 2.0) == pytest.approx((95 - 91) / 2.0)
+    d = cal.SurveyDistance(targets.targets)
+    x = {t.statistic: float(t.observed) for t in targets.targets if t.kind in ("series", "ptp")}
+    assert d({**x, "ptp.total": 100.0}) == 0.0
+
+
+def test_trust_shares_use_the_multinomial_deviance_and_an_empty_group_is_missing():
+    targets = model_targets(series={}, ptp={})
+    umkm = next(t for t in targets.targets if t.label == "trust.umkm")
+    same = {"trust.umkm.low": 0.2, "trust.umkm.medium": 0.5, "trust.umkm.high": 0.3, "trust.umkm.n": 20.0}
+    off = {**same, "trust.umkm.low": 0.6, "trust.umkm.high": 0.0, "trust.umkm.medium": 0.4}
+    assert umkm.z2(same) == pytest.approx(cal.share_deviance({1: 0.2, 2: 0.5, 3: 0.3}, umkm.observed, 20, 20))
+    assert umkm.z2(same) < 1.0 < umkm.z2(off)
+    nobody = {"trust.umkm.low": math.nan, "trust.umkm.medium": math.nan, "trust.umkm.high": math.nan}
+    assert math.isnan(umkm.z2({**nobody, "trust.umkm.n": 0.0}))
+    ppc = cal.ppc_table(
+        cal.targets_from_dict(
+            {"targets": {"source": "s", "trust": {"umkm": MODEL_TARGETS["trust"]["umkm"]}}, "priors": PRIORS}, "f"
+        ),
+        pd.DataFrame([same, off, {**nobody, "trust.umkm.n": 0.0}]),
+    ).set_index("statistic")
+    assert list(ppc.index) == ["trust.umkm.low", "trust.umkm.medium", "trust.umkm.high"]
+    assert ppc.loc["trust.umkm.low", "missing"] == pytest.approx(1 / 3)
+    assert ppc.loc["trust.umkm.low", "median"] == pytest.approx(0.4)
+
+
+def test_trust_survey_groups_and_category_shares():
+    from kopsim.instruments.trust_survey import GROUPS, group_members, trust_category_shares, trust_survey
+    from kopsim.model import CooperativeModel
+    from kopsim.scenario import load
+
+    assert list(trust_category_shares(np.array([0.1, 0.4, 0.5, 0.9]))) == [0.25, 0.5, 0.25]
+    assert np.isnan(trust_category_shares(np.array([]))).all()
+    scen = load("mandiri_jaya")
+    model = CooperativeModel(scen.params.replace({"metrics.network_every": 0}), seed=3)
+    model.run_steps(13)
+    s = model.state
+    members = group_members(model, "members", 0)
+    assert s.member[members].all() and members.size == int(s.member[: s.n_households].sum())
+    assert (s.product[group_members(model, "umkm", 0)] > 0).all()
+    trained = group_members(model, "participants:training", 0)
+    assert (s.trained_at[trained] >= 0).all()
+    assert group_members(model, "participants:kemitraan", 0).size == 0  # no kemitraan in this scenario
+    assert set(GROUPS) == {"members", "umkm", "participants:training", "participants:kemitraan"}
+    shares, m = trust_survey(model, "institution", "members", 20, 7, 0)
+    assert m == 20 and shares.sum() == pytest.approx(1.0)
+    again, _ = trust_survey(model, "institution", "members", 20, 7, 0)
+    assert np.array_equal(shares, again)  # the same seed, the same sample
+    shares, m = trust_survey(model, "board", "participants:kemitraan", 20, 7, 0)
+    assert m == 0 and np.isnan(shares).all()
+
+
+# ---- through the command line and the scenario ---------------------------------------------------
+TINY = """
+[scenario]
+name = "tiny"
+steps = 24
+seed = 5
+
+[parameters.population]
+n_villages = 1
+n_cooperatives = 1
+households_per_village = 60
+members_per_cooperative = 50
+"""
+
+SERIES_TARGETS = """
+[targets]
+source = "the cooperative's member register"
+
+[targets.series.members]
+months = [0, 24]
+values = [50, 52]
+sd = 2
+
+[priors]
+"governance.honorarium_cost" = { low = 0, high = 5 }
+"""
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (("[targets.series.members]", "[targets.series.member]"), "targets.series.member: unknown metric; did you"),
+        (("months = [0, 24]", "months = [0, 36]"), "targets.series.members: month 36 is after the end of the run"),
+        (
+            (
+                "[targets.series.members]",
+                '[targets.trust.k]\nof = "peer"\ngroup = "participants:kemitraan"\nn = 5\n'
+                "shares = { low = 1.0 }\n[targets.series.members]",
+            ),
+            "targets.trust.k.group: the scenario has no kemitraan intervention",
+        ),
+        (("sd = 2", "sd = [2, 2, 2]"), "targets.series.members.sd: expected a number > 0 or one per value"),
+    ],
+)
+def test_bad_model_targets_exit_2_with_one_line(tmp_path, capsys, edit, expected):
+    from tests.helpers import run_kopsim
+
+    pytest.importorskip("pyabc")
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(TINY, encoding="utf-8")
+    text = SERIES_TARGETS.replace(*edit)
+    assert text != SERIES_TARGETS
+    targets = tmp_path / "targets.toml"
+    targets.write_text(text, encoding="utf-8")
+    code, _out, err = run_kopsim(["calibrate", str(scenario), str(targets), "--out", str(tmp_path / "o")], capsys)
+    assert code == 2, err
+    assert err.startswith("kopsim: error: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert f"{targets}: " in err and expected in err, err
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_true_membership_series_is_closer_at_the_true_parameters():
+    """Synthetic truth: the default mandiri_jaya scenario run 24 months gives the membership series
+    taken as the target; the mean distance of new runs is smaller at the true exit rate than at a
+    far-off one."""
+    from kopsim.model import CooperativeModel
+    from kopsim.scenario import load
+
+    scen = load("mandiri_jaya")
+    params = scen.params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
+    truth = params.participation.exit_rate
+    frame = CooperativeModel(params, seed=2018).run(24)
+    months = [6, 12, 18, 24]
+    values = [int(frame["members"].iloc[m - 1]) for m in months]  # metrics_frame starts at month 1
+    data = {
+        "targets": {
+            "source": "synthetic",
+            "series": {"members": {"months": months, "values": values, "sd": 3}},
+            "trust": {
+                "m": {
+                    "of": "institution",
+                    "group": "members",
+                    "n": 30,
+                    "shares": {"low": 0.0, "medium": 0.6, "high": 0.4},
+                }
+            },
+        },
+        "priors": {"participation.exit_rate": {"low": 0.001, "high": 0.3}},
+    }
+    targets = cal.targets_from_dict(data, "synthetic", params)
+    cal.targets.check_for_run(targets, params, (), 24)
+    sim = cal.SurveySimulator(params, (), 24, 0, 0, targets.priors, {}, targets.model_targets)
+    series_only = cal.SurveyDistance(tuple(t for t in targets.targets if t.kind == "series"))
+
+    def mean_distance(exit_rate: float) -> float:
+        runs = sim.simulate_batch({"participation.exit_rate": exit_rate}, 11, 6)
+        assert all("trust.m.n" in x for x in runs)  # the model targets come from the same runs
+        return float(np.mean([series_only(x) for x in runs]))
+
+    near, far = mean_distance(truth), mean_distance(0.2)
+    assert near < far / 10, (near, far)
+
+
+def test_a_trust_share_given_twice_is_refused():
+    shares = {"low": 0.2, "rendah": 0.3}
+    with pytest.raises(
+        cal.CalibrationError, match=r"targets\.trust\.u\.shares\.rendah: the share of low is given twice"
+    ):
+        model_targets(trust={"u": {"of": "peer", "group": "members", "n": 5, "shares": shares}})
+
+
+def test_the_documented_example_of_every_kind_loads_for_mandiri_jaya():
+    """The TOML example of docs/CALIBRATION.md's "Targets of every kind" is a valid targets file for
+    the shipped Mandiri Jaya scenario, and one simulation gives every statistic it names."""
+    import re
+    from pathlib import Path
+
+    from kopsim.scenario import load
+    from kopsim.tomlio import parse_toml
+
+    doc = (Path(__file__).parents[1] / "docs" / "CALIBRATION.md").read_text(encoding="utf-8")
+    section = doc.split("## Targets of every kind", 1)[1]
+    example = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
+    data = parse_toml(
+        example + '\n[priors]\n"participation.exit_rate" = { low = 0.001, high = 0.1 }\n', "doc", cal.CalibrationError
+    )
+    scen = load("mandiri_jaya")
+    targets = cal.targets_from_dict(data, "doc", scen.params)
+    assert {t.kind for t in targets.targets} == {"series", "ptp", "ptp_zone", "trust"}
+    cal.check_for_run(targets, scen.params, tuple(scen.interventions), 108)
+    sim = cal.SurveySimulator(
+        scen.params, tuple(scen.interventions), 108, 0, 0, targets.priors, {}, targets.model_targets
+    )
+    x = sim.simulate({"participation.exit_rate": 0.01}, 1)
+    terms = cal.SurveyDistance(targets.targets).terms(x)
+    assert all(math.isfinite(v) for v in terms.values()), terms
+
+
+def test_one_missing_note_per_target():
+    from kopsim.experiments.calibration.fit import missing_notes
+
+    ppc = pd.DataFrame(
+        [
+            {"statistic": "trust.k.high", "kind": "trust", "missing": 1.0},
+            {"statistic": "trust.k.low+medium", "kind": "trust", "missing": 1.0},
+            {"statistic": "series.members.m12", "kind": "series", "missing": 0.0},
+        ]
+    )
+    assert missing_notes(ppc) == [
+        "trust.k was undefined in 100% of the posterior-predictive runs; there its term is left out of the "
+        "distance and D rescaled to the defined terms"
+    ]
