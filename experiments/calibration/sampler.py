@@ -119,6 +119,7 @@ def make_sampler(
             if nth is None:
                 sample.ok = False
             seconds = time.perf_counter() - started
+            largest, ess = _accepted_summary(sample.accepted_particles)
             self.generations.append(
                 {
                     "t": t,
@@ -126,19 +127,34 @@ def make_sampler(
                     "accepted": sample.n_accepted,
                     "complete": nth is not None,
                     "seconds": seconds,
+                    "largest_distance": largest,
+                    "ess": ess,
                 }
             )
             if progress is not None:
                 what = "prior calibration sample" if t < 0 else f"generation {t}"
                 state = "" if nth is not None else " - budget exhausted, generation abandoned"
+                fit = "" if t < 0 else f"largest accepted distance {largest:.3g}, ESS {ess:.0f}, "
                 progress(
                     f"{what}: {sample.n_accepted} accepted of {kept} simulations "
-                    f"(acceptance rate {sample.n_accepted / max(kept, 1):.2f}, {seconds:.1f} s; "
+                    f"({fit}acceptance rate {sample.n_accepted / max(kept, 1):.2f}, {seconds:.1f} s; "
                     f"{self.used} used){state}"
                 )
             return sample
 
     return SeededFutureSampler()
+
+
+def _accepted_summary(particles: list[Any]) -> tuple[float, float]:
+    """Largest distance among the accepted particles (the generation's ε is at least this) and their
+    effective sample size ESS = 1/Σw² of the normalised importance weights (NaN if none)."""
+    if not particles:
+        return float("nan"), float("nan")
+    distance = max(float(p.distance) for p in particles)
+    w = np.array([float(p.weight) for p in particles])
+    total = w.sum()
+    ess = float(1.0 / np.sum((w / total) ** 2)) if total > 0 else float("nan")
+    return distance, ess
 
 
 __all__ = ["make_sampler"]
