@@ -258,12 +258,15 @@ def test_cli_writes_posterior_ppc_and_a_runnable_calibrated_scenario(scenario_fi
             "sequential",
             "--seed",
             "3",
+            "--hold-out",
+            "rs.organisation",
             "--out",
             str(out),
         ],
         capsys,
     )
     assert code == 0, err
+    assert "rs.organisation *" in err or "rs.organisation *" in stdout  # marked as held out in the summary
     for name in (
         "posterior.csv",
         "posterior_summary.csv",
@@ -290,11 +293,13 @@ def test_cli_writes_posterior_ppc_and_a_runnable_calibrated_scenario(scenario_fi
         "share.training_satisfaction.2+3",
     ]
     assert {"observed", "median", "q05", "q95", "inside"} <= set(ppc.columns)
+    assert ppc.set_index("statistic")["held_out"].to_dict() == {s: s == "rs.organisation" for s in ppc["statistic"]}
     assert (ppc["q05"] <= ppc["median"]).all() and (ppc["median"] <= ppc["q95"]).all()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["command"].startswith("kopsim calibrate ") and "--seed 3" in manifest["command"]
     assert manifest["simulations_used"] <= 150 and manifest["root_seed"] == 3
     assert manifest["wall_time_seconds"] > 0 and manifest["kopsim_version"]
+    assert manifest["held_out"] == ["rs.organisation"] and "--hold-out rs.organisation" in manifest["command"]
     text = (out / "calibrated.toml").read_text()
     assert f'extends = "{scenario_file.resolve()}"' in text and "[parameters.governance]" in text
     scen = load(str(out / "calibrated.toml"))

@@ -406,3 +406,35 @@ def test_one_missing_note_per_target():
         "trust.k was undefined in 100% of the posterior-predictive runs; there its term is left out of the "
         "distance and D rescaled to the defined terms"
     ]
+
+
+# ---- fit on part, predict the rest (issue #11 item 6) ---------------------------------------------
+def test_held_out_targets_are_predicted_not_fitted():
+    targets = survey_targets(held_out=["rs.organisation"])
+    assert targets.held_out == ("rs.organisation",)
+    assert [t.label for t in targets.fitted] == ["total.rat_attendance", "rs.business"]
+    assert len(targets.targets) == 3  # still in the posterior-predictive table
+    fitted = cal.SurveyDistance(targets.fitted)
+    far, near = stats(-0.9, 0.4, 80.0), stats(0.5, 0.4, 80.0)
+    assert fitted(far) == fitted(near) == pytest.approx(0.0)  # the held-out r_s does not enter the distance
+    assert cal.SurveyDistance(targets.targets)(far) > 0
+    # a prefix holds out every target it begins; --hold-out adds to the file's
+    more = survey_targets().hold_out(["rs"])
+    assert more.held_out == ("rs.organisation", "rs.business")
+
+
+@pytest.mark.parametrize(
+    ("held", "expected"),
+    [
+        (
+            ["rs.organisatoin"],
+            "t.toml: targets.held_out: 'rs.organisatoin' is not a target (did you mean 'rs.organisation'?)",
+        ),
+        (["rs", "total"], "t.toml: targets.held_out: every target is held out"),
+        ("rs.business", "t.toml: targets.held_out: expected a list of target labels"),
+    ],
+)
+def test_bad_held_out_names_the_file_key_and_allowed_labels(held, expected):
+    with pytest.raises(cal.CalibrationError) as err:
+        survey_targets(held_out=held)
+    assert str(err.value).startswith(expected) and "\n" not in str(err.value)

@@ -179,7 +179,7 @@ def run_calibration(
         dict(targets.response),
         targets.model_targets,
     )
-    distance = SurveyDistance(targets.targets)
+    distance = SurveyDistance(targets.fitted)  # held-out targets are predicted, not fitted
     rv = {
         p.name: (
             pyabc.RV("loguniform", p.low, p.high) if p.scale == "log" else pyabc.RV("uniform", p.low, p.high - p.low)

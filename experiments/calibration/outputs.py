@@ -153,11 +153,19 @@ def format_summary(result: CalibrationResult) -> str:
             f"{'yes' if r[pre + 'inside'] else 'NO':<4}{cat:>11}"
         )
 
+    held = result.ppc["held_out"].fillna(False).astype(bool) if "held_out" in result.ppc else None
     for _, r in result.ppc.iterrows():
         obs = "" if r["observed"] != r["observed"] else f"{r['observed']:.4g}"
         if r["kind"] in ("category", "ptp_zone"):
             obs = f"{obs} {r['observed_category']}".strip()
-        lines.append(f"{r['statistic']:<36}{obs:>12}{cols(r, '')}   {cols(r, 'point_')}")
+        name = f"{r['statistic']} *" if r.get("held_out") is True else r["statistic"]
+        lines.append(f"{name:<36}{obs:>12}{cols(r, '')}   {cols(r, 'point_')}")
+    if held is not None and held.any():
+        inside = int(result.ppc.loc[held, "inside"].astype(bool).sum())
+        lines.append(
+            f"* held out (predicted, not fitted): {inside} of {int(held.sum())} inside the posterior-predictive "
+            "90% range"
+        )
     return "\n".join(lines)
 
 

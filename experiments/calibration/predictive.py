@@ -83,7 +83,8 @@ def ppc_table(targets: Targets, draws: pd.DataFrame) -> pd.DataFrame:
     columns, for an item total) the category of the median simulated total, the share of draws
     whose total falls in the observed category and ``inside`` = the median's category is the
     observed one. ``missing``: the share of draws where the statistic was undefined (left out of
-    the quantiles and, in the fit, of the distance)."""
+    the quantiles and, in the fit, of the distance). ``held_out``: the target was predicted, not
+    fitted (``targets.held_out``, ``--hold-out``)."""
     ok = draws[draws[INVALID].isna()] if INVALID in draws else draws
     n = targets.respondents
     bounds = category_bounds(n) if n > 0 else None
@@ -111,6 +112,7 @@ def ppc_table(targets: Targets, draws: pd.DataFrame) -> pd.DataFrame:
                         "q95": q95,
                         "inside": bool(q05 - 1e-12 <= s <= q95 + 1e-12),
                         "missing": missing,
+                        "held_out": t.label in targets.held_out,
                     }
                 )
             continue
@@ -124,6 +126,7 @@ def ppc_table(targets: Targets, draws: pd.DataFrame) -> pd.DataFrame:
             "q05": q05,
             "q95": q95,
             "missing": missing,
+            "held_out": t.label in targets.held_out,
         }
         if t.kind in ("spearman", "series", "ptp"):
             row.update(observed=t.observed, inside=bool(q05 <= t.observed <= q95))
@@ -165,6 +168,7 @@ def ppc_table(targets: Targets, draws: pd.DataFrame) -> pd.DataFrame:
         "median_category",
         "p_category",
         "missing",
+        "held_out",
     ]
     return pd.DataFrame(rows).reindex(columns=cols)
 

@@ -74,7 +74,7 @@ import itertools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeGuard, cast
@@ -108,7 +108,7 @@ from .errors import CalibrationError
 SURVEY_KINDS = ("items", "categories", "spearman", "shares")  # statistics of the member survey
 MODEL_KINDS = ("series", "ptp", "trust")  # statistics of the run model (metrics, PTP, a trust survey)
 TARGET_KINDS = (*SURVEY_KINDS, *MODEL_KINDS)
-TARGET_KEYS = ("respondents", "steps", "cooperative", "source", "description", *TARGET_KINDS)
+TARGET_KEYS = ("respondents", "steps", "cooperative", "source", "description", "held_out", *TARGET_KINDS)
 SERIES_KEYS = ("months", "years", "start_year", "values", "sd", "n", "source")
 MONTHS_PER_YEAR = 12
 METRIC_NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -251,6 +251,17 @@ class Targets:
     response: dict[str, float] = field(default_factory=dict)
     description: str = ""
     text: str = ""
+    held_out: tuple[str, ...] = ()  # labels of targets predicted, not fitted (``held_out`` / --hold-out)
+
+    @property
+    def fitted(self) -> tuple[Target, ...]:
+        """The targets the distance uses: all but the held-out ones."""
+        return tuple(t for t in self.targets if t.label not in self.held_out)
+
+    def hold_out(self, names: Sequence[str], src: str = "--hold-out") -> Targets:
+        """These targets with ``names`` held out as well (:func:`held_out_labels`)."""
+        labels = held_out_labels(self.targets, names, src)
+        return replace(self, held_out=tuple(dict.fromkeys((*self.held_out, *labels))))
 
     def observed(self) -> dict[str, float]:
         """The observed statistics as a flat dict (pyabc's x_0; categories as 0 / 1 / 2)."""
@@ -315,6 +326,26 @@ def _whole(value: Any) -> TypeGuard[int]:
 
 def _number(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def held_out_labels(targets: Sequence[Target], names: Sequence[str], src: str = "held_out") -> tuple[str, ...]:
+    """The labels of the targets that ``names`` hold out: a label (``rs.capital``,
+    ``series.members.m108``) or a prefix of labels ending at a dot (``series.members``, ``ptp``).
+    Every name must match; not all targets may be held out (the fit needs one)."""
+    labels = [t.label for t in targets]
+    out: list[str] = []
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise CalibrationError(f"{src}: expected target labels, got {name!r}")
+        hit = [lab for lab in labels if lab == name or lab.startswith(name + ".")]
+        if not hit:
+            hint = difflib.get_close_matches(name, labels, n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise CalibrationError(f"{src}: {name!r} is not a target{extra}; allowed: {', '.join(labels)}")
+        out += hit
+    if set(out) >= set(labels):
+        raise CalibrationError(f"{src}: every target is held out; keep at least one to fit")
+    return tuple(dict.fromkeys(out))
 
 
 def targets_from_dict(
@@ -386,6 +417,9 @@ def targets_from_dict(
     if both:
         key = sorted(both)[0]
         raise fail(f"{RESPONSE_GROUP}.{key}", "is also in [priors]; give it a fixed value or a prior, not both")
+    held = head.get("held_out", [])
+    if not isinstance(held, list):
+        raise fail("targets.held_out", f"expected a list of target labels, got {held!r}")
     return Targets(
         src,
         n,
@@ -396,6 +430,7 @@ def targets_from_dict(
         dict(response),
         str(head.get("description", head.get("source", ""))),
         text,
+        held_out_labels(targets, held, f"{src}: targets.held_out"),
     )
 
 
@@ -766,6 +801,7 @@ __all__ = [
     "Target",
     "Targets",
     "check_for_run",
+    "held_out_labels",
     "load_targets",
     "shipped_targets",
     "targets_from_dict",

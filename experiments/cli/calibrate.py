@@ -90,6 +90,14 @@ def register(sub: Any) -> None:
         help="write TARGETS from a CSV of answers or published figures (mandiri_jaya) and stop",
     )
     p.add_argument(
+        "--hold-out",
+        action="append",
+        default=[],
+        metavar="LABEL",
+        help="predict this target instead of fitting it (a label such as rs.capital or series.members, "
+        "or a prefix of labels); repeat for more; adds to the targets file's held_out",
+    )
+    p.add_argument(
         "--resume",
         action="store_true",
         help="continue the fit stored in OUT/abc.db (interrupted, or with more --generations or --budget)",
@@ -123,6 +131,8 @@ def command_line(args: argparse.Namespace, seed: int, out: Path) -> str:
         parts += ["--executor", args.executor]
     if args.workers:
         parts += ["--workers", str(args.workers)]
+    for label in args.hold_out:
+        parts += ["--hold-out", label]
     parts += ["--out", str(out)]
     return " ".join(parts)
 
@@ -143,6 +153,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     require_pyabc()
     scen = load(args.scenario)
     targets = load_targets(args.targets, scen.params)
+    if args.hold_out:
+        targets = targets.hold_out(args.hold_out)
     seed = args.seed if args.seed is not None else scen.seed
     out = args.out or Path("kopsim-results") / f"calibrate-{scen.name}-seed{seed}"
     command = command_line(args, seed, out)
@@ -178,6 +190,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         "scenario_file": os.path.abspath(scen.source),
         "targets_file": targets.source,
         "targets_sha256": targets.sha256(),
+        "held_out": list(targets.held_out),
         "respondents": targets.respondents,
         "steps": result.steps,
         "cooperative": targets.cooperative,
