@@ -95,6 +95,30 @@ def _unit_bandwidth(n: float, d: int) -> float:
     return 1.0
 
 
+# Shrinkage of the kernel's covariance toward its diagonal: Σ' = Σ + λ·diag(Σ). With few effective
+# particles (ESS below the number of parameters) the weighted covariance is singular; scipy then
+# gives a proposal density of 0 off its support and pyabc a weight prior/0 = inf, and the
+# generation's weights cannot be normalised (it failed so with 18 parameters). λ = 1e-3 keeps the
+# kernel's shape while making it positive definite.
+KERNEL_RIDGE = 1e-3
+_RIDGED: dict[int, type] = {}
+
+
+def _ridged_transition(pyabc: Any) -> type:
+    """pyabc's MultivariateNormalTransition with the covariance made positive definite (KERNEL_RIDGE)."""
+    if id(pyabc) not in _RIDGED:
+        import scipy.stats as st
+
+        class RidgedTransition(pyabc.MultivariateNormalTransition):  # type: ignore[name-defined,misc]
+            def fit(self, X: Any, w: np.ndarray) -> None:
+                super().fit(X, w)
+                self.cov = self.cov + KERNEL_RIDGE * np.diag(np.diag(self.cov))
+                self.normal = st.multivariate_normal(cov=self.cov, allow_singular=True)
+
+        _RIDGED[id(pyabc)] = RidgedTransition
+    return _RIDGED[id(pyabc)]
+
+
 def transition(pyabc: Any, kernel: str) -> Any:
     """The perturbation kernel: N(θ_j, c·Σ), Σ the previous generation's weighted covariance.
 
@@ -104,11 +128,14 @@ def transition(pyabc: Any, kernel: str) -> Any:
     accepts more proposals per generation, but with ten or more parameters the importance
     weights prior / proposal then vary over orders of magnitude and the effective sample size
     of a generation collapses (a pilot fit of Mandiri Jaya, 13 parameters: ESS 1–10 of 200);
-    the wider kernel keeps the proposal density smooth, and the weights even.
+    the wider kernel keeps the proposal density smooth, and the weights even. Both add a ridge
+    λ·diag(Σ) (KERNEL_RIDGE) so that the covariance stays positive definite when few particles
+    carry the weight.
     """
+    ridged = _ridged_transition(pyabc)
     if kernel == "beaumont":
-        return pyabc.MultivariateNormalTransition(scaling=2.0, bandwidth_selector=_unit_bandwidth)
-    return pyabc.MultivariateNormalTransition()
+        return ridged(scaling=2.0, bandwidth_selector=_unit_bandwidth)
+    return ridged()
 
 
 def run_calibration(
