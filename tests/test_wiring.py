@@ -37,15 +37,20 @@ STEPS = 60
 NO_NETWORK_METRICS = {"metrics": {"network_every": 0, "centrality_every": 0}}
 
 
-def outcome(column: str, overrides: dict[str, Any] | None = None, cuts: Sequence[tuple[Any, str, Any]] = ()) -> float:
-    """Mean of ``column`` over the last 12 months and the seeds, with the ``cuts`` patched in."""
+def outcome(
+    column: str,
+    overrides: dict[str, Any] | None = None,
+    cuts: Sequence[tuple[Any, str, Any]] = (),
+    steps: int = STEPS,
+) -> float:
+    """Mean of ``column`` over the last 12 months of ``steps`` and the seeds, with the ``cuts`` patched in."""
     params = small_params({**NO_NETWORK_METRICS, **(overrides or {})})
     values = []
     for seed in SEEDS:
         with contextlib.ExitStack() as stack:
             for module, name, replacement in cuts:
                 stack.enter_context(mock.patch.object(module, name, replacement))
-            frame = CooperativeModel(params, seed=seed).run(STEPS)
+            frame = CooperativeModel(params, seed=seed).run(steps)
         values.append(frame[column].iloc[-12:].mean())
     return float(np.mean(values))
 
@@ -129,7 +134,15 @@ CASES = {
     ),
     "sentiment ties to the board carry social control (governance.sentiment_control)": (
         "participation_organisation",
-        {"governance": {"free_ride_threshold": 0.95, "sanction_probability": 0.1, "sentiment_control": 9.0}},
+        {  # most members with a sentiment tie to the board, sanctions that bite: the channel is clearly live
+            "governance": {
+                "free_ride_threshold": 0.95,
+                "sanction_probability": 0.05,
+                "sentiment_control": 19.0,
+                "sanction_effect": 0.5,
+            },
+            "network": {"board_sentiment_share": 0.9},
+        },
         [(governance, "sentiment_control", lambda n, *a: np.zeros(n))],
         +1,
         0.01,
@@ -206,8 +219,9 @@ def test_only_unfair_treatment_erodes_board_trust():
 
 def test_distrust_not_trust_drives_exits():
     """Members who trust the cooperative leave less (Hirschman 1970): with many exits and no
-    joining, a trusting membership keeps more members than a distrustful one (same seeds)."""
+    joining, a trusting membership keeps more members than a distrustful one (same seeds), over the
+    first two years, before experience has moved both to the same trust."""
     churn = {"participation": {"exit_rate": 0.3, "join_rate": 0.0}}
-    trusting = outcome("members", {**churn, "trust": {"initial_institution": 0.9, "initial_spread": 0.0}})
-    distrustful = outcome("members", {**churn, "trust": {"initial_institution": 0.2, "initial_spread": 0.0}})
+    trusting = outcome("members", {**churn, "trust": {"initial_institution": 0.9, "initial_spread": 0.0}}, steps=24)
+    distrustful = outcome("members", {**churn, "trust": {"initial_institution": 0.2, "initial_spread": 0.0}}, steps=24)
     assert trusting > distrustful + 3
