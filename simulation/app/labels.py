@@ -194,8 +194,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "(chart «{partners}», 'in contact' line).",
     },
     "note_grant": {
-        "id": "Cepat: pinjaman koperasi naik sejak bulan 6 (grafik «{loans}», «{borrowers}»).",
-        "en": "Fast: cooperative lending rises from month 6 (charts «{loans}», «{borrowers}»).",
+        "id": "Cepat: pinjaman koperasi naik sejak bulan 6, jelas pada bulan 8 (grafik «{loans}», «{borrowers}»).",
+        "en": "Fast: cooperative lending rises from month 6, clearly by month 8 (charts «{loans}», «{borrowers}»).",
     },
     "note_village": {
         "id": "Cepat: informasi sampai ke warga miskin sejak bulan 1 (grafik «{information}»).",
