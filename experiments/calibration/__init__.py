@@ -8,7 +8,8 @@ priors), :mod:`.distance` (distances that respect sample size), :mod:`.simulator
 survey of a particle), :mod:`.sampler` (pyabc's sampler on kopsim's executors), :mod:`.fit`
 (ABC-SMC), :mod:`.posterior` (summaries and the point estimate), :mod:`.predictive`
 (posterior-predictive checks), :mod:`.figures`, :mod:`.outputs` (files written, summary printed),
-:mod:`.from_survey` (a targets file from survey data) and :mod:`.errors`.
+:mod:`.from_survey` (a targets file from survey data), :mod:`.validate` (a fit set beside any
+targets file: ``kopsim validate-fit``) and :mod:`.errors`.
 
 Needs pyabc: the optional extra ``kopsim[calibration]``.
 """
@@ -30,6 +31,7 @@ from .posterior import POINTS, weighted_quantile
 from .predictive import ppc_table
 from .simulator import SurveySimulator, batch_survey_statistics, model_statistics, survey_statistics
 from .targets import TARGET_KINDS, Prior, Target, Targets, check_for_run, load_targets, targets_from_dict
+from .validate import Validation, validate_fit
 
 __all__ = [
     "DEFAULT_BUDGET",
@@ -46,6 +48,7 @@ __all__ = [
     "SurveySimulator",
     "Target",
     "Targets",
+    "Validation",
     "batch_survey_statistics",
     "calibrated_toml",
     "category_interval",
@@ -64,6 +67,7 @@ __all__ = [
     "targets_from_dict",
     "targets_toml",
     "total_z",
+    "validate_fit",
     "weighted_quantile",
     "write_outputs",
 ]

@@ -313,11 +313,14 @@ def _read_targets_text(spec: str | Path) -> tuple[str, str]:
     return name, read_limited_text(path, CalibrationError, MAX_TOML_BYTES, "targets file")
 
 
-def load_targets(spec: str | Path, params: Parameters | None = None) -> Targets:
+def load_targets(spec: str | Path, params: Parameters | None = None, *, priors_required: bool = True) -> Targets:
     """Read and validate a targets file (a shipped name or a path); every mistake raises
-    :class:`CalibrationError` with one line naming the key (and the nearest valid one)."""
+    :class:`CalibrationError` with one line naming the key (and the nearest valid one).
+    ``priors_required=False`` (``kopsim validate-fit``, which fits nothing) accepts a file without [priors]."""
     src, text = _read_targets_text(spec)
-    return targets_from_dict(parse_toml(text, src, CalibrationError), src, params, text)
+    return targets_from_dict(
+        parse_toml(text, src, CalibrationError), src, params, text, priors_required=priors_required
+    )
 
 
 def _whole(value: Any) -> TypeGuard[int]:
@@ -349,9 +352,15 @@ def held_out_labels(targets: Sequence[Target], names: Sequence[str], src: str = 
 
 
 def targets_from_dict(
-    data: Mapping[str, Any], src: str = "<targets>", params: Parameters | None = None, text: str = ""
+    data: Mapping[str, Any],
+    src: str = "<targets>",
+    params: Parameters | None = None,
+    text: str = "",
+    *,
+    priors_required: bool = True,
 ) -> Targets:
-    """Validate an already-parsed targets mapping (see the module docstring for the layout)."""
+    """Validate an already-parsed targets mapping (see the module docstring for the layout);
+    ``priors_required=False`` accepts a mapping without [priors] (then no priors)."""
 
     def fail(key: str, what: str) -> CalibrationError:
         return CalibrationError(f"{src}: {key}: {what}")
@@ -400,7 +409,7 @@ def targets_from_dict(
         targets.append(_trust(name, value, source, fail))
     if not targets:
         raise fail("targets", f"no statistics; give at least one of [targets.{'], [targets.'.join(TARGET_KINDS)}]")
-    priors = _priors(data.get("priors"), params, fail)
+    priors = _priors(data.get("priors"), params, fail) if priors_required or "priors" in data else ()
     response = data.get(RESPONSE_GROUP, {})
     if not isinstance(response, dict):
         raise fail(RESPONSE_GROUP, "expected a table of response-model constants")

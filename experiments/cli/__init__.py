@@ -2,7 +2,8 @@
 
 * :mod:`.run` — ``run``; :mod:`.catalogue` — ``scenarios``, ``validate``, ``params``;
 * :mod:`.survey` — ``survey``; :mod:`.experiments` — ``compare``, ``sweep``, ``report``, ``discover``, ``export``;
-* :mod:`.sensitivity` — ``sensitivity``; :mod:`.calibrate` — ``calibrate``; :mod:`.national` — ``national``;
+* :mod:`.sensitivity` — ``sensitivity``; :mod:`.calibrate` — ``calibrate``, ``validate-fit``;
+  :mod:`.national` — ``national``;
   :mod:`.app` — ``app``.
 
 Shared helpers (``--set`` parsing, execution options, exit codes) are in :mod:`.common`.

@@ -1,4 +1,5 @@
-"""``kopsim calibrate``: fit scenario parameters to survey statistics by ABC-SMC (pyabc)."""
+"""``kopsim calibrate``: fit scenario parameters to survey statistics by ABC-SMC (pyabc);
+``kopsim validate-fit``: a fit's predictive range beside the targets of any targets file."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ DEFAULT_GENERATIONS = 20
 DEFAULT_PPC_DRAWS = 200
 POINTS = ("best", "mode", "median")
 KERNELS = ("silverman", "beaumont")
+DEFAULT_VALIDATE_DRAWS = 200  # = calibration.validate.DEFAULT_DRAWS
 
 
 def register(sub: Any) -> None:
@@ -104,6 +106,77 @@ def register(sub: Any) -> None:
     )
     add_execution_options(p, dask_help="run on Dask", quiet_help="no progress or summary")
     p.set_defaults(handler=cmd_calibrate)
+    register_validate(sub)
+
+
+def register_validate(sub: Any) -> None:
+    """Add ``kopsim validate-fit`` to the ``kopsim`` parser."""
+    p = sub.add_parser(
+        "validate-fit",
+        help="set each target of any targets file beside a fit's predictive 90%% range",
+        description="Simulate the fitted scenario of FIT_DIR (the --out directory of kopsim calibrate) and set "
+        "each target of TARGETS beside the median and 5%%-95%% range of the simulated statistic, marking "
+        "the targets the fit used apart from new ones. Prints the table and a tally and writes "
+        "validation.csv, validation.html and validation.json.",
+    )
+    p.add_argument("fit_dir", type=Path, help="the output directory of kopsim calibrate (with calibrated.toml)")
+    p.add_argument("targets", help="targets TOML file or a shipped one (mandiri_jaya); [priors] are not needed")
+    p.add_argument(
+        "--draws",
+        type=int,
+        default=DEFAULT_VALIDATE_DRAWS,
+        help=f"simulated runs and surveys, at least 2 (default {DEFAULT_VALIDATE_DRAWS})",
+    )
+    p.add_argument(
+        "--posterior",
+        action="store_true",
+        help="draw each run's parameters from FIT_DIR/posterior.csv by weight (the posterior predictive); "
+        "default: the calibrated point with new seeds",
+    )
+    p.add_argument("--seed", type=nonneg_int, default=None, help="root seed (default: the calibrated scenario's)")
+    add_execution_options(
+        p,
+        out_help="output directory (default: FIT_DIR/validation-<targets stem>)",
+        dask_help="run on Dask",
+        quiet_help="print the tally only",
+    )
+    p.set_defaults(handler=cmd_validate_fit)
+
+
+def validate_command_line(args: argparse.Namespace, seed: int, out: Path) -> str:
+    """The command that reproduces a validation."""
+    parts = ["kopsim", "validate-fit", str(args.fit_dir), str(args.targets), "--draws", str(args.draws)]
+    if args.posterior:
+        parts.append("--posterior")
+    parts += ["--seed", str(seed)]
+    parts += ["--dask", args.dask] if args.dask else ["--executor", args.executor]
+    if args.workers:
+        parts += ["--workers", str(args.workers)]
+    return " ".join([*parts, "--out", str(out)])
+
+
+def cmd_validate_fit(args: argparse.Namespace) -> int:
+    from kopsim.experiments.calibration import CalibrationError
+    from kopsim.experiments.calibration.validate import format_table, validate_fit, write_validation
+
+    if args.draws < 2:
+        raise CalibrationError(f"--draws: {args.draws} is too few; use a whole number >= 2")
+    t0 = time.perf_counter()
+    v = validate_fit(
+        args.fit_dir, args.targets, args.draws, args.seed, args.posterior, args.executor, args.workers, args.dask
+    )
+    elapsed = time.perf_counter() - t0
+    out = args.out or args.fit_dir / f"validation-{Path(v.targets.source).stem}"
+    paths = write_validation(v, out, validate_command_line(args, v.seed, out), elapsed)
+    for note in v.notes:
+        print(f"kopsim: note: {note}", file=sys.stderr)
+    if not args.quiet:
+        print(f"validated {args.fit_dir} on {v.targets.source}: {v.what}, seed {v.seed}, {elapsed:.1f} s")
+        print(format_table(v))
+    print(v.tally())
+    if not args.quiet:
+        print(f"wrote {paths['csv'].name}, {paths['html'].name} and {paths['json'].name} in {out}")
+    return 0
 
 
 def command_line(args: argparse.Namespace, seed: int, out: Path) -> str:
