@@ -52,6 +52,7 @@ def _imports_after(*argv: str) -> dict:
         ("validate", "scenarios/baseline.toml"),
         ("run", "--help"),
         ("calibrate", "--help"),
+        ("validate-fit", "--help"),
         ("sensitivity", "--help"),
         ("app", "--help"),
     ],
@@ -93,6 +94,7 @@ def test_constants_kept_in_the_cli_equal_their_sources():
         "KERNELS",
     ):
         assert getattr(cli_cal, name) == getattr(calibration, name), name
+    assert cli_cal.DEFAULT_VALIDATE_DRAWS == calibration.validate.DEFAULT_DRAWS
     assert cli_sens.METHODS == sensitivity.METHODS
     assert cli_sens.SUMMARIES == sensitivity.SUMMARIES
 
