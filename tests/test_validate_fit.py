@@ -79,7 +79,8 @@ def test_cli_writes_the_table_html_and_manifest_with_the_tally(fit, tmp_path, ca
     html = (out / "validation.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and "<style>" in html and "src=" not in html  # self-contained
     assert html.index("targets inside the 90% range") < html.index("<table")  # the tally comes first
-    assert "kopsim validate-fit" in html and meta["kopsim_version"] in html and "<th>seed</th><td>4</td>" in html
+    assert "kopsim validate-fit" in html and f"kopsim {meta['kopsim_version']}, python" in html
+    assert "<th>seed</th><td>4</td>" in html and meta["versions"]["numpy"] in html
     assert html.count("<tr class=in>") + html.count("<tr class=out>") == len(table)
     # the default output directory: FIT_DIR/validation-<targets stem>
     code, stdout, err = run_kopsim([*args, "--seed", "4", "--quiet"], capsys)

@@ -247,7 +247,7 @@ def format_table(v: Validation) -> str:
     """The table as text: one line per target statistic."""
     head = (
         f"{'target':<38}{'observed':>14} {'median':>16}{'5%':>10}{'95%':>10}  {'in':<4}{'missing':>8}  "
-        f"{'fit':<9}{'held out':<8}"
+        f"{'fit':<9}{'held out'}"
     )
     lines = [head]
     for _, r in v.table.iterrows():
@@ -255,9 +255,25 @@ def format_table(v: Validation) -> str:
         lines.append(
             f"{r['statistic']:<38}{observed_text(r):>14} {_num(r['median']) + cat:>16}{_num(r['q05']):>10}"
             f"{_num(r['q95']):>10}  {'yes' if r['inside'] else 'NO':<4}{r['missing']:>8.0%}  "
-            f"{r['fit']:<9}{'yes' if r['held_out'] else '':<8}"
+            f"{r['fit']:<9}{'yes' if r['held_out'] else '':<8}".rstrip()
         )
     return "\n".join(lines)
+
+
+def versions() -> dict[str, str]:
+    """The versions of kopsim, Python and the packages a run uses."""
+    import platform
+    from importlib import metadata
+
+    import kopsim
+
+    out = {"kopsim": kopsim.__version__, "python": platform.python_version()}
+    for name in ("mesa", "numpy", "pandas"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
 
 
 def info(v: Validation, command: str, elapsed: float | None = None) -> dict[str, Any]:
@@ -270,6 +286,7 @@ def info(v: Validation, command: str, elapsed: float | None = None) -> dict[str,
     return {
         "command": command,
         "kopsim_version": kopsim.__version__,
+        "versions": versions(),
         "fit_dir": str(v.fit_dir.resolve()),
         "fit_manifest_sha256": hashlib.sha256(fit_manifest.read_bytes()).hexdigest(),
         "scenario": v.scenario.name,
@@ -322,7 +339,7 @@ def render_html(v: Validation, meta: dict[str, Any]) -> str:
         ("simulated", esc(v.what)),
         ("seed", esc(meta["seed"])),
         ("survey month, respondents, cooperative", esc(f"{v.steps}, {v.targets.respondents}, {v.targets.cooperative}")),
-        ("kopsim", esc(meta["kopsim_version"])),
+        ("versions", esc(", ".join(f"{k} {v}" for k, v in meta["versions"].items()))),
     ]
     title = f"kopsim validate-fit: {v.scenario.name} on {Path(v.targets.source).name}"
     return (
@@ -371,5 +388,6 @@ __all__ = [
     "format_table",
     "render_html",
     "validate_fit",
+    "versions",
     "write_validation",
 ]

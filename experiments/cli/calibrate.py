@@ -115,12 +115,16 @@ def register_validate(sub: Any) -> None:
         "validate-fit",
         help="set each target of any targets file beside a fit's predictive 90%% range",
         description="Simulate the fitted scenario of FIT_DIR (the --out directory of kopsim calibrate) and set "
-        "each target of TARGETS beside the median and 5%%-95%% range of the simulated statistic, marking "
+        "each target of TARGETS beside the median and 5%-95% range of the simulated statistic, marking "
         "the targets the fit used apart from new ones. Prints the table and a tally and writes "
         "validation.csv, validation.html and validation.json.",
     )
-    p.add_argument("fit_dir", type=Path, help="the output directory of kopsim calibrate (with calibrated.toml)")
-    p.add_argument("targets", help="targets TOML file or a shipped one (mandiri_jaya); [priors] are not needed")
+    p.add_argument(
+        "fit_dir", type=Path, metavar="FIT_DIR", help="the output directory of kopsim calibrate (with calibrated.toml)"
+    )
+    p.add_argument(
+        "targets", metavar="TARGETS", help="targets TOML file or a shipped one (mandiri_jaya); [priors] are not needed"
+    )
     p.add_argument(
         "--draws",
         type=int,
