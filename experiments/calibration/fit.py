@@ -109,10 +109,10 @@ def _ridged_transition(pyabc: Any) -> type:
     if id(pyabc) not in _RIDGED:
         import scipy.stats as st
 
-        class RidgedTransition(pyabc.MultivariateNormalTransition):  # type: ignore[name-defined,misc]
+        class RidgedTransition(pyabc.MultivariateNormalTransition):  # type: ignore[name-defined,misc,unused-ignore]
             def fit(self, X: Any, w: np.ndarray) -> None:
                 super().fit(X, w)
-                self.cov = self.cov + KERNEL_RIDGE * np.diag(np.diag(self.cov))
+                self.cov = self.cov + KERNEL_RIDGE * np.diag(np.diag(self.cov))  # type: ignore[has-type,unused-ignore]
                 self.normal = st.multivariate_normal(cov=self.cov, allow_singular=True)
 
         _RIDGED[id(pyabc)] = RidgedTransition
