@@ -31,6 +31,16 @@ organisation = 0.3
 [targets.series.members]
 months = [12]
 values = [50]
+
+[targets.ptp]
+total = 80
+zone = "yellow"
+
+[targets.trust.peers]
+of = "peer"
+group = "members"
+n = 10
+shares = { low = 0.2, medium = 0.5, high = 0.3 }
 """
 
 DRAWS = "6"
@@ -107,9 +117,24 @@ def test_targets_the_fit_did_not_use_are_reported_as_new(fit, tmp_path, capsys):
         "total.giving_suggestions": "new",
         "rs.organisation": "held out",
         "series.members.m12": "new",
+        "ptp.total": "new",
+        "ptp_zone.total": "new",
+        "trust.peers.low": "new",
+        "trust.peers.medium": "new",
+        "trust.peers.high": "new",
     }
-    assert "of the targets not used in the fit: " in stdout and stdout.rstrip().splitlines()[-2].endswith("of 3")
+    assert "of the targets not used in the fit: " in stdout and stdout.rstrip().splitlines()[-2].endswith("of 8")
     assert json.loads((out / "validation.json").read_text())["simulated"] == "posterior"
+
+
+def test_the_same_seed_gives_the_same_table_on_every_executor(fit, tmp_path):
+    other = tmp_path / "other.toml"
+    other.write_text(OTHER, encoding="utf-8")
+    tables = [
+        validate_fit(fit, other, draws=3, seed=9, posterior=True, executor=kind, workers=1).table
+        for kind in ("sequential", "process")
+    ]
+    pd.testing.assert_frame_equal(*tables)
 
 
 def test_the_models_own_median_is_inside_and_an_absurd_value_outside(fit, tmp_path):
@@ -122,6 +147,7 @@ def test_the_models_own_median_is_inside_and_an_absurd_value_outside(fit, tmp_pa
         f"""
 [targets]
 source = "the fitted scenario itself"
+held_out = ["series"]  # every target: allowed, since validate-fit fits nothing
 [targets.series.members]
 months = [12, 24]
 values = [{float(median["series.members.m12"])!r}, 10000]
@@ -133,6 +159,7 @@ values = [{float(median["series.members.m12"])!r}, 10000]
     assert bool(table.loc["series.members.m12", "inside"])
     assert not bool(table.loc["series.members.m24", "inside"])
     assert table.loc["series.members.m24", "q95"] < 10000
+    assert table["held_out"].all() and (table["fit"] == "new").all()
     assert w.tally() == "1 of 2 targets inside the 90% range; of the targets not used in the fit: 1 of 2"
 
 

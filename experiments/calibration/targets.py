@@ -331,10 +331,13 @@ def _number(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def held_out_labels(targets: Sequence[Target], names: Sequence[str], src: str = "held_out") -> tuple[str, ...]:
+def held_out_labels(
+    targets: Sequence[Target], names: Sequence[str], src: str = "held_out", *, all_allowed: bool = False
+) -> tuple[str, ...]:
     """The labels of the targets that ``names`` hold out: a label (``rs.capital``,
     ``series.members.m108``) or a prefix of labels ending at a dot (``series.members``, ``ptp``).
-    Every name must match; not all targets may be held out (the fit needs one)."""
+    Every name must match; not all targets may be held out (the fit needs one) unless ``all_allowed``
+    (kopsim validate-fit, which fits nothing)."""
     labels = [t.label for t in targets]
     out: list[str] = []
     for name in names:
@@ -346,7 +349,7 @@ def held_out_labels(targets: Sequence[Target], names: Sequence[str], src: str = 
             extra = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise CalibrationError(f"{src}: {name!r} is not a target{extra}; allowed: {', '.join(labels)}")
         out += hit
-    if set(out) >= set(labels):
+    if set(out) >= set(labels) and not all_allowed:
         raise CalibrationError(f"{src}: every target is held out; keep at least one to fit")
     return tuple(dict.fromkeys(out))
 
@@ -439,7 +442,7 @@ def targets_from_dict(
         dict(response),
         str(head.get("description", head.get("source", ""))),
         text,
-        held_out_labels(targets, held, f"{src}: targets.held_out"),
+        held_out_labels(targets, held, f"{src}: targets.held_out", all_allowed=not priors_required),
     )
 
 
