@@ -129,9 +129,23 @@ def _check_fit_dir(fit_dir: Path, posterior: bool) -> None:
             )
 
 
+def _read_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
+    """A table of a fit directory, or one line naming the file and the columns expected."""
+    try:
+        table = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise CalibrationError(
+            f"{path}: not a table written by kopsim calibrate ({' '.join(str(err).split())})"
+        ) from None
+    missing = [c for c in columns if c not in table]
+    if missing:
+        raise CalibrationError(f"{path}: no column {', '.join(missing)}; expected the table kopsim calibrate writes")
+    return table
+
+
 def _posterior(fit_dir: Path, priors: Sequence[Prior]) -> pd.DataFrame:
     path = fit_dir / "posterior.csv"
-    table = pd.read_csv(path)
+    table = _read_csv(path, [])
     missing = [p.key for p in priors if p.key not in table] + ([] if "weight" in table else ["weight"])
     if missing or not len(table):
         raise CalibrationError(f"{path}: columns {', '.join(missing) or 'rows'} missing; expected kopsim's posterior")
@@ -178,7 +192,7 @@ def validate_fit(
     if not posterior and not (isinstance(point, dict) and all(p.key in point for p in priors)):
         raise CalibrationError(f"{fit_dir / 'manifest.json'}: point: expected the calibrated parameter values")
     table_post = _posterior(fit_dir, priors) if posterior else None
-    roles = fit_roles(pd.read_csv(fit_dir / "ppc.csv"))
+    roles = fit_roles(_read_csv(fit_dir / "ppc.csv", ["statistic"]))
     seed = scen.seed if seed is None else seed
     response = dict(manifest.get("response_fixed") or {})
     notes = []
