@@ -131,7 +131,7 @@ CATEGORY_NAMES = {
 }
 CATEGORIES = ("low", "medium", "high")
 SHARE_SUM_TOLERANCE = 0.01
-SHIPPED = {"mandiri_jaya": "mandiri_jaya_targets.toml"}
+SHIPPED = {"mandiri_jaya": "mandiri_jaya_targets.toml", "mandiri_jaya_ptp": "mandiri_jaya_ptp_targets.toml"}
 DATA = resources.files("kopsim") / "data"
 
 
