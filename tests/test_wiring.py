@@ -225,3 +225,17 @@ def test_distrust_not_trust_drives_exits():
     trusting = outcome("members", {**churn, "trust": {"initial_institution": 0.9, "initial_spread": 0.0}}, steps=24)
     distrustful = outcome("members", {**churn, "trust": {"initial_institution": 0.2, "initial_spread": 0.0}}, steps=24)
     assert trusting > distrustful + 3
+
+
+def test_rat_attendance_follows_involvement():
+    """Without the board's mobilisation, members attend the RAT as they take part in the organisation
+    (governance.rat_attendance_probability): attendance in the RAT month is close to the members'
+    organisation participation, and a less involved membership attends less (same seeds)."""
+    quiet = {"governance": {"rat_mobilisation": 0.0}}
+    frame = CooperativeModel(small_params({**NO_NETWORK_METRICS, **quiet}), seed=1).run(12)
+    rat = frame.set_index("step").loc[12]  # the RAT month
+    attended, involved = rat["rat_attendance"], rat["participation_organisation"]
+    assert attended > 0.3 and abs(attended - involved) < 0.15, (attended, involved)
+    apathetic = {**quiet, "participation": {"intercept_organisation": -12.0}}
+    low = CooperativeModel(small_params({**NO_NETWORK_METRICS, **apathetic}), seed=1).run(12)
+    assert low.set_index("step").loc[12, "rat_attendance"] < attended - 0.1
