@@ -988,6 +988,9 @@ class Parameters:
         return Parameters.from_dict(merged)
 
 
+ELIGIBLE_TOLERANCE = 1e-6  # households: rounding slack in the expected number of eligible households
+
+
 def expected_eligible_share(p: Parameters) -> float:
     """Expected share of one cooperative's households its rules admit (village shares averaged;
     occupations assumed independent of sex, as they are drawn)."""
@@ -1056,6 +1059,7 @@ def _check_rules(p: Parameters) -> None:
             f"population.farmer_share = {pp.farmer_share:g}, population.umkm_share = {pp.umkm_share:g}; "
             "allowed: rules that some household satisfies",
         )
+    expected += ELIGIBLE_TOLERANCE  # shares that sum to 1 may add up to 0.999… in floating point
     if expected < pp.members_per_cooperative:
         raise ParameterError(
             "population.members_per_cooperative",
