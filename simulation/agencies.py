@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .state import AGENCY, AGENCY_KINDS, BOARD
+from . import skills
+from .state import AGENCY, AGENCY_KINDS, BOARD, State
 
 if TYPE_CHECKING:
     from .world import World
@@ -60,13 +61,18 @@ def contact_weights(world: World) -> np.ndarray:
     return ties.reach * use_factor(ties.top_down, touches, world.params.agencies.top_down_use)
 
 
+def regional_agencies(s: State) -> np.ndarray:
+    """Boolean over agents: the regional agencies of AGENCY_KINDS (village governments excluded)."""
+    return (s.role == AGENCY) & (s.agency_kind >= 0) & (s.agency_kind < len(AGENCY_KINDS))
+
+
 def agency_contacts(world: World, used: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The households and the agency kind (index into AGENCY_KINDS) of this month's used ties
     between a household and a regional agency (village governments excluded)."""
     s, ties = world.state, world.ties
     a, b = ties.a[used], ties.b[used]
     H = s.n_households
-    regional = (s.role == AGENCY) & (s.agency_kind >= 0) & (s.agency_kind < len(AGENCY_KINDS))
+    regional = regional_agencies(s)
     a_agency = regional[a] & (b < H)
     b_agency = regional[b] & (a < H)
     household = np.concatenate((b[a_agency], a[b_agency]))
@@ -86,8 +92,6 @@ def serve(world: World, used: np.ndarray) -> None:
     """What this month's used ties to agencies deliver (module docstring): advice, credit
     information, licences and their renewal; then licences past their validity run out.
     ``used``: indices of the ties used this month."""
-    from . import skills
-
     s, ap = world.state, world.params.agencies
     household, kind = agency_contacts(world, used)
     advised = np.zeros(s.n, dtype=bool)
@@ -207,6 +211,7 @@ __all__ = [
     "licence_end",
     "new_year",
     "programme_quotas",
+    "regional_agencies",
     "serve",
     "use_factor",
 ]

@@ -27,8 +27,9 @@ import numpy as np
 
 from . import network as net
 from . import partnership
+from .agencies import regional_agencies
 from .participation import BENEFIT_ITEMS, mean_benefit
-from .state import AGENCY, AGENCY_KINDS, BOARD, INSTITUTION, MONEYLENDER, PARTNER, TRUST_TARGETS, State
+from .state import BOARD, INSTITUTION, MONEYLENDER, PARTNER, TRUST_TARGETS, State
 from .ties import origin_counts
 from .trust import trust_levels
 
@@ -243,7 +244,7 @@ def agency_counts(s: State, ties: net.Ties) -> dict[str, float]:
     (bottom-up; :mod:`kopsim.agencies`), and the share of UMKM with a product whose product is
     licensed (what the certifier's ties deliver)."""
     H = s.n_households
-    regional = (s.role == AGENCY) & (s.agency_kind >= 0) & (s.agency_kind < len(AGENCY_KINDS))
+    regional = regional_agencies(s)
     to_agency = (regional[ties.a] & (ties.b < H)) | (regional[ties.b] & (ties.a < H))
     makers = s.product[:H] > 0
     return {

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kopsim.parameters import Parameters
 from kopsim.scenario import Scenario
 
 from .distance import SurveyDistance
@@ -89,6 +90,17 @@ def missing_notes(ppc: pd.DataFrame) -> list[str]:
         "there its term is left out of the distance and D rescaled to the defined terms"
         for name, share in worst.items()
     ]
+
+
+def without_unused_metrics(params: Parameters, targets: Targets) -> Parameters:
+    """``params`` with the costly network metrics off unless a series target or a prior names one.
+
+    They do not feed back into the model, so skipping them only saves time (a series target that
+    names one keeps them on their schedule, missing in the months between)."""
+    network_targets = any(t.kind == "series" and t.key in NETWORK_METRICS for t in targets.targets)
+    if network_targets or any(p.key.startswith("metrics.") for p in targets.priors):
+        return params
+    return params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
 
 
 def _unit_bandwidth(n: float, d: int) -> float:
@@ -190,12 +202,7 @@ def run_calibration(
             f"{targets.source}: targets.cooperative: {targets.cooperative} does not exist in {scenario.name!r}"
         )
     check_for_run(targets, scenario.params, tuple(scenario.interventions), steps)
-    base_params = scenario.params
-    network_targets = any(t.kind == "series" and t.key in NETWORK_METRICS for t in targets.targets)
-    if not network_targets and not any(p.key.startswith("metrics.") for p in targets.priors):
-        # network metrics do not feed back into the model; skipping them only saves time (unless a
-        # series target names one: then they run on their schedule, missing in the months between)
-        base_params = base_params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
+    base_params = without_unused_metrics(scenario.params, targets)
     simulator = SurveySimulator(
         base_params,
         tuple(scenario.interventions),

@@ -35,13 +35,13 @@ import pandas as pd
 from kopsim.scenario import Scenario, load
 
 from .errors import CalibrationError
+from .fit import without_unused_metrics
 from .predictive import point_predictive_draws, posterior_predictive_draws, ppc_table
 from .simulator import INVALID, SurveySimulator
 from .targets import Prior, Targets, check_for_run, load_targets
 
 DEFAULT_DRAWS = 200
 VALIDATE_TAG = 0x7A11D  # SeedSequence tag of the validation runs (new seeds, not the fit's)
-NETWORK_METRICS = ("clustering", "board_betweenness")  # as in .fit: costly, skipped unless a target names one
 FIT_FILES = ("calibrated.toml", "manifest.json", "ppc.csv")
 ROLES = ("fitted", "held out", "new")
 
@@ -201,9 +201,7 @@ def validate_fit(
         notes.append(
             f"{targets.source}: [survey] {', '.join(differ)}: the fit's response model is used, not this file's"
         )
-    base = scen.params
-    if not any(t.kind == "series" and t.key in NETWORK_METRICS for t in targets.targets):
-        base = base.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
+    base = without_unused_metrics(scen.params, targets)
     simulator = SurveySimulator(
         base,
         tuple(scen.interventions),
