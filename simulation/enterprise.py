@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import accounts
 from .finance import consume
 from .participation import B_INCOME, income_perception, observe_benefit, update_reference
 from .partnership import record_sales, trading_strength
@@ -130,6 +131,7 @@ def livelihoods(world: World) -> None:
     margin = shop_sales * ep.shop_margin
     s.coop_surplus += np.bincount(s.coop[:H], margin, minlength=s.n_coops)
     s.coop_cash += np.bincount(s.coop[:H], margin, minlength=s.n_coops)
+    accounts.book(s, s.coop[:H], margin, income=True)
     s.transactions_year[:H] += shop_sales
     income = household_income(
         fp.base_income,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import accounts
 from .moneylenders import coop_choice_probability, may_borrow, pick_lender
 from .participation import B_LOAN_SAT, B_LOANS, observe_benefit
 from .state import BUSINESS, CAPITAL, INSTITUTION
@@ -266,6 +267,7 @@ def credit(world: World, saved: np.ndarray) -> CreditExperience:
     interest = np.where(paid > 0, s.coop_interest_part[:H], 0.0)
     s.cash[:H], s.coop_cash = transfer(s.cash[:H], s.coop_cash, idx, c, paid)
     s.coop_surplus += np.bincount(c, interest, minlength=s.n_coops)
+    accounts.book(s, c, interest, income=True)
     s.transactions_year[:H] += interest
     s.coop_loan[:H] = left
     s.coop_arrears[:H] = np.where(missed, s.coop_arrears[:H] + 1, np.where(paid > 0, 0, s.coop_arrears[:H]))
@@ -376,6 +378,7 @@ def credit(world: World, saved: np.ndarray) -> CreditExperience:
     cost = np.minimum(fp.operating_cost, s.coop_cash)
     s.coop_cash = s.coop_cash - cost
     s.coop_surplus -= fp.operating_cost
+    s.coop_cost_ytd += cost  # the books record what was paid (kopsim.accounts)
     return experience
 
 

@@ -275,6 +275,7 @@ class Grant(Intervention):
             return
         if self.recipient == "cooperative":
             s.coop_cash[coops] += self.amount
+            s.coop_donated[coops] += self.amount  # a grant is donated capital (kopsim.accounts)
             return
         H = s.n_households
         who = self.coop_mask(world) & _target(s, self.target)
@@ -303,6 +304,7 @@ class Credit(Intervention):
         coops = self.coops(world)
         if world.t == self.start:
             world.state.coop_cash[coops] += self.credit_line
+            world.state.coop_borrowed[coops] += self.credit_line  # owed to the bank (kopsim.accounts)
         world.conditions.coop_rate[coops] = self.member_rate
 
 
@@ -533,7 +535,9 @@ class GrantEnding(Intervention):
 
         s = world.state
         coops = self.coops(world)
-        s.coop_cash[coops] -= np.minimum(self.amount, s.coop_cash[coops])
+        taken = np.minimum(self.amount, s.coop_cash[coops])
+        s.coop_cash[coops] -= taken
+        s.coop_donated[coops] -= taken  # the donated capital leaves the books with it
 
 
 KINDS: dict[str, type[Intervention]] = {

@@ -27,6 +27,7 @@ import numpy as np
 
 from . import network as net
 from . import partnership
+from .accounts import accounts_row
 from .agencies import regional_agencies
 from .participation import BENEFIT_ITEMS, mean_benefit
 from .state import BOARD, INSTITUTION, MONEYLENDER, PARTNER, TRUST_TARGETS, State
@@ -183,6 +184,7 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
     row["arrears_share_of_members"] = float((s.coop_arrears[:H][mem] > 0).mean()) if n_mem else 0.0
     row["moneylender_borrowers"] = int((s.ml_loan[:H] > 0).sum())
     row["coop_cash"] = float(s.coop_cash.sum())
+    row.update(accounts_row(s))  # the cooperative's books (kopsim.accounts)
     row["shu_paid"] = float(model.last_shu)
     row["umkm_revenue"] = float(s.revenue[:H].sum())
     row["harvest"] = float(s.harvest[:H].sum())

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from . import (
+    accounts,
     agencies,
     enterprise,
     finance,
@@ -241,6 +242,7 @@ class CooperativeModel(mesa.Model):
         world.begin_month(self.steps)  # already incremented by mesa.Model
         self.last_shu = 0.0  # SHU is paid only in the RAT month
         agencies.new_year(world)  # the agencies' programme budgets start afresh each January
+        accounts.new_year(world)  # and so does the cooperative's income statement
         for iv, memo in zip(self.interventions, self._memos, strict=True):
             if iv.active(world.t):
                 iv.apply(world, memo)

@@ -278,6 +278,7 @@ def build(
     state.education = _pad(attrs.education, n, -1)
     state.eligible = eligible
     state.entry_fee = entry_fee
+    state.coop_donated = np.full(C, float(fp.initial_coop_capital))  # the founding grant, donated capital
     state.mandatory_saving = mandatory_saving
     n_units = C * len(rules.units)
     state.unit_open = np.zeros(n_units, dtype=bool)

@@ -165,6 +165,12 @@ class State:
     licence_until: np.ndarray = field(default_factory=lambda: _EMPTY_INT)  # month a licence runs out (−1: for ever)
     # agencies' programme spending this year (issue #10 item 6), one row per world: (worlds, agency kinds), Rp M
     agency_spent: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    # the cooperative's books (kopsim.accounts), (n_coops,) Rp M: donated capital (initial capital and
+    # grants), bank credit lines owed, operating income and cost of this year to date
+    coop_donated: np.ndarray = field(default_factory=lambda: _EMPTY)
+    coop_borrowed: np.ndarray = field(default_factory=lambda: _EMPTY)
+    coop_income_ytd: np.ndarray = field(default_factory=lambda: _EMPTY)
+    coop_cost_ytd: np.ndarray = field(default_factory=lambda: _EMPTY)
 
     def __post_init__(self) -> None:
         n, c = self.n, self.n_coops
@@ -182,6 +188,10 @@ class State:
             ("misconduct_months", c, 0, np.int64),
             ("misconduct_loss", c, 0.0, float),
             ("misconduct_fairness", c, 0.0, float),
+            ("coop_donated", c, 0.0, float),
+            ("coop_borrowed", c, 0.0, float),
+            ("coop_income_ytd", c, 0.0, float),
+            ("coop_cost_ytd", c, 0.0, float),
         ):
             if getattr(self, name).size != size:
                 setattr(self, name, np.full(size, fill, dtype=dtype))

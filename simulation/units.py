@@ -89,6 +89,8 @@ def business_units(world: World) -> None:
     s.unit_revenue, s.unit_cost = revenue, cost
     s.coop_cash = s.coop_cash - cost.reshape(C, U).sum(axis=1)
     s.coop_surplus += (revenue - cost).reshape(C, U).sum(axis=1)
+    s.coop_income_ytd += revenue.reshape(C, U).sum(axis=1)  # the income statement (kopsim.accounts)
+    s.coop_cost_ytd += cost.reshape(C, U).sum(axis=1)
 
 
 __all__ = ["business_units", "opens"]

@@ -48,6 +48,14 @@ its ``n``; ``respondents`` is needed only with member-survey targets::
     shares = { low = 0.2, medium = 0.5, high = 0.3 }   # cut points: thirds of [0, 1]
     source = "own survey of UMKM owners"
 
+    [targets.finance]             # published accounts, booked by kopsim.accounts (Rp M in the model)
+    years = [2015, 2016, 2017]    # financial years: balance at the end of month 12(Y − start_year) + 11,
+    start_year = 2009             # operating income and cost summed over the year's 12 months
+    unit = "Rp"                   # or "Rp M"
+    assets = [142_190_000, 160_036_498, 166_933_228]
+    operating_income = [21_500_000, 21_624_000, 25_461_565]
+    cv = 0.1                      # sd of each figure, relative (or sd = { assets = [..] } in the unit)
+
 Each series point and PTP score is a term z = (x_sim − x_obs)/sd, scaled by its own sampling
 variability (pattern-oriented modelling, Grimm et al. 2005): the stated ``sd``; for a share
 among ``n``, √(q(1 − q)/n) with q = (p·n + ½)/(n + 1); otherwise ``DEFAULT_RELATIVE_SD`` (10%)
@@ -58,8 +66,8 @@ the low / medium / high shares at the study's n (:func:`.distance.share_deviance
 undefined in a run (an r_s of a constant score, a group nobody belongs to) is missing: its term
 is dropped and D rescaled to the defined terms (:mod:`.distance`). Metric names, times within
 the run and a kemitraan group's intervention are checked against the scenario by
-:func:`check_for_run`. The model keeps no balance sheet, so there are no finance targets
-(``coop_cash``, ``coop_loans_outstanding`` and the savings can be series).
+:func:`check_for_run`. A finance figure becomes a series point of its :mod:`kopsim.accounts`
+column (``series.coop_assets.m83``), so it is scaled, held out and reported as one.
 
 Whole-number parameters are sampled on [low, high] and rounded in each run. ``survey.*`` keys
 are the constants of :class:`kopsim.instruments.member_survey.ResponseModel` (how answers follow from the
@@ -106,17 +114,30 @@ from .distance import (
 from .errors import CalibrationError
 
 SURVEY_KINDS = ("items", "categories", "spearman", "shares")  # statistics of the member survey
-MODEL_KINDS = ("series", "ptp", "trust")  # statistics of the run model (metrics, PTP, a trust survey)
+MODEL_KINDS = ("series", "ptp", "trust", "finance")  # statistics of the run model (metrics, PTP, trust, books)
 TARGET_KINDS = (*SURVEY_KINDS, *MODEL_KINDS)
 TARGET_KEYS = ("respondents", "steps", "cooperative", "source", "description", "held_out", *TARGET_KINDS)
 SERIES_KEYS = ("months", "years", "start_year", "values", "sd", "n", "source")
 MONTHS_PER_YEAR = 12
+DEFAULT_FINANCE_CV = 0.1  # relative sd of a published account figure: audit and booking differences
 METRIC_NAME = re.compile(r"[a-z][a-z0-9_]*")
 PTP_KEYS = ("total", *PTP_INDICATORS, *(v for i in PTP_INDICATORS for v in PTP_VARIABLES[i]))
 PTP_TABLE_KEYS = ("zone", "zones", "source")
 PTP_SCORE_KEYS = ("score", "sd")
 PTP_ZONE_NAMES = ("red", "yellow", "green")
 TRUST_KEYS = ("of", "group", "n", "shares", "source")
+# [targets.finance]: a published account -> the metrics column of kopsim.accounts that books it
+FINANCE_ACCOUNTS = {
+    "assets": "coop_assets",
+    "liabilities": "coop_liabilities",
+    "savings": "coop_savings",
+    "equity": "coop_equity",
+    "donated_capital": "coop_donated_capital",
+    "operating_income": "coop_operating_income_ytd",
+    "operating_cost": "coop_operating_cost_ytd",
+}
+FINANCE_UNITS = {"Rp": 1e-6, "Rp M": 1.0}  # to the model's unit, Rp M
+FINANCE_KEYS = ("years", "start_year", "unit", "cv", "sd", "source", *FINANCE_ACCOUNTS)
 TOP_KEYS = ("targets", "priors", "survey")
 PRIOR_KEYS = ("low", "high", "scale")
 SCALES = ("linear", "log")
@@ -408,6 +429,8 @@ def targets_from_dict(
         targets += _series(metric, value, source, fail)
     if head.get("ptp"):
         targets += _ptp(head["ptp"], source, fail)
+    if head.get("finance"):
+        targets += _finance(head["finance"], source, fail)
     for name, value in head.get("trust", {}).items():
         targets.append(_trust(name, value, source, fail))
     if not targets:
@@ -594,6 +617,58 @@ def _series(metric: str, value: Any, default_source: str, fail: Callable[[str, s
         Target("series", metric, float(v), int(n or 0), sd=float(d), month=int(m), source=src)
         for m, v, d in zip(months, values, sds, strict=True)
     ]
+
+
+def _finance(table: Any, default_source: str, fail: Callable[[str, str], CalibrationError]) -> list[Target]:
+    """``[targets.finance]``: a cooperative's published accounts by financial year, as series points
+    of the :mod:`kopsim.accounts` columns. A balance-sheet figure of year Y is the state at the end of
+    its last month, 12·(Y − start_year) + 11; an income-statement figure (operating_income, _cost) is
+    the year's sum, the year-to-date column at that month. Values in ``unit`` ("Rp" or "Rp M"), each
+    with sd = ``cv`` × |value| (default 10%) or a stated ``sd = { account = [..] }`` in the same unit."""
+    where = "targets.finance"
+    if not isinstance(table, dict):
+        raise fail(where, "expected a table { years = [..], start_year = .., assets = [..], .. }")
+    _keys(where, table, FINANCE_KEYS, fail)
+    years, start = table.get("years"), table.get("start_year")
+    if not isinstance(years, list) or not years or not all(_whole(y) for y in years):
+        raise fail(f"{where}.years", f"expected a list of financial years, got {years!r}")
+    if not _whole(start):
+        raise fail(f"{where}.start_year", f"expected the calendar year of month 0, got {start!r}")
+    if any(y < start for y in years) or any(b <= a for a, b in itertools.pairwise(years)):
+        raise fail(f"{where}.years", f"expected increasing years from start_year ({start}) on, got {years!r}")
+    unit = table.get("unit", "Rp")
+    if unit not in FINANCE_UNITS:
+        raise fail(f"{where}.unit", f"unknown unit {unit!r}; allowed: {', '.join(FINANCE_UNITS)}")
+    cv = table.get("cv", DEFAULT_FINANCE_CV)
+    if not _number(cv) or cv <= 0:
+        raise fail(f"{where}.cv", f"expected the relative sd of each figure, a number > 0, got {cv!r}")
+    sds = table.get("sd", {})
+    if not isinstance(sds, dict):
+        raise fail(f"{where}.sd", "expected a table { account = [sd per year] } in the figures' unit")
+    _keys(f"{where}.sd", sds, tuple(FINANCE_ACCOUNTS), fail)
+    accounts = [k for k in FINANCE_ACCOUNTS if k in table]
+    if not accounts:
+        raise fail(where, f"no accounts; give at least one of {', '.join(FINANCE_ACCOUNTS)}")
+    src = _source(where, table, default_source, fail)
+    months = [MONTHS_PER_YEAR * (y - start) + MONTHS_PER_YEAR - 1 for y in years]
+    scale = FINANCE_UNITS[unit]
+    out: list[Target] = []
+    for account in accounts:
+        values = table[account]
+        if not isinstance(values, list) or len(values) != len(years) or not all(_number(v) for v in values):
+            raise fail(f"{where}.{account}", f"expected {len(years)} numbers, one per year, got {values!r}")
+        sd = sds.get(account)
+        if sd is None:
+            if any(v == 0 for v in values):
+                raise fail(f"{where}.sd.{account}", "a figure of 0 has no relative sd; state sd = { account = [..] }")
+            sd = [cv * abs(v) for v in values]
+        if not isinstance(sd, list) or len(sd) != len(years) or not all(_number(x) and x > 0 for x in sd):
+            raise fail(f"{where}.sd.{account}", f"expected {len(years)} numbers > 0, one per year, got {sd!r}")
+        out += [
+            Target("series", FINANCE_ACCOUNTS[account], v * scale, 0, sd=d * scale, month=m, source=src)
+            for m, v, d in zip(months, values, sd, strict=True)
+        ]
+    return out
 
 
 def _ptp_range(key: str) -> tuple[float, float]:
