@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import small_params
 
 from kopsim import accounts
 from kopsim.interventions import Credit, Grant
 from kopsim.model import CooperativeModel
 from kopsim.scenario import load
-
-from helpers import small_params
 
 
 def _by_month(frame):
@@ -68,12 +67,14 @@ def test_founding_grant_is_donated_capital_and_members_savings_are_equity() -> N
 
 def test_grants_and_credit_lines_are_booked_where_they_belong() -> None:
     """A grant to the cooperative is donated capital; a bank credit line is a debt (liability)."""
-    base = _by_month(CooperativeModel(small_params(), seed=4).run(6))
-    granted = _by_month(
-        CooperativeModel(small_params(), seed=4, interventions=[Grant(start=3, recipient="cooperative", amount=40.0)]).run(6)
-    )
+
+    def run(*interventions):
+        return _by_month(CooperativeModel(small_params(), seed=4, interventions=interventions).run(6))
+
+    base = run()
+    granted = run(Grant(start=3, recipient="cooperative", amount=40.0))
     assert granted.loc[3, "coop_donated_capital"] - base.loc[3, "coop_donated_capital"] == pytest.approx(40.0)
-    credit = _by_month(CooperativeModel(small_params(), seed=4, interventions=[Credit(start=3, credit_line=25.0)]).run(6))
+    credit = run(Credit(start=3, credit_line=25.0))
     jump = credit.loc[3, "coop_liabilities"] - base.loc[3, "coop_liabilities"]
     assert jump == pytest.approx(25.0, abs=1.0)  # + the month's voluntary savings, which differ a little
 

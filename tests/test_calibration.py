@@ -112,11 +112,17 @@ def test_the_shipped_mandiri_jaya_targets_state_the_published_figures():
     targets = cal.load_targets("mandiri_jaya", load("mandiri_jaya").params)
     pub = load_published("mandiri_jaya")
     assert targets.respondents == pub.respondents == 30
-    cats = {t.key: (t.observed, t.reported) for t in targets.targets if t.kind == "category"}
-    assert cats == {k: (pub.bounds.category(v), float(v)) for k, v in pub.totals.items()}
+    totals = {t.key: t.observed for t in targets.targets if t.kind == "total"}
+    assert totals == {k: float(v) for k, v in pub.totals.items()}
     rs = {t.key: t.observed for t in targets.targets if t.kind == "spearman"}
     assert rs == {d: v[0] for d, v in pub.spearman.items()}
     assert targets.priors and all(not p.response for p in targets.priors)
+    # the accounts, in Rp M: 2015 assets at the end of 2015 (month 83); 2017 is held out
+    fin = {t.label: t.observed for t in targets.targets if t.key.startswith("coop_")}
+    assert fin["series.coop_assets.m83"] == pytest.approx(142.19)
+    assert fin["series.coop_operating_cost_ytd.m107"] == pytest.approx(16.2855)
+    assert "series.coop_assets.m107" in targets.held_out and "series.coop_assets.m95" not in targets.held_out
+    assert {t.kind for t in targets.targets if t.label in targets.held_out} == {"series", "share", "ptp", "ptp_zone"}
 
 
 # ---- bad input ----------------------------------------------------------------------------------
