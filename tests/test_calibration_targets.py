@@ -515,3 +515,74 @@ def test_the_true_savings_rate_is_recovered_from_the_accounts():
 
     near = mean_distance(truth)
     assert near < mean_distance(truth / 2) / 3 and near < mean_distance(truth * 2) / 3
+
+
+# ---- [targets.relational]: a partnership study --------------------------------------------------------
+def test_a_partnership_study_is_a_target_and_its_properties_are_read_from_the_run():
+    """The issue's partnership researcher: the share of kemitraan participants still in contact with
+    a partner a year after the event, and their ties' intensity, from a sample of 20."""
+    from kopsim.scenario import load
+
+    scen = load("kemitraan_association")
+    params = scen.params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
+    rel = {
+        "in_contact": {"property": "in_contact", "group": "participants:kemitraan", "n": 20, "value": 0.3},
+        "strength": {"property": "intensity", "n": 20, "value": 0.5, "sd": 0.1},
+    }
+    targets = cal.targets_from_dict({"targets": {"source": "study", "relational": rel}, "priors": PRIORS}, "s.toml")
+    by = {t.label: t for t in targets.targets}
+    assert by["relational.in_contact"].sd == pytest.approx(cal.distance.binomial_sd(0.3, 20))
+    assert by["relational.strength"].group == "participants:kemitraan"  # the default group
+    steps = 48
+    cal.check_for_run(targets, params, tuple(scen.interventions), steps)
+    sim = cal.SurveySimulator(params, tuple(scen.interventions), steps, 0, 0, targets.priors, {}, targets.model_targets)
+    runs = [sim.simulate({"governance.honorarium_cost": 1.0}, s) for s in (1, 2)]
+    for x in runs:
+        assert 0.0 <= x["relational.in_contact"] <= 1.0 and 0.0 < x["relational.strength"] <= 1.0
+    # two studies of the same run draw different samples only through their seeds: reproducible
+    assert sim.simulate({"governance.honorarium_cost": 1.0}, 1) == runs[0]
+    distance = cal.SurveyDistance(targets.targets)
+    assert all(math.isfinite(distance(x)) for x in runs)
+
+
+def test_relational_targets_need_a_kemitraan_and_a_known_property():
+    from kopsim.scenario import load
+
+    study = {"property": "in_contact", "group": "participants:kemitraan", "n": 20, "value": 0.3}
+    targets = cal.targets_from_dict(
+        {"targets": {"source": "s", "relational": {"k": study}}, "priors": PRIORS}, "s.toml"
+    )
+    scen = load("baseline")
+    with pytest.raises(cal.CalibrationError, match=r"targets\.relational\.k\.group: the scenario has no kemitraan"):
+        cal.check_for_run(targets, scen.params, tuple(scen.interventions), 24)
+    for edit, expected in (
+        ({"property": "in_touch"}, "targets.relational.k.property: unknown property 'in_touch'; allowed: frequency"),
+        ({"value": 1.3}, "targets.relational.k.value: expected a share in [0, 1], got 1.3"),
+        ({"n": 0}, "targets.relational.k.n: expected the sample size"),
+        ({"group": "participants:grant"}, "the model keeps no record of who took part in grant"),
+    ):
+        with pytest.raises(cal.CalibrationError) as err:
+            cal.targets_from_dict(
+                {"targets": {"source": "s", "relational": {"k": {**study, **edit}}}, "priors": PRIORS}, "s.toml"
+            )
+        assert expected in str(err.value), str(err.value)
+
+
+def test_a_village_study_asks_every_household_of_the_village():
+    """group = "village:<k>": households of village k, members or not (a village survey)."""
+    from kopsim.instruments.trust_survey import group_members
+    from kopsim.model import CooperativeModel
+    from kopsim.scenario import load
+
+    scen = load("baseline")
+    model = CooperativeModel(scen.params, seed=1)
+    s = model.state
+    pool = group_members(model, "village:1")
+    assert pool.size and (s.village[pool] == 1).all() and (~s.member[pool]).any() and s.member[pool].any()
+    study = {"of": "institution", "group": "village:1", "n": 25, "shares": {"low": 0.2, "medium": 0.5, "high": 0.3}}
+    targets = cal.targets_from_dict({"targets": {"source": "s", "trust": {"v": study}}, "priors": PRIORS}, "s.toml")
+    cal.check_for_run(targets, scen.params, (), 12)
+    far = {**study, "group": f"village:{scen.params.population.n_villages}"}
+    targets = cal.targets_from_dict({"targets": {"source": "s", "trust": {"v": far}}, "priors": PRIORS}, "s.toml")
+    with pytest.raises(cal.CalibrationError, match=r"targets\.trust\.v\.group: village \d+ does not exist; allowed"):
+        cal.check_for_run(targets, scen.params, (), 12)

@@ -74,6 +74,7 @@ def ppc_figure(result: CalibrationResult) -> Figure:
         ("PTP total and indicators", ppc[ppc["kind"].isin(("ptp", "ptp_zone")) & ppc["statistic"].map(_ptp_sum)]),
         ("PTP variables", ppc[(ppc["kind"] == "ptp") & ~ppc["statistic"].map(_ptp_sum)]),
         ("trust category shares", ppc[ppc["kind"] == "trust"]),
+        ("relational properties of partnerships", ppc[ppc["kind"] == "relational"]),
     ]
     groups = [(title, part) for title, part in groups if len(part)]
     heights = [max(1.2, 0.28 * len(part) + 0.8) for _, part in groups]

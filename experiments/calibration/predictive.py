@@ -128,7 +128,7 @@ def ppc_table(targets: Targets, draws: pd.DataFrame) -> pd.DataFrame:
             "missing": missing,
             "held_out": t.label in targets.held_out,
         }
-        if t.kind in ("spearman", "series", "ptp"):
+        if t.kind in ("spearman", "series", "ptp", "relational"):
             row.update(observed=t.observed, inside=bool(q05 <= t.observed <= q95))
         elif t.kind == "ptp_zone":
             zones = np.array([ptp_zone(t.key, v) if v == v else "" for v in sim])

@@ -11,8 +11,9 @@ Targets of the run model are read from the same run (:func:`model_statistics`): 
 scores ``ptp.<total|indicator|variable>`` of the cooperative after the run
 (:func:`kopsim.instruments.ptp.ptp_score`), and each trust target's sample
 ``trust.<name>.<low|medium|high|n>`` (:func:`kopsim.instruments.trust_survey.trust_survey`, sample
-seed SeedSequence([s, TRUST_TAG, k]) for the k-th trust target). A survey-only targets file runs and
-surveys exactly as before.
+seed SeedSequence([s, TRUST_TAG, k]) for the k-th trust target) and each relational target's property
+``relational.<name>`` of a partnership study's sample (:func:`kopsim.instruments.relational.relational_survey`,
+seed SeedSequence([s, RELATIONAL_TAG, k])). A survey-only targets file runs and surveys exactly as before.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 
 from kopsim.instruments.member_survey import ANSWERS, ITEM_NAMES, ResponseModel, SurveyError, virtual_survey
 from kopsim.instruments.ptp import PTP_INDICATORS, ptp_score
+from kopsim.instruments.relational import relational_survey
 from kopsim.instruments.survey_analysis import SurveyResult, analyse
 from kopsim.instruments.trust_survey import TRUST_CATEGORIES, trust_survey
 from kopsim.parameters import ParameterError, Parameters
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from .targets import Prior, Target
 
 TRUST_TAG = 0x7457  # SeedSequence tag of the trust targets' samples
+RELATIONAL_TAG = 0x5245  # and of the relational (partnership study) targets' samples
 
 
 def survey_statistics(result: SurveyResult, n_target: int) -> dict[str, float]:
@@ -81,7 +84,7 @@ def metrics_by_month(model: CooperativeModel) -> Any:
 def model_statistics(
     model: CooperativeModel, targets: tuple[Target, ...], cooperative: int, seed: int
 ) -> dict[str, float]:
-    """The statistics the model targets (series, PTP, trust) name, of a run model (module docstring)."""
+    """The statistics the model targets (series, PTP, trust, relational) name, of a run model (module docstring)."""
     x: dict[str, float] = {}
     series = [t for t in targets if t.kind == "series"]
     if series:
@@ -102,6 +105,10 @@ def model_statistics(
         for cat, share in zip(TRUST_CATEGORIES, shares, strict=True):
             x[f"trust.{t.key}.{cat}"] = float(share)
         x[f"trust.{t.key}.n"] = float(m)
+    for k, t in enumerate(t for t in targets if t.kind == "relational"):
+        sample_seed = int(np.random.SeedSequence([seed, RELATIONAL_TAG, k]).generate_state(1)[0])
+        props, _m = relational_survey(model, t.group, t.n, sample_seed, cooperative, cast(int, t.month))
+        x[t.statistic] = props[t.of]  # NaN when nobody sampled can answer: missing
     return x
 
 
@@ -195,6 +202,7 @@ class SurveySimulator:
 
 __all__ = [
     "INVALID",
+    "RELATIONAL_TAG",
     "TRUST_TAG",
     "SurveySimulator",
     "batch_survey_statistics",

@@ -43,7 +43,7 @@ its ``n``; ``respondents`` is needed only with member-survey targets::
 
     [targets.trust.umkm_institution]   # kopsim.instruments.trust_survey
     of = "institution"            # peer | board | institution
-    group = "umkm"                # members | umkm | participants:training | participants:kemitraan
+    group = "umkm"                # members | umkm | participants:training | participants:kemitraan | village:<k>
     n = 20
     shares = { low = 0.2, medium = 0.5, high = 0.3 }   # cut points: thirds of [0, 1]
     source = "own survey of UMKM owners"
@@ -55,6 +55,13 @@ its ``n``; ``respondents`` is needed only with member-survey targets::
     assets = [142_190_000, 160_036_498, 166_933_228]
     operating_income = [21_500_000, 21_624_000, 25_461_565]
     cv = 0.1                      # sd of each figure, relative (or sd = { assets = [..] } in the unit)
+
+    [targets.relational.still_in_contact]   # kopsim.instruments.relational.relational_survey
+    property = "in_contact"       # in_contact | frequency | intensity | proximity (Franke 2005)
+    group = "participants:kemitraan"
+    n = 20
+    months_after = 12             # in contact within N months, among those who met a partner >= N ago
+    value = 0.25                  # a share: binomial sd at n; the others take sd or 10%
 
 Each series point and PTP score is a term z = (x_sim − x_obs)/sd, scaled by its own sampling
 variability (pattern-oriented modelling, Grimm et al. 2005): the stated ``sd``; for a share
@@ -91,9 +98,10 @@ import numpy as np
 
 from kopsim.instruments.member_survey import ANSWERS, ITEM_NAMES, ResponseModel
 from kopsim.instruments.ptp import PTP_INDICATORS, PTP_VARIABLE_MAX, PTP_VARIABLES
+from kopsim.instruments.relational import FOLLOW_UP_MONTHS, RELATIONAL_PROPERTIES
 from kopsim.instruments.survey_analysis import category_bounds
 from kopsim.instruments.trust_survey import GROUPS as TRUST_GROUPS
-from kopsim.instruments.trust_survey import PARTICIPANTS, TRUST_CATEGORIES
+from kopsim.instruments.trust_survey import PARTICIPANTS, TRUST_CATEGORIES, VILLAGE
 from kopsim.interventions import KINDS as INTERVENTION_KINDS
 from kopsim.parameters import GROUPS, ParameterError, Parameters, unknown_key
 from kopsim.participation import DOMAINS
@@ -114,7 +122,8 @@ from .distance import (
 from .errors import CalibrationError
 
 SURVEY_KINDS = ("items", "categories", "spearman", "shares")  # statistics of the member survey
-MODEL_KINDS = ("series", "ptp", "trust", "finance")  # statistics of the run model (metrics, PTP, trust, books)
+# statistics of the run model: metrics, PTP, a trust survey, the books, a partnership study
+MODEL_KINDS = ("series", "ptp", "trust", "finance", "relational")
 TARGET_KINDS = (*SURVEY_KINDS, *MODEL_KINDS)
 TARGET_KEYS = ("respondents", "steps", "cooperative", "source", "description", "held_out", *TARGET_KINDS)
 SERIES_KEYS = ("months", "years", "start_year", "values", "sd", "n", "source")
@@ -126,6 +135,7 @@ PTP_TABLE_KEYS = ("zone", "zones", "source")
 PTP_SCORE_KEYS = ("score", "sd")
 PTP_ZONE_NAMES = ("red", "yellow", "green")
 TRUST_KEYS = ("of", "group", "n", "shares", "source")
+RELATIONAL_KEYS = ("property", "group", "n", "value", "sd", "months_after", "source")
 # [targets.finance]: a published account -> the metrics column of kopsim.accounts that books it
 FINANCE_ACCOUNTS = {
     "assets": "coop_assets",
@@ -218,6 +228,8 @@ class Target:
             return f"series.{self.key}.m{self.month}"
         if self.kind == "trust":
             return f"trust.{self.key}"
+        if self.kind == "relational":
+            return f"relational.{self.key}"
         prefix = {"total": "total", "category": "category", "spearman": "rs", "ptp": "ptp", "ptp_zone": "ptp_zone"}
         return f"{prefix[self.kind]}.{self.key}"
 
@@ -245,7 +257,7 @@ class Target:
             return category_z(x[f"total.{self.key}"], self.observed, self.n) ** 2
         if self.kind == "spearman":
             return spearman_z(x[f"rs.{self.key}"], self.observed, self.n) ** 2
-        if self.kind in ("series", "ptp"):
+        if self.kind in ("series", "ptp", "relational"):
             return point_z(x.get(self.statistic, math.nan), self.observed, cast(float, self.sd)) ** 2
         if self.kind == "ptp_zone":
             return zone_z(x.get(self.statistic, math.nan), self.observed, self.key, cast(float, self.sd)) ** 2
@@ -433,6 +445,8 @@ def targets_from_dict(
         targets += _finance(head["finance"], source, fail)
     for name, value in head.get("trust", {}).items():
         targets.append(_trust(name, value, source, fail))
+    for name, value in head.get("relational", {}).items():
+        targets.append(_relational(name, value, source, fail))
     if not targets:
         raise fail("targets", f"no statistics; give at least one of [targets.{'], [targets.'.join(TARGET_KINDS)}]")
     priors = _priors(data.get("priors"), params, fail) if priors_required or "priors" in data else ()
@@ -542,10 +556,17 @@ def check_for_run(targets: Targets, params: Parameters, interventions: Sequence[
             if cast(int, t.month) > steps:
                 raise CalibrationError(f"{where}: month {t.month} is after the end of the run; allowed: 0..{steps}")
     kinds = {iv.kind for iv in interventions}
+    villages = params.population.n_villages
     for t in targets.targets:
-        if t.kind == "trust" and t.group == PARTICIPANTS + "kemitraan" and "kemitraan" not in kinds:
+        if t.group.startswith(VILLAGE) and int(t.group[len(VILLAGE) :]) >= villages:
             raise CalibrationError(
-                f"{targets.source}: targets.trust.{t.key}.group: the scenario has no kemitraan intervention, "
+                f"{targets.source}: targets.{t.kind}.{t.key}.group: village {t.group[len(VILLAGE) :]} does not "
+                f"exist; allowed: {VILLAGE}0..{VILLAGE}{villages - 1}"
+            )
+    for t in targets.targets:
+        if t.kind in ("trust", "relational") and t.group == PARTICIPANTS + "kemitraan" and "kemitraan" not in kinds:
+            raise CalibrationError(
+                f"{targets.source}: targets.{t.kind}.{t.key}.group: the scenario has no kemitraan intervention, "
                 "so nobody takes part; allowed: members, umkm, participants:training"
             )
 
@@ -729,6 +750,10 @@ def _ptp(table: Any, default_source: str, fail: Callable[[str, str], Calibration
 def _group(where: str, group: Any, fail: Callable[[str, str], CalibrationError]) -> str:
     if isinstance(group, str) and group in TRUST_GROUPS:
         return group
+    if isinstance(group, str) and group.startswith(VILLAGE):
+        if not group[len(VILLAGE) :].isdigit():
+            raise fail(where, f"expected {VILLAGE}<k> with k the village's number (0, 1, ..), got {group!r}")
+        return group
     if isinstance(group, str) and group.startswith(PARTICIPANTS):
         kind = group[len(PARTICIPANTS) :]
         if kind in INTERVENTION_KINDS:
@@ -742,6 +767,42 @@ def _group(where: str, group: Any, fail: Callable[[str, str], CalibrationError])
     hint = difflib.get_close_matches(str(group), TRUST_GROUPS, n=1)
     extra = f"did you mean {hint[0]!r}?" if hint else f"allowed: {', '.join(TRUST_GROUPS)}"
     raise fail(where, f"unknown group {group!r}; {extra}")
+
+
+def _relational(name: str, value: Any, default_source: str, fail: Callable[[str, str], CalibrationError]) -> Target:
+    """``[targets.relational.<name>]``: a relational property (Franke 2005) of the partner ties of a
+    sample of n from a group (:func:`kopsim.instruments.relational.relational_survey`). ``in_contact``
+    is a share among n (binomial sd); frequency, intensity and proximity take ``sd`` or 10%."""
+    where = f"targets.relational.{name}"
+    if not isinstance(value, dict):
+        raise fail(where, 'expected a table { property = "in_contact", group = "participants:kemitraan", n = 20, .. }')
+    _keys(where, value, RELATIONAL_KEYS, fail)
+    prop = value.get("property")
+    if prop not in RELATIONAL_PROPERTIES:
+        hint = difflib.get_close_matches(str(prop), RELATIONAL_PROPERTIES, n=1)
+        extra = f"did you mean {hint[0]!r}?" if hint else f"allowed: {', '.join(RELATIONAL_PROPERTIES)}"
+        raise fail(f"{where}.property", f"unknown property {prop!r}; {extra}")
+    group = _group(f"{where}.group", value.get("group", PARTICIPANTS + "kemitraan"), fail)
+    n = value.get("n")
+    if not _whole(n) or n < 1:
+        raise fail(f"{where}.n", f"expected the sample size, a whole number >= 1, got {n!r}")
+    after = value.get("months_after", FOLLOW_UP_MONTHS)
+    if not _whole(after) or after < 1:
+        raise fail(f"{where}.months_after", f"expected whole months >= 1 after the event, got {after!r}")
+    x = value.get("value")
+    share = prop == "in_contact"
+    if not _number(x) or x < 0 or (share and x > 1):
+        allowed = "a share in [0, 1]" if share else "a number >= 0"
+        raise fail(f"{where}.value", f"expected {allowed}, got {x!r}")
+    sd = value.get("sd")
+    if sd is None:
+        if not share and x == 0:
+            raise fail(f"{where}.sd", "a value of 0 has no default sd (10% of the value); state sd")
+        sd = binomial_sd(x, n) if share else default_series_sd(x)
+    if not _number(sd) or sd <= 0:
+        raise fail(f"{where}.sd", f"expected a number > 0, got {sd!r}")
+    src = _source(where, value, default_source, fail)
+    return Target("relational", name, float(x), n, sd=float(sd), month=int(after), source=src, of=prop, group=group)
 
 
 def _trust(name: str, value: Any, default_source: str, fail: Callable[[str, str], CalibrationError]) -> Target:

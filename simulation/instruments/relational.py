@@ -9,12 +9,15 @@ import numpy as np
 
 from ..state import PARTNER
 from .survey_analysis import number_text
+from .trust_survey import group_members
 
 if TYPE_CHECKING:
     from ..model import CooperativeModel
 
 
 FOLLOW_UP_MONTHS = 12
+# what a study of partnerships asks its respondents (Franke 2005), :func:`relational_survey`
+RELATIONAL_PROPERTIES = ("frequency", "intensity", "proximity", "in_contact")
 
 
 @dataclass(frozen=True)
@@ -89,4 +92,57 @@ def partnership_properties(model: CooperativeModel, cooperative: int | None = No
     )
 
 
-__all__ = ["FOLLOW_UP_MONTHS", "PartnershipProperties", "partnership_properties"]
+def relational_survey(
+    model: CooperativeModel,
+    group: str,
+    n: int,
+    seed: int | None,
+    cooperative: int = 0,
+    months_after: int = FOLLOW_UP_MONTHS,
+) -> tuple[dict[str, float], int]:
+    """A study's sample of ``n`` (capped at the group's size) drawn without replacement from
+    ``group`` (:data:`kopsim.instruments.trust_survey.GROUPS`) with ``numpy.random.default_rng(seed)``,
+    asked about their ties to partner firms (Franke 2005). Returns ({property: value}, m):
+
+    * ``in_contact``: of the sampled households who met a partner at a kemitraan event at least
+      N = ``months_after`` months ago, the share in contact with at least one of them within the
+      last N months (the partnership record: ``pair_event`` ≤ t − N, ``pair_last`` > t − N);
+    * ``frequency``, ``intensity``, ``proximity``: over the sampled households' current ties to
+      partner firms, the mean expected contacts per month (the tie's reach ρ), the mean strength w
+      and the mean distance in km;
+
+    a property nobody in the sample can answer is NaN (missing); m is the sample's size. The model is
+    only read."""
+    s, ties = model.state, model.ties
+    pool = group_members(model, group, cooperative)
+    m = min(n, pool.size)
+    chosen = np.random.default_rng(seed).choice(pool, size=m, replace=False) if m else pool[:0]
+    asked = np.zeros(s.n, dtype=bool)
+    asked[chosen] = True
+    out = dict.fromkeys(RELATIONAL_PROPERTIES, float("nan"))
+    t = model.steps
+    record = model.world.partnership
+    if record is not None:
+        met = asked[record.pair_household] & (record.pair_event <= t - months_after)
+        if met.any():
+            who = record.pair_household[met]
+            kept = np.zeros(s.n, dtype=bool)
+            kept[who[record.pair_last[met] > t - months_after]] = True
+            out["in_contact"] = float(kept[np.unique(who)].mean())
+    partner_a, partner_b = s.role[ties.a] == PARTNER, s.role[ties.b] == PARTNER
+    k = np.flatnonzero((partner_a & asked[ties.b]) | (partner_b & asked[ties.a]))
+    if k.size:
+        a, b = ties.a[k], ties.b[k]
+        out["frequency"] = float(ties.reach[k].mean())
+        out["intensity"] = float(ties.strength[k].mean())
+        out["proximity"] = float(np.hypot(s.x[a] - s.x[b], s.y[a] - s.y[b]).mean())
+    return out, int(m)
+
+
+__all__ = [
+    "FOLLOW_UP_MONTHS",
+    "RELATIONAL_PROPERTIES",
+    "PartnershipProperties",
+    "partnership_properties",
+    "relational_survey",
+]

@@ -19,6 +19,8 @@ catchment (``State.coop``):
   a training intervention or the cooperative's own Diklat: the state does not tell them apart);
 * ``participants:kemitraan``: households taken to a kemitraan event (the pairs the partnership
   record holds).
+* ``village:<k>``: every household of village k (0-based; members or not), as a village
+  study would ask them; not limited to the cooperative's catchment.
 
 Other interventions leave no record of who took part, so they cannot define a group.
 """
@@ -38,7 +40,8 @@ TRUST_CUTS = (1.0 / 3.0, 2.0 / 3.0)  # low below the first, high from the second
 TRUST_CATEGORIES = ("low", "medium", "high")
 PARTICIPANTS = "participants:"
 PARTICIPANT_KINDS = ("training", "kemitraan")  # interventions whose participants the state records
-GROUPS = ("members", "umkm", *(PARTICIPANTS + k for k in PARTICIPANT_KINDS))
+VILLAGE = "village:"
+GROUPS = ("members", "umkm", *(PARTICIPANTS + k for k in PARTICIPANT_KINDS), VILLAGE + "<k>")
 
 
 def trust_category_shares(trust: np.ndarray, cuts: tuple[float, float] = TRUST_CUTS) -> np.ndarray:
@@ -69,6 +72,11 @@ def group_members(model: CooperativeModel, group: str, cooperative: int = 0) -> 
         if record is not None:
             took_part[record.pair_household[record.pair_household < H]] = True
         mask = here & took_part
+    elif group.startswith(VILLAGE) and group[len(VILLAGE) :].isdigit():
+        k = int(group[len(VILLAGE) :])
+        if k >= s.villages_per_world:
+            raise ValueError(f"group {group!r}: village {k} does not exist; allowed: 0..{s.villages_per_world - 1}")
+        return np.flatnonzero(s.village[:H] == k)
     else:
         raise ValueError(f"unknown group {group!r}; allowed: {', '.join(GROUPS)}")
     return np.flatnonzero(mask)
@@ -95,6 +103,7 @@ __all__ = [
     "PARTICIPANT_KINDS",
     "TRUST_CATEGORIES",
     "TRUST_CUTS",
+    "VILLAGE",
     "group_members",
     "trust_category_shares",
     "trust_survey",
