@@ -245,7 +245,7 @@ def test_trust_survey_groups_and_category_shares():
     trained = group_members(model, "participants:training", 0)
     assert (s.trained_at[trained] >= 0).all()
     assert group_members(model, "participants:kemitraan", 0).size == 0  # no kemitraan in this scenario
-    assert set(GROUPS) == {"members", "umkm", "participants:training", "participants:kemitraan"}
+    assert set(GROUPS) == {"members", "umkm", "participants:training", "participants:kemitraan", "village:<k>"}
     shares, m = trust_survey(model, "institution", "members", 20, 7, 0)
     assert m == 20 and shares.sum() == pytest.approx(1.0)
     again, _ = trust_survey(model, "institution", "members", 20, 7, 0)
