@@ -116,7 +116,9 @@ def test_the_shipped_mandiri_jaya_targets_state_the_published_figures():
     assert totals == {k: float(v) for k, v in pub.totals.items()}
     rs = {t.key: t.observed for t in targets.targets if t.kind == "spearman"}
     assert rs == {d: v[0] for d, v in pub.spearman.items()}
-    assert targets.priors and all(not p.response for p in targets.priors)
+    # the answer noise is fitted (and counted); the cut points are fixed without the survey
+    assert [p.key for p in targets.priors if p.response] == ["survey.noise_sd"]
+    assert targets.response == {"cut_low": pytest.approx(1 / 3), "cut_high": pytest.approx(2 / 3)}
     # the accounts, in Rp M: 2015 assets at the end of 2015 (month 83); 2017 is held out
     fin = {t.label: t.observed for t in targets.targets if t.key.startswith("coop_")}
     assert fin["series.coop_assets.m83"] == pytest.approx(142.19)
