@@ -33,6 +33,7 @@ TESTS = [
     "tests/test_mechanisms.py",
     "tests/test_model.py",
     "tests/test_agencies.py",
+    "tests/test_accounts.py",
     "tests/test_wiring.py",
     "tests/test_levers.py",
     "tests/test_dynamics.py",
@@ -43,6 +44,18 @@ TESTS = [
 ]
 # (file, text, replacement, what the mutant breaks)
 MECHANISM_MUTANTS: list[tuple[str, str, str, str]] = [
+    (
+        "finance.py",
+        "    accounts.book(s, c, interest, income=True)\n",
+        "",
+        "the interest a cooperative receives is not booked as income",
+    ),
+    (
+        "units.py",
+        "    s.coop_income_ytd += revenue.reshape(C, U).sum(axis=1)",
+        "    pass",
+        "business units' revenue is not booked",
+    ),
     (
         "contacts.py",
         "used_ties(rng, ties.strength, agencies.contact_weights(world), np_.contact_rate)",
