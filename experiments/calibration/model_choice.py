@@ -276,6 +276,21 @@ def run_model_choice(
                     f"the {role} ({name}) died out in generation {int(died.iloc[0])}: no particle of {population} "
                     "is left, so the Bayes factor is a bound from the population size, not an estimate"
                 )
+        last = table.iloc[-1]
+        if last["ess"] < 0.2 * population:
+            notes.append(
+                f"the last generation's effective sample size is {last['ess']:.1f} of {population} particles: the "
+                "model probabilities, and so the Bayes factor, rest on a few heavy weights and are rough "
+                "(--kernel beaumont and a larger --budget help)"
+            )
+        for role, name in zip(ROLES, names, strict=True):
+            n, ess = int(last[f"particles_{role}"]), float(last[f"ess_{role}"])
+            if n and ess < 0.2 * n:
+                notes.append(
+                    f"the {role}'s ({name}) particles in the last generation have an effective sample size of "
+                    f"{ess:.1f} of {n}: its probability, and so the Bayes factor, rests on a few heavy weights "
+                    "(--kernel beaumont and a larger --budget help)"
+                )
         abandoned = [g for g in sampler.generations if not g["complete"]]
         if abandoned:
             notes.append(
@@ -309,7 +324,8 @@ def _value(scen: Scenario, p: Prior) -> Any:
 
 def probabilities_table(history: Any, population: int) -> pd.DataFrame:
     """One row per generation t: ε, simulations, p_model, p_null (pyabc's
-    ``History.get_model_probabilities``), particles and ESS of each model, and the Bayes factor
+    ``History.get_model_probabilities``), the effective sample size of the generation (``ess``,
+    1/Σw² of the normalised weights), particles and ESS of each model, and the Bayes factor
     (``bayes_factor``, ``bayes_factor_relation``: ``=`` an estimate, ``>`` / ``<`` a bound because a
     model died out)."""
     pops = history.get_all_populations()
@@ -321,6 +337,8 @@ def probabilities_table(history: Any, population: int) -> pd.DataFrame:
         row: dict[str, Any] = {"t": t, "epsilon": float(g["epsilon"]), "simulations": int(g["samples"])}
         for m, role in enumerate(ROLES):
             row[f"p_{role}"] = float(probs.loc[t, m]) if m in probs.columns and t in probs.index else 0.0
+        weights = np.array([float(q.weight) for q in history.get_population(t=t).particles])
+        row["ess"] = effective_sample_size(weights)  # of the whole generation, both models
         sizes = [history.get_distribution(m=m, t=t) for m in range(len(ROLES))]
         for (frame, _), role in zip(sizes, ROLES, strict=True):
             row[f"particles_{role}"] = len(frame)
