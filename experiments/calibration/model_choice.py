@@ -26,18 +26,22 @@ estimable: with P particles, the smallest probability a surviving model could ha
 one particle's share, so the result is reported as a bound, BF > (P − 1)/1 (or BF < 1/(P − 1) when
 the model died), never as infinity.
 
+**Uneven weights.** p(m | D) is a sum of importance weights, so with few effective particles
+(ESS = 1/Σw² below a fifth of P: the narrow kernel with many parameters) it rests on a few heavy
+particles and the Bayes factor is rough; a note says so.
+
 **The null model's priors** are the targets file's priors, except those of parameters the null
 scenario fixes: a prior parameter whose value in the null scenario differs from its value in the
 model scenario (the cut link, e.g. ``participation.benefit_weight = 0``) keeps the null scenario's
 value and is not fitted in the null model.
 
 **Output** (``--out DIR``): ``model_probabilities.csv`` (one row per generation: ε, simulations,
-each model's probability, particles and effective sample size, the Bayes factor and whether it is
-a bound), ``posterior_model.csv`` / ``posterior_null.csv`` (each model's particles of the last
-generation, weights normalised within the model), ``posterior_summary_model.csv`` /
-``posterior_summary_null.csv`` and ``manifest.json``; ``abc.db`` is pyabc's database. A
-comparison writes no posterior-predictive check and no ``calibrated.toml``: fit the chosen
-model on its own for those.
+each model's probability, the generation's effective sample size, each model's particles and
+effective sample size, the Bayes factor and whether it is a bound), ``posterior_model.csv`` /
+``posterior_null.csv`` (each model's particles of the last generation, weights normalised within
+the model), ``posterior_summary_model.csv`` / ``posterior_summary_null.csv`` and
+``manifest.json``; ``abc.db`` is pyabc's database. A comparison writes no posterior-predictive
+check and no ``calibrated.toml``: fit the chosen model on its own for those.
 """
 
 from __future__ import annotations
