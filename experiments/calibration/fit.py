@@ -16,6 +16,7 @@ posterior (so no more than the budget is spent).
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ from .posterior import (
 from .predictive import point_predictive_draws, posterior_predictive_draws, ppc_table
 from .sampler import make_sampler
 from .simulator import INVALID, SurveySimulator
-from .targets import Targets, check_for_run
+from .targets import Prior, Targets, check_for_run
 
 DEFAULT_BUDGET = 2000
 DEFAULT_POPULATION = 200
@@ -101,6 +102,71 @@ def without_unused_metrics(params: Parameters, targets: Targets) -> Parameters:
     if network_targets or any(p.key.startswith("metrics.") for p in targets.priors):
         return params
     return params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
+
+
+def check_run_options(budget: int, population: int, generations: int, kernel: str) -> None:
+    """The options every ABC-SMC run shares (one fit or a model comparison); :class:`CalibrationError`
+    naming the option and what is allowed otherwise."""
+    if population < 2:
+        raise CalibrationError(f"--population: {population} is too small; use at least 2")
+    if budget < 3 * population:
+        raise CalibrationError(
+            f"--budget: {budget} is too small for --population {population}; the prior "
+            f"calibration sample and the first generation need about {3 * population}"
+        )
+    if generations < 1:
+        raise CalibrationError(f"--generations: {generations} is not allowed; use a whole number >= 1")
+    if kernel not in KERNELS:
+        raise CalibrationError(f"--kernel: {kernel!r} is not a kernel; allowed: {', '.join(KERNELS)}")
+
+
+def prior_distribution(pyabc: Any, priors: Sequence[Prior]) -> Any:
+    """pyabc's prior: independent uniform (or log-uniform) distributions on [low, high]."""
+    rv = {
+        p.name: (
+            pyabc.RV("loguniform", p.low, p.high) if p.scale == "log" else pyabc.RV("uniform", p.low, p.high - p.low)
+        )
+        for p in priors
+    }
+    return pyabc.Distribution(**rv)
+
+
+def database_path(out: Path | None, resume: bool) -> tuple[Path, Any]:
+    """pyabc's database: ``out / "abc.db"`` (or in a temporary directory, returned second to be
+    cleaned up, when ``out`` is None). An existing database is an error unless ``resume``, and
+    ``resume`` without one is an error."""
+    import tempfile
+
+    tmp = None
+    if out is None:
+        tmp = tempfile.TemporaryDirectory(prefix="kopsim-abc-")
+        db_path = Path(tmp.name) / "abc.db"
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        db_path = out / "abc.db"
+        if db_path.exists() and not resume:  # an earlier fit's history: never overwritten without being asked
+            raise CalibrationError(
+                f"{db_path}: the database of an earlier fit is there; continue it with "
+                "--resume, choose another --out, or delete it to fit again"
+            )
+    if resume and not db_path.exists():
+        raise CalibrationError(f"--resume: {db_path} does not exist; there is no fit to continue")
+    return db_path, tmp
+
+
+def stored_progress(pyabc: Any, url: str, db_path: Path, models: int, log: Any) -> tuple[int, int]:
+    """(generations, simulations) stored in the database of the fit to resume, which must have been
+    run with as many models (1: a fit; 2: a model comparison, ``--versus``)."""
+    stored = pyabc.History(url)
+    found = len(stored.model_names())
+    if found != models:
+        what = "a model comparison (--versus)" if found > 1 else "a fit of one model"
+        hint = "with --versus NULL_SCENARIO" if found > 1 else "without --versus"
+        raise CalibrationError(f"--resume: {db_path} holds {what}; resume it {hint}")
+    done_generations = stored.max_t + 1
+    done_simulations = int(stored.total_nr_simulations)
+    log(f"resuming {db_path}: {done_generations} generations and {done_simulations} simulations stored")
+    return done_generations, done_simulations
 
 
 def _unit_bandwidth(n: float, d: int) -> float:
@@ -175,24 +241,13 @@ def run_calibration(
     ``generations`` generations and ``budget`` simulations in all, counting those already stored.
     Without it an existing database is an error, never overwritten."""
     import logging
-    import tempfile
 
     from kopsim.experiments.executors import default_workers, make_executor
 
     pyabc = require_pyabc()
-    if population < 2:
-        raise CalibrationError(f"--population: {population} is too small; use at least 2")
-    if budget < 3 * population:
-        raise CalibrationError(
-            f"--budget: {budget} is too small for --population {population}; the prior "
-            f"calibration sample and the first generation need about {3 * population}"
-        )
-    if generations < 1:
-        raise CalibrationError(f"--generations: {generations} is not allowed; use a whole number >= 1")
+    check_run_options(budget, population, generations, kernel)
     if ppc_draws < 2:
         raise CalibrationError(f"--ppc-draws: {ppc_draws} is too few; use at least 2")
-    if kernel not in KERNELS:
-        raise CalibrationError(f"--kernel: {kernel!r} is not a kernel; allowed: {', '.join(KERNELS)}")
     if point not in POINTS:
         raise CalibrationError(f"--point: {point!r} is not allowed; use one of {', '.join(POINTS)}")
     seed = scenario.seed if seed is None else seed
@@ -214,13 +269,7 @@ def run_calibration(
         targets.model_targets,
     )
     distance = SurveyDistance(targets.fitted)  # held-out targets are predicted, not fitted
-    rv = {
-        p.name: (
-            pyabc.RV("loguniform", p.low, p.high) if p.scale == "log" else pyabc.RV("uniform", p.low, p.high - p.low)
-        )
-        for p in targets.priors
-    }
-    prior = pyabc.Distribution(**rv)
+    prior = prior_distribution(pyabc, targets.priors)
     for name in ("ABC", "pyabc"):
         logging.getLogger(name).setLevel(logging.WARNING)
     log = (lambda msg: None) if quiet else (lambda msg: print(f"kopsim: {msg}", file=sys.stderr, flush=True))
@@ -230,27 +279,10 @@ def run_calibration(
     np.random.seed(int(np.random.SeedSequence([seed, 0]).generate_state(1)[0]))
     tmp = None
     try:
-        if out is None:
-            tmp = tempfile.TemporaryDirectory(prefix="kopsim-abc-")
-            db_path = Path(tmp.name) / "abc.db"
-        else:
-            out.mkdir(parents=True, exist_ok=True)
-            db_path = out / "abc.db"
-            if db_path.exists() and not resume:  # an earlier fit's history: never overwritten without being asked
-                raise CalibrationError(
-                    f"{db_path}: the database of an earlier fit is there; continue it with "
-                    "--resume, choose another --out, or delete it to fit again"
-                )
-        if resume and not db_path.exists():
-            raise CalibrationError(f"--resume: {db_path} does not exist; there is no fit to continue")
+        db_path, tmp = database_path(out, resume)
         with make_executor(executor, workers, dask) as ex:
             url = "sqlite:///" + str(db_path.resolve())
-            done_generations = done_simulations = 0
-            if resume:
-                stored = pyabc.History(url)
-                done_generations = stored.max_t + 1
-                done_simulations = int(stored.total_nr_simulations)
-                log(f"resuming {db_path}: {done_generations} generations and {done_simulations} simulations stored")
+            done_generations, done_simulations = stored_progress(pyabc, url, db_path, 1, log) if resume else (0, 0)
             sampler = make_sampler(ex, in_flight, seed, max(budget - done_simulations, 0), log)
             abc = pyabc.ABCSMC(
                 simulator,
@@ -365,6 +397,10 @@ __all__ = [
     "DEFAULT_PPC_DRAWS",
     "KERNELS",
     "CalibrationResult",
+    "check_run_options",
+    "database_path",
+    "prior_distribution",
     "run_calibration",
+    "stored_progress",
     "transition",
 ]

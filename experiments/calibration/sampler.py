@@ -16,7 +16,7 @@ import hashlib
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -48,11 +48,21 @@ def _seeded_job(simulate_one_pickle: bytes, key: str, job: int, seed: int) -> tu
 
 
 def make_sampler(
-    executor: cf.Executor, in_flight: int, root_seed: int, budget: int, progress: Callable[[str], None] | None = None
+    executor: cf.Executor,
+    in_flight: int,
+    root_seed: int,
+    budget: int,
+    progress: Callable[[str], None] | None = None,
+    models: Sequence[str] = (),
 ) -> Any:
     """A pyabc sampler that submits jobs to ``executor`` (at most ``in_flight`` at a time), seeds
     job j of generation t with SeedSequence([root_seed, t + 1, j]), keeps the first n accepted
-    particles in job order, and never lets the jobs kept exceed ``budget``."""
+    particles in job order, and never lets the jobs kept exceed ``budget``.
+
+    ``models``: the names of the models of a model comparison (two or more); each generation's
+    record then holds the posterior model probabilities of its accepted particles (``p_models``:
+    the normalised importance weights summed per model, as pyabc's populations compute them) and
+    the progress line gives them."""
     pyabc = require_pyabc()
 
     class SeededFutureSampler(pyabc.sampler.Sampler):  # type: ignore[name-defined]
@@ -120,17 +130,18 @@ def make_sampler(
                 sample.ok = False
             seconds = time.perf_counter() - started
             largest, ess = _accepted_summary(sample.accepted_particles)
-            self.generations.append(
-                {
-                    "t": t,
-                    "simulations": kept,
-                    "accepted": sample.n_accepted,
-                    "complete": nth is not None,
-                    "seconds": seconds,
-                    "largest_distance": largest,
-                    "ess": ess,
-                }
-            )
+            record = {
+                "t": t,
+                "simulations": kept,
+                "accepted": sample.n_accepted,
+                "complete": nth is not None,
+                "seconds": seconds,
+                "largest_distance": largest,
+                "ess": ess,
+            }
+            if len(models) > 1:
+                record["p_models"] = _model_probabilities(sample.accepted_particles, len(models))
+            self.generations.append(record)
             if progress is not None:
                 what = "prior calibration sample" if t < 0 else f"generation {t}"
                 state = "" if nth is not None else " - budget exhausted, generation abandoned"
@@ -140,9 +151,32 @@ def make_sampler(
                     f"({fit}acceptance rate {sample.n_accepted / max(kept, 1):.2f}, {seconds:.1f} s; "
                     f"{self.used} used){state}"
                 )
+                if "p_models" in record and t >= 0 and nth is not None:
+                    progress(f"generation {t}: {model_probability_text(models, record['p_models'], n)}")
             return sample
 
     return SeededFutureSampler()
+
+
+def _model_probabilities(particles: list[Any], n_models: int) -> list[float]:
+    """p(m) = Σ_{particles of model m} w / Σ_all w over the accepted particles (pyabc's population
+    model probabilities; Toni et al. 2009)."""
+    w = np.zeros(n_models)
+    for p in particles:
+        w[int(p.m)] += float(p.weight)
+    total = w.sum()
+    return [float(x) for x in (w / total if total > 0 else np.full(n_models, np.nan))]
+
+
+def model_probability_text(models: Sequence[str], probabilities: Sequence[float], population: int) -> str:
+    """One line: each model's probability and, for two models, the Bayes factor of the first over
+    the second (:func:`kopsim.experiments.calibration.model_choice.bayes_factor`)."""
+    from .model_choice import bayes_factor_text
+
+    parts = [f"p({name}) = {p:.3f}" for name, p in zip(models, probabilities, strict=True)]
+    if len(models) == 2:
+        parts.append(f"BF = {bayes_factor_text(probabilities[0], probabilities[1], population)}")
+    return ", ".join(parts)
 
 
 def _accepted_summary(particles: list[Any]) -> tuple[float, float]:
@@ -157,4 +191,4 @@ def _accepted_summary(particles: list[Any]) -> tuple[float, float]:
     return distance, ess
 
 
-__all__ = ["make_sampler"]
+__all__ = ["make_sampler", "model_probability_text"]

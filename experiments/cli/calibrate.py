@@ -60,13 +60,13 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--ppc-draws",
         type=pos_int,
-        default=DEFAULT_PPC_DRAWS,
+        default=None,  # DEFAULT_PPC_DRAWS; None tells an explicit --ppc-draws apart (refused with --versus)
         help=f"posterior-predictive surveys (default {DEFAULT_PPC_DRAWS})",
     )
     p.add_argument(
         "--point",
         choices=POINTS,
-        default="best",
+        default=None,  # "best"; None tells an explicit --point apart (refused with --versus)
         help="parameter set written to calibrated.toml: best (default: of the medians and the 8 densest "
         "particles, the one with the smallest mean distance over 25 new runs), mode or median",
     )
@@ -103,6 +103,15 @@ def register(sub: Any) -> None:
         "--resume",
         action="store_true",
         help="continue the fit stored in OUT/abc.db (interrupted, or with more --generations or --budget)",
+    )
+    p.add_argument(
+        "--versus",
+        default=None,
+        metavar="NULL_SCENARIO",
+        help="model choice: fit SCENARIO and this null scenario in one ABC-SMC run to the same targets "
+        "and report the Bayes factor p(SCENARIO)/p(NULL_SCENARIO) per generation "
+        "(model_probabilities.csv); the null's priors are the targets' priors minus the parameters "
+        "it sets to other values. Writes no --point or --ppc-draws outputs",
     )
     add_execution_options(p, dask_help="run on Dask", quiet_help="no progress or summary")
     p.set_defaults(handler=cmd_calibrate)
@@ -201,7 +210,10 @@ def command_line(args: argparse.Namespace, seed: int, out: Path) -> str:
     ]
     if args.min_epsilon:
         parts += ["--min-epsilon", f"{args.min_epsilon:g}"]
-    parts += ["--ppc-draws", str(args.ppc_draws), "--point", args.point, "--kernel", args.kernel]
+    if args.versus is None:
+        parts += ["--ppc-draws", str(args.ppc_draws), "--point", args.point, "--kernel", args.kernel]
+    else:
+        parts += ["--kernel", args.kernel, "--versus", args.versus]
     if args.dask:
         parts += ["--dask", args.dask]
     else:
@@ -225,14 +237,20 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     )
     from kopsim.scenario import load
 
+    if args.versus is not None:
+        check_versus_options(args)
     if args.from_survey is not None:
         return _write_targets(args)
+    args.point = "best" if args.point is None else args.point
+    args.ppc_draws = DEFAULT_PPC_DRAWS if args.ppc_draws is None else args.ppc_draws
     require_pyabc()
     scen = load(args.scenario)
     targets = load_targets(args.targets, scen.params)
     if args.hold_out:
         targets = targets.hold_out(args.hold_out)
     seed = args.seed if args.seed is not None else scen.seed
+    if args.versus is not None:
+        return _compare(args, scen, targets, seed)
     out = args.out or Path("kopsim-results") / f"calibrate-{scen.name}-seed{seed}"
     command = command_line(args, seed, out)
     t0 = time.perf_counter()
@@ -315,6 +333,111 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             f"wrote {paths['calibrated']} (`kopsim run {paths['calibrated']}`), posterior.csv, ppc.csv, "
             f"posterior.png, ppc.png and manifest.json in {out}"
         )
+    return 0
+
+
+# Options of one fit that a model comparison (--versus) has no use for: it writes no posterior-
+# predictive check and no calibrated point (fit the chosen model on its own for those).
+VERSUS_REFUSED = {"from_survey": "--from-survey", "point": "--point", "ppc_draws": "--ppc-draws"}
+VERSUS_ALLOWED = (
+    "--budget, --population, --generations, --min-epsilon, --kernel, --seed, --out, --hold-out, --resume, "
+    "--executor, --workers, --dask, --quiet"
+)
+
+
+def check_versus_options(args: argparse.Namespace) -> None:
+    """One line naming the option given with --versus that a comparison does not use, and the allowed ones."""
+    from kopsim.experiments.calibration import CalibrationError
+
+    for attr, option in VERSUS_REFUSED.items():
+        if getattr(args, attr) is not None:
+            raise CalibrationError(
+                f"--versus: {option} is not used by a model comparison (it writes no posterior-predictive "
+                f"check or calibrated point; fit the chosen model alone for those); allowed with --versus: "
+                f"{VERSUS_ALLOWED}"
+            )
+
+
+def _compare(args: argparse.Namespace, scen: Any, targets: Any, seed: int) -> int:
+    """``kopsim calibrate SCENARIO TARGETS --versus NULL_SCENARIO``: model choice (a Bayes factor)."""
+    import kopsim
+    from kopsim.experiments.calibration import (
+        CalibrationError,
+        format_model_choice,
+        run_model_choice,
+        write_model_choice,
+    )
+    from kopsim.scenario import ScenarioError, load
+
+    try:
+        null = load(args.versus)
+    except ScenarioError as e:
+        raise CalibrationError(f"--versus: {e}") from None
+    out = args.out or Path("kopsim-results") / f"calibrate-{scen.name}-versus-{null.name}-seed{seed}"
+    command = command_line(args, seed, out)
+    t0 = time.perf_counter()
+    result = run_model_choice(
+        scen,
+        null,
+        targets,
+        args.budget,
+        args.population,
+        args.generations,
+        args.min_epsilon,
+        seed,
+        out,
+        args.executor,
+        args.workers,
+        args.dask,
+        args.quiet,
+        args.kernel,
+        resume=args.resume,
+    )
+    elapsed = time.perf_counter() - t0
+    import pyabc
+
+    info = {
+        "command": command,
+        "kopsim_version": kopsim.__version__,
+        "pyabc": pyabc.__version__,
+        "scenario": scen.name,
+        "scenario_file": os.path.abspath(scen.source),
+        "null_scenario": null.name,
+        "null_scenario_file": os.path.abspath(null.source),
+        "targets_file": targets.source,
+        "targets_sha256": targets.sha256(),
+        "held_out": list(targets.held_out),
+        "respondents": targets.respondents,
+        "steps": list(result.steps),
+        "cooperative": targets.cooperative,
+        "root_seed": seed,
+        "budget": args.budget,
+        "population": args.population,
+        "generations_max": args.generations,
+        "min_epsilon": args.min_epsilon,
+        "generations": len(result.probabilities),
+        "simulations_used": result.simulations_used,
+        "simulations_discarded": result.simulations_discarded,
+        "epsilons": result.probabilities["epsilon"].tolist(),
+        "executor": "dask" if args.dask else args.executor,
+        "workers": args.workers,
+        "kernel": args.kernel,
+        "wall_time_seconds": round(elapsed, 1),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    paths = write_model_choice(result, out, info)
+    for note in result.notes:
+        print(f"kopsim: note: {note}", file=sys.stderr)
+    if not args.quiet:
+        print(
+            f"compared {scen.name!r} with the null {null.name!r} on {targets.source}: "
+            f"{len(result.probabilities)} generations, {result.simulations_used} simulations, seed {seed}, "
+            f"{elapsed:.1f} s"
+        )
+        print(format_model_choice(result))
+        print(f"wrote {', '.join(p.name for p in paths.values())} in {out}")
+    else:
+        print(f"Bayes factor {scen.name} / {null.name}: {result.bayes_factor_text()}")
     return 0
 
 
