@@ -1,6 +1,12 @@
 """Global sensitivity analysis of model outcomes to parameters with SALib (Sobol' and Morris).
 
 ``kopsim sensitivity SCENARIO --params GROUP.NAME=LOW:HIGH,... --outcomes A,B [--method morris|sobol]``
+``kopsim sensitivity SCENARIO --params-from-targets TARGETS --outcomes survey,A [--survey N]``
+
+* **Factors.** ``--params`` ranges, or ``--params-from-targets``: the ``[priors]`` of a
+  calibration targets file (:mod:`.calibration.targets`), so the screening covers exactly the
+  fitted parameters (a log-uniform prior is sampled on the log scale; a response-model prior
+  ``survey.<constant>`` varies the survey's response model).
 
 * **Design.** Morris (Morris 1991; Campolongo, Cariboni & Saltelli 2007): ``--samples`` r
   trajectories on a ``--levels`` p grid, r·(D + 1) model evaluations for D parameters.
@@ -11,7 +17,18 @@
 * **Evaluation.** Each sample is the scenario with the sampled parameters, run ``--steps``
   months for each of ``--replications`` seeds; its outcome value is the mean over the
   replications of either the final month's value (``--summary final``, default) or the mean
-  of the last 12 months (``--summary last12``; NaN months are skipped). Seeds derive from
+  of the last 12 months (``--summary last12``; NaN months are skipped). Replications where
+  the outcome is undefined (NaN) are left out of the mean (a note counts them).
+* **Survey outcomes** (``--survey N``): after each run, the virtual member survey of the
+  calibration (:mod:`.calibration.simulator`): N respondents of cooperative 0 (or the targets
+  file's) drawn with survey seed ``SeedSequence([run seed, 1])``, so the same run seed gives
+  the same survey, answering by the response model
+  (:func:`kopsim.instruments.member_survey.virtual_survey`), analysed by
+  :func:`kopsim.instruments.survey_analysis.analyse`. Outcomes ``survey.total.<item>`` (on the
+  scale of N respondents), ``survey.share.<item>.<answer>`` and ``survey.rs.<domain>`` (Spearman
+  r_s of benefit with a participation domain; NaN when a score is constant);
+  ``--outcomes survey`` (or ``survey.*``) names the 15 item totals and the 3 r_s. A run
+  whose cooperative has no members left has NaN survey outcomes. Seeds derive from
   the root seed with :class:`numpy.random.SeedSequence`: ``--seeding common`` (default)
   gives every sample the same replication seeds (``SeedSequence(root).spawn(R)``, common
   random numbers: a parameter without effect gets an index of exactly 0, and noise does not
@@ -23,22 +40,31 @@
   ``mu_star_conf`` and σ (s.d. of the elementary effects: interactions and non-linearity).
   Sobol': first-order S1 and total-order ST with bootstrap confidence half-widths
   ``S1_conf``, ``ST_conf``. Confidence level 95%, 1000 bootstrap resamples, seeded. An outcome
-  that does not vary gets indices 0; one that is NaN in any run gets NaN indices.
+  that does not vary gets indices 0; one undefined (NaN) in every replication of some sample gets NaN
+  indices and a note (never 0).
+* **Screening** (Morris): ``screening.toml`` lists the parameters as ``influential`` or
+  ``inert`` by the rule ``SCREEN_RULE``: inert when μ* is below ``SCREEN_THRESHOLD`` of the
+  largest μ* of outcomes in the same units (all item totals; all r_s; each other outcome alone)
+  for every screened outcome (the survey outcomes when there are some, else all);
+  :func:`screening` also takes a noise floor per outcome.
 * **Output** (``--out DIR``): ``indices.csv`` (one row per outcome and parameter),
   ``samples.csv`` (every sample's parameter values, seeds and outcome values),
-  ``sensitivity.png`` (bars with confidence intervals) and ``manifest.json``.
+  ``sensitivity.png`` (bars with confidence intervals; a heat map of normalised μ* or of ST
+  when there are more than ``MAX_BAR_PANELS`` outcomes), ``screening.toml`` (Morris)
+  and ``manifest.json``.
 
 Needs SALib: the optional extra ``kopsim[sensitivity]``.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import sys
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +72,9 @@ import numpy as np
 import pandas as pd
 
 from kopsim.errors import UsageError
+from kopsim.instruments.member_survey import ANSWERS, ITEM_NAMES, ResponseModel
 from kopsim.parameters import GROUPS, ParameterError, Parameters, unknown_key
+from kopsim.participation import DOMAINS
 from kopsim.scenario import Scenario
 from kopsim.tomlio import read_toml
 
@@ -62,6 +90,16 @@ BOOTSTRAP_RESAMPLES = 1000
 INDEX_COLUMNS = {"morris": ("mu", "mu_star", "mu_star_conf", "sigma"), "sobol": ("S1", "S1_conf", "ST", "ST_conf")}
 COSTLY_METRICS = ("clustering", "board_betweenness")
 INSTALL_HINT = "install it with: pip install 'kopsim[sensitivity]'"
+SURVEY_PREFIX = "survey."  # of survey outcomes, and of response-model factors (calibration.targets)
+SURVEY_SEED_TAG = 1  # survey seed SeedSequence([run seed, 1]), as in calibration.simulator
+SURVEY_SHORTHANDS = ("survey", "survey.*")
+MAX_BAR_PANELS = 8
+SCREEN_THRESHOLD = 0.05
+SCREEN_RULE = (
+    "a parameter moves an outcome when mu_star >= {t:g} x the largest mu_star of the outcome's scale group "
+    "(all survey item totals; all r_s; each other outcome alone); influential: moves some screened outcome "
+    "(outcomes with NaN indices skipped); inert: moves none"
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +110,22 @@ class Factor:
     low: float
     high: float
     integer: bool
+    log: bool = False  # sampled uniformly in log(value) (a log-uniform prior)
+
+    @property
+    def response(self) -> bool:
+        """A constant of the survey response model (``survey.<name>``), not a scenario parameter."""
+        return self.key.startswith(SURVEY_PREFIX)
+
+    @property
+    def bounds(self) -> list[float]:
+        """The sampled interval: [low, high], or its logarithms for a log-scale factor."""
+        return [math.log(self.low), math.log(self.high)] if self.log else [self.low, self.high]
+
+    def value(self, x: float) -> float:
+        """The parameter value of a design coordinate ``x`` (rounded for a whole-number parameter)."""
+        v = math.exp(x) if self.log else x
+        return float(round(v)) if self.integer else float(v)
 
 
 def _salib() -> Any:
@@ -171,20 +225,73 @@ def metric_columns(params: Parameters) -> list[str]:
     return list(CooperativeModel(tiny, seed=0).run(1).columns)
 
 
-def parse_outcomes(spec: str, params: Parameters) -> list[str]:
-    names = [o.strip() for o in spec.split(",") if o.strip()]
+def factors_from_targets(spec: str, params: Parameters) -> tuple[list[Factor], Any]:
+    """The factors of a calibration targets file's ``[priors]`` (a shipped name or a path), and the
+    parsed :class:`~kopsim.experiments.calibration.targets.Targets`."""
+    from .calibration.errors import CalibrationError
+    from .calibration.targets import load_targets
+
+    try:
+        targets = load_targets(spec, params)
+    except CalibrationError as err:
+        raise UsageError(f"--params-from-targets: {err}") from None
+    factors = [Factor(p.key, p.low, p.high, p.integer, p.scale == "log") for p in targets.priors]
+    return factors, targets
+
+
+def survey_outcome_names(shares: bool = False) -> list[str]:
+    """Survey outcome names: ``survey.total.<item>`` (15), optionally ``survey.share.<item>.<answer>``
+    (45), and ``survey.rs.<domain>`` (3)."""
+    names = [f"{SURVEY_PREFIX}total.{item}" for item in ITEM_NAMES]
+    if shares:
+        names += [f"{SURVEY_PREFIX}share.{item}.{a}" for item in ITEM_NAMES for a in ANSWERS]
+    return names + [f"{SURVEY_PREFIX}rs.{dom}" for dom in DOMAINS]
+
+
+def parse_outcomes(spec: str, params: Parameters, survey: bool = False) -> list[str]:
+    """Metric columns and (with ``survey``) survey statistics; ``survey`` / ``survey.*`` expand to
+    the 15 item totals and 3 r_s."""
+    names: list[str] = []
+    for name in (o.strip() for o in spec.split(",")):
+        if name in SURVEY_SHORTHANDS:
+            names += survey_outcome_names()
+        elif name:
+            names.append(name)
     if not names:
         raise UsageError("--outcomes: name at least one metric column, e.g. trust_institution_mean")
-    columns = metric_columns(params)
+    columns = [c for c in metric_columns(params) if c != "step"]
+    surveyed = survey_outcome_names(shares=True)
     for name in names:
-        if name not in columns or name == "step":
-            raise UsageError(f"--outcomes: {name!r} is not a metric; {unknown_key(name, columns)}")
+        if name.startswith(SURVEY_PREFIX):
+            if not survey:
+                raise UsageError(f"--outcomes: {name!r} is a survey statistic; add --survey N (respondents)")
+            if name not in surveyed:
+                shown = survey_outcome_names()  # the shares are allowed too but make the list long
+                hint = difflib.get_close_matches(name, surveyed, n=1)
+                what = f"did you mean {hint[0]!r}? " if hint else ""
+                raise UsageError(
+                    f"--outcomes: {name!r} is not a survey statistic; {what}allowed: {', '.join(shown)}, "
+                    "survey.share.<item>.<1|2|3>, or 'survey' for all totals and r_s"
+                )
+        elif name not in columns:
+            allowed = [*columns, *SURVEY_SHORTHANDS] if survey else columns
+            raise UsageError(f"--outcomes: {name!r} is not a metric; {unknown_key(name, allowed)}")
     if len(set(names)) != len(names):
         raise UsageError("--outcomes: an outcome is named twice")
     return names
 
 
 # ---- evaluation -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SurveySpec:
+    """The virtual member survey after each run: ``respondents`` members of ``cooperative``,
+    answering by the response model with constants ``response`` (defaults for the others)."""
+
+    respondents: int
+    cooperative: int = 0
+    response: Mapping[str, float] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Task:
     """One sample's runs: its parameters, the replication seeds and what to return."""
@@ -196,6 +303,7 @@ class Task:
     steps: int
     outcomes: tuple[str, ...]
     summary: str
+    survey: SurveySpec | None = None
 
 
 def summarise(frame: pd.DataFrame, outcomes: Sequence[str], summary: str) -> np.ndarray:
@@ -209,15 +317,56 @@ def summarise(frame: pd.DataFrame, outcomes: Sequence[str], summary: str) -> np.
         return np.nanmean(tail, axis=0)
 
 
-def evaluate(task: Task) -> tuple[int, np.ndarray]:
-    """Run one sample for each of its seeds; its outcome values averaged over the seeds."""
+def survey_seed(run_seed: int) -> int:
+    """The survey's seed of a run: a function of the run seed alone (as in the calibration)."""
+    return int(np.random.SeedSequence([run_seed, SURVEY_SEED_TAG]).generate_state(1)[0])
+
+
+def survey_values(model: Any, spec: SurveySpec, run_seed: int, outcomes: Sequence[str]) -> np.ndarray:
+    """The survey statistics ``outcomes`` (``survey.…``) of a run model; NaN when the
+    cooperative has no members left to survey, and for an undefined r_s."""
+    from kopsim.instruments.member_survey import SurveyError, virtual_survey
+    from kopsim.instruments.survey_analysis import analyse
+
+    from .calibration.simulator import survey_statistics
+
+    try:
+        answers = virtual_survey(
+            model, spec.respondents, survey_seed(run_seed), spec.cooperative, ResponseModel(**spec.response)
+        )
+    except SurveyError:
+        return np.full(len(outcomes), np.nan)
+    stats = survey_statistics(analyse(answers), spec.respondents)
+    return np.array([stats[o.removeprefix(SURVEY_PREFIX)] for o in outcomes], dtype=float)
+
+
+def run_values(task: Task, seed: int) -> np.ndarray:
+    """The outcome values of one run of a task's sample (metrics summarised, then the survey)."""
     from kopsim import CooperativeModel
 
-    rows = []
-    for seed in task.seeds:
-        model = CooperativeModel(task.params, seed=seed, interventions=task.interventions)
-        rows.append(summarise(model.run(task.steps), task.outcomes, task.summary))
-    return task.index, np.mean(rows, axis=0)
+    model = CooperativeModel(task.params, seed=seed, interventions=task.interventions)
+    frame = model.run(task.steps)
+    is_survey = [o.startswith(SURVEY_PREFIX) for o in task.outcomes]
+    out = np.full(len(task.outcomes), np.nan)
+    metrics = [o for o, s in zip(task.outcomes, is_survey, strict=True) if not s]
+    if metrics:
+        out[[not s for s in is_survey]] = summarise(frame, metrics, task.summary)
+    if any(is_survey):
+        if task.survey is None:
+            raise ValueError("survey outcomes need a SurveySpec")
+        surveyed = [o for o, s in zip(task.outcomes, is_survey, strict=True) if s]
+        out[is_survey] = survey_values(model, task.survey, seed, surveyed)
+    return out
+
+
+def evaluate(task: Task) -> tuple[int, np.ndarray, np.ndarray]:
+    """Run one sample for each of its seeds: its outcome values averaged over the replications
+    where they are defined (NaN if undefined in all), and the number of such replications."""
+    rows = np.array([run_values(task, seed) for seed in task.seeds])
+    defined = np.isfinite(rows).sum(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an outcome undefined in every replication: NaN
+        return task.index, np.nanmean(rows, axis=0), defined
 
 
 def sample_seeds(root: int, n_samples: int, replications: int, seeding: str) -> list[tuple[int, ...]]:
@@ -246,6 +395,7 @@ class SensitivityResult:
     seeds: list[tuple[int, ...]]
     indices: pd.DataFrame
     notes: list[str]
+    defined: np.ndarray | None = None  # (samples, outcomes): replications where the outcome is defined
 
     def samples_frame(self) -> pd.DataFrame:
         frame = pd.DataFrame(self.values, columns=[f.key for f in self.factors])
@@ -260,7 +410,7 @@ class SensitivityResult:
 
 
 def problem(factors: Sequence[Factor]) -> dict[str, Any]:
-    return {"num_vars": len(factors), "names": [f.key for f in factors], "bounds": [[f.low, f.high] for f in factors]}
+    return {"num_vars": len(factors), "names": [f.key for f in factors], "bounds": [f.bounds for f in factors]}
 
 
 def design(method: str, factors: Sequence[Factor], samples: int, levels: int, seed: int) -> np.ndarray:
@@ -290,7 +440,8 @@ def sensitivity_indices(
         y = Y[:, k]
         if not np.all(np.isfinite(y)):
             notes.append(
-                f"{outcome}: undefined (NaN) in {int((~np.isfinite(y)).sum())} of {y.size} samples; its indices are NaN"
+                f"{outcome}: undefined (NaN) in every replication of {int((~np.isfinite(y)).sum())} of {y.size} "
+                "samples; its indices are NaN (not 0)"
             )
             res = {c: np.full(len(factors), np.nan) for c in cols}
         elif np.ptp(y) == 0:
@@ -340,8 +491,9 @@ def run_sensitivity(
     workers: int | None = None,
     dask: str | None = None,
     quiet: bool = True,
+    survey: SurveySpec | None = None,
 ) -> SensitivityResult:
-    """Sample, run every sample on an executor, and compute the indices."""
+    """Sample, run every sample on an executor (and survey it, with ``survey``), and compute the indices."""
     from tqdm import tqdm
 
     from .executors import default_workers, make_executor
@@ -361,6 +513,10 @@ def run_sensitivity(
         raise UsageError(f"--levels: {levels} is not allowed; use a whole number >= 2")
     if replications < 1:
         raise UsageError(f"--replications: {replications} is not allowed; use a whole number >= 1")
+    if survey is None and any(o.startswith(SURVEY_PREFIX) for o in outcomes):
+        raise UsageError("--outcomes: survey statistics need --survey N (respondents)")
+    if survey is None and any(f.response for f in factors):
+        raise UsageError("--params: response-model constants (survey.*) need --survey N (respondents)")
     steps = steps if steps is not None else scenario.steps
     seed = seed if seed is not None else scenario.seed
     keys = {f.key for f in factors}
@@ -369,21 +525,33 @@ def run_sensitivity(
         # network metrics do not feed back into the model; skipping them only saves time
         base_params = base_params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
     X = design(method, factors, samples, levels, seed)
-    values = np.array(
-        [[round(v) if f.integer else v for v, f in zip(row, factors, strict=True)] for row in X], dtype=float
-    ).reshape(X.shape)
+    values = np.array([[f.value(v) for v, f in zip(row, factors, strict=True)] for row in X], dtype=float).reshape(
+        X.shape
+    )
     seeds = sample_seeds(seed, len(X), replications, seeding)
     tasks = []
     for i, row in enumerate(values):
         point = {f.key: int(v) if f.integer else float(v) for f, v in zip(factors, row, strict=True)}
+        model_point = {k: v for k, v in point.items() if not k.startswith(SURVEY_PREFIX)}
+        sample_survey = survey
         try:
-            params = base_params.replace(point)
+            params = base_params.replace(model_point)
+            if survey is not None:
+                response = {
+                    **survey.response,
+                    **{k[len(SURVEY_PREFIX) :]: v for k, v in point.items() if k not in model_point},
+                }
+                ResponseModel(**response)  # checked here, in the parent process
+                sample_survey = SurveySpec(survey.respondents, survey.cooperative, response)
         except ParameterError as err:
             raise UsageError(
                 f"--params: sample {i} ({', '.join(f'{k}={v:g}' for k, v in point.items())}) is not allowed: {err}"
             ) from None
-        tasks.append(Task(i, params, tuple(scenario.interventions), seeds[i], steps, tuple(outcomes), summary))
+        tasks.append(
+            Task(i, params, tuple(scenario.interventions), seeds[i], steps, tuple(outcomes), summary, sample_survey)
+        )
     Y = np.full((len(tasks), len(outcomes)), np.nan)
+    defined = np.zeros((len(tasks), len(outcomes)), dtype=np.int64)
     workers = workers or default_workers()
     from concurrent.futures import as_completed
 
@@ -398,12 +566,20 @@ def run_sensitivity(
             dynamic_ncols=True,
         )
         for fut in as_completed(futures):
-            i, y = fut.result()
-            Y[i] = y
+            i, y, d = fut.result()
+            Y[i], defined[i] = y, d
             bar.update(1)
         bar.close()
     indices, notes = sensitivity_indices(method, factors, X, Y, outcomes, levels, seed)
-    return SensitivityResult(method, list(factors), list(outcomes), X, values, Y, seeds, indices, notes)
+    runs = len(tasks) * replications
+    for k, outcome in enumerate(outcomes):
+        missing = runs - int(defined[:, k].sum())
+        if missing and np.all(np.isfinite(Y[:, k])):
+            notes.append(
+                f"{outcome}: undefined (NaN) in {missing} of {runs} runs; each sample averaged over the "
+                "replications where it is defined"
+            )
+    return SensitivityResult(method, list(factors), list(outcomes), X, values, Y, seeds, indices, notes, defined)
 
 
 # ---- output -----------------------------------------------------------------------------------
@@ -414,6 +590,8 @@ def indices_figure(indices: pd.DataFrame, method: str) -> Figure:
 
     outcomes = list(dict.fromkeys(indices["outcome"]))
     params = list(dict.fromkeys(indices["parameter"]))
+    if len(outcomes) > MAX_BAR_PANELS:
+        return heatmap_figure(indices, method)
     ncols = min(2, len(outcomes))
     nrows = math.ceil(len(outcomes) / ncols)
     height = max(1.6, 0.9 + 0.35 * len(params))
@@ -443,8 +621,112 @@ def indices_figure(indices: pd.DataFrame, method: str) -> Figure:
     return fig
 
 
+def scale_group(outcome: str) -> str:
+    """Outcomes measured in the same units share a scale: all survey item totals, all shares, all
+    r_s; every other outcome is its own group."""
+    for kind in ("total", "share", "rs"):
+        if outcome.startswith(f"{SURVEY_PREFIX}{kind}."):
+            return f"{SURVEY_PREFIX}{kind}"
+    return outcome
+
+
+def normalised(indices: pd.DataFrame, method: str) -> pd.DataFrame:
+    """Parameters x outcomes: Morris μ* divided by the largest μ* of the outcome's
+    :func:`scale_group` (outcomes with NaN indices left out of the largest and left NaN; 0
+    where nothing in the group moves); Sobol' ST as it is."""
+    column = "mu_star" if method == "morris" else "ST"
+    table = indices.pivot(index="parameter", columns="outcome", values=column)
+    table = table.loc[list(dict.fromkeys(indices["parameter"])), list(dict.fromkeys(indices["outcome"]))]
+    if method == "morris":
+        groups = pd.Series([scale_group(str(c)) for c in table.columns], index=table.columns)
+        top = table.max(axis=0).groupby(groups).max().reindex(groups).to_numpy()  # max skips NaN
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scaled = np.where(top > 0, table.to_numpy() / top, np.where(top == 0, 0.0, np.nan))
+        table = pd.DataFrame(scaled, index=table.index, columns=table.columns)
+    return table
+
+
+def heatmap_figure(indices: pd.DataFrame, method: str) -> Figure:
+    """Parameters x outcomes heat map of :func:`normalised` (NaN cells grey)."""
+    from .figures import new_figure
+
+    table = normalised(indices, method)
+    fig = new_figure(2.6 + 0.32 * table.shape[1], 1.6 + 0.28 * table.shape[0])
+    ax = fig.add_subplot(1, 1, 1)
+    ax.set_facecolor("#d9d9d9")
+    data = np.ma.masked_invalid(table.to_numpy(dtype=float))
+    im = ax.imshow(data, cmap="viridis", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+    ax.set_xticks(
+        range(table.shape[1]), [str(c).removeprefix(SURVEY_PREFIX) for c in table.columns], rotation=90, fontsize=7
+    )
+    ax.set_yticks(range(table.shape[0]), list(table.index), fontsize=7)
+    label = "μ* / largest μ* of its unit group" if method == "morris" else "total-order Sobol' index ST"
+    fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02).set_label(label, fontsize=8)
+    ax.set_title(f"{'Morris' if method == 'morris' else 'Sobol'} sensitivity (grey: undefined)", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def screening(
+    indices: pd.DataFrame,
+    threshold: float = SCREEN_THRESHOLD,
+    outcomes: Sequence[str] | None = None,
+    noise: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
+    """Morris screening by :data:`SCREEN_RULE`: a parameter *moves* an outcome when its μ* is at
+    least ``threshold`` × the largest μ* of the outcome's :func:`scale_group` and, with ``noise``
+    (outcome → the μ* that replication noise alone gives), at least that noise μ*. ``influential``:
+    the parameters that move some screened outcome; ``inert``: the others. Screened: ``outcomes``,
+    else the survey outcomes when there are some, else all; outcomes with NaN indices are left out
+    (listed as ``undefined``)."""
+    table = normalised(indices, "morris")
+    mu = indices.pivot(index="parameter", columns="outcome", values="mu_star").loc[table.index]
+    if outcomes is None:
+        survey = [str(c) for c in table.columns if str(c).startswith(SURVEY_PREFIX)]
+        outcomes = survey or [str(c) for c in table.columns]
+    undefined = [o for o in outcomes if table[o].isna().any()]
+    screened = [o for o in outcomes if o not in undefined]
+    resolved = pd.DataFrame(True, index=table.index, columns=screened)
+    if noise is not None:
+        resolved &= mu[screened].to_numpy() >= np.array([noise.get(o, 0.0) for o in screened])
+    moves = resolved & (table[screened] >= threshold)
+    moved = {str(p): [o for o in screened if moves.loc[p, o]] for p in table.index}
+    rule = SCREEN_RULE.format(t=threshold)
+    if noise is not None:
+        rule += "; and an outcome counts only where mu_star >= the mu_star of replication noise alone"
+    return {
+        "rule": rule,
+        "threshold": threshold,
+        "outcomes": screened,
+        "undefined": undefined,
+        "influential": [p for p, o in moved.items() if o],
+        "inert": [p for p, o in moved.items() if not o],
+        "max_normalised_mu_star": {
+            str(k): round(float(v), 4) for k, v in table[screened].where(resolved).max(axis=1).fillna(0.0).items()
+        },
+        "moves": moved,
+    }
+
+
+def screening_toml(result: dict[str, Any]) -> str:
+    """The screening as TOML: rule, threshold, lists of keys, the largest normalised μ* of each
+    parameter (over the screened outcomes, above the noise where given) and the outcomes each moves."""
+    lines = [
+        "# Morris screening (kopsim sensitivity): parameters that move the screened outcomes.",
+        f"rule = {json.dumps(result['rule'], ensure_ascii=False)}",
+        f"threshold = {result['threshold']}",
+    ]
+    for key in ("influential", "inert", "outcomes", "undefined"):
+        lines.append(f"{key} = [" + ", ".join(json.dumps(v) for v in result[key]) + "]")
+    lines += ["", "[max_normalised_mu_star]"]
+    lines += [f"{json.dumps(k)} = {v}" for k, v in result["max_normalised_mu_star"].items()]
+    lines += ["", "[moves]"]
+    lines += [f"{json.dumps(k)} = [" + ", ".join(json.dumps(o) for o in v) + "]" for k, v in result["moves"].items()]
+    return "\n".join(lines) + "\n"
+
+
 def write_outputs(result: SensitivityResult, out: Path, info: dict[str, Any]) -> dict[str, Path]:
-    """indices.csv, samples.csv, sensitivity.png and manifest.json in ``out``."""
+    """indices.csv, samples.csv, sensitivity.png, screening.toml (Morris) and manifest.json in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     paths = {
         "indices": out / "indices.csv",
@@ -455,6 +737,9 @@ def write_outputs(result: SensitivityResult, out: Path, info: dict[str, Any]) ->
     result.indices.to_csv(paths["indices"], index=False)
     result.samples_frame().to_csv(paths["samples"], index=False)
     indices_figure(result.indices, result.method).savefig(paths["figure"], dpi=120)
+    if result.method == "morris":
+        paths["screening"] = out / "screening.toml"
+        paths["screening"].write_text(screening_toml(screening(result.indices)), encoding="utf-8")
     manifest = {**info, "files": {k: p.name for k, p in paths.items()}, "notes": result.notes}
     paths["manifest"].write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
     return paths

@@ -151,3 +151,132 @@ def test_missing_salib_names_the_extra(scenario_file, capsys, monkeypatch):
         capsys,
     )
     assert code == 2 and "kopsim[sensitivity]" in err and err.count("\n") == 1
+
+
+# ---- survey statistics as outcomes ------------------------------------------------------------
+SURVEY_FACTORS = "participation.benefit_weight=1:12,trust.low_threshold=0.1:0.3"
+
+
+def test_survey_outcomes_morris_moves_with_participation_not_with_a_metrics_threshold(scenario_file):
+    scen = load(str(scenario_file))
+    factors = sa.parse_factors(SURVEY_FACTORS, scen.params)
+    outcomes = sa.parse_outcomes("survey.total.rat_attendance,survey.rs.organisation,members", scen.params, True)
+    survey = sa.SurveySpec(respondents=12)
+    res = sa.run_sensitivity(
+        scen, factors, outcomes, "morris", samples=3, replications=2, executor="sequential", survey=survey
+    )
+    idx = res.indices.set_index(["outcome", "parameter"])
+    # a steeper benefit -> participation link raises RAT attendance, and so its survey total
+    assert idx.loc[("survey.total.rat_attendance", "participation.benefit_weight"), "mu_star"] > 1.0
+    # trust.low_threshold only classifies trust for the metrics: exactly 0 under common random numbers
+    for outcome in outcomes:
+        assert idx.loc[(outcome, "trust.low_threshold"), "mu_star"] == 0.0
+    # totals are on the scale of the respondents (12..36); the same run seed gives the same survey
+    assert np.nanmin(res.Y[:, 0]) >= 12 and np.nanmax(res.Y[:, 0]) <= 36
+    task = sa.Task(0, scen.params, (), (5,), 13, tuple(outcomes), "final", survey)
+    np.testing.assert_array_equal(sa.run_values(task, 5), sa.run_values(task, 5))
+
+
+def test_survey_outcome_undefined_in_every_replication_gets_nan_indices_and_a_note(scenario_file, monkeypatch):
+    scen = load(str(scenario_file))
+    factors = sa.parse_factors(SURVEY_FACTORS, scen.params)
+    real = sa.survey_values
+
+    def undefined_rs(model, spec, run_seed, outcomes):  # r_s of a constant score: NaN
+        values = real(model, spec, run_seed, outcomes)
+        values[[o.startswith("survey.rs.") for o in outcomes]] = np.nan
+        return values
+
+    monkeypatch.setattr(sa, "survey_values", undefined_rs)
+    res = sa.run_sensitivity(
+        scen,
+        factors,
+        ["survey.total.rat_attendance", "survey.rs.capital"],
+        samples=2,
+        executor="sequential",
+        survey=sa.SurveySpec(12),
+    )
+    rs = res.indices[res.indices["outcome"] == "survey.rs.capital"]
+    assert rs["mu_star"].isna().all()  # NaN, never counted as 0
+    assert res.indices[res.indices["outcome"] == "survey.total.rat_attendance"]["mu_star"].notna().all()
+    assert any(n.startswith("survey.rs.capital: undefined (NaN) in every replication") for n in res.notes)
+    table = sa.screening(res.indices)
+    assert table["outcomes"] == ["survey.total.rat_attendance"]  # screened on the defined outcomes only
+    assert "trust.low_threshold" in table["inert"] and "participation.benefit_weight" in table["influential"]
+
+
+def test_survey_shorthand_expands_to_totals_and_rs(scenario_file):
+    params = load(str(scenario_file)).params
+    names = sa.parse_outcomes("survey,members", params, survey=True)
+    assert len(names) == 15 + 3 + 1 and names[-1] == "members"
+    assert names[0] == "survey.total.rat_attendance" and "survey.rs.capital" in names
+    assert sa.parse_outcomes("survey.*", params, survey=True) == names[:-1]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--outcomes", "survey.total.rat_atendance", "--survey", "10"], "did you mean 'survey.total.rat_attendance'"),
+        (["--outcomes", "survey.total.nothing_like_it", "--survey", "10"], "allowed: survey.total.rat_attendance, "),
+        (["--outcomes", "survey"], "is a survey statistic; add --survey N"),
+        (["--outcomes", "surveyy", "--survey", "10"], "--outcomes: 'surveyy' is not a metric"),
+        (["--params-from-targets", "mandiri_jayaa"], "did you mean 'mandiri_jaya'?"),
+    ],
+)
+def test_bad_survey_input_is_one_line_and_exit_2(scenario_file, capsys, args, expected):
+    full = ["sensitivity", str(scenario_file), "--executor", "sequential"]
+    if "--params-from-targets" not in args:
+        full += ["--params", "trust.loss_rate=0.1:0.5"]
+    if "--outcomes" not in args:
+        full += ["--outcomes", "members"]
+    code, _, err = kopsim([*full, *args], capsys)
+    assert code == 2
+    assert err.startswith("kopsim: error: ") and err.count("\n") == 1, err
+    assert expected in err
+
+
+def test_params_from_targets_are_the_priors():
+    scen = load("mandiri_jaya")
+    factors, targets = sa.factors_from_targets("mandiri_jaya", scen.params)
+    assert [f.key for f in factors] == [p.key for p in targets.priors] and len(factors) == 18
+    quota = next(f for f in factors if f.key == "skills.training_quota")
+    assert (quota.low, quota.high, quota.integer, quota.log) == (10, 110, True, False)
+    assert targets.respondents == 30
+
+
+def test_log_factor_is_sampled_on_the_log_scale():
+    f = sa.Factor("finance.loan_return", 0.01, 1.0, False, log=True)
+    assert f.bounds == pytest.approx([np.log(0.01), 0.0])
+    assert f.value(np.log(0.1)) == pytest.approx(0.1)
+
+
+def test_survey_cli_is_reproducible(scenario_file, tmp_path, capsys):
+    tables = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        code, _, err = kopsim(
+            [
+                "sensitivity",
+                str(scenario_file),
+                "--params",
+                SURVEY_FACTORS,
+                "--outcomes",
+                "survey.total.rat_attendance,survey.total.giving_suggestions,survey.rs.organisation",
+                "--survey",
+                "12",
+                "--samples",
+                "2",
+                "--executor",
+                "sequential",
+                "--out",
+                str(out),
+            ],
+            capsys,
+        )
+        assert code == 0, err
+        tables.append((out / "indices.csv").read_bytes())
+    assert tables[0] == tables[1]
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert manifest["survey"]["respondents"] == 12 and manifest["survey"]["cooperative"] == 0
+    screening = (tmp_path / "a" / "screening.toml").read_text()
+    assert "influential = [" in screening and "inert = [" in screening

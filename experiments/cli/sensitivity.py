@@ -28,14 +28,35 @@ def register(sub: Any) -> None:
         "Needs kopsim[sensitivity] (SALib).",
     )
     p.add_argument("scenario", help="shipped scenario name or scenario TOML file")
-    p.add_argument(
+    factors = p.add_mutually_exclusive_group(required=True)
+    factors.add_argument(
         "--params",
-        required=True,
         metavar="GROUP.NAME=LOW:HIGH,...|FILE.toml",
         help="parameters and ranges, e.g. trust.loss_rate=0.1:0.4,skills.training_quota=5:20, "
         'or a TOML file of "group.name" = [low, high]',
     )
-    p.add_argument("--outcomes", required=True, metavar="A,B", help="metric columns, e.g. trust_institution_mean")
+    factors.add_argument(
+        "--params-from-targets",
+        metavar="TARGETS",
+        help="the [priors] of a calibration targets file (shipped name, e.g. mandiri_jaya, or a path): "
+        "exactly the fitted parameters; its respondents, cooperative, month and [survey] constants "
+        "are the survey's defaults",
+    )
+    p.add_argument(
+        "--outcomes",
+        required=True,
+        metavar="A,B",
+        help="metric columns, e.g. trust_institution_mean; with --survey also survey.total.<item>, "
+        "survey.share.<item>.<1|2|3>, survey.rs.<domain>, or 'survey' for the 15 item totals and 3 r_s",
+    )
+    p.add_argument(
+        "--survey",
+        type=pos_int,
+        default=None,
+        metavar="N",
+        help="survey N members of cooperative 0 after each run (survey seed from the run seed); "
+        "default with --params-from-targets: the file's respondents",
+    )
     p.add_argument("--method", choices=METHODS, default="morris", help="morris (default; screening) or sobol")
     p.add_argument(
         "--samples",
@@ -71,7 +92,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         BOOTSTRAP_RESAMPLES,
         CONF_LEVEL,
         DEFAULT_SAMPLES,
+        SurveySpec,
         _salib,
+        factors_from_targets,
         format_indices,
         parse_factors,
         parse_outcomes,
@@ -82,10 +105,20 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
     _salib()
     scen = load(args.scenario)
-    factors = parse_factors(args.params, scen.params)
-    outcomes = parse_outcomes(args.outcomes, scen.params)
+    targets = None
+    if args.params_from_targets is not None:
+        factors, targets = factors_from_targets(args.params_from_targets, scen.params)
+    else:
+        factors = parse_factors(args.params, scen.params)
+    respondents = args.survey if args.survey is not None else (targets.respondents if targets else None)
+    survey = None
+    if respondents:
+        survey = SurveySpec(
+            respondents, targets.cooperative if targets else 0, dict(targets.response) if targets else {}
+        )
+    outcomes = parse_outcomes(args.outcomes, scen.params, survey is not None)
     seed = args.seed if args.seed is not None else scen.seed
-    steps = args.steps if args.steps is not None else scen.steps
+    steps = args.steps if args.steps is not None else (targets.steps if targets and targets.steps else scen.steps)
     out = args.out or Path("kopsim-results") / f"sensitivity-{scen.name}-{args.method}-seed{seed}"
     t0 = time.perf_counter()
     result = run_sensitivity(
@@ -104,6 +137,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         args.workers,
         args.dask,
         args.quiet,
+        survey,
     )
     elapsed = time.perf_counter() - t0
     import SALib
@@ -121,7 +155,18 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         "seeding": args.seeding,
         "replications": args.replications,
         "summary": args.summary,
-        "parameters": [{"key": f.key, "low": f.low, "high": f.high, "integer": f.integer} for f in factors],
+        "parameters": [
+            {"key": f.key, "low": f.low, "high": f.high, "integer": f.integer, "log": f.log} for f in factors
+        ],
+        "parameters_from_targets": targets.source if targets else None,
+        "survey": None
+        if survey is None
+        else {
+            "respondents": survey.respondents,
+            "cooperative": survey.cooperative,
+            "response": dict(survey.response),
+            "seed": "SeedSequence([run seed, 1])",
+        },
         "outcomes": outcomes,
         "confidence_level": CONF_LEVEL,
         "bootstrap_resamples": BOOTSTRAP_RESAMPLES,
@@ -138,7 +183,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             f"{args.replications} replications, {steps} months, seed {seed}, {elapsed:.1f} s"
         )
         print(format_indices(result.indices, args.method))
-        print(f"wrote {paths['indices']}, {paths['samples'].name}, {paths['figure'].name} and {paths['manifest'].name}")
+        others = ", ".join(p.name for k, p in paths.items() if k not in ("indices", "manifest"))
+        print(f"wrote {paths['indices']}, {others} and {paths['manifest'].name}")
     return 0
 
 
