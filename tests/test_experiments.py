@@ -319,3 +319,20 @@ def test_a_different_experiment_never_overwrites_results(tmp_path):
     msg = _one_line_error(["compare", "baseline", "--replications", "1", "--steps", "2", "--out", str(out)], tmp_path)
     assert "different experiment" in msg
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_process_pool_runs_more_tasks_than_a_worker_limit_would_allow():
+    """2,200 tasks on 2 workers finish. With max_tasks_per_child = 500 they hung at task 1,000 on
+    Python 3.11 (CPython gh-115634: once every worker has retired none is started again)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from kopsim.experiments.executors import make_executor\n"
+        "with make_executor('process', 2) as ex:\n"
+        "    futures = [ex.submit(abs, -k) for k in range(2200)]\n"
+        "    assert sum(f.result() for f in futures) == sum(range(2200))\n"
+        "print('done')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "done", out.stderr
