@@ -412,21 +412,3 @@ def test_a_fit_resumes_from_its_database(scenario_file, targets_file, tmp_path):
     assert {"acceptance_rate", "wall_seconds", "ess"} <= set(more.populations.columns)
     with pytest.raises(cal.CalibrationError, match="no fit to continue"):
         cal.run_calibration(scen, targets, generations=1, resume=True, **{**kwargs, "out": tmp_path / "none"})
-
-
-def test_the_sampler_coordinate_keeps_the_prior_and_never_leaves_it():
-    """pyabc samples z = logit(u) (standard logistic): decoded, z gives the uniform (or log-uniform)
-    prior of the parameter exactly, and any z, however far a kernel throws it, is inside [low, high]."""
-    from scipy import stats
-
-    lin = cal.Prior("finance.loan_size", 1.0, 5.0)
-    log = cal.Prior("finance.loan_return", 0.01, 0.2, scale="log")
-    z = stats.logistic.rvs(size=20000, random_state=np.random.default_rng(1))
-    x = np.array([lin.from_raw(v) for v in z])
-    assert stats.kstest(x, stats.uniform(1.0, 4.0).cdf).pvalue > 0.01
-    y = np.log([log.from_raw(v) for v in z])
-    assert stats.kstest(y, stats.uniform(np.log(0.01), np.log(20.0)).cdf).pvalue > 0.01
-    for p in (lin, log):
-        assert p.low <= p.from_raw(-1e6) <= p.from_raw(1e6) <= p.high
-        for v in (p.low * 1.01, 0.5 * (p.low + p.high), p.high * 0.99):
-            assert p.from_raw(p.to_raw(v)) == pytest.approx(v)

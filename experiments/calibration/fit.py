@@ -121,14 +121,14 @@ def check_run_options(budget: int, population: int, generations: int, kernel: st
 
 
 def prior_distribution(pyabc: Any, priors: Sequence[Prior]) -> Any:
-    """pyabc's prior: each parameter's unbounded coordinate z (:meth:`Prior.from_raw`) standard
-    logistic, which is the uniform (or log-uniform) prior on [low, high] of the parameter itself.
-
-    The sampler works in z: a kernel N(z_j, c·Σ) never proposes outside the prior, so no proposal
-    is redrawn (in x, with 20 parameters and the wide kernel, most of them were: a generation of
-    561 simulations took 588 s, most of it in redraws), and the weights prior / proposal have no
-    spikes at the box's walls. Every reader of pyabc's parameters decodes z with ``from_raw``."""
-    return pyabc.Distribution(**{p.name: pyabc.RV("logistic", 0.0, 1.0) for p in priors})
+    """pyabc's prior: independent uniform (or log-uniform) distributions on [low, high]."""
+    rv = {
+        p.name: (
+            pyabc.RV("loguniform", p.low, p.high) if p.scale == "log" else pyabc.RV("uniform", p.low, p.high - p.low)
+        )
+        for p in priors
+    }
+    return pyabc.Distribution(**rv)
 
 
 def database_path(out: Path | None, resume: bool) -> tuple[Path, Any]:
@@ -312,7 +312,7 @@ def run_calibration(
             posterior = pd.DataFrame(
                 [
                     {
-                        **{p.key: p.from_raw(q.parameter[p.name]) for p in targets.priors},
+                        **{p.key: float(q.parameter[p.name]) for p in targets.priors},
                         "weight": float(q.weight),
                         "distance": float(q.distance),
                     }

@@ -150,7 +150,7 @@ class ModelChoiceResult:
 def _model_posterior(particles: list[Any], m: int, priors: tuple[Prior, ...]) -> pd.DataFrame:
     rows = [
         {
-            **{p.key: p.from_raw(q.parameter[p.name]) for p in priors},
+            **{p.key: float(q.parameter[p.name]) for p in priors},
             "weight": float(q.weight),
             "distance": float(q.distance),
         }

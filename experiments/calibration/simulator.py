@@ -139,8 +139,7 @@ class SurveySimulator:
         model: dict[str, Any] = {}
         response: dict[str, Any] = dict(self.response)
         for p in self.priors:
-            # pyabc's particles carry the unbounded coordinate under p.name; other callers the value
-            x = p.from_raw(pars[p.name]) if p.name in pars else pars[p.key]
+            x = pars[p.name] if p.name in pars else pars[p.key]
             if p.response:
                 response[p.key.split(".", 1)[1]] = p.value(x)
             else:

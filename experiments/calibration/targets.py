@@ -190,26 +190,6 @@ class Prior:
         """The value a run uses: rounded for a whole-number parameter."""
         return round(x) if self.integer else float(x)
 
-    def from_raw(self, z: float) -> float:
-        """The parameter of the sampler's unbounded coordinate z = logit(u), u ∈ (0, 1) the prior's
-        quantile: x = low + u·(high − low), or log-uniformly low·(high/low)^u. If u is uniform,
-        z is standard logistic, so pyabc samples and perturbs z on the whole real line (every
-        proposal inside the prior: no proposals redrawn at the box's walls, which in 20 dimensions
-        cost far more than the simulations) and x keeps this prior exactly."""
-        u = 0.5 * (1.0 + math.tanh(0.5 * float(z)))  # expit, without overflow
-        if self.scale == "log":
-            return float(self.low * (self.high / self.low) ** u)
-        return float(self.low + u * (self.high - self.low))
-
-    def to_raw(self, x: float) -> float:
-        """The inverse of :meth:`from_raw` (clipped inside the box: ±37 at its walls)."""
-        if self.scale == "log":
-            u = math.log(x / self.low) / math.log(self.high / self.low)
-        else:
-            u = (x - self.low) / (self.high - self.low)
-        u = min(max(u, 1e-16), 1.0 - 1e-16)
-        return math.log(u / (1.0 - u))
-
     def density(self, x: np.ndarray) -> np.ndarray:
         inside = (x >= self.low) & (x <= self.high)
         if self.scale == "log":
