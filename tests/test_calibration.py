@@ -412,3 +412,28 @@ def test_a_fit_resumes_from_its_database(scenario_file, targets_file, tmp_path):
     assert {"acceptance_rate", "wall_seconds", "ess"} <= set(more.populations.columns)
     with pytest.raises(cal.CalibrationError, match="no fit to continue"):
         cal.run_calibration(scen, targets, generations=1, resume=True, **{**kwargs, "out": tmp_path / "none"})
+
+
+def test_the_kernel_draws_inside_the_prior_as_pyabc_would_by_redrawing():
+    """The batched in-box proposal has the distribution of pyabc's loop (draw, redraw while outside
+    the prior): the kernel mixture restricted to the prior's box."""
+    pyabc = pytest.importorskip("pyabc")
+    from scipy import stats
+
+    from kopsim.experiments.calibration.fit import transition
+
+    tr = transition(pyabc, "beaumont", [cal.Prior("a.x", 0.0, 1.0), cal.Prior("a.y", 0.0, 1.0)])
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a__x": rng.uniform(0, 1, 50), "a__y": rng.uniform(0, 1, 50)})
+    tr.fit(X, np.full(50, 1 / 50))
+    np.random.seed(11)
+    fast = np.array([[tr.rvs_single()[c] for c in X.columns] for _ in range(3000)])
+    loop: list[np.ndarray] = []
+    while len(loop) < 3000:
+        v = pyabc.MultivariateNormalTransition.rvs_single(tr)
+        v = np.array([v[c] for c in X.columns])
+        if ((v >= 0) & (v <= 1)).all():
+            loop.append(v)
+    assert ((fast >= 0) & (fast <= 1)).all()
+    for k in range(2):
+        assert stats.ks_2samp(fast[:, k], np.array(loop)[:, k]).pvalue > 0.001

@@ -246,7 +246,7 @@ def run_model_choice(
                 pyabc.distance.FunctionDistance(distance),
                 population_size=population,
                 sampler=sampler,
-                transitions=[transition(pyabc, kernel) for _ in pair],
+                transitions=[transition(pyabc, kernel, ps) for ps in priors],
             )
             if resume:
                 abc.load(url, 1, targets.observed())
