@@ -30,7 +30,7 @@ allowed; the CLI prints it as one line and exits with code 2.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ from .tomlio import read_toml
 
 SCENARIO_KEYS = {"name": str, "description": str, "description_id": str, "steps": int, "seed": int}
 MAX_DESCRIPTION = 300  # characters: a description is one line on a page
-TOP_KEYS = ("extends", "scenario", "parameters", "interventions")
+TOP_KEYS = ("extends", "scenario", "parameters", "interventions", "survey")
 MAX_STEPS = 100_000
 MAX_EXTENDS = 32  # a chain of 'extends' longer than this is refused (the shipped ones are 1-2 deep)
 
@@ -60,6 +60,15 @@ class Scenario:
     overrides: dict[str, Any]
     interventions: tuple[Intervention, ...] = ()
     description_id: str = ""  # the description in Bahasa Indonesia ("" = none given)
+    # how a member survey of this scenario is answered: constants of the response model
+    # (kopsim.instruments.member_survey.ResponseModel), e.g. those a calibration fitted with it
+    survey: dict[str, Any] = field(default_factory=dict)
+
+    def response_model(self) -> Any:
+        """The scenario's survey response model (its ``[survey]`` table over the defaults)."""
+        from .instruments.member_survey import ResponseModel
+
+        return ResponseModel(**self.survey)
 
     def describe(self, lang: str = "en") -> str:
         """The one-line description in ``lang`` ("id": Bahasa Indonesia where given, else English)."""
@@ -213,6 +222,22 @@ def from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
             raise ScenarioError(f"{source}: interventions[{k}].{err.path}: {err.reason}") from None
         except TypeError as err:  # e.g. a table where a value was expected
             raise ScenarioError(f"{source}: interventions[{k}]: {err}") from None
+    survey = data.get("survey", {})
+    if not isinstance(survey, dict):
+        raise ScenarioError(f"{source}: survey: expected a table of response-model constants (noise_sd, cut_low, ..)")
+    if survey:  # imported only when a scenario has one: `kopsim validate` stays quick
+        from dataclasses import fields
+
+        from .instruments.member_survey import ResponseModel
+
+        allowed = tuple(f.name for f in fields(ResponseModel))
+        for key in survey:
+            if key not in allowed:
+                raise ScenarioError(f"{source}: survey.{key}: {unknown_key(key, allowed)}")
+        try:
+            ResponseModel(**survey)
+        except ParameterError as err:
+            raise ScenarioError(f"{source}: survey.{err.path}: {err.reason}") from None
     name = head.get("name", Path(source).stem)
     scen = Scenario(
         name=name,
@@ -224,6 +249,7 @@ def from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
         source=source,
         overrides=overrides,
         interventions=tuple(ivs),
+        survey=dict(survey),
     )
     _check_targets(scen)
     return scen

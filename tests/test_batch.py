@@ -161,7 +161,7 @@ def test_the_calibrated_mandiri_jaya_scenario_reproduces_the_published_survey():
     def check(name: str) -> tuple[list[str], int]:
         scen = load(name)
         summary = batch.run_and_survey(
-            scen.params, 300, scen.steps, seed=5, respondents=30, interventions=scen.interventions
+            scen.params, 300, scen.steps, 5, 30, 0, scen.response_model(), scen.interventions
         ).summary()
         wrong = [
             item

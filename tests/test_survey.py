@@ -481,3 +481,24 @@ def test_survey_files_are_bounded(tmp_path):
     )
     with pytest.raises(SurveyError, match="not a readable CSV file"):
         load_survey_csv(huge)
+
+
+def test_a_scenario_says_how_its_members_answer(tmp_path, capsys):
+    """A scenario's [survey] table (e.g. the response model a calibration fitted) is the one its
+    surveys use, single runs and batches alike: raising the cut point of the answer 3 lowers totals."""
+    import re
+
+    def totals(survey: str, *extra: str) -> list[int]:
+        path = tmp_path / f"s{abs(hash(survey + ''.join(extra)))}.toml"
+        path.write_text(SMALL_SCENARIO + survey, encoding="utf-8")
+        code, out, err = kopsim(["survey", "--simulate", str(path), "--seed", "4", *extra], capsys)
+        assert code == 0, err
+        return [int(float(m)) for m in re.findall(r"^\s*rat_attendance\s+(?:organisation\s+)?(\d+(?:\.\d+)?)", out, re.M)]
+
+    default, strict = totals(""), totals("\n[survey]\ncut_high = 0.95\n")
+    assert default and strict and strict[0] < default[0]
+    assert totals("\n[survey]\ncut_high = 0.95\n", "--replicates", "20")[0] < totals("", "--replicates", "20")[0]
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SMALL_SCENARIO + "\n[survey]\nnoise = 0.2\n", encoding="utf-8")
+    code, _, err = kopsim(["validate", str(bad)], capsys)
+    assert code == 2 and "survey.noise: unknown key; did you mean 'noise_sd'?" in err and err.count("\n") == 1

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kopsim.scenario import Scenario, load
-from kopsim.tomlio import toml_line, toml_table, toml_value
+from kopsim.tomlio import toml_line, toml_table
 
 from .figures import posterior_figure, ppc_figure
 from .posterior import POINT_TEXT
@@ -79,18 +79,13 @@ def calibrated_toml(result: CalibrationResult, command: str) -> str:
         ]
         lines += ["", *toml_table(f"parameters.{group}", rows)]
     if RESPONSE_GROUP in groups or t.response:
-        lines += [
-            "",
-            "# Survey response model (kopsim.instruments.member_survey.ResponseModel; not a scenario parameter):",
-        ]
-        for k, v in t.response.items():
-            lines.append(f"#   {RESPONSE_GROUP}.{k} = {toml_value(v)}   (fixed in the targets file)")
+        # the response model the fit used: the scenario's surveys are answered by it (scenario [survey])
+        rows = [(k, v, "fixed in the targets file") for k, v in t.response.items()]
         for p in groups.get(RESPONSE_GROUP, []):
             row = summary.loc[p.key]
-            lines.append(
-                f"#   {p.key} = {toml_value(p.value(row['point']))}   (90%: {row['q05']:.4g} .. "
-                f"{row['q95']:.4g}; prior {p.text()})"
-            )
+            interval = f"90%: {row['q05']:.4g} .. {row['q95']:.4g}; prior {p.text()}"
+            rows.append((p.key.split(".", 1)[1], p.value(row["point"]), interval))
+        lines += ["", *toml_table(RESPONSE_GROUP, rows)]
     return "\n".join(lines) + "\n"
 
 

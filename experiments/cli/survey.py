@@ -188,12 +188,12 @@ def _simulate(args: argparse.Namespace, published: Any) -> None:
                 f"--replicates: scenario {scen.name!r} has {', '.join(unbatched)} interventions, which a "
                 "batch of replicates does not take (only training); run it without --replicates"
             )
-        _replicates(args, scen.name, params, steps, seed, coop, wanted, published, scen.interventions)
+        _replicates(args, scen.name, params, steps, seed, coop, wanted, published, scen.interventions, scen.survey)
         return
     model = CooperativeModel(params, seed=seed, interventions=scen.interventions)
     model.run(steps)
     members = survey_members(model, coop).size
-    responses = virtual_survey(model, wanted, survey_seed, coop)
+    responses = virtual_survey(model, wanted, survey_seed, coop, scen.response_model())
     result = analyse(responses)
     capped = f" (asked for {wanted}: all members surveyed)" if wanted > members else ""
     print(
@@ -222,11 +222,14 @@ def _replicates(
     wanted: int,
     published: Any,
     interventions: Any = (),
+    survey: Any = None,
 ) -> None:
     from kopsim import batch
+    from kopsim.instruments.member_survey import ResponseModel
     from kopsim.instruments.survey_analysis import category_bounds
 
-    result = batch.run_and_survey(params, args.replicates, steps, seed, wanted, coop, interventions=interventions)
+    rm = ResponseModel(**(survey or {}))  # the scenario's [survey], as a single run's survey
+    result = batch.run_and_survey(params, args.replicates, steps, seed, wanted, coop, rm, interventions)
     ok = int(result.valid.sum())
     print(
         f"virtual member surveys of {args.replicates} replicates (one vectorised batch): scenario {name!r}, "
