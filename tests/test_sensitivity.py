@@ -238,7 +238,7 @@ def test_bad_survey_input_is_one_line_and_exit_2(scenario_file, capsys, args, ex
 def test_params_from_targets_are_the_priors():
     scen = load("mandiri_jaya")
     factors, targets = sa.factors_from_targets("mandiri_jaya", scen.params)
-    assert [f.key for f in factors] == [p.key for p in targets.priors] and len(factors) == 18
+    assert [f.key for f in factors] == [p.key for p in targets.priors] and len(factors) == 20
     quota = next(f for f in factors if f.key == "skills.training_quota")
     assert (quota.low, quota.high, quota.integer, quota.log) == (10, 110, True, False)
     assert targets.respondents == 30

@@ -493,7 +493,9 @@ def test_a_scenario_says_how_its_members_answer(tmp_path, capsys):
         path.write_text(SMALL_SCENARIO + survey, encoding="utf-8")
         code, out, err = kopsim(["survey", "--simulate", str(path), "--seed", "4", *extra], capsys)
         assert code == 0, err
-        return [int(float(m)) for m in re.findall(r"^\s*rat_attendance\s+(?:organisation\s+)?(\d+(?:\.\d+)?)", out, re.M)]
+        return [
+            int(float(m)) for m in re.findall(r"^\s*rat_attendance\s+(?:organisation\s+)?(\d+(?:\.\d+)?)", out, re.M)
+        ]
 
     default, strict = totals(""), totals("\n[survey]\ncut_high = 0.95\n")
     assert default and strict and strict[0] < default[0]

@@ -139,11 +139,39 @@ def summarise_posterior(
     return pd.DataFrame(rows)
 
 
+def bayes_factor(p_model: float, p_null: float, population: int) -> tuple[float, str]:
+    """(BF, relation) with BF = p(model | D) / p(null | D) (equal prior model probabilities).
+
+    relation ``"="``: both models alive, BF is the estimate. A model with probability 0 has died
+    out; then the estimate is only a bound from the population size P: ``">"`` with BF = P − 1
+    (the null died) or ``"<"`` with BF = 1/(P − 1) (the model died)."""
+    if p_model > 0 and p_null > 0:
+        return p_model / p_null, "="
+    bound = float(max(population - 1, 1))
+    if p_null <= 0 < p_model:
+        return bound, ">"
+    if p_model <= 0 < p_null:
+        return 1.0 / bound, "<"
+    return math.nan, "="
+
+
+def bayes_factor_text(p_model: float, p_null: float, population: int) -> str:
+    """The Bayes factor as printed: ``4.12``, or ``> 199 (null died out)`` / ``< 1/199 (model died out)``."""
+    value, relation = bayes_factor(p_model, p_null, population)
+    if relation == ">":
+        return f"> {value:.0f} (the null model died out: bound (P-1)/1 from P = {population} particles)"
+    if relation == "<":
+        return f"< 1/{1 / value:.0f} (the model died out: bound 1/(P-1) from P = {population} particles)"
+    return f"{value:.3g}"
+
+
 __all__ = [
     "BEST_CANDIDATES",
     "BEST_RUNS",
     "POINTS",
     "POINT_TEXT",
+    "bayes_factor",
+    "bayes_factor_text",
     "best_point",
     "effective_sample_size",
     "point_estimate",

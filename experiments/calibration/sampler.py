@@ -170,8 +170,8 @@ def _model_probabilities(particles: list[Any], n_models: int) -> list[float]:
 
 def model_probability_text(models: Sequence[str], probabilities: Sequence[float], population: int) -> str:
     """One line: each model's probability and, for two models, the Bayes factor of the first over
-    the second (:func:`kopsim.experiments.calibration.model_choice.bayes_factor`)."""
-    from .model_choice import bayes_factor_text
+    the second (:func:`kopsim.experiments.calibration.posterior.bayes_factor`)."""
+    from .posterior import bayes_factor_text
 
     parts = [f"p({name}) = {p:.3f}" for name, p in zip(models, probabilities, strict=True)]
     if len(models) == 2:
