@@ -237,6 +237,31 @@ def transition(pyabc: Any, kernel: str, priors: Sequence[Prior] = ()) -> Any:
     return kernel_
 
 
+def run_generations(
+    abc: Any,
+    url: str,
+    targets: Targets,
+    resume: bool,
+    more: int,
+    budget_left: bool,
+    min_epsilon: float,
+    budget: int,
+) -> Any:
+    """Start (or, with ``resume``, continue) the ABC-SMC stored at ``url`` for up to ``more``
+    generations while budget is left; pyabc's history. CalibrationError when no generation is complete."""
+    if resume:
+        abc.load(url, 1, targets.observed())
+    else:
+        abc.new(url, targets.observed())
+    history = abc.run(minimum_epsilon=min_epsilon, max_nr_populations=more) if more > 0 and budget_left else abc.history
+    if history.max_t < 0:
+        raise CalibrationError(
+            f"--budget: {budget} simulations ran out before the first generation was "
+            "complete; raise --budget (or lower --population)"
+        )
+    return history
+
+
 def run_calibration(
     scenario: Scenario,
     targets: Targets,
@@ -313,21 +338,16 @@ def run_calibration(
                 sampler=sampler,
                 transitions=transition(pyabc, kernel, targets.priors),
             )
-            if resume:
-                abc.load(url, 1, targets.observed())
-            else:
-                abc.new(url, targets.observed())
-            more = generations - done_generations
-            history = (
-                abc.run(minimum_epsilon=min_epsilon, max_nr_populations=more)
-                if more > 0 and budget > done_simulations
-                else abc.history
+            history = run_generations(
+                abc,
+                url,
+                targets,
+                resume,
+                generations - done_generations,
+                budget > done_simulations,
+                min_epsilon,
+                budget,
             )
-            if history.max_t < 0:
-                raise CalibrationError(
-                    f"--budget: {budget} simulations ran out before the first generation was "
-                    "complete; raise --budget (or lower --population)"
-                )
             pops = history.get_all_populations()
             final = history.get_population(t=history.max_t).particles
             posterior = pd.DataFrame(
@@ -422,6 +442,7 @@ __all__ = [
     "database_path",
     "prior_distribution",
     "run_calibration",
+    "run_generations",
     "stored_progress",
     "transition",
 ]

@@ -66,6 +66,7 @@ from .fit import (
     check_run_options,
     database_path,
     prior_distribution,
+    run_generations,
     stored_progress,
     transition,
     without_unused_metrics,
@@ -221,21 +222,16 @@ def run_model_choice(
                 sampler=sampler,
                 transitions=[transition(pyabc, kernel, ps) for ps in priors],
             )
-            if resume:
-                abc.load(url, 1, targets.observed())
-            else:
-                abc.new(url, targets.observed())
-            more = generations - done_generations
-            history = (
-                abc.run(minimum_epsilon=min_epsilon, max_nr_populations=more)
-                if more > 0 and budget > done_simulations
-                else abc.history
+            history = run_generations(
+                abc,
+                url,
+                targets,
+                resume,
+                generations - done_generations,
+                budget > done_simulations,
+                min_epsilon,
+                budget,
             )
-            if history.max_t < 0:
-                raise CalibrationError(
-                    f"--budget: {budget} simulations ran out before the first generation was "
-                    "complete; raise --budget (or lower --population)"
-                )
         table = probabilities_table(history, population)
         walls = {g["t"]: g["seconds"] for g in sampler.generations}
         table["wall_seconds"] = [walls.get(int(t), float("nan")) for t in table["t"]]
