@@ -179,6 +179,7 @@ def _unit_bandwidth(n: float, d: int) -> float:
 # generation's weights cannot be normalised (it failed so with 18 parameters). λ = 1e-3 keeps the
 # kernel's shape while making it positive definite.
 KERNEL_RIDGE = 1e-3
+KERNEL_FLOOR = 1e-2  # and at least (1% of the prior's width)² on the diagonal
 PROPOSAL_BATCH = 512  # candidates drawn at once by the kernel, the first inside the prior kept
 _RIDGED: dict[int, type] = {}
 
@@ -193,11 +194,15 @@ def _ridged_transition(pyabc: Any) -> type:
 
             def fit(self, X: Any, w: np.ndarray) -> None:
                 super().fit(X, w)
-                self.cov = self.cov + KERNEL_RIDGE * np.diag(np.diag(self.cov))  # type: ignore[has-type,unused-ignore]
-                self.normal = st.multivariate_normal(cov=self.cov, allow_singular=True)
                 box = self.box or {}
                 bounds = np.array([box.get(c, (-np.inf, np.inf)) for c in X.columns], dtype=float)
                 self._low, self._high = bounds[:, 0], bounds[:, 1]
+                # an absolute floor from the prior's width: a population of one particle (a model
+                # nearly dead in a model comparison) has Σ = 0, which no relative ridge can mend
+                width = np.where(np.isfinite(self._high - self._low), self._high - self._low, 0.0)
+                floor = np.diag((KERNEL_FLOOR * width) ** 2)
+                self.cov = self.cov + KERNEL_RIDGE * np.diag(np.diag(self.cov)) + floor  # type: ignore[has-type,unused-ignore]
+                self.normal = st.multivariate_normal(cov=self.cov, allow_singular=True)
                 self._chol = np.linalg.cholesky(self.cov)
 
             def rvs_single(self) -> Any:
