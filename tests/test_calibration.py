@@ -437,3 +437,19 @@ def test_the_kernel_draws_inside_the_prior_as_pyabc_would_by_redrawing():
     assert ((fast >= 0) & (fast <= 1)).all()
     for k in range(2):
         assert stats.ks_2samp(fast[:, k], np.array(loop)[:, k]).pvalue > 0.001
+
+
+def test_the_kernel_of_a_nearly_dead_model_gives_finite_weights():
+    """A model comparison where one model keeps a few particles equal in a parameter (a whole-number
+    one, or copies): its kernel must still give each of its proposals a density > 0, else pyabc's
+    weight prior / proposal is infinite and the generation cannot be normalised."""
+    pyabc = pytest.importorskip("pyabc")
+    from kopsim.experiments.calibration.fit import transition
+
+    tr = transition(pyabc, "beaumont", [cal.Prior("a.x", 0.0, 1.0), cal.Prior("a.q", 10, 110, integer=True)])
+    X = pd.DataFrame({"a__x": [0.2, 0.3, 0.25], "a__q": [54.0, 54.0, 54.0]})
+    tr.fit(X, np.full(3, 1 / 3))
+    np.random.seed(1)
+    for _ in range(20):
+        v = tr.rvs_single()
+        assert tr.pdf(pd.Series(dict(v))) > 0
