@@ -453,3 +453,39 @@ def test_the_kernel_of_a_nearly_dead_model_gives_finite_weights():
     for _ in range(20):
         v = tr.rvs_single()
         assert tr.pdf(pd.Series(dict(v))) > 0
+
+
+def test_a_generation_pyabc_cannot_weight_ends_the_fit_at_the_last_complete_one(capsys):
+    """pyabc's "population total weight nan is not normalized" (a proposal density that underflowed
+    to 0, seen when a model of a comparison was dying) is not a crash: the completed generations in
+    the database are the result, with a note."""
+    from kopsim.experiments.calibration.fit import run_generations
+
+    class History:
+        max_t = 2
+
+    class ABC:
+        history = History()
+
+        def new(self, url, observed):
+            pass
+
+        def run(self, **kwargs):
+            raise AssertionError("The population total weight nan is not normalized.")
+
+    targets = cal.targets_from_dict(
+        {
+            "targets": {"respondents": 30, "items": {"rat_attendance": 80}},
+            "priors": {"trust.gain_rate": {"low": 0.01, "high": 0.1}},
+        }
+    )
+    history = run_generations(ABC(), "sqlite://", targets, False, 5, True, 0.0, 1000)
+    assert history.max_t == 2
+    assert "generation 3 could not be weighted" in capsys.readouterr().err
+
+    class Broken(ABC):
+        def run(self, **kwargs):
+            raise AssertionError("something else")
+
+    with pytest.raises(AssertionError, match="something else"):
+        run_generations(Broken(), "sqlite://", targets, False, 5, True, 0.0, 1000)

@@ -258,7 +258,19 @@ def run_generations(
         abc.load(url, 1, targets.observed())
     else:
         abc.new(url, targets.observed())
-    history = abc.run(minimum_epsilon=min_epsilon, max_nr_populations=more) if more > 0 and budget_left else abc.history
+    try:
+        history = (
+            abc.run(minimum_epsilon=min_epsilon, max_nr_populations=more) if more > 0 and budget_left else abc.history
+        )
+    except AssertionError as err:  # pyabc could not normalise a generation's weights (one infinite)
+        if "not normalized" not in str(err):
+            raise
+        history = abc.history  # the completed generations are in the database
+        print(
+            f"kopsim: note: generation {history.max_t + 1} could not be weighted (pyabc: {err}); a proposal "
+            f"density underflowed to 0. The last complete generation, {history.max_t}, is the result.",
+            file=sys.stderr,
+        )
     if history.max_t < 0:
         raise CalibrationError(
             f"--budget: {budget} simulations ran out before the first generation was "
