@@ -66,7 +66,7 @@ class Scenario:
 
     def response_model(self) -> Any:
         """The scenario's survey response model (its ``[survey]`` table over the defaults)."""
-        from .instruments.member_survey import ResponseModel
+        from .instruments.response import ResponseModel
 
         return ResponseModel(**self.survey)
 
@@ -228,7 +228,7 @@ def from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
     if survey:  # imported only when a scenario has one: `kopsim validate` stays quick
         from dataclasses import fields
 
-        from .instruments.member_survey import ResponseModel
+        from .instruments.response import ResponseModel
 
         allowed = tuple(f.name for f in fields(ResponseModel))
         for key in survey:

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
-from ..parameters import _Group, param
 from ..participation import BENEFIT_ITEMS, DOMAINS
 from ..state import BOARD_TRUST, BUSINESS, CAPITAL, INSTITUTION, ORGANISATION
+from .response import ResponseModel
 
 if TYPE_CHECKING:
     from ..model import CooperativeModel
@@ -89,37 +89,7 @@ Responses: TypeAlias = pd.DataFrame
 """One row per respondent (index ``respondent``), one integer column 1..3 per item of :data:`ITEM_NAMES`."""
 
 
-# ---- the response model -------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ResponseModel(_Group):
-    """Constants of the survey response model (validated like the model parameters)."""
-
-    noise_sd: float = param(0.15, 0.0, 5.0, "latent units", "s.d. σ of the answer noise ε")
-    cut_low: float = param(0.2, 0.0, 1.0, "latent", "κ₁: latent score from which the answer is 2")
-    cut_high: float = param(0.5, 0.0, 1.0, "latent", "κ₂: latent score from which the answer is 3")
-    rat_propensity_weight: float = param(
-        0.5, 0.0, 1.0, "weight", "ω in L = ω·P_org + (1 − ω)·attended last RAT (rat_attendance)"
-    )
-    knowledge_skill_weight: float = param(1.0, 0.0, 100.0, "weight", "weight of skill in knowledge_of_cooperative")
-    knowledge_informed_weight: float = param(
-        0.0,
-        0.0,
-        100.0,
-        "weight",
-        "weight of being informed about membership and credit in knowledge_of_cooperative "
-        "(0: every member is informed, so in a member survey the term is a constant)",
-    )
-    knowledge_organisation_weight: float = param(
-        1.0, 0.0, 100.0, "weight", "weight of organisation participation (involvement) in knowledge_of_cooperative"
-    )
-
-    def _check_relations(self) -> None:
-        from ..parameters import ParameterError
-
-        if self.cut_high < self.cut_low:
-            raise ParameterError("cut_high", f"must be >= cut_low ({self.cut_low:g})")
-        if self.knowledge_skill_weight + self.knowledge_informed_weight + self.knowledge_organisation_weight <= 0:
-            raise ParameterError("knowledge_skill_weight", "the three knowledge weights must not all be 0")
+# ---- the response model: kopsim.instruments.response (light: a scenario's [survey] validates it) ----
 
 
 def latent_scores(model: CooperativeModel, idx: np.ndarray, rm: ResponseModel | None = None) -> pd.DataFrame:
