@@ -210,9 +210,9 @@ def _ridged_transition(pyabc: Any) -> type:
                 # new factorisation of Σ per draw); in 20 dimensions with the wide kernel almost all
                 # fall outside, so the redraws cost more than the simulations. The same distribution
                 # (the kernel mixture restricted to the prior's box) in batches: the first candidate inside.
-                X = self._X_arr  # type: ignore[attr-defined]
+                X = self._X_arr
                 while True:
-                    j = np.random.choice(self._range, size=PROPOSAL_BATCH, p=self.w)  # type: ignore[attr-defined]
+                    j = np.random.choice(self._range, size=PROPOSAL_BATCH, p=self.w)
                     z = np.random.standard_normal((PROPOSAL_BATCH, X.shape[1]))
                     cand = X[j] + z @ self._chol.T
                     inside = np.all((cand >= self._low) & (cand <= self._high), axis=1)
