@@ -168,6 +168,7 @@ TEST_DOSES: dict[str, dict[str, Any]] = {
 TEST_CASES: dict[str, dict[str, dict[str, Any]]] = {
     "grant": {"finance": {"initial_coop_capital": 2.0}},  # a lending fund too small for the demand
     "board_scandal": {"population": {"supervisors": 0}},  # nobody audits, so the misconduct runs its course
+    "kemitraan": {"partnership": {"monitoring_cost": 0.25}},  # partners near enough to be worth monitoring
 }
 
 

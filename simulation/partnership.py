@@ -103,8 +103,9 @@ def purpose_ends(rng: np.random.Generator, size: int, hazard: float) -> np.ndarr
 
     The buyer finds another supplier or drops the product: inter-organisational attachments end
     with a hazard (Levinthal & Fichman 1988, "Dynamics of interorganizational attachments",
-    Adm. Sci. Q. 33:345). From then on the pair's trade value is 0, so contact no longer pays and
-    the tie lapses (:func:`lapsed`); meeting again at an event restores it.
+    Adm. Sci. Q. 33:345). From then on the pair's trade value is 0 and it does not call (its
+    contact probability is 0 in :func:`partnerships`), so the tie decays and lapses (:func:`lapsed`);
+    meeting again at an event restores it.
     """
     return rng.random(size) < hazard
 
@@ -267,7 +268,9 @@ def partnerships(world: World) -> None:
         partner_trust(s.trust[hh, PEER], w),
         sharers[hh],
     )
-    prob = contact_probability(u, pp.decision_sensitivity)
+    # a pair whose trade has ended has nothing to call about: without this, U = −κd/n ≈ 0 for it
+    # and the logit gave it a coin-flip chance of contact every month, so ended ties never lapsed
+    prob = np.where(ended, 0.0, contact_probability(u, pp.decision_sensitivity))
     ties.reach[k] = prob  # ease of contact of a partner tie: this month's contact probability
     contact = rng.random(k.size) < prob
     ties.last_contact[k[contact]] = t

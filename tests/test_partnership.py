@@ -210,3 +210,26 @@ def test_a_partnership_whose_trade_ends_is_dropped():
     more(in_contact(lasting, 30), in_contact(ending, 30), factor=1.2)
     ties = lambda frames: np.array([f["partner_ties"].iloc[29] for f in frames])  # noqa: E731
     more(ties(lasting), ties(ending))
+
+
+def test_pairs_whose_trade_ended_stop_calling():
+    """A pair whose trade has ended has nothing to call about: its tie is not used and lapses. So a
+    higher chance that trade ends lowers the share of participants still in contact a year on (until
+    stop 21 it raised it: an ended pair's net benefit was about 0, a coin flip in the logit)."""
+    from kopsim.instruments.relational import partnership_properties
+    from kopsim.scenario import load
+
+    scen = load("kemitraan_no_association")  # without an association few pairs keep in touch anyway
+
+    def share(end_rate: float) -> float:
+        params = scen.params.replace(
+            {"partnership.end_rate": end_rate, "metrics.network_every": 0, "metrics.centrality_every": 0}
+        )
+        shares = []
+        for seed in range(4):
+            model = CooperativeModel(params, seed=seed, interventions=scen.interventions)
+            model.run_steps(36)
+            shares.append(partnership_properties(model).share_in_contact)
+        return float(np.mean(shares))
+
+    assert share(0.3) <= share(0.0) + 0.02
