@@ -15,8 +15,9 @@ posterior (so no more than the budget is spent).
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -242,6 +243,58 @@ def transition(pyabc: Any, kernel: str, priors: Sequence[Prior] = ()) -> Any:
     return kernel_
 
 
+@dataclass(frozen=True)
+class ABCSession:
+    """Where a fit or a model comparison runs: the executor, pyabc's database, its sampler, and what
+    a resumed database already holds."""
+
+    executor: Any
+    url: str
+    sampler: Any
+    done_generations: int
+    done_simulations: int
+
+
+@contextlib.contextmanager
+def abc_session(
+    pyabc: Any,
+    seed: int,
+    out: Path | None,
+    resume: bool,
+    executor: str,
+    workers: int | None,
+    dask: str | None,
+    budget: int,
+    log: Any,
+    models: Sequence[str] = (),
+) -> Iterator[ABCSession]:
+    """numpy's global generator seeded from ``seed`` (pyabc draws from it; restored afterwards), the
+    database (:func:`database_path`; a temporary one is removed), the executor, the progress a resumed
+    database holds (:func:`stored_progress`; ``models`` names a comparison's two) and the budgeted
+    sampler (:func:`make_sampler`)."""
+    from kopsim.experiments.executors import default_workers, make_executor
+
+    workers = workers or default_workers()
+    in_flight = 1 if executor == "sequential" and dask is None else 2 * workers
+    state = np.random.get_state()
+    np.random.seed(int(np.random.SeedSequence([seed, 0]).generate_state(1)[0]))
+    tmp = None
+    try:
+        db_path, tmp = database_path(out, resume)
+        with make_executor(executor, workers, dask) as ex:
+            url = "sqlite:///" + str(db_path.resolve())
+            n_models = max(len(models), 1)
+            done_generations, done_simulations = (
+                stored_progress(pyabc, url, db_path, n_models, log) if resume else (0, 0)
+            )
+            sampler = make_sampler(ex, in_flight, seed, max(budget - done_simulations, 0), log, models=models)
+            yield ABCSession(ex, url, sampler, done_generations, done_simulations)
+    finally:
+        np.random.set_state(state)
+        if tmp is not None:
+            tmp.cleanup()
+
+
 def run_generations(
     abc: Any,
     url: str,
@@ -305,8 +358,6 @@ def run_calibration(
     Without it an existing database is an error, never overwritten."""
     import logging
 
-    from kopsim.experiments.executors import default_workers, make_executor
-
     pyabc = require_pyabc()
     check_run_options(budget, population, generations, kernel)
     if ppc_draws < 2:
@@ -336,57 +387,49 @@ def run_calibration(
     for name in ("ABC", "pyabc"):
         logging.getLogger(name).setLevel(logging.WARNING)
     log = (lambda msg: None) if quiet else (lambda msg: print(f"kopsim: {msg}", file=sys.stderr, flush=True))
-    workers = workers or default_workers()
-    in_flight = 1 if executor == "sequential" and dask is None else 2 * workers
-    state = np.random.get_state()
-    np.random.seed(int(np.random.SeedSequence([seed, 0]).generate_state(1)[0]))
-    tmp = None
-    try:
-        db_path, tmp = database_path(out, resume)
-        with make_executor(executor, workers, dask) as ex:
-            url = "sqlite:///" + str(db_path.resolve())
-            done_generations, done_simulations = stored_progress(pyabc, url, db_path, 1, log) if resume else (0, 0)
-            sampler = make_sampler(ex, in_flight, seed, max(budget - done_simulations, 0), log)
-            abc = pyabc.ABCSMC(
-                simulator,
-                prior,
-                pyabc.distance.FunctionDistance(distance),
-                population_size=population,
-                sampler=sampler,
-                transitions=transition(pyabc, kernel, targets.priors),
-            )
-            history = run_generations(
-                abc,
-                url,
-                targets,
-                resume,
-                generations - done_generations,
-                budget > done_simulations,
-                min_epsilon,
-                budget,
-            )
-            pops = history.get_all_populations()
-            final = history.get_population(t=history.max_t).particles
-            posterior = pd.DataFrame(
-                [
-                    {
-                        **{p.key: float(q.parameter[p.name]) for p in targets.priors},
-                        "weight": float(q.weight),
-                        "distance": float(q.distance),
-                    }
-                    for q in final
-                ]
-            )
-            posterior["weight"] /= posterior["weight"].sum()
-            log(f"posterior predictive: {ppc_draws} surveys from the final generation")
-            draws = posterior_predictive_draws(simulator, posterior, targets.priors, ppc_draws, seed, ex)
-            if point == "best":
-                log(f"choosing the point: {BEST_CANDIDATES + 1} candidates x {BEST_RUNS} runs")
-                at, candidates = best_point(simulator, distance, posterior, targets.priors, seed, ex)
-            else:
-                at, candidates = point_estimate(posterior, targets.priors, point), pd.DataFrame()
-            log(f"point check: {ppc_draws} runs and surveys of the {point} parameter set")
-            point_draws = point_predictive_draws(simulator, at, targets.priors, ppc_draws, seed, ex)
+    with abc_session(pyabc, seed, out, resume, executor, workers, dask, budget, log) as session:
+        ex, sampler = session.executor, session.sampler
+        done_generations, done_simulations = session.done_generations, session.done_simulations
+        abc = pyabc.ABCSMC(
+            simulator,
+            prior,
+            pyabc.distance.FunctionDistance(distance),
+            population_size=population,
+            sampler=sampler,
+            transitions=transition(pyabc, kernel, targets.priors),
+        )
+        history = run_generations(
+            abc,
+            session.url,
+            targets,
+            resume,
+            generations - done_generations,
+            budget > done_simulations,
+            min_epsilon,
+            budget,
+        )
+        pops = history.get_all_populations()
+        final = history.get_population(t=history.max_t).particles
+        posterior = pd.DataFrame(
+            [
+                {
+                    **{p.key: float(q.parameter[p.name]) for p in targets.priors},
+                    "weight": float(q.weight),
+                    "distance": float(q.distance),
+                }
+                for q in final
+            ]
+        )
+        posterior["weight"] /= posterior["weight"].sum()
+        log(f"posterior predictive: {ppc_draws} surveys from the final generation")
+        draws = posterior_predictive_draws(simulator, posterior, targets.priors, ppc_draws, seed, ex)
+        if point == "best":
+            log(f"choosing the point: {BEST_CANDIDATES + 1} candidates x {BEST_RUNS} runs")
+            at, candidates = best_point(simulator, distance, posterior, targets.priors, seed, ex)
+        else:
+            at, candidates = point_estimate(posterior, targets.priors, point), pd.DataFrame()
+        log(f"point check: {ppc_draws} runs and surveys of the {point} parameter set")
+        point_draws = point_predictive_draws(simulator, at, targets.priors, ppc_draws, seed, ex)
         populations = pd.DataFrame(
             {
                 "t": pops["t"].to_numpy(),
@@ -442,10 +485,6 @@ def run_calibration(
             seed=seed,
             notes=notes,
         )
-    finally:
-        np.random.set_state(state)
-        if tmp is not None:
-            tmp.cleanup()
 
 
 __all__ = [
@@ -454,7 +493,9 @@ __all__ = [
     "DEFAULT_POPULATION",
     "DEFAULT_PPC_DRAWS",
     "KERNELS",
+    "ABCSession",
     "CalibrationResult",
+    "abc_session",
     "check_run_options",
     "database_path",
     "prior_distribution",

@@ -63,16 +63,14 @@ from .fit import (
     DEFAULT_BUDGET,
     DEFAULT_GENERATIONS,
     DEFAULT_POPULATION,
+    abc_session,
     check_run_options,
-    database_path,
     prior_distribution,
     run_generations,
-    stored_progress,
     transition,
     without_unused_metrics,
 )
 from .posterior import bayes_factor, bayes_factor_text, effective_sample_size, summarise_posterior
-from .sampler import make_sampler
 from .simulator import SurveySimulator
 from .targets import Prior, Targets, check_for_run
 
@@ -158,8 +156,6 @@ def run_model_choice(
     :func:`.fit.run_calibration`, the budget counting the simulations of both models."""
     import logging
 
-    from kopsim.experiments.executors import default_workers, make_executor
-
     pyabc = require_pyabc()
     check_run_options(budget, population, generations, kernel)
     seed = scenario.seed if seed is None else seed
@@ -203,35 +199,30 @@ def run_model_choice(
             f"null model {names[1]!r}: not fitted (fixed by its scenario): "
             + ", ".join(f"{p.key} = {_value(null, p)}" for p in fixed)
         )
-    workers = workers or default_workers()
-    in_flight = 1 if executor == "sequential" and dask is None else 2 * workers
-    state = np.random.get_state()
-    np.random.seed(int(np.random.SeedSequence([seed, 0]).generate_state(1)[0]))
-    tmp = None
-    try:
-        db_path, tmp = database_path(out, resume)
-        with make_executor(executor, workers, dask) as ex:
-            url = "sqlite:///" + str(db_path.resolve())
-            done_generations, done_simulations = stored_progress(pyabc, url, db_path, 2, log) if resume else (0, 0)
-            sampler = make_sampler(ex, in_flight, seed, max(budget - done_simulations, 0), log, models=names)
-            abc = pyabc.ABCSMC(
-                [pyabc.FunctionModel(sim, name=name) for sim, name in zip(sims, names, strict=True)],
-                [prior_distribution(pyabc, ps) for ps in priors],
-                pyabc.distance.FunctionDistance(distance),
-                population_size=population,
-                sampler=sampler,
-                transitions=[transition(pyabc, kernel, ps) for ps in priors],
-            )
-            history = run_generations(
-                abc,
-                url,
-                targets,
-                resume,
-                generations - done_generations,
-                budget > done_simulations,
-                min_epsilon,
-                budget,
-            )
+    with abc_session(pyabc, seed, out, resume, executor, workers, dask, budget, log, names) as session:
+        sampler, done_generations, done_simulations = (
+            session.sampler,
+            session.done_generations,
+            session.done_simulations,
+        )
+        abc = pyabc.ABCSMC(
+            [pyabc.FunctionModel(sim, name=name) for sim, name in zip(sims, names, strict=True)],
+            [prior_distribution(pyabc, ps) for ps in priors],
+            pyabc.distance.FunctionDistance(distance),
+            population_size=population,
+            sampler=sampler,
+            transitions=[transition(pyabc, kernel, ps) for ps in priors],
+        )
+        history = run_generations(
+            abc,
+            session.url,
+            targets,
+            resume,
+            generations - done_generations,
+            budget > done_simulations,
+            min_epsilon,
+            budget,
+        )
         table = probabilities_table(history, population)
         walls = {g["t"]: g["seconds"] for g in sampler.generations}
         table["wall_seconds"] = [walls.get(int(t), float("nan")) for t in table["t"]]
@@ -284,10 +275,6 @@ def run_model_choice(
             seed=seed,
             notes=notes,
         )
-    finally:
-        np.random.set_state(state)
-        if tmp is not None:
-            tmp.cleanup()
 
 
 def _value(scen: Scenario, p: Prior) -> Any:

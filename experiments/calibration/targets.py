@@ -764,9 +764,25 @@ def _group(where: str, group: Any, fail: Callable[[str, str], CalibrationError])
         hint = difflib.get_close_matches(kind, INTERVENTION_KINDS, n=1)
         extra = f"did you mean '{PARTICIPANTS}{hint[0]}'?" if hint else f"allowed: {', '.join(TRUST_GROUPS)}"
         raise fail(where, f"{kind!r} is not an intervention kind; {extra}")
-    hint = difflib.get_close_matches(str(group), TRUST_GROUPS, n=1)
-    extra = f"did you mean {hint[0]!r}?" if hint else f"allowed: {', '.join(TRUST_GROUPS)}"
-    raise fail(where, f"unknown group {group!r}; {extra}")
+    return _one_of(where, group, TRUST_GROUPS, "group", fail)
+
+
+def _one_of(
+    where: str, value: Any, allowed: Sequence[str], what: str, fail: Callable[[str, str], CalibrationError]
+) -> str:
+    """``value`` if it is one of ``allowed``, else one line naming it with a close match or the list."""
+    if isinstance(value, str) and value in allowed:
+        return value
+    hint = difflib.get_close_matches(str(value), allowed, n=1)
+    extra = f"did you mean {hint[0]!r}?" if hint else f"allowed: {', '.join(allowed)}"
+    raise fail(where, f"unknown {what} {value!r}; {extra}")
+
+
+def _sample_size(where: str, n: Any, fail: Callable[[str, str], CalibrationError]) -> int:
+    """A study's sample size n: a whole number >= 1."""
+    if not _whole(n) or n < 1:
+        raise fail(where, f"expected the sample size, a whole number >= 1, got {n!r}")
+    return n
 
 
 def _relational(name: str, value: Any, default_source: str, fail: Callable[[str, str], CalibrationError]) -> Target:
@@ -777,15 +793,9 @@ def _relational(name: str, value: Any, default_source: str, fail: Callable[[str,
     if not isinstance(value, dict):
         raise fail(where, 'expected a table { property = "in_contact", group = "participants:kemitraan", n = 20, .. }')
     _keys(where, value, RELATIONAL_KEYS, fail)
-    prop = value.get("property")
-    if prop not in RELATIONAL_PROPERTIES:
-        hint = difflib.get_close_matches(str(prop), RELATIONAL_PROPERTIES, n=1)
-        extra = f"did you mean {hint[0]!r}?" if hint else f"allowed: {', '.join(RELATIONAL_PROPERTIES)}"
-        raise fail(f"{where}.property", f"unknown property {prop!r}; {extra}")
+    prop = _one_of(f"{where}.property", value.get("property"), RELATIONAL_PROPERTIES, "property", fail)
     group = _group(f"{where}.group", value.get("group", PARTICIPANTS + "kemitraan"), fail)
-    n = value.get("n")
-    if not _whole(n) or n < 1:
-        raise fail(f"{where}.n", f"expected the sample size, a whole number >= 1, got {n!r}")
+    n = _sample_size(f"{where}.n", value.get("n"), fail)
     after = value.get("months_after", FOLLOW_UP_MONTHS)
     if not _whole(after) or after < 1:
         raise fail(f"{where}.months_after", f"expected whole months >= 1 after the event, got {after!r}")
@@ -811,15 +821,9 @@ def _trust(name: str, value: Any, default_source: str, fail: Callable[[str, str]
     if not isinstance(value, dict):
         raise fail(where, 'expected a table { of = "institution", group = "umkm", n = 20, shares = { .. } }')
     _keys(where, value, TRUST_KEYS, fail)
-    of = value.get("of")
-    if of not in TRUST_TARGETS:
-        hint = difflib.get_close_matches(str(of), TRUST_TARGETS, n=1)
-        extra = f"did you mean {hint[0]!r}?" if hint else f"allowed: {', '.join(TRUST_TARGETS)}"
-        raise fail(f"{where}.of", f"unknown trust target {of!r}; {extra}")
+    of = _one_of(f"{where}.of", value.get("of"), TRUST_TARGETS, "trust target", fail)
     group = _group(f"{where}.group", value.get("group"), fail)
-    n = value.get("n")
-    if not _whole(n) or n < 1:
-        raise fail(f"{where}.n", f"expected the sample size, a whole number >= 1, got {n!r}")
+    n = _sample_size(f"{where}.n", value.get("n"), fail)
     shares = value.get("shares")
     if not isinstance(shares, dict) or not shares:
         raise fail(f"{where}.shares", "expected a table of category = share, e.g. { low = 0.2, medium = 0.5 }")

@@ -188,7 +188,9 @@ def _simulate(args: argparse.Namespace, published: Any) -> None:
                 f"--replicates: scenario {scen.name!r} has {', '.join(unbatched)} interventions, which a "
                 "batch of replicates does not take (only training); run it without --replicates"
             )
-        _replicates(args, scen.name, params, steps, seed, coop, wanted, published, scen.interventions, scen.survey)
+        _replicates(
+            args, scen.name, params, steps, seed, coop, wanted, published, scen.interventions, scen.response_model()
+        )
         return
     model = CooperativeModel(params, seed=seed, interventions=scen.interventions)
     model.run(steps)
@@ -222,13 +224,11 @@ def _replicates(
     wanted: int,
     published: Any,
     interventions: Any = (),
-    survey: Any = None,
+    rm: Any = None,
 ) -> None:
     from kopsim import batch
-    from kopsim.instruments.member_survey import ResponseModel
     from kopsim.instruments.survey_analysis import category_bounds
 
-    rm = ResponseModel(**(survey or {}))  # the scenario's [survey], as a single run's survey
     result = batch.run_and_survey(params, args.replicates, steps, seed, wanted, coop, rm, interventions)
     ok = int(result.valid.sum())
     print(

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..state import PARTNER
 from .survey_analysis import number_text
-from .trust_survey import group_members
+from .trust_survey import sample_group
 
 if TYPE_CHECKING:
     from ..model import CooperativeModel
@@ -114,9 +114,7 @@ def relational_survey(
     a property nobody in the sample can answer is NaN (missing); m is the sample's size. The model is
     only read."""
     s, ties = model.state, model.ties
-    pool = group_members(model, group, cooperative)
-    m = min(n, pool.size)
-    chosen = np.random.default_rng(seed).choice(pool, size=m, replace=False) if m else pool[:0]
+    chosen = sample_group(model, group, n, seed, cooperative)
     asked = np.zeros(s.n, dtype=bool)
     asked[chosen] = True
     out = dict.fromkeys(RELATIONAL_PROPERTIES, float("nan"))
@@ -136,7 +134,7 @@ def relational_survey(
         out["frequency"] = float(ties.reach[k].mean())
         out["intensity"] = float(ties.strength[k].mean())
         out["proximity"] = float(np.hypot(s.x[a] - s.x[b], s.y[a] - s.y[b]).mean())
-    return out, int(m)
+    return out, int(chosen.size)
 
 
 __all__ = [

@@ -82,6 +82,14 @@ def group_members(model: CooperativeModel, group: str, cooperative: int = 0) -> 
     return np.flatnonzero(mask)
 
 
+def sample_group(model: CooperativeModel, group: str, n: int, seed: int | None, cooperative: int = 0) -> np.ndarray:
+    """A study's sample: ``n`` (capped at the group's size) agent indices drawn without replacement from
+    ``group`` (:func:`group_members`) with ``numpy.random.default_rng(seed)``, ascending."""
+    pool = group_members(model, group, cooperative)
+    m = min(n, pool.size)
+    return np.sort(np.random.default_rng(seed).choice(pool, size=m, replace=False)) if m else pool[:0]
+
+
 def trust_survey(
     model: CooperativeModel, of: str, group: str, n: int, seed: int | None, cooperative: int = 0
 ) -> tuple[np.ndarray, int]:
@@ -91,10 +99,8 @@ def trust_survey(
     NaN shares for an empty group). The model is only read."""
     if of not in TRUST_TARGETS:
         raise ValueError(f"unknown trust target {of!r}; allowed: {', '.join(TRUST_TARGETS)}")
-    pool = group_members(model, group, cooperative)
-    m = min(n, pool.size)
-    chosen = np.sort(np.random.default_rng(seed).choice(pool, size=m, replace=False)) if m else pool[:0]
-    return trust_category_shares(model.state.trust[chosen, TRUST_TARGETS.index(of)]), int(m)
+    chosen = sample_group(model, group, n, seed, cooperative)
+    return trust_category_shares(model.state.trust[chosen, TRUST_TARGETS.index(of)]), int(chosen.size)
 
 
 __all__ = [
@@ -105,6 +111,7 @@ __all__ = [
     "TRUST_CUTS",
     "VILLAGE",
     "group_members",
+    "sample_group",
     "trust_category_shares",
     "trust_survey",
 ]
