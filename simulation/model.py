@@ -85,6 +85,10 @@ class CooperativeModel(mesa.Model):
         pooled metrics (survey or read each replicate: :mod:`kopsim.batch`) and takes only
         interventions that act per cooperative and bring no agents (``batch_safe``: training).
 
+    collect_metrics:
+        False: keep no metrics table (``datacollector`` is None), for a caller that reads the state,
+        or :func:`kopsim.metrics.collect`, only in the months it needs (a calibration's runs).
+
     The month is vectorised over all agents (:meth:`step` composes the phases); Mesa agents
     (``model.agents``, ``model.agents_by_type``) are views of the state arrays, made the first time
     they are asked for. ``model.datacollector`` (a :class:`mesa.DataCollector`) holds one row of
@@ -98,6 +102,7 @@ class CooperativeModel(mesa.Model):
         seed: int | None = None,
         interventions: Sequence[Intervention] = (),
         replicates: int = 1,
+        collect_metrics: bool = True,
     ) -> None:
         if replicates < 1:
             raise ValueError(f"replicates: {replicates}; allowed: at least 1")
@@ -144,7 +149,7 @@ class CooperativeModel(mesa.Model):
         self._views = False
         self._row: dict[str, Any] = {}
         self.datacollector: mesa.DataCollector | None = None
-        if replicates == 1:
+        if replicates == 1 and collect_metrics:
             self._row = metrics.collect(self)
             self.datacollector = mesa.DataCollector(
                 model_reporters={name: partial(_current, name) for name in self._row if name != "step"}

@@ -490,3 +490,20 @@ def test_a_generation_pyabc_cannot_weight_ends_the_fit_at_the_last_complete_one(
 
     with pytest.raises(AssertionError, match="something else"):
         run_generations(Broken(), "sqlite://", targets, False, 5, True, 0.0, 1000)
+
+
+@pytest.mark.parametrize(("kernel", "c"), [("beaumont", 2.0), ("wide", 3.0)])
+def test_the_fixed_factor_kernels_scale_the_weighted_covariance(kernel, c):
+    """beaumont and wide: Σ_kernel = c·Σ (+ the ridge and the floor), Σ the particles' weighted covariance."""
+    pyabc = pytest.importorskip("pyabc")
+    from kopsim.experiments.calibration.fit import KERNEL_FLOOR, KERNEL_RIDGE, transition
+
+    tr = transition(pyabc, kernel, [cal.Prior("a.x", 0.0, 1.0), cal.Prior("a.y", 0.0, 1.0)])
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"a__x": rng.uniform(0, 1, 80), "a__y": rng.uniform(0, 1, 80)})
+    w = rng.uniform(0.5, 1.5, 80)
+    w /= w.sum()
+    tr.fit(X, w)
+    cov = c * np.cov(X.to_numpy().T, aweights=w, bias=True)
+    want = cov + KERNEL_RIDGE * np.diag(np.diag(cov)) + np.diag(np.full(2, KERNEL_FLOOR**2))
+    np.testing.assert_allclose(tr.cov, want, rtol=0.05)

@@ -705,3 +705,30 @@ def test_the_true_monitoring_cost_is_recovered_from_a_partnership_study():
     # contact is bistable, so one study's figure is a noisy synthetic truth: the ordering is what holds
     near = median_distance(truth)
     assert near < median_distance(1.0) and near < median_distance(0.0), observed
+
+
+def test_a_calibration_run_collects_the_months_it_needs_as_the_full_table_has_them():
+    """The fit's runs keep no metrics table (metrics only in the months series targets read): their
+    statistics equal those read from a run with the full table, survey included (r_s to rounding)."""
+    from kopsim.experiments.calibration.simulator import model_statistics, survey_statistics
+    from kopsim.instruments.member_survey import virtual_survey
+    from kopsim.instruments.survey_analysis import analyse
+    from kopsim.model import CooperativeModel
+    from kopsim.scenario import load
+
+    scen = load("mandiri_jaya")
+    targets = cal.load_targets("mandiri_jaya", scen.params)
+    assert {107, 108} <= {t.month for t in targets.model_targets if t.kind == "series"}  # the last months too
+    priors = tuple(p for p in targets.priors if p.key == "participation.exit_rate")
+    sim = cal.SurveySimulator(scen.params, tuple(scen.interventions), 108, 30, 0, priors, {}, targets.model_targets)
+    pars = {"participation.exit_rate": 0.03}
+    got = sim.simulate(pars, 4)
+    params, rm = sim.configure(pars)
+    model = CooperativeModel(params, seed=4, interventions=tuple(scen.interventions))
+    model.run_steps(108)
+    survey_seed = int(np.random.SeedSequence([4, 1]).generate_state(1)[0])
+    want = survey_statistics(analyse(virtual_survey(model, 30, survey_seed, 0, rm)), 30)
+    want.update(model_statistics(model, targets.model_targets, 0, 4))
+    assert got.keys() == want.keys()
+    for key, value in want.items():
+        assert got[key] == pytest.approx(value, rel=1e-12, abs=1e-12, nan_ok=True), key

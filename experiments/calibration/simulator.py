@@ -2,9 +2,11 @@
 summarised as the statistics the targets name.
 
 **One simulation**: the scenario with the particle's parameters (network metrics off: they do
-not feed back) run ``steps`` months with a run seed s, then :func:`kopsim.instruments.member_survey.virtual_survey`
-of n respondents of the cooperative with survey seed SeedSequence([s, 1]), analysed by
-:func:`kopsim.instruments.survey_analysis.analyse` (no survey when no target needs one).
+not feed back) run ``steps`` months with a run seed s (:func:`run_model`: the metrics are collected
+only in the months the series targets read), then :func:`kopsim.instruments.member_survey.virtual_survey`
+of n respondents of the cooperative with survey seed SeedSequence([s, 1]), summarised in arrays
+(:func:`answers_statistics`: the statistics of :func:`kopsim.instruments.survey_analysis.analyse`)
+(no survey when no target needs one).
 
 Targets of the run model are read from the same run (:func:`model_statistics`): a series point
 ``series.<metric>.m<month>`` from the model's metrics table (month 0 = the initial state), the PTP
@@ -27,7 +29,7 @@ import numpy as np
 from kopsim.instruments.member_survey import ANSWERS, ITEM_NAMES, ResponseModel, SurveyError, virtual_survey
 from kopsim.instruments.ptp import PTP_INDICATORS, ptp_score
 from kopsim.instruments.relational import relational_survey
-from kopsim.instruments.survey_analysis import SurveyResult, analyse
+from kopsim.instruments.survey_analysis import SurveyResult
 from kopsim.instruments.trust_survey import TRUST_CATEGORIES, trust_survey
 from kopsim.parameters import ParameterError, Parameters
 from kopsim.participation import DOMAINS
@@ -68,6 +70,16 @@ def _statistics(n: int, totals: np.ndarray, shares: np.ndarray, rs: np.ndarray, 
     return x
 
 
+def answers_statistics(answers: np.ndarray, n_target: int) -> dict[str, float]:
+    """:func:`survey_statistics` of one survey's (n × 15) answers, computed in arrays
+    (:func:`kopsim.batch.batch_statistics`) instead of through :func:`analyse`'s tables: the same
+    totals and shares, and r_s equal to ``scipy.stats.spearmanr``'s to rounding."""
+    from kopsim.batch import batch_statistics
+
+    res = batch_statistics(answers[None], np.array([True]), np.zeros(1, dtype=np.uint64))
+    return _statistics(answers.shape[0], res.totals[0], res.shares[0], res.rs[0], n_target)
+
+
 INVALID = "invalid"
 
 
@@ -81,17 +93,50 @@ def metrics_by_month(model: CooperativeModel) -> Any:
     return frame
 
 
+def series_months(targets: tuple[Target, ...] | list[Target]) -> frozenset[int]:
+    """The months (0 = the initial state) whose metrics the series targets read."""
+    return frozenset(cast(int, t.month) for t in targets if t.kind == "series")
+
+
+def run_model(
+    params: Parameters, seed: int, interventions: tuple[Any, ...], steps: int, months: frozenset[int]
+) -> tuple[CooperativeModel, dict[int, dict[str, Any]]]:
+    """Run the scenario ``steps`` months keeping no metrics table, and collect the metrics
+    (:func:`kopsim.metrics.collect`) only in ``months``: the same values as the table's rows (metrics
+    do not feed back), at a fraction of the cost of a row every month."""
+    from kopsim import metrics
+    from kopsim.model import CooperativeModel
+
+    model = CooperativeModel(params, seed=seed, interventions=interventions, collect_metrics=False)
+    rows: dict[int, dict[str, Any]] = {}
+    for month in range(steps + 1):
+        if month:
+            model.step()
+        if month in months:
+            rows[month] = metrics.collect(model)
+    return model, rows
+
+
 def model_statistics(
-    model: CooperativeModel, targets: tuple[Target, ...], cooperative: int, seed: int
+    model: CooperativeModel,
+    targets: tuple[Target, ...],
+    cooperative: int,
+    seed: int,
+    rows: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> dict[str, float]:
-    """The statistics the model targets (series, PTP, trust, relational) name, of a run model (module docstring)."""
+    """The statistics the model targets (series, PTP, trust, relational) name, of a run model (module docstring).
+
+    ``rows``: the metrics of the months the series targets name, by month (:func:`run_model`), for a
+    model run without a metrics table; by default they are read from the model's table."""
     x: dict[str, float] = {}
     series = [t for t in targets if t.kind == "series"]
     if series:
-        frame = metrics_by_month(model)
+        if rows is None:
+            frame = metrics_by_month(model)
+            rows = {m: frame.iloc[m] for m in series_months(series) if m < len(frame)}
         for t in series:
-            month = cast(int, t.month)
-            x[t.statistic] = float(frame[t.key].iloc[month]) if month < len(frame) else float("nan")
+            row = rows.get(cast(int, t.month))
+            x[t.statistic] = float(row[t.key]) if row is not None else float("nan")
     if any(t.kind in ("ptp", "ptp_zone") for t in targets):
         ptp = ptp_score(model, cooperative)
         x["ptp.total"] = float(ptp.total)
@@ -156,14 +201,11 @@ class SurveySimulator:
 
     def simulate(self, pars: Mapping[str, float], seed: int) -> dict[str, float]:
         """The statistics of one run and survey (``{"invalid": 1}`` for a parameter set the model refuses)."""
-        from kopsim.model import CooperativeModel
-
         configured = self.configure(pars)
         if configured is None:
             return {INVALID: 1.0}
         params, rm = configured
-        model = CooperativeModel(params, seed=seed, interventions=self.interventions)
-        model.run_steps(self.steps)
+        model, rows = run_model(params, seed, self.interventions, self.steps, series_months(self.model_targets))
         x: dict[str, float] = {}
         if self.respondents > 0:
             survey_seed = int(np.random.SeedSequence([seed, 1]).generate_state(1)[0])
@@ -171,9 +213,9 @@ class SurveySimulator:
                 responses = virtual_survey(model, self.respondents, survey_seed, self.cooperative, rm)
             except SurveyError:  # e.g. every member has left
                 return {INVALID: 1.0}
-            x = survey_statistics(analyse(responses), self.respondents)
+            x = answers_statistics(responses.to_numpy(), self.respondents)
         if self.model_targets:
-            x.update(model_statistics(model, self.model_targets, self.cooperative, seed))
+            x.update(model_statistics(model, self.model_targets, self.cooperative, seed, rows))
         return x
 
     def simulate_batch(self, pars: Mapping[str, float], seed: int, runs: int) -> list[dict[str, float]]:
@@ -205,8 +247,11 @@ __all__ = [
     "RELATIONAL_TAG",
     "TRUST_TAG",
     "SurveySimulator",
+    "answers_statistics",
     "batch_survey_statistics",
     "metrics_by_month",
     "model_statistics",
+    "run_model",
+    "series_months",
     "survey_statistics",
 ]

@@ -22,7 +22,7 @@ DEFAULT_POPULATION = 200
 DEFAULT_GENERATIONS = 20
 DEFAULT_PPC_DRAWS = 200
 POINTS = ("best", "mode", "median")
-KERNELS = ("silverman", "beaumont")
+KERNELS = ("silverman", "beaumont", "wide")
 DEFAULT_VALIDATE_DRAWS = 200  # = calibration.validate.DEFAULT_DRAWS
 
 
@@ -75,8 +75,8 @@ def register(sub: Any) -> None:
         choices=KERNELS,
         default="silverman",
         help="ABC-SMC perturbation kernel: N(particle, c * weighted covariance) with c from Silverman's "
-        "rule (silverman, pyabc's default) or c = 2 (beaumont: wider, even weights, needs more "
-        "simulations)",
+        "rule (silverman, pyabc's default), c = 2 (beaumont: wider, even weights, needs more "
+        "simulations) or c = 3 (wide: evener weights still, fewer acceptances)",
     )
     p.add_argument("--seed", type=nonneg_int, default=None, help="root seed (default: the scenario's)")
     p.add_argument(
