@@ -507,3 +507,42 @@ def test_the_fixed_factor_kernels_scale_the_weighted_covariance(kernel, c):
     cov = c * np.cov(X.to_numpy().T, aweights=w, bias=True)
     want = cov + KERNEL_RIDGE * np.diag(np.diag(cov)) + np.diag(np.full(2, KERNEL_FLOOR**2))
     np.testing.assert_allclose(tr.cov, want, rtol=0.05)
+
+
+def _coin_particle(rate: float):
+    """A stand-in for pyabc's simulate_one: a particle accepted with probability ``rate`` (numpy's
+    global generator, which the sampler seeds per job)."""
+    pyabc = pytest.importorskip("pyabc")
+
+    def simulate_one():
+        u = float(np.random.random())
+        return pyabc.Particle(
+            m=0, parameter=pyabc.Parameter({"x": u}), weight=1.0, sum_stat={}, distance=u, accepted=u < rate
+        )
+
+    return simulate_one
+
+
+def test_a_generation_the_budget_left_cannot_pay_for_is_not_started():
+    """The sampler does not start a generation when fewer simulations are left than the previous one
+    needed (it would be abandoned after spending them); with one more it starts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kopsim.experiments.calibration.sampler import make_sampler
+
+    with ThreadPoolExecutor(1) as ex:
+        probe = make_sampler(ex, 1, 5, 10_000)
+        probe.sample_until_n_accepted(10, _coin_particle(0.4), 0)
+        needed = probe.nr_evaluations_
+        assert needed > 10
+        for budget, started in ((2 * needed - 1, False), (2 * needed, True)):
+            lines: list[str] = []
+            sampler = make_sampler(ex, 1, 5, budget, lines.append)
+            assert sampler.sample_until_n_accepted(10, _coin_particle(0.4), 0).ok
+            second = sampler.sample_until_n_accepted(10, _coin_particle(0.4), 1)
+            assert sampler.generations[-1]["started"] is started
+            if not started:
+                assert not second.ok and sampler.nr_evaluations_ == 0 and sampler.used == needed
+                assert "generation 1: not started" in lines[-1]
+            else:
+                assert sampler.used > needed

@@ -10,7 +10,9 @@ effective sample size ESS = 1/Σw² (weights normalised); a final ESS below a fi
 reported as a note (the posterior then rests on few particles: raise the budget). It stops
 after ``--generations`` generations, at ``--min-epsilon``, or when ``--budget`` simulations
 are used: the generation that would need more is abandoned and the last complete one is the
-posterior (so no more than the budget is spent).
+posterior (so no more than the budget is spent). A generation is not started when the budget left
+is smaller than what the previous one needed (acceptance falls as ε falls), so the end of a fit
+does not spend its last simulations on a generation it cannot finish.
 """
 
 from __future__ import annotations
@@ -462,8 +464,10 @@ def run_calibration(
             notes.append(f"{invalid} of {ppc_draws} posterior-predictive runs were invalid and are left out")
         abandoned = [g for g in sampler.generations if not g["complete"]]
         if abandoned:
+            during = "before" if not abandoned[0]["started"] else "during"
             notes.append(
-                f"the budget ran out during generation {abandoned[0]['t']}; the posterior is generation {history.max_t}"
+                f"the budget ran out {during} generation {abandoned[0]['t']}; "
+                f"the posterior is generation {history.max_t}"
             )
         invalid = int(point_draws[INVALID].fillna(0).sum()) if INVALID in point_draws else 0
         if invalid:

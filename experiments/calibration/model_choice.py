@@ -258,7 +258,8 @@ def run_model_choice(
         abandoned = [g for g in sampler.generations if not g["complete"]]
         if abandoned:
             notes.append(
-                f"the budget ran out during generation {abandoned[0]['t']}; the result is generation {history.max_t}"
+                f"the budget ran out {'during' if abandoned[0]['started'] else 'before'} generation "
+                f"{abandoned[0]['t']}; the result is generation {history.max_t}"
             )
         return ModelChoiceResult(
             targets=targets,

@@ -59,6 +59,10 @@ def make_sampler(
     job j of generation t with SeedSequence([root_seed, t + 1, j]), keeps the first n accepted
     particles in job order, and never lets the jobs kept exceed ``budget``.
 
+    A generation is not started when the budget left is smaller than the simulations the previous
+    complete one needed: the threshold only falls, so the acceptance rate falls with it (every
+    Mandiri Jaya fit so far) and such a generation would be abandoned after spending what is left.
+
     ``models``: the names of the models of a model comparison (two or more); each generation's
     record then holds the posterior model probabilities of its accepted particles (``p_models``:
     the normalised importance weights summed per model, as pyabc's populations compute them) and
@@ -71,6 +75,7 @@ def make_sampler(
             self.budget_left = budget
             self.used = 0
             self.discarded = 0
+            self.last_needed = 0  # simulations of the last complete generation of this run
             self.generations: list[dict[str, Any]] = []
 
         def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
@@ -80,6 +85,8 @@ def make_sampler(
             payload = cloudpickle.dumps(simulate_one)
             key = hashlib.sha1(payload).hexdigest()
             limit = self.budget_left if math.isfinite(self.budget_left) else sys.maxsize
+            if t >= 0 and limit < self.last_needed:
+                limit = 0  # not started (class docstring): nothing would be kept
             if math.isfinite(max_eval):
                 limit = min(limit, int(max_eval))
             results: dict[int, tuple[Any, bool]] = {}
@@ -128,6 +135,8 @@ def make_sampler(
             self.budget_left -= kept
             if nth is None:
                 sample.ok = False
+            else:
+                self.last_needed = kept
             seconds = time.perf_counter() - started
             largest, ess = _accepted_summary(sample.accepted_particles)
             record = {
@@ -135,6 +144,7 @@ def make_sampler(
                 "simulations": kept,
                 "accepted": sample.n_accepted,
                 "complete": nth is not None,
+                "started": next_job > 0,
                 "seconds": seconds,
                 "largest_distance": largest,
                 "ess": ess,
@@ -144,6 +154,12 @@ def make_sampler(
             self.generations.append(record)
             if progress is not None:
                 what = "prior calibration sample" if t < 0 else f"generation {t}"
+                if next_job == 0 and nth is None:
+                    progress(
+                        f"{what}: not started: {self.budget_left} simulations left of the budget, fewer than "
+                        f"the {self.last_needed} the last generation needed"
+                    )
+                    return sample
                 state = "" if nth is not None else " - budget exhausted, generation abandoned"
                 fit = "" if t < 0 else f"largest accepted distance {largest:.3g}, ESS {ess:.0f}, "
                 progress(
