@@ -39,7 +39,13 @@ from kopsim.labels import outcome_label
 from . import stats
 from .findings import section_findings
 from .i18n import LANG, LANGS, as_text, ci_decimals, ci_text, esc, loc, num, say, tr
-from .report_figures import section_distributions, section_forest, section_network, section_time_series
+from .report_figures import (
+    figure_sections,
+    section_distributions,
+    section_forest,
+    section_network,
+    section_time_series,
+)
 from .reportdata import ReportData, constant_outcomes, final_values, has_values, load, mean_ci, prepare
 
 EXECUTOR_NOTE = (
@@ -581,15 +587,20 @@ def _render(data: ReportData, network: bool, figure_dir: Path | None = None, fou
     contrasts = _section_contrasts(data)
     if contrasts:
         sections.append(("contrasts", tr("contrasts"), contrasts))
-    forest = section_forest(data)
-    if forest:
-        sections.append(("forest", tr("forest"), forest))
-    dist = section_distributions(data)
-    if dist:
-        sections.append(("distributions", tr("distributions"), dist))
-    sections.append(("timeseries", tr("timeseries"), section_time_series(data)))
+    if data.pdf is None:  # drawn in parallel; the PDF takes its pages in order, one by one
+        drawn = figure_sections(data, network)
+    else:
+        drawn = {"forest": section_forest(data), "distributions": section_distributions(data)}
+        drawn["timeseries"] = section_time_series(data)
+        if network:
+            drawn["network"] = section_network(data)
+    if drawn["forest"]:
+        sections.append(("forest", tr("forest"), drawn["forest"]))
+    if drawn["distributions"]:
+        sections.append(("distributions", tr("distributions"), drawn["distributions"]))
+    sections.append(("timeseries", tr("timeseries"), drawn["timeseries"]))
     if network:
-        sections.append(("network", tr("network"), section_network(data)))
+        sections.append(("network", tr("network"), drawn["network"]))
     nav = "".join(f'<a href="#{sid}">{esc(title)}</a>' for sid, title, _ in sections)
     body = "".join(f'<h2 id="{sid}">{esc(title)}</h2>{content}' for sid, title, content in sections)
     made = time.strftime("%Y-%m-%d %H:%M:%S %z")

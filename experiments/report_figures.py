@@ -1,6 +1,13 @@
 """The report's figure sections: forest plot, distributions of final values, time series and the network
 picture. Each figure is embedded in the HTML as base64 PNG, also written as SVG and PNG files under
-``RESULTS/figures/`` (legend inside) and, for ``--format pdf``, added to the PDF as a vector page."""
+``RESULTS/figures/`` (legend inside) and, for ``--format pdf``, added to the PDF as a vector page.
+
+Drawing is most of a report's time (about 25 figures, each rendered twice, and one simulation re-run
+for the network picture), and the figures do not depend on each other, so :func:`figure_sections`
+draws them in forked worker processes, one per core; the files and the HTML are the same as when
+drawn one after another (each figure depends only on its data; the PDF keeps the sequential path,
+since its pages come in order).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,12 @@ import html
 import io
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from . import stats
 from .i18n import LANG, ci_text, esc, say
@@ -102,22 +112,25 @@ def section_forest(data: ReportData) -> str:
     return note + img(png(fig, FOREST_DPI, data, "forest"), "forest plot of differences from the reference", "wide")
 
 
-def section_time_series(data: ReportData) -> str:
-    from .figures import palette, time_series
-
-    names = [data.names[k] for k in range(len(data.configs))]
-    colours = palette(names)
+def time_series_envelope(data: ReportData) -> pd.DataFrame | None:
+    """The 5-95% range of the replications per configuration, step and outcome (None if unreadable)."""
     try:
         env = stats.envelope(Store(data.root), [o for o in data.outcomes if has_values(data, o)])
         by_id = {str(c.get("config_id")): data.names[k] for k, c in enumerate(data.configs)}
         env["label"] = env["config_id"].astype(str).map(by_id)
     except (OSError, ValueError, KeyError):
-        env = None
-    cells, skipped = [], []
-    for o in data.outcomes:
-        if not has_values(data, o):
-            skipped.append(o)
-            continue
+        return None
+    return env
+
+
+def time_series_cells(data: ReportData, outcomes: list[str], env: pd.DataFrame | None) -> list[str]:
+    """One figure (as HTML) per outcome in ``outcomes`` (each must have values)."""
+    from .figures import palette, time_series
+
+    names = [data.names[k] for k in range(len(data.configs))]
+    colours = palette(names)
+    cells = []
+    for o in outcomes:
         minimum = (data.minimum or {}).get((data.ref, o), float("nan"))
         fig = time_series(
             data.summary,
@@ -133,6 +146,15 @@ def section_time_series(data: ReportData) -> str:
             f"<figure>{img(png(fig, TS_DPI, data, 'timeseries-' + o), 'time series of ' + o)}"
             f"<figcaption><code>{esc(o)}</code></figcaption></figure>"
         )
+    return cells
+
+
+def section_time_series(data: ReportData, cells: list[str] | None = None) -> str:
+    """The time-series section; ``cells``: its figures if already drawn (:func:`figure_sections`)."""
+    if cells is None:
+        env = time_series_envelope(data)
+        cells = time_series_cells(data, [o for o in data.outcomes if has_values(data, o)], env)
+    skipped = [o for o in data.outcomes if not has_values(data, o)]
     note = ""
     if skipped:
         note = (
@@ -165,6 +187,77 @@ def section_time_series(data: ReportData) -> str:
         + files
         + f"</p><div class=tsgrid>{''.join(cells)}</div>{note}"
     )
+
+
+# ---- drawing in parallel ----------------------------------------------------------------------
+TS_CHUNK = 2  # time series per task: small tasks keep the workers equally busy to the end
+_JOB: ReportData | None = None  # what forked workers draw from
+
+
+def figure_sections(data: ReportData, network: bool, workers: int | None = None) -> dict[str, str]:
+    """The HTML of the figure sections ("forest", "distributions", "timeseries" and, with ``network``,
+    "network"), drawn in ``workers`` forked processes (default: one per core); in this process when
+    there is one core or no ``fork`` (the same output either way). Not for the PDF (``data.pdf``)."""
+    global _JOB
+    from concurrent.futures import Executor, Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_all_start_methods, get_context
+
+    from . import figures as _  # noqa: F401  (matplotlib: imported once here, not in every worker)
+    from .executors import SequentialExecutor, default_workers
+
+    outcomes = [o for o in data.outcomes if has_values(data, o)]
+    chunks = [outcomes[i : i + TS_CHUNK] for i in range(0, len(outcomes), TS_CHUNK)]
+    # the longest first: the distributions' panel grid, the simulation behind the network picture
+    first = ["distributions", *(["network"] if network else []), "forest"]
+    workers = min(workers or default_workers(), len(first) + len(chunks))
+    parallel = workers > 1 and "fork" in get_all_start_methods()
+
+    def draw_all(pool: Executor) -> tuple[list[Future], list[Future]]:
+        started = [pool.submit(_draw, kind) for kind in first]
+        # read while the workers draw (they do not read step files); each task gets its outcomes' rows
+        env = time_series_envelope(data)
+        series = [pool.submit(_draw, "timeseries", chunk, _rows(env, chunk)) for chunk in chunks]
+        return started, series
+
+    _JOB = data
+    try:
+        if parallel:
+            try:
+                # fork: the workers start at once with this process's data and imports
+                with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+                    started, series = draw_all(pool)
+                    results = [f.result() for f in started], [f.result() for f in series]
+            except BrokenProcessPool:  # a worker died (e.g. out of memory): draw here instead
+                parallel = False
+        if not parallel:
+            started, series = draw_all(SequentialExecutor())
+            results = [f.result() for f in started], [f.result() for f in series]
+    finally:
+        _JOB = None
+    out = dict(zip(first, results[0], strict=True))
+    out["timeseries"] = section_time_series(data, [cell for cells in results[1] for cell in cells])
+    return out
+
+
+def _rows(env: pd.DataFrame | None, outcomes: list[str]) -> pd.DataFrame | None:
+    """The envelope's rows of ``outcomes`` (in their order: the figures see exactly these rows)."""
+    return None if env is None else env[env["outcome"].isin(outcomes)]
+
+
+def _draw(kind: str, outcomes: list[str] | None = None, env: pd.DataFrame | None = None) -> Any:
+    """One task of :func:`figure_sections` (in a worker: the report data came with the fork)."""
+    assert _JOB is not None
+    data = _JOB
+    token = LANG.set(data.lang)
+    try:
+        if kind == "timeseries":
+            return time_series_cells(data, outcomes or [], env)
+        return {"forest": section_forest, "distributions": section_distributions, "network": section_network}[kind](
+            data
+        )
+    finally:
+        LANG.reset(token)
 
 
 def section_network(data: ReportData) -> str:

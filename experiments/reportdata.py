@@ -39,6 +39,7 @@ class ReportData:
     minimum: dict[tuple[int, str], float] | None = None  # (reference index, outcome) -> minimum effect
     figure_dir: Path | None = None  # where figures are also written as SVG and PNG files
     pdf: Any = None  # an open matplotlib PdfPages when the report is also written as PDF
+    valued: set[str] | None = None  # outcomes with a value in some month (has_values), computed once
 
 
 def constant_outcomes(data: ReportData) -> list[str]:
@@ -195,8 +196,11 @@ def _statistics(store: Store, outcomes: list[str], runs: pd.DataFrame) -> tuple[
 
 
 def has_values(data: ReportData, outcome: str) -> bool:
-    rows = data.summary[data.summary["outcome"].astype(str) == outcome]
-    return bool(rows["mean"].notna().any())
+    """Whether ``outcome`` has a mean in any month (the report asks this ~130 times: one pass, kept)."""
+    if data.valued is None:
+        summ = data.summary
+        data.valued = set(summ.loc[summ["mean"].notna(), "outcome"].astype(str))
+    return outcome in data.valued
 
 
 def final_values(data: ReportData, k: int, outcome: str) -> np.ndarray:

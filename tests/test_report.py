@@ -259,3 +259,68 @@ def test_network_picture_of_a_large_model_is_capped_to_the_first_cooperative():
     assert tight and set(tight) <= members
     institutional = [i for i in graph.nodes if i >= s.n_households]
     assert all(graph.degree(i) > 0 for i in institutional)
+
+
+# ---------------------------------------------------------------- the same numbers and figures, faster
+def _summary_by_groupby(results: Path, outcomes: list[str]) -> pd.DataFrame:
+    """The summary as kopsim computed it before it was vectorised: per-file pandas groupby sums."""
+    from kopsim.experiments.stats import t_interval
+    from kopsim.experiments.store import Store
+
+    total = None
+    for frame in Store(results).iter_steps():
+        vals = frame[outcomes].astype(float)
+        keys = [frame["config_id"], frame["label"], frame["step"]]
+        part = pd.concat(
+            {
+                "n": vals.notna().astype(float).groupby(keys).sum(),
+                "s": vals.groupby(keys).sum(min_count=1).fillna(0.0),
+                "q": (vals * vals).groupby(keys).sum(min_count=1).fillna(0.0),
+            },
+            axis=1,
+        )
+        total = part if total is None else total.add(part, fill_value=0.0)
+    assert total is not None
+    n, s, q = total["n"], total["s"], total["q"]
+    mean = s / n.where(n > 0)
+    sd = np.sqrt(((q - n * mean * mean) / (n - 1).where(n > 1)).clip(lower=0.0))
+    tidy = pd.concat(
+        {"n": n.stack(), "mean": mean.stack(future_stack=True), "sd": sd.stack(future_stack=True)}, axis=1
+    ).reset_index()
+    tidy.columns = ["config_id", "label", "step", "outcome", "n", "mean", "sd"]
+    tidy["ci_low"], tidy["ci_high"] = t_interval(tidy["mean"].to_numpy(), tidy["sd"].to_numpy(), tidy["n"].to_numpy())
+    return tidy
+
+
+def test_summary_is_bit_for_bit_the_groupby_summary(results):
+    from kopsim.experiments.stats import summary
+    from kopsim.experiments.store import Store
+
+    got = summary(Store(results), OUTCOMES)
+    assert got["mean"].isna().any()  # clustering: NaN after month 1, counted as absent
+    pd.testing.assert_frame_equal(got, _summary_by_groupby(results, OUTCOMES), check_exact=True)
+    written = pd.read_parquet(results / "summary.parquet")
+    pd.testing.assert_frame_equal(written, got, check_exact=True)
+
+
+def test_figures_drawn_in_parallel_equal_those_drawn_one_by_one(results, tmp_path):
+    from kopsim.experiments.i18n import LANG
+    from kopsim.experiments.report_figures import figure_sections
+    from kopsim.experiments.reportdata import load, prepare
+
+    drawn = {}
+    for workers in (1, 2):
+        data = prepare(load(results))
+        data.figure_dir = tmp_path / f"figures-{workers}"
+        token = LANG.set(data.lang)
+        try:
+            sections = figure_sections(data, network=True, workers=workers)
+        finally:
+            LANG.reset(token)
+        timeless = {k: re.sub(r"\(\d+\.\d s\)", "(T s)", v) for k, v in sections.items()}  # the re-run's time
+        html = {k: v.replace(str(data.figure_dir), "DIR") for k, v in timeless.items()}
+        files = {p.name: p.read_bytes() for p in sorted(data.figure_dir.iterdir())}
+        drawn[workers] = html, files
+    assert set(drawn[1][0]) == {"forest", "distributions", "timeseries", "network"}
+    assert len(drawn[1][1]) == 2 * (1 + 1 + len(OUTCOMES) + 1)  # SVG and PNG of each figure
+    assert drawn[2] == drawn[1]
