@@ -192,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         reps, repeats = (10, 1) if args.quick else (30, 3)
         print(
             f"\nFinished results: kopsim compare baseline mandiri_jaya --replications {reps} ({2 * reps} runs, "
-            f"120 months), then again and kopsim report; median of {repeats} fresh processes"
+            f"120 months), then again and kopsim report; median of {repeats} "
+            f"fresh process{'es' if repeats != 1 else ''}"
             + (" (--quick: 20 runs; the targets are for 60)" if args.quick else "")
         )
         fin = _finished_results(reps, args.workers, repeats)

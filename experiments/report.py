@@ -23,6 +23,7 @@ numbers), :mod:`.report_pdf` (``--format pdf``) and :mod:`.discovery` (``--disco
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Sequence
@@ -40,13 +41,24 @@ from . import stats
 from .findings import section_findings
 from .i18n import LANG, LANGS, as_text, ci_decimals, ci_text, esc, loc, num, say, tr
 from .report_figures import (
+    EarlyNetwork,
     figure_sections,
     section_distributions,
     section_forest,
     section_network,
     section_time_series,
+    start_network,
 )
-from .reportdata import ReportData, constant_outcomes, final_values, has_values, load, mean_ci, prepare
+from .reportdata import (
+    ReportData,
+    constant_outcomes,
+    final_values,
+    has_values,
+    load,
+    mean_ci,
+    prepare,
+    reference_index,
+)
 
 EXECUTOR_NOTE = (
     "Results do not depend on the executor (sequential, local process pool or Dask) or on the number of "
@@ -90,6 +102,32 @@ def write_report(
     if not (0 <= share < 1):
         raise UsageError(f"--min-effect {share}: expected a share of the outcome's scale in [0, 1), e.g. 0.02")
     data = load(Path(results_dir))
+    early = None
+    # the longest figure, started now: it needs only the loaded runs (an unknown reference starts nothing;
+    # prepare reports it, after any earlier error)
+    with contextlib.suppress(UsageError):
+        if network and not pdf:
+            early = start_network(data, reference_index(data, reference), data.root / "figures" if figures else None)
+    try:
+        return _report(data, early, output, network, reference, contrasts, lang, min_effect, figures, discover, pdf)
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _report(
+    data: ReportData,
+    early: EarlyNetwork | None,
+    output: str | Path | None,
+    network: bool,
+    reference: str | int | None,
+    contrasts: Sequence[str],
+    lang: str,
+    min_effect: float | stats.MinEffect,
+    figures: bool,
+    discover: str | None,
+    pdf: bool,
+) -> Path:
     prepare(data, reference, contrasts, lang, min_effect)
     found = None
     if discover is not None:
@@ -116,7 +154,7 @@ def write_report(
                 data.pdf = None
                 tmp.unlink(missing_ok=True)
         else:
-            text = _render(data, network, figure_dir, found)
+            text = _render(data, network, figure_dir, found, early)
         _write(out, text)
     finally:
         LANG.reset(token)
@@ -556,7 +594,13 @@ def _title(data: ReportData) -> str:
     return say("kopsim report", "laporan kopsim") + f": {data.manifest.get('experiment', data.root.name)}"
 
 
-def _render(data: ReportData, network: bool, figure_dir: Path | None = None, found: Any = None) -> str:
+def _render(
+    data: ReportData,
+    network: bool,
+    figure_dir: Path | None = None,
+    found: Any = None,
+    early: EarlyNetwork | None = None,
+) -> str:
     m = data.manifest
     data.figure_dir = figure_dir
     title = _title(data)
@@ -588,7 +632,7 @@ def _render(data: ReportData, network: bool, figure_dir: Path | None = None, fou
     if contrasts:
         sections.append(("contrasts", tr("contrasts"), contrasts))
     if data.pdf is None:  # drawn in parallel; the PDF takes its pages in order, one by one
-        drawn = figure_sections(data, network)
+        drawn = figure_sections(data, network, early=early)
     else:
         drawn = {"forest": section_forest(data), "distributions": section_distributions(data)}
         drawn["timeseries"] = section_time_series(data)

@@ -16,6 +16,7 @@ import html
 import io
 import re
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -194,10 +195,13 @@ TS_CHUNK = 2  # time series per task: small tasks keep the workers equally busy 
 _JOB: ReportData | None = None  # what forked workers draw from
 
 
-def figure_sections(data: ReportData, network: bool, workers: int | None = None) -> dict[str, str]:
+def figure_sections(
+    data: ReportData, network: bool, workers: int | None = None, early: EarlyNetwork | None = None
+) -> dict[str, str]:
     """The HTML of the figure sections ("forest", "distributions", "timeseries" and, with ``network``,
     "network"), drawn in ``workers`` forked processes (default: one per core); in this process when
-    there is one core or no ``fork`` (the same output either way). Not for the PDF (``data.pdf``)."""
+    there is one core or no ``fork`` (the same output either way). Not for the PDF (``data.pdf``).
+    ``early``: the network picture, already being drawn (:func:`start_network`)."""
     global _JOB
     from concurrent.futures import Executor, Future, ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -209,7 +213,7 @@ def figure_sections(data: ReportData, network: bool, workers: int | None = None)
     outcomes = [o for o in data.outcomes if has_values(data, o)]
     chunks = [outcomes[i : i + TS_CHUNK] for i in range(0, len(outcomes), TS_CHUNK)]
     # the longest first: the distributions' panel grid, the simulation behind the network picture
-    first = ["distributions", *(["network"] if network else []), "forest"]
+    first = ["distributions", *(["network"] if network and early is None else []), "forest"]
     workers = min(workers or default_workers(), len(first) + len(chunks))
     parallel = workers > 1 and "fork" in get_all_start_methods()
 
@@ -237,7 +241,81 @@ def figure_sections(data: ReportData, network: bool, workers: int | None = None)
         _JOB = None
     out = dict(zip(first, results[0], strict=True))
     out["timeseries"] = section_time_series(data, [cell for cells in results[1] for cell in cells])
+    if network and early is not None:
+        out["network"] = early.result()
     return out
+
+
+def start_network(data: ReportData, ref: int, figure_dir: Path | None) -> EarlyNetwork | None:
+    """Start drawing the network picture of configuration ``ref`` in a forked process, or None when this
+    machine has one core or no ``fork`` (then :func:`figure_sections` draws it with the rest).
+
+    The picture needs only the loaded runs, not the statistics, and its simulation is the longest task of a
+    report, so starting it before the statistics are prepared keeps the second core busy meanwhile."""
+    from multiprocessing import get_all_start_methods
+
+    from .executors import default_workers
+
+    if default_workers() < 2 or "fork" not in get_all_start_methods():
+        return None
+    return EarlyNetwork(data, ref, figure_dir)
+
+
+class EarlyNetwork:
+    """The network section being drawn in a forked process. Its figure files are written to a temporary
+    folder and moved into ``figure_dir`` by :meth:`result`, so a report that fails meanwhile writes none;
+    :meth:`close` (always) stops the process and removes the folder."""
+
+    def __init__(self, data: ReportData, ref: int, figure_dir: Path | None) -> None:
+        import dataclasses
+        import tempfile
+        from multiprocessing import get_context
+
+        self.figure_dir = figure_dir
+        self.tmp = Path(tempfile.mkdtemp(prefix="kopsim-network-")) if figure_dir is not None else None
+        job = dataclasses.replace(data, ref=ref, figure_dir=self.tmp, pdf=None)
+        ctx = get_context("fork")
+        self.conn, child = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_network_child, args=(job, child), daemon=True)
+        self.proc.start()
+        child.close()
+
+    def result(self) -> str:
+        """The section's HTML (its exception if drawing raised one); the figure files moved into place."""
+        import shutil
+
+        try:
+            ok, value = self.conn.recv()
+        except EOFError:  # the process died (e.g. out of memory)
+            raise RuntimeError("the process drawing the network picture ended without a result") from None
+        finally:
+            self.proc.join()
+        if not ok:
+            raise value
+        if self.tmp is not None and self.figure_dir is not None:
+            self.figure_dir.mkdir(parents=True, exist_ok=True)
+            for path in sorted(self.tmp.iterdir()):
+                shutil.move(path, self.figure_dir / path.name)
+        return str(value)
+
+    def close(self) -> None:
+        import shutil
+
+        if self.proc.is_alive():
+            self.proc.terminate()
+        self.proc.join()
+        self.conn.close()
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _network_child(data: ReportData, conn: Any) -> None:
+    try:
+        reply: tuple[bool, Any] = (True, section_network(data))
+    except BaseException as err:  # sent back and raised in the report's process
+        reply = (False, err)
+    conn.send(reply)
+    conn.close()
 
 
 def _rows(env: pd.DataFrame | None, outcomes: list[str]) -> pd.DataFrame | None:

@@ -72,6 +72,13 @@ def config_index(data: ReportData, name: str | int) -> int:
     raise UsageError(f"{text!r} is not a configuration of this experiment; choose one of: {known} (or its number)")
 
 
+def reference_index(data: ReportData, reference: str | int | None = None) -> int:
+    """The index of the reference configuration: ``reference`` (label or number), else the first with runs."""
+    if reference is not None:
+        return config_index(data, reference)
+    return int(data.ok["config_index"].min()) if not data.ok.empty else 0
+
+
 def prepare(
     data: ReportData,
     reference: str | int | None = None,
@@ -93,7 +100,7 @@ def prepare(
         )
     data.lang, data.min_rel, data.min_abs = lang, min_effect.share, dict(min_effect.absolute)
     first = int(data.ok["config_index"].min()) if not data.ok.empty else 0
-    data.ref = first if reference is None else config_index(data, reference)
+    data.ref = reference_index(data, reference)
     if data.ref != first or data.differences.empty or "reference_index" not in data.differences:
         diff = stats.differences(data.runs, data.outcomes, reference=data.ref)
         if not diff.empty:

@@ -305,18 +305,24 @@ def test_summary_is_bit_for_bit_the_groupby_summary(results):
 
 def test_figures_drawn_in_parallel_equal_those_drawn_one_by_one(results, tmp_path):
     from kopsim.experiments.i18n import LANG
-    from kopsim.experiments.report_figures import figure_sections
-    from kopsim.experiments.reportdata import load, prepare
+    from kopsim.experiments.report_figures import figure_sections, start_network
+    from kopsim.experiments.reportdata import load, prepare, reference_index
 
     drawn = {}
-    for workers in (1, 2):
-        data = prepare(load(results))
-        data.figure_dir = tmp_path / f"figures-{workers}"
+    for workers in (1, 2, "early"):  # one by one; in 2 workers; and the network picture started before prepare
+        data = load(results)
+        figure_dir = tmp_path / f"figures-{workers}"
+        early = start_network(data, reference_index(data), figure_dir) if workers == "early" else None
+        assert workers != "early" or early is not None  # the test machine has 2 cores and fork
+        prepare(data)
+        data.figure_dir = figure_dir
         token = LANG.set(data.lang)
         try:
-            sections = figure_sections(data, network=True, workers=workers)
+            sections = figure_sections(data, network=True, workers=2 if early else int(workers), early=early)
         finally:
             LANG.reset(token)
+            if early is not None:
+                early.close()
         timeless = {k: re.sub(r"\(\d+\.\d s\)", "(T s)", v) for k, v in sections.items()}  # the re-run's time
         html = {k: v.replace(str(data.figure_dir), "DIR") for k, v in timeless.items()}
         files = {p.name: p.read_bytes() for p in sorted(data.figure_dir.iterdir())}
@@ -324,3 +330,18 @@ def test_figures_drawn_in_parallel_equal_those_drawn_one_by_one(results, tmp_pat
     assert set(drawn[1][0]) == {"forest", "distributions", "timeseries", "network"}
     assert len(drawn[1][1]) == 2 * (1 + 1 + len(OUTCOMES) + 1)  # SVG and PNG of each figure
     assert drawn[2] == drawn[1]
+    assert drawn["early"] == drawn[1]
+
+
+def test_a_report_that_fails_leaves_no_network_picture_behind(results, tmp_path, capsys):
+    import tempfile
+
+    copy = tmp_path / "copy"
+    shutil.copytree(results, copy)
+    shutil.rmtree(copy / "figures", ignore_errors=True)
+    before = set(Path(tempfile.gettempdir()).glob("kopsim-network-*"))
+    # the picture starts drawing once the runs are loaded; the condition fails later, while it draws
+    code, _, err = kopsim(["report", str(copy), "--discover", "no_such_outcome<1"], capsys)
+    assert code == 2 and "kopsim: error:" in err
+    assert not (copy / "figures").exists() and not (copy / "report.html").exists()
+    assert set(Path(tempfile.gettempdir()).glob("kopsim-network-*")) == before
