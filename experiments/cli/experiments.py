@@ -201,7 +201,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     store = Store(args.results)
     store.manifest()
     store.verify()
+    current = store.tables_current()
     store.consolidate(csv_steps=True)
+    if current:  # the same runs table written again: a later compare/sweep need not redo the statistics
+        store.mark_tables()
     print(f"wrote {args.results / 'runs.csv'} and {args.results / 'steps.csv'}")
     if args.excel_id:
         written = write_excel_id(args.results)
