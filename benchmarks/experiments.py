@@ -135,7 +135,8 @@ def _finished_results(replications: int, workers: int, repeats: int) -> dict[str
     """A compare run once, then again with every run stored, then reported (fresh processes)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "cmp")
-        args = [*COMPARE, "--replications", str(replications), "--out", out, "--workers", str(workers), "--quiet"]
+        # as a user types it (no --quiet: the re-run also prints the key findings, reading the results)
+        args = [*COMPARE, "--replications", str(replications), "--out", out, "--workers", str(workers)]
         first = _kopsim(args, 0)
         rerun = _kopsim(args, repeats)
         report = _kopsim(["report", out], repeats)

@@ -258,6 +258,8 @@ def start_network(data: ReportData, ref: int, figure_dir: Path | None) -> EarlyN
 
     if default_workers() < 2 or "fork" not in get_all_start_methods():
         return None
+    from . import figures as _  # noqa: F401  (matplotlib imported once, before any fork, not in each process)
+
     return EarlyNetwork(data, ref, figure_dir)
 
 
