@@ -229,7 +229,7 @@ def figure_sections(
         if parallel:
             try:
                 # fork: the workers start at once with this process's data and imports
-                with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+                with ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_worker) as pool:
                     started, series = draw_all(pool)
                     results = [f.result() for f in started], [f.result() for f in series]
             except BrokenProcessPool:  # a worker died (e.g. out of memory): draw here instead
@@ -312,12 +312,21 @@ class EarlyNetwork:
 
 
 def _network_child(data: ReportData, conn: Any) -> None:
+    _worker()
     try:
         reply: tuple[bool, Any] = (True, section_network(data))
     except BaseException as err:  # sent back and raised in the report's process
         reply = (False, err)
     conn.send(reply)
     conn.close()
+
+
+def _worker() -> None:
+    """A drawing process lives for one report: no cyclic garbage collection (about 6% of drawing time, much
+    of it spent walking the objects inherited from the report's process)."""
+    import gc
+
+    gc.disable()
 
 
 def _rows(env: pd.DataFrame | None, outcomes: list[str]) -> pd.DataFrame | None:
