@@ -205,7 +205,7 @@ def figure_sections(
     global _JOB
     from concurrent.futures import Executor, Future, ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
-    from multiprocessing import get_all_start_methods, get_context
+    from multiprocessing import get_context
 
     from . import figures as _  # noqa: F401  (matplotlib: imported once here, not in every worker)
     from .executors import SequentialExecutor, default_workers
@@ -215,7 +215,7 @@ def figure_sections(
     # the longest first: the distributions' panel grid, the simulation behind the network picture
     first = ["distributions", *(["network"] if network and early is None else []), "forest"]
     workers = min(workers or default_workers(), len(first) + len(chunks))
-    parallel = workers > 1 and "fork" in get_all_start_methods()
+    parallel = workers > 1 and _can_fork()
 
     def draw_all(pool: Executor) -> tuple[list[Future], list[Future]]:
         started = [pool.submit(_draw, kind) for kind in first]
@@ -252,11 +252,9 @@ def start_network(data: ReportData, ref: int, figure_dir: Path | None) -> EarlyN
 
     The picture needs only the loaded runs, not the statistics, and its simulation is the longest task of a
     report, so starting it before the statistics are prepared keeps the second core busy meanwhile."""
-    from multiprocessing import get_all_start_methods
-
     from .executors import default_workers
 
-    if default_workers() < 2 or "fork" not in get_all_start_methods():
+    if default_workers() < 2 or not _can_fork():
         return None
     from . import figures as _  # noqa: F401  (matplotlib imported once, before any fork, not in each process)
 
@@ -319,6 +317,14 @@ def _network_child(data: ReportData, conn: Any) -> None:
         reply = (False, err)
     conn.send(reply)
     conn.close()
+
+
+def _can_fork() -> bool:
+    """Whether figures can be drawn in forked processes: ``fork`` exists here (Linux, macOS), and this is not
+    a daemonic process (e.g. a multiprocessing pool's worker), which may not start processes of its own."""
+    from multiprocessing import current_process, get_all_start_methods
+
+    return "fork" in get_all_start_methods() and not current_process().daemon
 
 
 def _worker() -> None:

@@ -346,3 +346,19 @@ def test_a_report_that_fails_leaves_no_network_picture_behind(results, tmp_path,
     assert code == 2 and "kopsim: error:" in err
     assert not (copy / "figures").exists() and not (copy / "report.html").exists()
     assert set(Path(tempfile.gettempdir()).glob("kopsim-network-*")) == before
+
+
+def _report_in_worker(results: str) -> str:
+    from kopsim.experiments.report import write_report
+
+    return str(write_report(results, Path(results) / "from-worker.html"))
+
+
+def test_a_report_written_inside_a_daemonic_worker_draws_there(results):
+    """A pool's worker may not start processes: the figures are then drawn one by one, in the worker."""
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        path = Path(pool.apply(_report_in_worker, (str(results),)))
+    text = path.read_text(encoding="utf-8")
+    assert "reproduces the recorded run" in text and len(IMAGE_ANY.findall(text)) >= 1 + len(OUTCOMES) + 1
