@@ -23,6 +23,7 @@ numbers), :mod:`.report_pdf` (``--format pdf``) and :mod:`.discovery` (``--disco
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Sequence
@@ -39,8 +40,25 @@ from kopsim.labels import outcome_label
 from . import stats
 from .findings import section_findings
 from .i18n import LANG, LANGS, as_text, ci_decimals, ci_text, esc, loc, num, say, tr
-from .report_figures import section_distributions, section_forest, section_network, section_time_series
-from .reportdata import ReportData, constant_outcomes, final_values, has_values, load, mean_ci, prepare
+from .report_figures import (
+    EarlyNetwork,
+    figure_sections,
+    section_distributions,
+    section_forest,
+    section_network,
+    section_time_series,
+    start_network,
+)
+from .reportdata import (
+    ReportData,
+    constant_outcomes,
+    final_values,
+    has_values,
+    load,
+    mean_ci,
+    prepare,
+    reference_index,
+)
 
 EXECUTOR_NOTE = (
     "Results do not depend on the executor (sequential, local process pool or Dask) or on the number of "
@@ -84,6 +102,32 @@ def write_report(
     if not (0 <= share < 1):
         raise UsageError(f"--min-effect {share}: expected a share of the outcome's scale in [0, 1), e.g. 0.02")
     data = load(Path(results_dir))
+    early = None
+    # the longest figure, started now: it needs only the loaded runs (an unknown reference starts nothing;
+    # prepare reports it, after any earlier error)
+    with contextlib.suppress(UsageError):
+        if network and not pdf:
+            early = start_network(data, reference_index(data, reference), data.root / "figures" if figures else None)
+    try:
+        return _report(data, early, output, network, reference, contrasts, lang, min_effect, figures, discover, pdf)
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _report(
+    data: ReportData,
+    early: EarlyNetwork | None,
+    output: str | Path | None,
+    network: bool,
+    reference: str | int | None,
+    contrasts: Sequence[str],
+    lang: str,
+    min_effect: float | stats.MinEffect,
+    figures: bool,
+    discover: str | None,
+    pdf: bool,
+) -> Path:
     prepare(data, reference, contrasts, lang, min_effect)
     found = None
     if discover is not None:
@@ -110,7 +154,7 @@ def write_report(
                 data.pdf = None
                 tmp.unlink(missing_ok=True)
         else:
-            text = _render(data, network, figure_dir, found)
+            text = _render(data, network, figure_dir, found, early)
         _write(out, text)
     finally:
         LANG.reset(token)
@@ -550,7 +594,13 @@ def _title(data: ReportData) -> str:
     return say("kopsim report", "laporan kopsim") + f": {data.manifest.get('experiment', data.root.name)}"
 
 
-def _render(data: ReportData, network: bool, figure_dir: Path | None = None, found: Any = None) -> str:
+def _render(
+    data: ReportData,
+    network: bool,
+    figure_dir: Path | None = None,
+    found: Any = None,
+    early: EarlyNetwork | None = None,
+) -> str:
     m = data.manifest
     data.figure_dir = figure_dir
     title = _title(data)
@@ -581,15 +631,20 @@ def _render(data: ReportData, network: bool, figure_dir: Path | None = None, fou
     contrasts = _section_contrasts(data)
     if contrasts:
         sections.append(("contrasts", tr("contrasts"), contrasts))
-    forest = section_forest(data)
-    if forest:
-        sections.append(("forest", tr("forest"), forest))
-    dist = section_distributions(data)
-    if dist:
-        sections.append(("distributions", tr("distributions"), dist))
-    sections.append(("timeseries", tr("timeseries"), section_time_series(data)))
+    if data.pdf is None:  # drawn in parallel; the PDF takes its pages in order, one by one
+        drawn = figure_sections(data, network, early=early)
+    else:
+        drawn = {"forest": section_forest(data), "distributions": section_distributions(data)}
+        drawn["timeseries"] = section_time_series(data)
+        if network:
+            drawn["network"] = section_network(data)
+    if drawn["forest"]:
+        sections.append(("forest", tr("forest"), drawn["forest"]))
+    if drawn["distributions"]:
+        sections.append(("distributions", tr("distributions"), drawn["distributions"]))
+    sections.append(("timeseries", tr("timeseries"), drawn["timeseries"]))
     if network:
-        sections.append(("network", tr("network"), section_network(data)))
+        sections.append(("network", tr("network"), drawn["network"]))
     nav = "".join(f'<a href="#{sid}">{esc(title)}</a>' for sid, title, _ in sections)
     body = "".join(f'<h2 id="{sid}">{esc(title)}</h2>{content}' for sid, title, content in sections)
     made = time.strftime("%Y-%m-%d %H:%M:%S %z")

@@ -1,6 +1,13 @@
 """The report's figure sections: forest plot, distributions of final values, time series and the network
 picture. Each figure is embedded in the HTML as base64 PNG, also written as SVG and PNG files under
-``RESULTS/figures/`` (legend inside) and, for ``--format pdf``, added to the PDF as a vector page."""
+``RESULTS/figures/`` (legend inside) and, for ``--format pdf``, added to the PDF as a vector page.
+
+Drawing is most of a report's time (about 25 figures, each rendered twice, and one simulation re-run
+for the network picture), and the figures do not depend on each other, so :func:`figure_sections`
+draws them in forked worker processes, one per core; the files and the HTML are the same as when
+drawn one after another (each figure depends only on its data; the PDF keeps the sequential path,
+since its pages come in order).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,13 @@ import html
 import io
 import re
 import time
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from . import stats
 from .i18n import LANG, ci_text, esc, say
@@ -102,22 +113,25 @@ def section_forest(data: ReportData) -> str:
     return note + img(png(fig, FOREST_DPI, data, "forest"), "forest plot of differences from the reference", "wide")
 
 
-def section_time_series(data: ReportData) -> str:
-    from .figures import palette, time_series
-
-    names = [data.names[k] for k in range(len(data.configs))]
-    colours = palette(names)
+def time_series_envelope(data: ReportData) -> pd.DataFrame | None:
+    """The 5-95% range of the replications per configuration, step and outcome (None if unreadable)."""
     try:
         env = stats.envelope(Store(data.root), [o for o in data.outcomes if has_values(data, o)])
         by_id = {str(c.get("config_id")): data.names[k] for k, c in enumerate(data.configs)}
         env["label"] = env["config_id"].astype(str).map(by_id)
     except (OSError, ValueError, KeyError):
-        env = None
-    cells, skipped = [], []
-    for o in data.outcomes:
-        if not has_values(data, o):
-            skipped.append(o)
-            continue
+        return None
+    return env
+
+
+def time_series_cells(data: ReportData, outcomes: list[str], env: pd.DataFrame | None) -> list[str]:
+    """One figure (as HTML) per outcome in ``outcomes`` (each must have values)."""
+    from .figures import palette, time_series
+
+    names = [data.names[k] for k in range(len(data.configs))]
+    colours = palette(names)
+    cells = []
+    for o in outcomes:
         minimum = (data.minimum or {}).get((data.ref, o), float("nan"))
         fig = time_series(
             data.summary,
@@ -133,6 +147,15 @@ def section_time_series(data: ReportData) -> str:
             f"<figure>{img(png(fig, TS_DPI, data, 'timeseries-' + o), 'time series of ' + o)}"
             f"<figcaption><code>{esc(o)}</code></figcaption></figure>"
         )
+    return cells
+
+
+def section_time_series(data: ReportData, cells: list[str] | None = None) -> str:
+    """The time-series section; ``cells``: its figures if already drawn (:func:`figure_sections`)."""
+    if cells is None:
+        env = time_series_envelope(data)
+        cells = time_series_cells(data, [o for o in data.outcomes if has_values(data, o)], env)
+    skipped = [o for o in data.outcomes if not has_values(data, o)]
     note = ""
     if skipped:
         note = (
@@ -165,6 +188,171 @@ def section_time_series(data: ReportData) -> str:
         + files
         + f"</p><div class=tsgrid>{''.join(cells)}</div>{note}"
     )
+
+
+# ---- drawing in parallel ----------------------------------------------------------------------
+TS_CHUNK = 2  # time series per task: small tasks keep the workers equally busy to the end
+_JOB: ReportData | None = None  # what forked workers draw from
+
+
+def figure_sections(
+    data: ReportData, network: bool, workers: int | None = None, early: EarlyNetwork | None = None
+) -> dict[str, str]:
+    """The HTML of the figure sections ("forest", "distributions", "timeseries" and, with ``network``,
+    "network"), drawn in ``workers`` forked processes (default: one per core); in this process when
+    there is one core or no ``fork`` (the same output either way). Not for the PDF (``data.pdf``).
+    ``early``: the network picture, already being drawn (:func:`start_network`)."""
+    global _JOB
+    from concurrent.futures import Executor, Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+
+    from . import figures as _  # noqa: F401  (matplotlib: imported once here, not in every worker)
+    from .executors import SequentialExecutor, default_workers
+
+    outcomes = [o for o in data.outcomes if has_values(data, o)]
+    chunks = [outcomes[i : i + TS_CHUNK] for i in range(0, len(outcomes), TS_CHUNK)]
+    # the longest first: the distributions' panel grid, the simulation behind the network picture
+    first = ["distributions", *(["network"] if network and early is None else []), "forest"]
+    workers = min(workers or default_workers(), len(first) + len(chunks))
+    parallel = workers > 1 and _can_fork()
+
+    def draw_all(pool: Executor) -> tuple[list[Future], list[Future]]:
+        started = [pool.submit(_draw, kind) for kind in first]
+        # read while the workers draw (they do not read step files); each task gets its outcomes' rows
+        env = time_series_envelope(data)
+        series = [pool.submit(_draw, "timeseries", chunk, _rows(env, chunk)) for chunk in chunks]
+        return started, series
+
+    _JOB = data
+    try:
+        if parallel:
+            try:
+                # fork: the workers start at once with this process's data and imports
+                with ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_worker) as pool:
+                    started, series = draw_all(pool)
+                    results = [f.result() for f in started], [f.result() for f in series]
+            except BrokenProcessPool:  # a worker died (e.g. out of memory): draw here instead
+                parallel = False
+        if not parallel:
+            started, series = draw_all(SequentialExecutor())
+            results = [f.result() for f in started], [f.result() for f in series]
+    finally:
+        _JOB = None
+    out = dict(zip(first, results[0], strict=True))
+    out["timeseries"] = section_time_series(data, [cell for cells in results[1] for cell in cells])
+    if network and early is not None:
+        out["network"] = early.result()
+    return out
+
+
+def start_network(data: ReportData, ref: int, figure_dir: Path | None) -> EarlyNetwork | None:
+    """Start drawing the network picture of configuration ``ref`` in a forked process, or None when this
+    machine has one core or no ``fork`` (then :func:`figure_sections` draws it with the rest).
+
+    The picture needs only the loaded runs, not the statistics, and its simulation is the longest task of a
+    report, so starting it before the statistics are prepared keeps the second core busy meanwhile."""
+    from .executors import default_workers
+
+    if default_workers() < 2 or not _can_fork():
+        return None
+    from . import figures as _  # noqa: F401  (matplotlib imported once, before any fork, not in each process)
+
+    return EarlyNetwork(data, ref, figure_dir)
+
+
+class EarlyNetwork:
+    """The network section being drawn in a forked process. Its figure files are written to a temporary
+    folder and moved into ``figure_dir`` by :meth:`result`, so a report that fails meanwhile writes none;
+    :meth:`close` (always) stops the process and removes the folder."""
+
+    def __init__(self, data: ReportData, ref: int, figure_dir: Path | None) -> None:
+        import dataclasses
+        import tempfile
+        from multiprocessing import get_context
+
+        self.figure_dir = figure_dir
+        self.tmp = Path(tempfile.mkdtemp(prefix="kopsim-network-")) if figure_dir is not None else None
+        job = dataclasses.replace(data, ref=ref, figure_dir=self.tmp, pdf=None)
+        ctx = get_context("fork")
+        self.conn, child = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_network_child, args=(job, child), daemon=True)
+        self.proc.start()
+        child.close()
+
+    def result(self) -> str:
+        """The section's HTML (its exception if drawing raised one); the figure files moved into place."""
+        import shutil
+
+        try:
+            ok, value = self.conn.recv()
+        except EOFError:  # the process died (e.g. out of memory)
+            raise RuntimeError("the process drawing the network picture ended without a result") from None
+        finally:
+            self.proc.join()
+        if not ok:
+            raise value
+        if self.tmp is not None and self.figure_dir is not None:
+            self.figure_dir.mkdir(parents=True, exist_ok=True)
+            for path in sorted(self.tmp.iterdir()):
+                shutil.move(path, self.figure_dir / path.name)
+        return str(value)
+
+    def close(self) -> None:
+        import shutil
+
+        if self.proc.is_alive():
+            self.proc.terminate()
+        self.proc.join()
+        self.conn.close()
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _network_child(data: ReportData, conn: Any) -> None:
+    _worker()
+    try:
+        reply: tuple[bool, Any] = (True, section_network(data))
+    except BaseException as err:  # sent back and raised in the report's process
+        reply = (False, err)
+    conn.send(reply)
+    conn.close()
+
+
+def _can_fork() -> bool:
+    """Whether figures can be drawn in forked processes: ``fork`` exists here (Linux, macOS), and this is not
+    a daemonic process (e.g. a multiprocessing pool's worker), which may not start processes of its own."""
+    from multiprocessing import current_process, get_all_start_methods
+
+    return "fork" in get_all_start_methods() and not current_process().daemon
+
+
+def _worker() -> None:
+    """A drawing process lives for one report: no cyclic garbage collection (about 6% of drawing time, much
+    of it spent walking the objects inherited from the report's process)."""
+    import gc
+
+    gc.disable()
+
+
+def _rows(env: pd.DataFrame | None, outcomes: list[str]) -> pd.DataFrame | None:
+    """The envelope's rows of ``outcomes`` (in their order: the figures see exactly these rows)."""
+    return None if env is None else env[env["outcome"].isin(outcomes)]
+
+
+def _draw(kind: str, outcomes: list[str] | None = None, env: pd.DataFrame | None = None) -> Any:
+    """One task of :func:`figure_sections` (in a worker: the report data came with the fork)."""
+    assert _JOB is not None
+    data = _JOB
+    token = LANG.set(data.lang)
+    try:
+        if kind == "timeseries":
+            return time_series_cells(data, outcomes or [], env)
+        return {"forest": section_forest, "distributions": section_distributions, "network": section_network}[kind](
+            data
+        )
+    finally:
+        LANG.reset(token)
 
 
 def section_network(data: ReportData) -> str:

@@ -39,6 +39,7 @@ class ReportData:
     minimum: dict[tuple[int, str], float] | None = None  # (reference index, outcome) -> minimum effect
     figure_dir: Path | None = None  # where figures are also written as SVG and PNG files
     pdf: Any = None  # an open matplotlib PdfPages when the report is also written as PDF
+    valued: set[str] | None = None  # outcomes with a value in some month (has_values), computed once
 
 
 def constant_outcomes(data: ReportData) -> list[str]:
@@ -71,6 +72,13 @@ def config_index(data: ReportData, name: str | int) -> int:
     raise UsageError(f"{text!r} is not a configuration of this experiment; choose one of: {known} (or its number)")
 
 
+def reference_index(data: ReportData, reference: str | int | None = None) -> int:
+    """The index of the reference configuration: ``reference`` (label or number), else the first with runs."""
+    if reference is not None:
+        return config_index(data, reference)
+    return int(data.ok["config_index"].min()) if not data.ok.empty else 0
+
+
 def prepare(
     data: ReportData,
     reference: str | int | None = None,
@@ -92,7 +100,7 @@ def prepare(
         )
     data.lang, data.min_rel, data.min_abs = lang, min_effect.share, dict(min_effect.absolute)
     first = int(data.ok["config_index"].min()) if not data.ok.empty else 0
-    data.ref = first if reference is None else config_index(data, reference)
+    data.ref = reference_index(data, reference)
     if data.ref != first or data.differences.empty or "reference_index" not in data.differences:
         diff = stats.differences(data.runs, data.outcomes, reference=data.ref)
         if not diff.empty:
@@ -195,8 +203,11 @@ def _statistics(store: Store, outcomes: list[str], runs: pd.DataFrame) -> tuple[
 
 
 def has_values(data: ReportData, outcome: str) -> bool:
-    rows = data.summary[data.summary["outcome"].astype(str) == outcome]
-    return bool(rows["mean"].notna().any())
+    """Whether ``outcome`` has a mean in any month (the report asks this ~130 times: one pass, kept)."""
+    if data.valued is None:
+        summ = data.summary
+        data.valued = set(summ.loc[summ["mean"].notna(), "outcome"].astype(str))
+    return outcome in data.valued
 
 
 def final_values(data: ReportData, k: int, outcome: str) -> np.ndarray:

@@ -2,7 +2,9 @@
 
 Only a bounded window of runs is in flight (a few per worker), and each result is written to
 the store and dropped as soon as it arrives, so memory does not grow with the number of runs.
-Re-running the same command skips every run that already has a record.
+Re-running the same command skips every run that already has a record; when none is left to
+run and the tables were written from exactly the stored runs (:meth:`Store.tables_current`), it
+writes nothing and never imports the model, so a finished experiment "resumes" in about a second.
 """
 
 from __future__ import annotations
@@ -21,13 +23,27 @@ from typing import Any
 import pandas as pd
 
 import kopsim
-from kopsim import CooperativeModel
 
 from .executors import default_workers, make_executor
 from .spec import Experiment, RunSpec
 from .store import Store
 
 IN_FLIGHT_PER_WORKER = 2
+
+
+def __getattr__(name: str) -> Any:
+    # The model (mesa, igraph, matplotlib: over a second) is imported when a run is executed, not by
+    # a re-run that finds every run done. Tests replace runner.CooperativeModel to inject failures.
+    if name == "CooperativeModel":
+        from kopsim import CooperativeModel
+
+        globals()[name] = CooperativeModel
+        return CooperativeModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _model_class() -> Any:
+    return sys.modules[__name__].CooperativeModel  # through __getattr__ the first time
 
 
 def execute(spec: RunSpec) -> tuple[dict[str, Any], pd.DataFrame | None]:
@@ -45,7 +61,7 @@ def execute(spec: RunSpec) -> tuple[dict[str, Any], pd.DataFrame | None]:
     }
     t0 = time.perf_counter()
     try:
-        model = CooperativeModel(cfg.scenario.params, seed=spec.seed, interventions=cfg.scenario.interventions)
+        model = _model_class()(cfg.scenario.params, seed=spec.seed, interventions=cfg.scenario.interventions)
         frame = model.run(spec.steps)
     except Exception as err:  # recorded, and the sweep goes on
         record.update(
@@ -139,16 +155,16 @@ def run_experiment(
 ) -> Outcome:
     """Run every planned run of ``exp`` not yet in the store at ``out``."""
     store = Store(out)
-    info = manifest(exp)
-    store.check(info)  # before anything starts: refuse a directory holding another experiment
+    key = {"fingerprint": fingerprint(exp)}
+    store.check(key)  # before anything starts: refuse a directory holding another experiment
     with store.lock():  # one writer per directory
-        return _run_locked(exp, store, info, executor, workers, dask, quiet)
+        return _run_locked(exp, store, key, executor, workers, dask, quiet)
 
 
 def _run_locked(
     exp: Experiment,
     store: Store,
-    info: dict[str, Any],
+    key: dict[str, Any],
     executor: str,
     workers: int | None,
     dask: str | None,
@@ -156,7 +172,7 @@ def _run_locked(
 ) -> Outcome:
     from tqdm import tqdm
 
-    store.check(info)  # again: another process may have written it before we held the lock
+    held = store.check(key)  # again: another process may have written it before we held the lock
     index = {c.config_id: k for k, c in enumerate(exp.configs)}
     planned = exp.runs()
     done = store.finished()
@@ -164,8 +180,12 @@ def _run_locked(
     ok = failed = 0
     t0 = time.perf_counter()
     workers = workers or default_workers()
+    if todo:
+        _model_class()  # imported once here, so that forked pool workers inherit it
     with make_executor(executor, workers, dask) if todo else contextlib.nullcontext() as ex:
-        store.open(info)  # only once the executor is up, so a failed connection writes nothing
+        # only once the executor is up, so a failed connection writes nothing; the full manifest (it
+        # imports mesa for its version) only for a new directory
+        store.open(key if held else manifest(exp))
         bar = tqdm(
             total=len(planned),
             initial=len(planned) - len(todo),
@@ -202,8 +222,10 @@ def _run_locked(
                         bar.write(f"kopsim: run {record['run_id']} failed: {record['error']}", file=sys.stderr)
                 bar.update(1)
     bar.close()
-    store.consolidate()
-    from .stats import write_statistics
+    if todo or not store.tables_current():
+        from .stats import write_statistics
 
-    write_statistics(store)
+        store.consolidate()
+        write_statistics(store)
+        store.mark_tables()  # last: a crash before this leaves them to be written again
     return Outcome(len(planned), len(planned) - len(todo), ok, failed, time.perf_counter() - t0)

@@ -175,9 +175,16 @@ def _with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
 
 
 def compare_experiment(
-    names: list[str], replications: int, steps: int | None, seed: int, outcomes: list[str] | None = None
+    names: list[str],
+    replications: int,
+    steps: int | None,
+    seed: int,
+    outcomes: list[str] | None = None,
+    check: bool = True,
 ) -> Experiment:
-    """The experiment behind ``kopsim compare``: each scenario as one configuration."""
+    """The experiment behind ``kopsim compare``: each scenario as one configuration.
+
+    ``check=False`` leaves :func:`check_outcomes` (it builds a model) to the caller."""
     if replications < 1:
         raise UsageError(f"--replications: {replications} is not allowed; use a whole number >= 1")
     check_plan_size("compare", len(names), replications, "scenarios")
@@ -197,12 +204,15 @@ def compare_experiment(
         outs,
         spec={"scenarios": names, "replications": replications, "steps": steps, "seed": seed, "outcomes": list(outs)},
     )
-    check_outcomes(exp)
+    if check:
+        check_outcomes(exp)
     return exp
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Read and validate an experiment file; errors are :class:`UsageError` naming file and key."""
+def load_experiment(path: str | Path, check: bool = True) -> Experiment:
+    """Read and validate an experiment file; errors are :class:`UsageError` naming file and key.
+
+    ``check=False`` leaves :func:`check_outcomes` (it builds a model) to the caller."""
     path = Path(path)
     src = str(path)
     data = read_toml(path, UsageError)
@@ -253,7 +263,8 @@ def load_experiment(path: str | Path) -> Experiment:
     exp = Experiment(
         head.get("name", path.stem), tuple(configs), replications, steps, seed, tuple(outcomes), source=src, spec=data
     )
-    check_outcomes(exp)
+    if check:
+        check_outcomes(exp)
     return exp
 
 

@@ -7,6 +7,7 @@ Layout::
     DIR/steps/<run_id>.parquet its per-step outcomes (ok runs only)
     DIR/runs.parquet, runs.csv the runs table: one row per finished run (rebuilt by consolidate)
     DIR/summary.csv, differences.csv   statistics (experiments.stats)
+    DIR/.tables.json           which run files and tables the last consolidation saw (see below)
 
 A run counts as finished once its record exists. Records and step files are written to a
 temporary name and renamed into place (``os.replace`` is atomic on POSIX), step file first,
@@ -14,6 +15,12 @@ so a crash at any moment leaves either a whole run or none. Resuming lists the r
 skips those runs, except runs whose record or step file is unreadable (a disk error, a file
 truncated by hand): those are computed again. Reading a directory (report, export) refuses
 corrupt files, naming them.
+
+After writing the tables (runs table and statistics) the runner records the name, size,
+modification time and inode of every run record and step file, and of each table, in
+``.tables.json``. A re-run that finds nothing left to run and every one of these unchanged
+(:meth:`Store.tables_current`) leaves the tables as they are instead of recomputing them from
+every step file; any new, removed or rewritten run or table makes it recompute them.
 
 One process writes a directory at a time: :meth:`Store.lock` holds an exclusive
 ``fcntl.flock`` on ``DIR/.lock`` (released by the kernel when the process ends, however it
@@ -25,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import tempfile
@@ -38,6 +46,8 @@ from kopsim.errors import UsageError
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"
+TABLES_STAMP = ".tables.json"
+TABLES = ("runs.parquet", "runs.csv", "summary.parquet", "summary.csv", "differences.csv")
 MAX_RECORD_BYTES = 1024 * 1024  # a run record is a few kB
 MAX_MANIFEST_BYTES = 256 * 1024 * 1024  # every configuration's parameters: ~2 kB each, 10,000 at most
 
@@ -115,6 +125,36 @@ class Store:
             _atomic_write_parquet(self.steps_dir / f"{run_id}.parquet", steps)
         _atomic_write_text(self.runs_dir / f"{run_id}.json", json.dumps(record, default=_json_default) + "\n")
 
+    def tables_current(self) -> bool:
+        """Whether the runs table and statistics were written (:meth:`mark_tables`) from exactly the run
+        records and step files stored now, and are themselves unchanged since."""
+        try:
+            stamp = json.loads((self.root / TABLES_STAMP).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return bool(stamp == self._tables_signature())
+
+    def mark_tables(self) -> None:
+        """Record that the tables now match the stored runs (call after writing them)."""
+        _atomic_write_text(self.root / TABLES_STAMP, json.dumps(self._tables_signature()) + "\n")
+
+    def _tables_signature(self) -> dict[str, Any]:
+        """A digest of every run file's name, size, modification time and inode (a rewrite is a new
+        inode: files are renamed into place), and the same of each table (None if missing)."""
+        digest = hashlib.sha1()
+        for folder in (self.runs_dir, self.steps_dir):
+            with contextlib.suppress(FileNotFoundError), os.scandir(folder) as it:
+                for name, st in sorted((e.name, e.stat()) for e in it if not e.name.startswith(".")):
+                    digest.update(f"{folder.name}/{name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}\n".encode())
+        tables: dict[str, list[int] | None] = {}
+        for name in TABLES:
+            try:
+                st = (self.root / name).stat()
+                tables[name] = [st.st_size, st.st_mtime_ns, st.st_ino]
+            except OSError:
+                tables[name] = None
+        return {"runs": digest.hexdigest(), "tables": tables}
+
     # ---- reading ------------------------------------------------------------------------
     def manifest(self) -> dict[str, Any]:
         from kopsim.tomlio import read_limited_text
@@ -132,6 +172,16 @@ class Store:
         if not isinstance(data, dict):
             raise UsageError(f"{path}: corrupt manifest (not a JSON object)")
         return data
+
+    def fingerprint(self) -> str | None:
+        """The fingerprint of the experiment this directory holds; None if there is no readable manifest."""
+        if not (self.root / MANIFEST).is_file():
+            return None
+        try:
+            value = self.manifest().get("fingerprint")
+        except UsageError:
+            return None
+        return value if isinstance(value, str) else None
 
     def finished(self) -> set[str]:
         """Run ids with a readable record (ok or error) and, for ok runs, a readable step file.

@@ -336,3 +336,94 @@ def test_a_process_pool_runs_more_tasks_than_a_worker_limit_would_allow():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "done", out.stderr
+
+
+# ---- a finished experiment run again -------------------------------------------------------------
+def _tables(out: Path) -> dict[str, tuple[bytes, int]]:
+    """Every table's bytes and modification time."""
+    names = ("runs.parquet", "runs.csv", "summary.parquet", "summary.csv", "differences.csv")
+    return {n: ((out / n).read_bytes(), (out / n).stat().st_mtime_ns) for n in names}
+
+
+def test_a_finished_experiment_runs_nothing_and_rewrites_nothing(tmp_path, monkeypatch, capsys):
+    exp = write_experiment(tmp_path, reps=2, steps=4)
+    out = tmp_path / "out"
+    args = ["sweep", str(exp), "--out", str(out), "--executor", "sequential"]
+    assert exp_cli.main(args) == 0
+    first = capsys.readouterr().out
+    files = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p.name != ".lock"}
+    tables = _tables(out)
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("a finished experiment must not simulate")
+
+    monkeypatch.setattr(runner, "CooperativeModel", no_model)
+    monkeypatch.setattr("kopsim.experiments.spec.check_outcomes", no_model)  # checked when the directory began
+    again = runner.run_experiment(load_experiment(exp, check=False), out, executor="sequential", quiet=True)
+    assert (again.planned, again.skipped, again.ok, again.failed) == (4, 4, 0, 0)
+    assert exp_cli.main(args) == 0
+    second = capsys.readouterr().out
+    assert _tables(out) == tables  # not even rewritten with the same bytes
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p.name != ".lock"} == files
+    # the same key findings on the screen; only the summary line says that nothing ran
+    assert "4 runs planned, 0 already done, 4 ran" in first and "4 runs planned, 4 already done, 0 ran" in second
+    assert first.split("\n", 1)[1] == second.split("\n", 1)[1]
+
+
+def test_a_finished_experiment_run_again_imports_no_model(tmp_path):
+    exp = write_experiment(tmp_path, reps=1, steps=2)
+    out = tmp_path / "out"
+    assert exp_cli.main(["sweep", str(exp), "--out", str(out), "--quiet", "--executor", "sequential"]) == 0
+    probe = (
+        "import sys; from kopsim.experiments.cli import main; "
+        f"code = main(['sweep', {str(exp)!r}, '--out', {str(out)!r}]); "
+        "print(code, sorted(m for m in ('mesa', 'kopsim.model', 'igraph', 'scipy.stats') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "0 []"
+
+
+def test_tables_are_rewritten_when_runs_or_tables_change(tmp_path):
+    exp_path = write_experiment(tmp_path, reps=2, steps=4)
+    out = tmp_path / "out"
+    runner.run_experiment(load_experiment(exp_path), out, executor="sequential", quiet=True)
+    tables = _tables(out)
+    store = Store(out)
+    assert store.tables_current()
+    assert exp_cli.main(["export", str(out)]) == 0  # rewrites the runs table from the same runs
+    assert store.tables_current()
+    (out / "summary.csv").unlink()  # a table removed by hand: written again, the same
+    assert not store.tables_current()
+    runner.run_experiment(load_experiment(exp_path), out, executor="sequential", quiet=True)
+    assert {n: b for n, (b, _) in _tables(out).items()} == {n: b for n, (b, _) in tables.items()}
+    (out / ".tables.json").unlink()  # killed after the last run, before the tables were marked
+    runner.run_experiment(load_experiment(exp_path), out, executor="sequential", quiet=True)
+    assert store.tables_current()
+    assert {n: b for n, (b, _) in _tables(out).items()} == {n: b for n, (b, _) in tables.items()}
+    record = sorted((out / "runs").glob("*.json"))[0]  # a record edited by hand: the runs table follows it
+    data = json.loads(record.read_text())
+    data["final_members"] = -1.0
+    record.write_text(json.dumps(data) + "\n")
+    assert not store.tables_current()
+    again = runner.run_experiment(load_experiment(exp_path), out, executor="sequential", quiet=True)
+    assert again.ok == 0
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert runs.loc[runs["run_id"] == record.stem, "final_members"].item() == -1.0
+    removed = sorted((out / "runs").glob("*.json"))[-1]  # a record removed: that run is computed again
+    removed.unlink()
+    again = runner.run_experiment(load_experiment(exp_path), out, executor="sequential", quiet=True)
+    assert (again.ok, again.skipped) == (1, 3) and store.tables_current()
+
+
+def test_t_interval_is_scipy_stats_t():
+    from scipy import stats as st
+
+    n = np.arange(0, 500, dtype=float)
+    sd = np.linspace(0.0, 3.0, n.size)
+    lo, hi = t_interval(np.ones_like(n), sd, n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = st.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+    half = np.where(n >= 2, half, np.nan)
+    np.testing.assert_array_equal(lo, 1.0 - half)  # bit for bit
+    np.testing.assert_array_equal(hi, 1.0 + half)

@@ -259,3 +259,106 @@ def test_network_picture_of_a_large_model_is_capped_to_the_first_cooperative():
     assert tight and set(tight) <= members
     institutional = [i for i in graph.nodes if i >= s.n_households]
     assert all(graph.degree(i) > 0 for i in institutional)
+
+
+# ---------------------------------------------------------------- the same numbers and figures, faster
+def _summary_by_groupby(results: Path, outcomes: list[str]) -> pd.DataFrame:
+    """The summary as kopsim computed it before it was vectorised: per-file pandas groupby sums."""
+    from kopsim.experiments.stats import t_interval
+    from kopsim.experiments.store import Store
+
+    total = None
+    for frame in Store(results).iter_steps():
+        vals = frame[outcomes].astype(float)
+        keys = [frame["config_id"], frame["label"], frame["step"]]
+        part = pd.concat(
+            {
+                "n": vals.notna().astype(float).groupby(keys).sum(),
+                "s": vals.groupby(keys).sum(min_count=1).fillna(0.0),
+                "q": (vals * vals).groupby(keys).sum(min_count=1).fillna(0.0),
+            },
+            axis=1,
+        )
+        total = part if total is None else total.add(part, fill_value=0.0)
+    assert total is not None
+    n, s, q = total["n"], total["s"], total["q"]
+    mean = s / n.where(n > 0)
+    sd = np.sqrt(((q - n * mean * mean) / (n - 1).where(n > 1)).clip(lower=0.0))
+    tidy = pd.concat(
+        {"n": n.stack(), "mean": mean.stack(future_stack=True), "sd": sd.stack(future_stack=True)}, axis=1
+    ).reset_index()
+    tidy.columns = ["config_id", "label", "step", "outcome", "n", "mean", "sd"]
+    tidy["ci_low"], tidy["ci_high"] = t_interval(tidy["mean"].to_numpy(), tidy["sd"].to_numpy(), tidy["n"].to_numpy())
+    return tidy
+
+
+def test_summary_is_bit_for_bit_the_groupby_summary(results):
+    from kopsim.experiments.stats import summary
+    from kopsim.experiments.store import Store
+
+    got = summary(Store(results), OUTCOMES)
+    assert got["mean"].isna().any()  # clustering: NaN after month 1, counted as absent
+    pd.testing.assert_frame_equal(got, _summary_by_groupby(results, OUTCOMES), check_exact=True)
+    written = pd.read_parquet(results / "summary.parquet")
+    pd.testing.assert_frame_equal(written, got, check_exact=True)
+
+
+def test_figures_drawn_in_parallel_equal_those_drawn_one_by_one(results, tmp_path):
+    from kopsim.experiments.i18n import LANG
+    from kopsim.experiments.report_figures import figure_sections, start_network
+    from kopsim.experiments.reportdata import load, prepare, reference_index
+
+    drawn = {}
+    for workers in (1, 2, "early"):  # one by one; in 2 workers; and the network picture started before prepare
+        data = load(results)
+        figure_dir = tmp_path / f"figures-{workers}"
+        early = start_network(data, reference_index(data), figure_dir) if workers == "early" else None
+        assert workers != "early" or early is not None  # the test machine has 2 cores and fork
+        prepare(data)
+        data.figure_dir = figure_dir
+        token = LANG.set(data.lang)
+        try:
+            sections = figure_sections(data, network=True, workers=2 if early else int(workers), early=early)
+        finally:
+            LANG.reset(token)
+            if early is not None:
+                early.close()
+        timeless = {k: re.sub(r"\(\d+\.\d s\)", "(T s)", v) for k, v in sections.items()}  # the re-run's time
+        html = {k: v.replace(str(data.figure_dir), "DIR") for k, v in timeless.items()}
+        files = {p.name: p.read_bytes() for p in sorted(data.figure_dir.iterdir())}
+        drawn[workers] = html, files
+    assert set(drawn[1][0]) == {"forest", "distributions", "timeseries", "network"}
+    assert len(drawn[1][1]) == 2 * (1 + 1 + len(OUTCOMES) + 1)  # SVG and PNG of each figure
+    assert drawn[2] == drawn[1]
+    assert drawn["early"] == drawn[1]
+
+
+def test_a_report_that_fails_leaves_no_network_picture_behind(results, tmp_path, capsys):
+    import tempfile
+
+    copy = tmp_path / "copy"
+    shutil.copytree(results, copy)
+    shutil.rmtree(copy / "figures", ignore_errors=True)  # left by the module's earlier reports
+    (copy / "report.html").unlink(missing_ok=True)
+    before = set(Path(tempfile.gettempdir()).glob("kopsim-network-*"))
+    # the picture starts drawing once the runs are loaded; the condition fails later, while it draws
+    code, _, err = kopsim(["report", str(copy), "--discover", "no_such_outcome<1"], capsys)
+    assert code == 2 and "kopsim: error:" in err
+    assert not (copy / "figures").exists() and not (copy / "report.html").exists()
+    assert set(Path(tempfile.gettempdir()).glob("kopsim-network-*")) == before
+
+
+def _report_in_worker(results: str) -> str:
+    from kopsim.experiments.report import write_report
+
+    return str(write_report(results, Path(results) / "from-worker.html"))
+
+
+def test_a_report_written_inside_a_daemonic_worker_draws_there(results):
+    """A pool's worker may not start processes: the figures are then drawn one by one, in the worker."""
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        path = Path(pool.apply(_report_in_worker, (str(results),)))
+    text = path.read_text(encoding="utf-8")
+    assert "reproduces the recorded run" in text and len(IMAGE_ANY.findall(text)) >= 1 + len(OUTCOMES) + 1
