@@ -186,6 +186,8 @@ def _run_locked(
         # only once the executor is up, so a failed connection writes nothing; the full manifest (it
         # imports mesa for its version) only for a new directory
         store.open(key if held else manifest(exp))
+        if held and todo:  # more replications than stored: the manifest says how many there now are
+            store.extend_manifest(manifest(exp))
         bar = tqdm(
             total=len(planned),
             initial=len(planned) - len(todo),

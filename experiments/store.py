@@ -118,6 +118,16 @@ class Store:
         self.steps_dir.mkdir(parents=True, exist_ok=True)
         _atomic_write_text(self.root / MANIFEST, json.dumps(manifest, indent=2, default=str) + "\n")
 
+    def extend_manifest(self, manifest: dict[str, Any]) -> None:
+        """Record more replications of the same experiment (``manifest``'s count, if larger than the
+        stored one), keeping the stored ``created`` time and noting when it was ``extended``."""
+        old = self.manifest()
+        if int(manifest.get("replications", 0)) <= int(old.get("replications", 0)):
+            return
+        new = {**manifest, "created": old.get("created", manifest.get("created"))}
+        new["extended"] = manifest.get("created")
+        _atomic_write_text(self.root / MANIFEST, json.dumps(new, indent=2, default=str) + "\n")
+
     def write_run(self, record: dict[str, Any], steps: pd.DataFrame | None) -> None:
         """Persist one finished run: its step table (if any), then its record."""
         run_id = record["run_id"]

@@ -153,6 +153,12 @@ def test_resume_skips_finished_runs_and_more_replications_extend(tmp_path):
     write_experiment(tmp_path, reps=3)
     more = runner.run_experiment(load_experiment(exp_path), out, executor="sequential", quiet=True)
     assert (more.ok, more.skipped) == (2, 4)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["replications"] == 3  # the manifest records what the directory now holds
+    assert manifest["created"] <= manifest["extended"]
+    fewer = write_experiment(tmp_path, reps=2)
+    runner.run_experiment(load_experiment(fewer), out, executor="sequential", quiet=True)
+    assert json.loads((out / "manifest.json").read_text())["replications"] == 3
 
 
 def _sweep_cmd(exp: Path, out: Path) -> list[str]:
