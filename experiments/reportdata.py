@@ -99,7 +99,7 @@ def prepare(
             f"allowed: {', '.join(data.outcomes)}"
         )
     data.lang, data.min_rel, data.min_abs = lang, min_effect.share, dict(min_effect.absolute)
-    first = int(data.ok["config_index"].min()) if not data.ok.empty else 0
+    first = reference_index(data)
     data.ref = reference_index(data, reference)
     if data.ref != first or data.differences.empty or "reference_index" not in data.differences:
         diff = stats.differences(data.runs, data.outcomes, reference=data.ref)

@@ -42,7 +42,7 @@ from .posterior import (
     summarise_posterior,
 )
 from .predictive import point_predictive_draws, posterior_predictive_draws, ppc_table
-from .sampler import make_sampler
+from .sampler import budget_note, make_sampler
 from .simulator import INVALID, SurveySimulator
 from .targets import Prior, Targets, check_for_run
 
@@ -462,13 +462,9 @@ def run_calibration(
         invalid = int(draws[INVALID].fillna(0).sum()) if INVALID in draws else 0
         if invalid:
             notes.append(f"{invalid} of {ppc_draws} posterior-predictive runs were invalid and are left out")
-        abandoned = [g for g in sampler.generations if not g["complete"]]
-        if abandoned:
-            during = "before" if not abandoned[0]["started"] else "during"
-            notes.append(
-                f"the budget ran out {during} generation {abandoned[0]['t']}; "
-                f"the posterior is generation {history.max_t}"
-            )
+        cut = budget_note(sampler.generations, history.max_t, "posterior")
+        if cut:
+            notes.append(cut)
         invalid = int(point_draws[INVALID].fillna(0).sum()) if INVALID in point_draws else 0
         if invalid:
             notes.append(f"{invalid} of {ppc_draws} runs of the calibrated point were invalid and are left out")

@@ -71,6 +71,7 @@ from .fit import (
     without_unused_metrics,
 )
 from .posterior import bayes_factor, bayes_factor_text, effective_sample_size, summarise_posterior
+from .sampler import budget_note
 from .simulator import SurveySimulator
 from .targets import Prior, Targets, check_for_run
 
@@ -255,12 +256,9 @@ def run_model_choice(
                     f"{ess:.1f} of {n}: its probability, and so the Bayes factor, rests on a few heavy weights "
                     "(--kernel beaumont and a larger --budget help)"
                 )
-        abandoned = [g for g in sampler.generations if not g["complete"]]
-        if abandoned:
-            notes.append(
-                f"the budget ran out {'during' if abandoned[0]['started'] else 'before'} generation "
-                f"{abandoned[0]['t']}; the result is generation {history.max_t}"
-            )
+        cut = budget_note(sampler.generations, history.max_t, "result")
+        if cut:
+            notes.append(cut)
         return ModelChoiceResult(
             targets=targets,
             scenarios=pair,

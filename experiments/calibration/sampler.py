@@ -174,6 +174,16 @@ def make_sampler(
     return SeededFutureSampler()
 
 
+def budget_note(generations: Sequence[dict[str, Any]], last_complete: int, result: str) -> str | None:
+    """The note for a fit the budget ended (None if it did not): whether the budget ran out during the
+    first incomplete generation or before it was started, and which generation is the ``result``."""
+    cut = next((g for g in generations if not g["complete"]), None)
+    if cut is None:
+        return None
+    when = "during" if cut["started"] else "before"
+    return f"the budget ran out {when} generation {cut['t']}; the {result} is generation {last_complete}"
+
+
 def _model_probabilities(particles: list[Any], n_models: int) -> list[float]:
     """p(m) = Σ_{particles of model m} w / Σ_all w over the accepted particles (pyabc's population
     model probabilities; Toni et al. 2009)."""
@@ -207,4 +217,4 @@ def _accepted_summary(particles: list[Any]) -> tuple[float, float]:
     return distance, ess
 
 
-__all__ = ["make_sampler", "model_probability_text"]
+__all__ = ["budget_note", "make_sampler", "model_probability_text"]
