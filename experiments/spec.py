@@ -130,9 +130,11 @@ def check_plan_size(src: str, configs: int, replications: int, what: str = "conf
 
 
 def replication_seeds(root: int, replications: int) -> list[int]:
-    """Seed of replication i: the first word of the i-th child of SeedSequence(root)."""
-    children = np.random.SeedSequence(root).spawn(replications)
-    return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
+    """Seed of replication i: the first word of the i-th child of SeedSequence(root), as the worlds of
+    ``CooperativeModel(seed=root, replicates=replications)`` are seeded (:func:`kopsim.streams.replication_seeds`)."""
+    from kopsim.streams import replication_seeds as seeds
+
+    return seeds(root, replications)
 
 
 def run_id(config: Config, replication: int, seed: int, steps: int) -> str:

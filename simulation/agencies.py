@@ -102,7 +102,9 @@ def serve(world: World, used: np.ndarray) -> None:
     asked[household[CERTIFIES[kind]]] = True
     renew = np.flatnonzero(asked & s.licensed)
     candidates = np.flatnonzero(asked & ~s.licensed & (s.product > 0))
-    new = candidates[world.rng.random(candidates.size) < ap.certification_rate] if candidates.size else candidates
+    new = (
+        candidates[world.draw.random(s.world_id[candidates]) < ap.certification_rate] if candidates.size else candidates
+    )
     grant_licences(world, np.concatenate((renew, new)))
     expire_licences(world)
 
@@ -147,10 +149,11 @@ def applicants(world: World, provider: str) -> np.ndarray:
     """Cooperatives (boolean over cooperatives) whose board holds a tie to ``provider`` that the
     board or a member sought (bottom-up): the cooperatives that apply to the agency."""
     s, ties = world.state, world.ties
-    agency = s.agency_index[provider]
+    agency = np.zeros(s.n, dtype=bool)  # the provider of each world
+    agency[s.agency_of(provider, np.arange(s.worlds))] = True
     on_board = (s.office == BOARD) & s.member
-    sought = ~ties.top_down & ((ties.a == agency) | (ties.b == agency))
-    holder = np.where(ties.a[sought] == agency, ties.b[sought], ties.a[sought])
+    sought = ~ties.top_down & (agency[ties.a] | agency[ties.b])
+    holder = np.where(agency[ties.a[sought]], ties.b[sought], ties.a[sought])
     holder = holder[on_board[holder] & (s.coop[holder] >= 0)]
     out = np.zeros(s.n_coops, dtype=bool)
     out[s.coop[holder]] = True
@@ -188,7 +191,7 @@ def programme_quotas(world: World, eligible: np.ndarray, quota: int, provider: s
         key = s.coop_cash / np.maximum(members, 1)
     else:
         key = np.zeros(s.n_coops)
-    noise = world.rng.random(s.n_coops)  # ties broken at random
+    noise = world.draw.random(s.coop_world)  # ties broken at random
     granted = np.zeros_like(demand)
     for w in range(s.worlds):  # each world's agencies have their own budget: a loop over worlds
         rows = slice(w * C, (w + 1) * C)

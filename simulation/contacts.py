@@ -39,11 +39,12 @@ class Contacts:
 
 def contacts(world: World) -> Contacts:
     """Phase 4 of the month (see module docstring)."""
-    s, ties, rng = world.state, world.ties, world.rng
+    s, ties, draw = world.state, world.ties, world.draw
     np_, rp, tp = world.params.network, world.params.reciprocity, world.params.trust
     memory = world.params.participation.benefit_memory
     active = partnership.exclude_decided(
-        world, used_ties(rng, ties.strength, agencies.contact_weights(world), np_.contact_rate)
+        world,
+        used_ties(draw.tagged(s.world_id[ties.a]), ties.strength, agencies.contact_weights(world), np_.contact_rate),
     )  # ties an agency started are used less: the household waits for it
     used = np.flatnonzero(active)  # indices, not masks: each is used many times below
     all_a, all_b = ties.a[used], ties.b[used]
@@ -53,7 +54,7 @@ def contacts(world: World) -> Contacts:
     weights = (rp.helping_norm, rp.trust_weight, rp.image_weight, rp.direct_weight)
     p_ab = reciprocity.help_probability(peer[A], s.image[B], ties.last_ba[personal], *weights, s.helpfulness[A])
     p_ba = reciprocity.help_probability(peer[B], s.image[A], ties.last_ab[personal], *weights, s.helpfulness[B])
-    u = rng.random((2, A.size))
+    u = draw.random(s.world_id[A], rows=2)
     a_h, b_h = u[0] < p_ab, u[1] < p_ba
     ties.last_ab[personal] = a_h
     ties.last_ba[personal] = b_h
@@ -73,7 +74,7 @@ def contacts(world: World) -> Contacts:
     # marred in a scandal month): the member-board relation item and trust in the board follow
     c = np.maximum(s.coop[:H], 0)
     met = met_board[:H] & s.member[:H]
-    fair = met & (rng.random(H) < board_relation(s.fairness[c], world.conditions.scandal[c]))
+    fair = met & (draw.random(s.household_world) < board_relation(s.fairness[c], world.conditions.scandal[c]))
     observe_experience(s, B_BOARD, fair.astype(float), met, memory)
     s.trust[:H, BOARD_TRUST] = trust.update_trust(
         s.trust[:H, BOARD_TRUST],
@@ -96,7 +97,9 @@ def contacts(world: World) -> Contacts:
         cond.needy_outreach[s.village[:H]],
         s.needy[:H],
     )
-    learn = ~s.informed[:H] & (rng.random(H) < information.learn_probability(expo, ip.transmission_rate, broadcast))
-    kept = information.lapse(rng, s.informed[:H], s.member[:H], ip.forget_rate)
+    learn = ~s.informed[:H] & (
+        draw.random(s.household_world) < information.learn_probability(expo, ip.transmission_rate, broadcast)
+    )
+    kept = information.lapse(draw.tagged(s.household_world), s.informed[:H], s.member[:H], ip.forget_rate)
     s.informed[:H] = kept | learn
     return Contacts(used, rate)

@@ -100,11 +100,11 @@ def household_income(
 def livelihoods(world: World) -> None:
     """Phase 1 of the month: weather and harvests, UMKM production and sales by channel, the
     cooperative's shop margin, household income and consumption, and the perceived income item."""
-    s, ep, fp, rng = world.state, world.params.enterprise, world.params.finance, world.rng
+    s, ep, fp, draw = world.state, world.params.enterprise, world.params.finance, world.draw
     H = s.n_households
     v = s.village[:H]
     cond = world.conditions
-    factor = weather(rng, s.n_villages, ep.weather_sigma, ep.harvest_multiplier) * cond.harvest
+    factor = weather(draw.tagged(s.village_world), s.n_villages, ep.weather_sigma, ep.harvest_multiplier) * cond.harvest
     # the skill each business uses: its product's or crop's programme skill, else the general one
     umkm_skill, farm_skill, farm_ref = business_skills(world)
     s.harvest[:H] = harvest(s.farm_capacity[:H], factor, v) * skill_yield(
@@ -114,7 +114,7 @@ def livelihoods(world: World) -> None:
     demand = np.bincount(v, s.umkm_capacity[:H] * ep.input_share, minlength=s.n_villages)
     fill = supply_fill(supply, demand)
     output = umkm_output(s.umkm_capacity[:H], umkm_skill, fill[v])
-    shop = s.member[:H] & cond.shop_open[s.coop[:H]] & (rng.random(H) < s.participation[:H, BUSINESS])
+    shop = s.member[:H] & cond.shop_open[s.coop[:H]] & (draw.random(s.household_world) < s.participation[:H, BUSINESS])
     # only partners in contact this month trade (kopsim.partnership)
     partner = np.minimum(1.0, ep.partner_offtake * trading_strength(world)[:H])
     record_sales(world, output, partner)

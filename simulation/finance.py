@@ -208,7 +208,7 @@ def savings(world: World) -> np.ndarray:
     H = s.n_households
     mem = s.member[:H]
     pcap = s.participation[:H, CAPITAL]
-    u = world.rng.random((2, H))
+    u = world.draw.random(s.household_world, rows=2)
     # simpanan wajib: the cooperative's own amount if the scenario sets one per cooperative (issue #16)
     wajib = (
         s.mandatory_saving[np.maximum(s.coop[:H], 0)]
@@ -251,7 +251,7 @@ def credit(world: World, saved: np.ndarray) -> CreditExperience:
     default and write-off, new loan needs, the choice of lender, applications, the board's
     decision, rationing by liquidity, the tengkulak (finite cash) for the rest, and the
     cooperative's running cost."""
-    s, fp, rng = world.state, world.params.finance, world.rng
+    s, fp, draw = world.state, world.params.finance, world.draw
     memory = world.params.participation.benefit_memory
     H = s.n_households
     idx = np.arange(H)
@@ -260,7 +260,9 @@ def credit(world: World, saved: np.ndarray) -> CreditExperience:
     # instalments of running loans (a loan paid out this month is first due next month); the
     # chance of paying falls with the income shortfall against the loan's income basis
     shortfall = income_shortfall(s.income[:H], s.loan_income_basis[:H])
-    willing = rng.random((2, H)) < repayment_probability(fp.repayment_discipline, shortfall, fp.shortfall_sensitivity)
+    willing = draw.random(s.household_world, rows=2) < repayment_probability(
+        fp.repayment_discipline, shortfall, fp.shortfall_sensitivity
+    )
     paid, left, missed = repay(
         s.cash[:H], s.coop_loan[:H], s.coop_principal_part[:H], s.coop_interest_part[:H], willing[0]
     )
@@ -306,7 +308,7 @@ def credit(world: World, saved: np.ndarray) -> CreditExperience:
     # new loans: need, access, the choice of lender, application, the board, the cooperative's liquidity
     mem = s.member[:H]
     no_loan = (s.coop_loan[:H] <= 0) & (s.ml_loan[:H] <= 0)
-    u = rng.random((7, H))
+    u = draw.random(s.household_world, rows=7)
     need = no_loan & (u[0] < fp.loan_need_rate)
     scheme = world.conditions.coop_rate[c]
     rate = np.where(np.isnan(scheme), fp.coop_interest_rate, scheme)

@@ -163,7 +163,7 @@ def free_riding(world: World) -> FreeRiding:
     on_board = (s.office == BOARD) & s.member
     kin = sentiment_control(s.n, ties.a, ties.b, ties.kind, on_board, s.coop, gp.sentiment_control)[:H]
     p_sanction = sanction_probability(gp.sanction_probability, world.conditions.social_control[c] + kin)
-    sanctioned = sanction_mask(world.rng, riders, s.rule_clarity[c], p_sanction)
+    sanctioned = sanction_mask(world.draw.tagged(s.household_world), riders, s.rule_clarity[c], p_sanction)
     s.participation[:H, ORGANISATION] = apply_sanction(
         s.participation[:H, ORGANISATION], sanctioned, gp.sanction_effect
     )
@@ -214,7 +214,7 @@ def rat(world: World) -> float:
     H = s.n_households
     mem = s.member[:H]
     attend = rat_attendance_probability(s.participation[:H, ORGANISATION], gp.rat_mobilisation)
-    s.attended_rat[:H] = mem & (world.rng.random(H) < attend)
+    s.attended_rat[:H] = mem & (world.draw.random(s.household_world) < attend)
     c = np.maximum(s.coop[:H], 0)
     capital = s.savings_mandatory[:H] + s.savings_voluntary[:H]
     payout = shu_payout(
@@ -272,9 +272,10 @@ def hand_over_office_ties(world: World, new_chairs: np.ndarray) -> None:
     """
     s, net_ = world.state, world.network
     ties = net_.ties
-    ministry = s.agency_index["ministry"]
-    power = np.flatnonzero((ties.kind == POWER) & ((ties.a == ministry) | (ties.b == ministry)))
-    holder = np.where(ties.a[power] == ministry, ties.b[power], ties.a[power])
+    ministry = np.zeros(s.n, dtype=bool)  # each world's ministry
+    ministry[s.agency_of("ministry", np.arange(s.worlds))] = True
+    power = np.flatnonzero((ties.kind == POWER) & (ministry[ties.a] | ministry[ties.b]))
+    holder = np.where(ministry[ties.a[power]], ties.b[power], ties.a[power])
     holder = holder[s.coop[holder] >= 0]
     old = np.full(s.n_coops, -1, dtype=np.int64)
     old[s.coop[holder]] = holder
@@ -305,7 +306,7 @@ def elect(world: World) -> None:
     chairs = np.full(s.n_coops, -1, dtype=np.int64)
     for c in range(s.n_coops):  # one election per cooperative
         pool = np.flatnonzero(s.member[:H] & (s.coop[:H] == c) & (s.office[:H] != SUPERVISOR))
-        elected = elect_board(world.rng, pool, s.willingness, s.image, seats)
+        elected = elect_board(world.draw.of(c // s.coops_per_world), pool, s.willingness, s.image, seats)
         if elected.size < seats:  # too few stand: incumbents fill the empty seats
             incumbents = pool[s.office[pool] == BOARD]
             elected = np.concatenate((elected, np.setdiff1d(incumbents, elected)[: seats - elected.size]))
@@ -318,7 +319,7 @@ def elect(world: World) -> None:
     board = np.concatenate(boards)
     world.add_ties(
         board,
-        np.full(board.size, s.agency_index["cooperative_office"]),
+        s.agency_of("cooperative_office", s.world_id[board]),
         INTEREST,
         world.params.network.new_tie_strength,
         origin=ORIGIN_AGENCY,  # the cooperative office registers and supervises the new board

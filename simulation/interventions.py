@@ -459,7 +459,7 @@ class MarketAccess(Intervention):
                 agencies.grant_licences(world, got)
                 world.add_ties(
                     got,
-                    np.full(got.size, s.agency_index["halal_certifier"]),
+                    s.agency_of("halal_certifier", s.world_id[got]),
                     net.INTEREST,
                     world.params.network.new_tie_strength,
                 )

@@ -49,7 +49,7 @@ def membership(world: World, benefit: np.ndarray) -> None:
     cm = c[mem]
     count = np.maximum(np.bincount(cm, minlength=s.n_coops), 1)
     coop_benefit = np.bincount(cm, benefit[mem], minlength=s.n_coops) / count
-    u = world.rng.random((2, H))
+    u = world.draw.random(s.household_world, rows=2)
     inst = s.trust[:H, INSTITUTION]
     join = ~mem & s.informed[:H] & (u[0] < join_probability(pp.join_rate, inst, coop_benefit[c]))
     join &= admitted(s.eligible[:H], s.cash[:H], s.entry_fee[c])

@@ -63,6 +63,7 @@ from .interventions import Intervention, Training
 from .parameters import Parameters
 from .participation import participation_phase
 from .state import BOARD, Conditions, State
+from .streams import Streams, replication_seeds
 from .world import World
 
 
@@ -99,13 +100,13 @@ class CooperativeModel(mesa.Model):
     def __init__(
         self,
         params: Parameters | Mapping[str, Any] | None = None,
-        seed: int | None = None,
+        seed: int | Sequence[int] | None = None,
         interventions: Sequence[Intervention] = (),
-        replicates: int = 1,
+        replicates: int | None = None,
         collect_metrics: bool = True,
     ) -> None:
-        if replicates < 1:
-            raise ValueError(f"replicates: {replicates}; allowed: at least 1")
+        seeds = world_seeds(seed, replicates)
+        replicates = len(seeds)
         if replicates > 1 and not all(iv.batch_safe for iv in interventions):
             kinds = sorted({iv.kind for iv in interventions if not iv.batch_safe})
             raise ValueError(
@@ -116,12 +117,15 @@ class CooperativeModel(mesa.Model):
             params = Parameters()
         elif not isinstance(params, Parameters):
             params = Parameters.from_dict(params)
-        super().__init__(rng=seed)
-        self.seed = seed
+        super().__init__(rng=seeds[0])
+        self.seed = seed if replicates == 1 else seeds[0]
+        self.seeds = seeds
         self.interventions = tuple(interventions)
         self.replicates = replicates
+        # one generator per world; a single world's is Mesa's own ``self.rng``
+        streams = Streams([self.rng] if replicates == 1 else [np.random.default_rng(s) for s in seeds])
         firms = [iv.partner_firms() for iv in self.interventions]
-        state, ties = population.build(params, self.rng, tuple(f for f in firms if f[0]), replicates)
+        state, ties = population.build_worlds(params, streams.generators, tuple(f for f in firms if f[0]))
         for iv in self.interventions:
             iv.validate_for(state)
         trained = [iv.skill for iv in self.interventions if isinstance(iv, Training)]
@@ -131,7 +135,14 @@ class CooperativeModel(mesa.Model):
         ties.reach = np.where(
             institutional[ties.a] | institutional[ties.b], 1.0, net.reach(dist, params.network.proximity_scale_km)
         )
-        self.world = World(state, net.TieSet(ties, state.n), self.rng, params, params, Conditions.neutral(state))
+        self.world = World(
+            state,
+            net.TieSet(ties, state.n, state.world_id if replicates > 1 else None, state.n_households // replicates),
+            streams,
+            params,
+            params,
+            Conditions.neutral(state),
+        )
         self.world.refresh_board_tie()
         # each programme's memory for this run; partner firms come last in the state, programme by programme
         start = state.n - sum(count for count, _ in firms)
@@ -140,7 +151,8 @@ class CooperativeModel(mesa.Model):
             self._memos.append(iv.init(self.world, np.arange(start, start + count)))
             start += count
         # one seed for sampled network metrics, drawn once so metric timing cannot shift the run
-        self.metric_seed = int(self.rng.integers(2**31 - 1))
+        self.metric_seeds = [int(g.integers(2**31 - 1)) for g in streams.generators]
+        self.metric_seed = self.metric_seeds[0]
         # outcomes of the month that metrics read
         self.last_reciprocity = float("nan")
         self.last_free_rider_share = 0.0
@@ -283,6 +295,22 @@ class CooperativeModel(mesa.Model):
         if self.datacollector is not None:
             self._row = metrics.collect(self)
             self.datacollector.collect(self)
+
+
+def world_seeds(seed: int | Sequence[int] | None, replicates: int | None = None) -> list[int | None]:
+    """The seed of each world: ``seed`` itself for a single world; a sequence of seeds, one per world;
+    or, for ``replicates`` = R > 1 and one root seed, the seeds of the runner's replications 0 … R−1
+    (:func:`kopsim.streams.replication_seeds`)."""
+    if isinstance(seed, Sequence) and not isinstance(seed, str):
+        seeds = [None if s is None else int(s) for s in seed]
+        if not seeds or (replicates is not None and replicates != len(seeds)):
+            raise ValueError(f"seed: {len(seeds)} seeds for {replicates} replicates; allowed: one per replicate")
+        return seeds
+    if replicates is not None and replicates < 1:
+        raise ValueError(f"replicates: {replicates}; allowed: at least 1")
+    if replicates is None or replicates == 1:
+        return [seed]
+    return list(replication_seeds(seed, replicates))
 
 
 def _current(name: str, model: CooperativeModel) -> Any:

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 if TYPE_CHECKING:
     from .state import State
@@ -200,17 +199,18 @@ def reinforce_and_decay(
     return np.where(permanent, strength, new)
 
 
-# Above this many tie ends scipy's O(m) CSR conversion beats numpy's O(m log m) argsort.
-_CSR_THRESHOLD = 50_000
-
-
 def adjacency_index(n: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """CSR neighbour lists (indptr, neighbours) of the undirected tie list."""
-    src = np.concatenate((a, b))
-    dst = np.concatenate((b, a))
-    if src.size > _CSR_THRESHOLD:
-        csr = sp.csr_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n))
-        return csr.indptr.astype(np.int64), csr.indices.astype(np.int64)
+    """CSR neighbour lists (indptr, neighbours) of the undirected tie list.
+
+    An agent's neighbours are listed in the order its ties appear (as ``a``, then as ``b``),
+    whatever the size, so a world's lists are the same alone and in a batch (scipy's CSR
+    conversion would sort them, and only above some size).
+    """
+    return neighbour_lists(n, np.concatenate((a, b)), np.concatenate((b, a)))
+
+
+def neighbour_lists(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR lists of directed entries src → dst over rows 0..n−1, each row's in the entries' order."""
     order = np.argsort(src, kind="stable")
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
@@ -309,12 +309,23 @@ class TieSet:
     """The ties of one model with their index: sorted tie keys (for membership tests) and
     cached neighbour lists (for triadic closure). ``ties`` are the arrays (:class:`Ties`)."""
 
-    def __init__(self, ties: Ties, n: int) -> None:
+    def __init__(
+        self, ties: Ties, n: int, world_id: np.ndarray | None = None, rows_per_world: int | None = None
+    ) -> None:
         self.ties = ties
         self.n = n
         self.keys = np.sort(ties.keys(n))  # sorted, for membership tests
-        self._adj: tuple[np.ndarray, np.ndarray] | None = None
-        self._adj_size = self._adj_month = 0
+        # the world of each agent, for a batch of worlds (kopsim.population.stack); None: one world
+        self.world_id = world_id
+        self.worlds = 1 if world_id is None or world_id.size == 0 else int(world_id.max()) + 1
+        # triadic closure needs the neighbour lists of each world's first rows (its households)
+        self.rows_per_world = n if rows_per_world is None else rows_per_world
+        empty = (np.zeros(self.rows_per_world + 1, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        self._adj: list[tuple[np.ndarray, np.ndarray]] = [empty] * self.worlds
+        # per world: built yet, tie count and month of the last build
+        self._adj_built = np.zeros(self.worlds, dtype=np.int8)
+        self._adj_size = np.zeros(self.worlds, dtype=np.int64)
+        self._adj_month = np.zeros(self.worlds, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.ties)
@@ -371,29 +382,70 @@ class TieSet:
         keys = np.sort(new.keys(self.n))
         self.keys = np.insert(self.keys, np.searchsorted(self.keys, keys), keys)
 
-    def adjacency(self, t: int, keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Neighbour lists for triadic-closure proposals (over the ties ``keep``, default all).
+    def adjacency(
+        self, t: int, keep: np.ndarray | None = None, proposing: np.ndarray | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Neighbour lists for triadic-closure proposals (over the ties ``keep``, default all), one
+        (indptr, neighbours) pair per world over its ``rows_per_world`` first agents (its households:
+        world w's row r is agent w·rows + r; the neighbours are agent indices).
 
-        Rebuilt when the tie count has moved by more than ADJACENCY_TOLERANCE since the last
-        build, or yearly: a proposal from a slightly stale wedge is still checked against the
-        current ties, and rebuilding every month would dominate large runs.
+        Each world's lists are rebuilt when its tie count has moved by more than
+        ADJACENCY_TOLERANCE since its last build, or yearly: a proposal from a slightly stale wedge
+        is still checked against the current ties, and rebuilding every month would dominate large
+        runs. Only the worlds ``proposing`` this month (boolean per world; default all) are checked:
+        a world alone asks for its lists only in a month it proposes ties, so its lists are the same
+        alone and in a batch.
         """
-        n_ties = len(self.ties) if keep is None else int(keep.sum())
-        if (
-            self._adj is None
-            or abs(n_ties - self._adj_size) > ADJACENCY_TOLERANCE * max(self._adj_size, 1)
-            or t - self._adj_month >= 12
-        ):
-            a, b = (self.ties.a, self.ties.b) if keep is None else (self.ties.a[keep], self.ties.b[keep])
+        a, b = (self.ties.a, self.ties.b) if keep is None else (self.ties.a[keep], self.ties.b[keep])
+        W, rows = self.worlds, self.rows_per_world
+        tie_world = None if W == 1 else self.world_id[a]
+        counts = np.array([a.size]) if tie_world is None else np.bincount(tie_world, minlength=W)
+        size, month = self._adj_size, self._adj_month
+        stale = (np.abs(counts - size) > ADJACENCY_TOLERANCE * np.maximum(size, 1)) | (t - month >= 12)
+        stale |= self._adj_built == 0
+        if proposing is not None:
+            stale &= proposing
+        if stale.any():
+            if tie_world is None:
+                own_a, own_b = [a], [b]
+            else:
+                order = np.argsort(tie_world, kind="stable")
+                bounds = np.concatenate(([0], np.cumsum(counts)))
+                own_a = [a[order[bounds[w] : bounds[w + 1]]] if stale[w] else None for w in range(W)]
+                own_b = [b[order[bounds[w] : bounds[w + 1]]] if stale[w] else None for w in range(W)]
+            for w in np.flatnonzero(stale):
+                src = np.concatenate((own_a[w], own_b[w])) - w * rows
+                dst = np.concatenate((own_b[w], own_a[w]))
+                mine = (src >= 0) & (src < rows)
+                self._adj[w] = neighbour_lists(rows, src[mine], dst[mine])
+            size[stale], month[stale] = counts[stale], t
+            self._adj_built[stale] = 1
+        return self._adj
+        if self.worlds == 1:
             self._adj = adjacency_index(self.n, a, b)
-            self._adj_size, self._adj_month = n_ties, t
+        else:
+            # each world's lists are rebuilt on its own schedule, as it would be alone: a world that is
+            # not stale keeps the ties of its last rebuild
+            if self._snapshot is None:
+                self._snapshot = [(a[:0], b[:0])] * self.worlds
+            order = np.argsort(tie_world, kind="stable")
+            bounds = np.concatenate(([0], np.cumsum(counts)))
+            for w in np.flatnonzero(stale):
+                own = order[bounds[w] : bounds[w + 1]]
+                self._snapshot[w] = (a[own], b[own])
+            self._adj = adjacency_index(
+                self.n,
+                np.concatenate([sa for sa, _ in self._snapshot]),
+                np.concatenate([sb for _, sb in self._snapshot]),
+            )
+        size[stale], month[stale] = counts[stale], t
         return self._adj
 
 
 def network_dynamics(world: World, used: np.ndarray) -> None:
     """Strengthening and decay of ties (Burt 2000), dissolution of weak ties, and formation of new
     ties by triadic closure and proximity with homophilous acceptance (McPherson et al. 2001)."""
-    s, np_, rng, t = world.state, world.params.network, world.rng, world.t
+    s, np_, draw, t = world.state, world.params.network, world.draw, world.t
     net_ = world.network
     ties = net_.ties
     # ties added since the contacts (e.g. at training) are appended, so ``used`` still holds
@@ -409,24 +461,32 @@ def network_dynamics(world: World, used: np.ndarray) -> None:
         world.board_changed()
     new = None
     H = s.n_households
-    count = rng.poisson(np_.formation_attempts * H) if H else 0
-    if count:
-        n_tri = rng.binomial(count, np_.triadic_share)
-        person = np.zeros(s.n, dtype=bool)
-        person[:H] = True
-        indptr, nbrs = net_.adjacency(t, keep)
-        tj, tk = propose_triadic(rng, n_tri, indptr, nbrs, person)
-        pj, pk = propose_proximity(
-            rng,
-            count - n_tri,
-            np.arange(H),
-            s.village,
-            s.village_start,
-            s.village_size,
-            np_.bridging_share,
-            s.villages_per_world,
-        )
-        ci, cj = np.concatenate((tj, pj)), np.concatenate((tk, pk))
+    W = s.worlds
+    Hw = H // W  # households per world
+    count = draw.poisson(np.full(W, np_.formation_attempts * Hw), np.full(W, Hw > 0))  # attempts per world
+    if count.any():
+        n_tri = draw.binomial(count, np_.triadic_share)
+        lists = net_.adjacency(t, keep, count > 0)
+        person = np.ones(Hw, dtype=bool)
+        triadic, proximity = [], []
+        for w in np.flatnonzero(count):  # each world proposes from its own stream: a loop over worlds
+            g = draw.of(int(w))
+            indptr, nbrs = lists[w]
+            triadic.append(propose_triadic(g, int(n_tri[w]), indptr, nbrs, person))
+            proximity.append(
+                propose_proximity(
+                    g,
+                    int(count[w] - n_tri[w]),
+                    np.arange(w * Hw, (w + 1) * Hw),
+                    s.village,
+                    s.village_start,
+                    s.village_size,
+                    np_.bridging_share,
+                    s.villages_per_world,
+                )
+            )
+        ci = np.concatenate([j for j, _ in triadic] + [j for j, _ in proximity])
+        cj = np.concatenate([k for _, k in triadic] + [k for _, k in proximity])
         ok = (ci < H) & (cj < H)
         cand = deduplicate(make_ties(ci[ok], cj[ok], BONDING, SENTIMENT, np_.new_tie_strength, born=t), s.n, net_.keys)
         if len(cand):
@@ -434,7 +494,7 @@ def network_dynamics(world: World, used: np.ndarray) -> None:
             pp = world.params.population
             dis = dissimilarity(s.age, s.wealth, s.role, s.product, a, b, pp.age_max - pp.age_min)
             dist = np.hypot(s.x[a] - s.x[b], s.y[a] - s.y[b])
-            acc = rng.random(a.size) < acceptance(dis, dist, np_.homophily, np_.proximity_scale_km)
+            acc = draw.random(s.world_id[a]) < acceptance(dis, dist, np_.homophily, np_.proximity_scale_km)
             if acc.any():
                 new = cand.subset(acc)
                 new.layer = classify_layer(

@@ -11,6 +11,8 @@ sentiment), ties among members of a cooperative (bonding, interest), ties across
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from . import cooperatives, households
@@ -40,12 +42,6 @@ CAPACITY_SPREAD = 0.3  # log-normal spread of farm and UMKM capacity between hou
 INITIAL_PARTICIPATION = (0.6, 0.15)  # mean and s.d. of founding members' propensities
 
 
-def _draw_per_world(rng: np.random.Generator, worlds: int, size: int, m: int) -> np.ndarray:
-    """``m`` uniform draws from each world's ``size`` items (world r: r·size … r·size + size − 1),
-    so every world gets the same number of initial ties as a single world would."""
-    return np.repeat(np.arange(worlds) * size, m) + rng.integers(0, size, worlds * m)
-
-
 def _group(idx: np.ndarray, key: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
     """``idx`` grouped by ``key[idx]`` (0..groups−1), in their order within a group, and the
     group bounds: group g is ``out[bounds[g]:bounds[g + 1]]``."""
@@ -66,32 +62,15 @@ def build(
     params: Parameters,
     rng: np.random.Generator,
     partner_pools: tuple[tuple[int, float], ...] = (),
-    worlds: int = 1,
 ) -> tuple[State, net.Ties]:
-    """Create the month-0 state and ties from parameters using ``rng`` only.
+    """Create the month-0 state and ties of one world from parameters using ``rng`` only.
 
     ``partner_pools``: (firms, distance_km) per kemitraan programme — partner firms in
     another province, placed ``distance_km`` east of the district, appended after the
-    moneylenders.
-
-    ``worlds``: independent copies of the population in one state, a vectorised batch of
-    replicates. Villages and cooperatives are numbered world by world (world r holds villages
-    r·V … r·V + V − 1 and cooperatives r·C … r·C + C − 1) and households village by village,
-    so every mechanism that acts per village or per cooperative acts per world; initial ties
-    never join two worlds, nor do new ones (:func:`kopsim.network.propose_proximity`).
-    Each world has the same village grid, its own needy share, members, board and village
-    governments. The regional agencies are shared: they are passive ends of linking ties in
-    the monthly dynamics (never brokers of triadic closure, never informed, never members;
-    linking ties carry no exchange), so sharing them couples no two worlds (only their degree,
-    a network metric, is pooled). With ``worlds = 1`` this is the single world.
+    moneylenders. A batch of worlds is built world by world (:func:`build_worlds`).
     """
-    if worlds < 1:
-        raise ValueError(f"worlds: {worlds}; allowed: at least 1")
-    if worlds > 1 and partner_pools:
-        raise ValueError("partner firms (kemitraan) are not supported with several worlds")
     pp, fp = params.population, params.finance
-    V0, C0, hpv = pp.n_villages, pp.n_cooperatives, pp.households_per_village
-    V, C = V0 * worlds, C0 * worlds
+    V, C, hpv = pp.n_villages, pp.n_cooperatives, pp.households_per_village
     H = V * hpv
     n_ml = V * pp.moneylenders_per_village
     n_agency = len(AGENCY_KINDS)
@@ -120,11 +99,11 @@ def build(
     agency_kind[gov] = n_agency  # village government
 
     coop = np.full(n, -1, dtype=np.int64)
-    coop[:H] = coop_of_village(village[:H], V0, C0)
+    coop[:H] = coop_of_village(village[:H], V, C)
 
-    side = int(np.ceil(np.sqrt(V0)))  # the same grid in every world
-    vx = (np.arange(V) % V0 % side) * pp.village_spacing_km
-    vy = (np.arange(V) % V0 // side) * pp.village_spacing_km
+    side = int(np.ceil(np.sqrt(V)))
+    vx = (np.arange(V) % side) * pp.village_spacing_km
+    vy = (np.arange(V) // side) * pp.village_spacing_km
     x = np.zeros(n)
     y = np.zeros(n)
     hv = village[:H]
@@ -137,20 +116,19 @@ def build(
         x[start : start + size] = distance
         start += size
     # regional agencies sit in the district town at the centre of the grid
-    x[H : H + n_agency] = vx[:V0].mean() if V else 0.0
-    y[H : H + n_agency] = vy[:V0].mean() if V else 0.0
+    x[H : H + n_agency] = vx.mean() if V else 0.0
+    y[H : H + n_agency] = vy.mean() if V else 0.0
 
     age = np.zeros(n)
     age[:H] = rng.uniform(pp.age_min, pp.age_max, H)
     wealth = np.zeros(n)
     wealth[:H] = pp.wealth_median * np.exp(rng.normal(0.0, pp.wealth_sigma, H))
     # attributes of issue #16 from a spawned generator: the model's own stream is not advanced
-    attrs = households.draw(params.households, rng.spawn(1)[0], village[:H] % V0, role[:H])
+    attrs = households.draw(params.households, rng.spawn(1)[0], village[:H], role[:H])
     wealth[:H] *= attrs.wealth_factor
     needy = np.zeros(n, dtype=bool)
-    if H:  # the poorest share of each world
-        line = np.quantile(wealth[:H].reshape(worlds, -1), pp.needy_share, axis=1)
-        needy[:H] = wealth[:H] <= np.repeat(line, H // worlds)
+    if H:  # the poorest share
+        needy[:H] = wealth[:H] <= np.quantile(wealth[:H], pp.needy_share)
     ep = params.enterprise
     spread = np.exp(rng.normal(0.0, CAPACITY_SPREAD, n))
     farm_capacity = np.where(role == FARMER, ep.farm_output * spread, 0.0)
@@ -160,7 +138,7 @@ def build(
     if attrs.product is not None:
         product[:H] = attrs.product
     eligible = np.zeros(n, dtype=bool)
-    eligible[:H] = cooperatives.eligible(params.cooperative, attrs.female, attrs.occupation, village[:H] % V0)
+    eligible[:H] = cooperatives.eligible(params.cooperative, attrs.female, attrs.occupation, village[:H])
 
     # members, board and supervisors per cooperative
     member = np.zeros(n, dtype=bool)
@@ -196,8 +174,8 @@ def build(
     # each tengkulak lends from finite cash
     cash[ml_idx] = fp.moneylender_capital
     rules = params.cooperative
-    entry_fee = cooperatives.per_cooperative(rules.entry_fee, C, C0)
-    mandatory_saving = cooperatives.per_cooperative(rules.mandatory_saving or [fp.mandatory_saving], C, C0)
+    entry_fee = cooperatives.per_cooperative(rules.entry_fee, C, C)
+    mandatory_saving = cooperatives.per_cooperative(rules.mandatory_saving or [fp.mandatory_saving], C, C)
     # two years of simpanan wajib (and the simpanan pokok) already paid by the founding members
     savings_mandatory = np.zeros(n)
     savings_mandatory[:H] = np.where(member[:H], mandatory_saving[coop[:H]] * 24.0 + entry_fee[coop[:H]], 0.0)
@@ -209,7 +187,6 @@ def build(
         n_households=H,
         n_coops=C,
         n_villages=V,
-        worlds=worlds,
         role=role,
         village=village,
         coop=coop,
@@ -318,13 +295,12 @@ def _pad(values: np.ndarray, n: int, fill: object) -> np.ndarray:
 def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ties:
     """Initial multiplex network (see module docstring)."""
     np_ = params.network
-    H, V, W = s.n_households, s.n_villages, s.worlds
+    H, V = s.n_households, s.n_villages
     parts = []
     # kin and neighbours: local clusters within the village (high clustering, as in villages)
-    m = round(H // W * np_.kin_degree / 2)
+    m = round(H * np_.kin_degree / 2)
     if m and H:
-        i = _draw_per_world(rng, W, H // W, m)
-        m = i.size
+        i = rng.integers(0, H, m)
         v = s.village[i]
         off = rng.integers(1, KIN_CLUSTER_SPAN * 2 + 1, m) * np.where(rng.random(m) < 0.5, -1, 1)
         j = s.village_start[v] + (i - s.village_start[v] + off) % s.village_size[v]
@@ -332,24 +308,20 @@ def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ti
             net.make_ties(i, j, net.BONDING, net.SENTIMENT, rng.uniform(0.3, 0.9, m), origin=net.ORIGIN_INHERITANCE)
         )
     # ties among members of the same cooperative
-    members = np.flatnonzero(s.member)  # ascending, so world by world, as many in each
-    m = round(members.size // W * np_.coop_degree / 2)
-    if m and members.size > W:
-        i = members[_draw_per_world(rng, W, members.size // W, m)]
-        m = i.size
+    members = np.flatnonzero(s.member)
+    m = round(members.size * np_.coop_degree / 2)
+    if m and members.size > 1:
+        i = members[rng.integers(0, members.size, m)]
         flat, bounds = _group(members, s.coop, s.n_coops)
         starts, sizes = bounds[:-1], np.diff(bounds)
         c = s.coop[i]
         j = flat[starts[c] + (rng.random(m) * sizes[c]).astype(np.int64)]
         parts.append(net.make_ties(i, j, net.BONDING, net.INTEREST, 0.5))
     # bridging ties across villages
-    m = round(H // W * np_.bridging_degree / 2)
-    V0 = s.villages_per_world
-    if m and V0 > 1:  # to another village of the same world
-        i = _draw_per_world(rng, W, H // W, m)
-        m = i.size
-        first = s.village[i] - s.village[i] % V0
-        v = first + (s.village[i] - first + rng.integers(1, V0, m)) % V0
+    m = round(H * np_.bridging_degree / 2)
+    if m and V > 1:  # to another village
+        i = rng.integers(0, H, m)
+        v = (s.village[i] + rng.integers(1, V, m)) % V
         j = s.village_start[v] + (rng.random(m) * s.village_size[v]).astype(np.int64)
         parts.append(net.make_ties(i, j, net.BRIDGING, net.INTEREST, 0.5))
     # board friendships and kinship (sentiment)
@@ -391,7 +363,7 @@ def build_ties(params: Parameters, s: State, rng: np.random.Generator) -> net.Ti
         gv = np.arange(V)
         chair_of_coop = np.full(s.n_coops, -1, dtype=np.int64)
         chair_of_coop[s.coop[chairs]] = chairs
-        ch = chair_of_coop[coop_of_village(gv, V0, s.coops_per_world)]
+        ch = chair_of_coop[coop_of_village(gv, V, s.n_coops)]
         ok = (ch >= 0) & (rng.random(V) < s.responsiveness)
         parts.append(net.make_ties(s.village_government[ok], ch[ok], net.LINKING, net.INTEREST, 0.5))
     umkm = np.flatnonzero(s.role == UMKM)
@@ -443,3 +415,94 @@ def _agency_origins(params: Parameters, s: State, ties: net.Ties, rng: np.random
     side = np.where(s.office[household] == BOARD, net.ORIGIN_BOARD, net.ORIGIN_MEMBER)
     ties.origin[idx] = np.where(from_above, net.ORIGIN_AGENCY, side)
     ties.top_down[idx] = from_above
+
+
+def build_worlds(
+    params: Parameters,
+    generators: tuple[np.random.Generator, ...],
+    partner_pools: tuple[tuple[int, float], ...] = (),
+) -> tuple[State, net.Ties]:
+    """Month 0 of one world per generator, each built alone (:func:`build`) and laid side by side
+    (:func:`stack`): world w is bit-identical to the single world ``build`` makes from its generator."""
+    built = [build(params, g, partner_pools) for g in generators]
+    if len(built) == 1:
+        return built[0]
+    if partner_pools:
+        raise ValueError("partner firms (kemitraan) are not supported with several worlds")
+    return stack([s for s, _ in built], [t for _, t in built])
+
+
+def stack(states: list[State], ties: list[net.Ties]) -> tuple[State, net.Ties]:
+    """Independent single worlds as one state of ``len(states)`` worlds.
+
+    Layout (as a single world's, block by block): the households of world 0, 1, …; then each
+    world's regional agencies, village governments and moneylenders, world by world. Cooperatives,
+    villages and business units are numbered world by world. The map from a world's own agent
+    index to the batch's is increasing, so every world's agents, ties, cooperatives and villages
+    keep their relative order, which is what makes a world's draws (:mod:`kopsim.streams`) and
+    results the same alone and in the batch. ``agency_index`` holds world 0's agencies; use
+    :meth:`State.agency_of` for an agency of any world.
+    """
+    W = len(states)
+    s0 = states[0]
+    n0, H0, C0, V0 = s0.n, s0.n_households, s0.n_coops, s0.n_villages
+    if any((s.n, s.n_households, s.n_coops, s.n_villages) != (n0, H0, C0, V0) for s in states):
+        raise ValueError("stack: worlds of different sizes")
+    n_agency = len(AGENCY_KINDS)
+    # class blocks of a single world: households, agencies, village governments, moneylenders
+    local_start = np.array([0, H0, H0 + n_agency, H0 + n_agency + V0, n0])
+    sizes = np.diff(local_start)
+    global_start = np.concatenate(([0], np.cumsum(sizes * W)))
+    cls = np.searchsorted(local_start, np.arange(n0), side="right") - 1
+    offset = np.arange(n0) - local_start[cls]
+    # where agent i of world w goes: gmap[w, i]
+    gmap = global_start[cls][None, :] + np.arange(W)[:, None] * sizes[cls][None, :] + offset[None, :]
+    order = np.empty(n0 * W, dtype=np.int64)
+    order[gmap.ravel()] = np.arange(n0 * W)  # batch index -> position in the worlds' concatenation
+    n = n0 * W
+    U = s0.unit_open.size // max(C0, 1)
+
+    def agent_index(values: np.ndarray, w: int) -> np.ndarray:
+        return np.where(values >= 0, gmap[w][np.maximum(values, 0)], values)
+
+    shifted = {  # index-valued arrays: how world w's values move
+        "village": lambda v, w: np.where(v >= 0, v + w * V0, v),
+        "coop": lambda v, w: np.where(v >= 0, v + w * C0, v),
+        "unit_used": lambda v, w: np.where(v >= 0, v + w * C0 * U, v),
+        "village_start": agent_index,
+        "moneylender_of": agent_index,
+        "village_government": agent_index,
+        "ml_lender": agent_index,
+    }
+    values: dict[str, object] = {}
+    for f in dataclasses.fields(State):
+        name = f.name
+        first = getattr(s0, name)
+        if not isinstance(first, np.ndarray):
+            continue
+        parts = [getattr(s, name) for s in states]
+        if name in shifted:
+            parts = [shifted[name](p, w) for w, p in enumerate(parts)]
+        joined = np.concatenate(parts, axis=0)
+        if first.ndim >= 1 and first.shape[0] == n0:  # per agent: into the batch layout
+            joined = joined[order]
+        values[name] = joined
+    state = dataclasses.replace(
+        s0,
+        n=n,
+        n_households=H0 * W,
+        n_coops=C0 * W,
+        n_villages=V0 * W,
+        worlds=W,
+        agency_index={k: int(gmap[0][i]) for k, i in s0.agency_index.items()},
+        **values,
+    )
+    state.world_id = np.repeat(np.arange(W), n0)[order]
+    fields = net._FIELDS
+    joined_ties = net.Ties(
+        *(
+            np.concatenate([gmap[w][getattr(t, f)] if f in ("a", "b") else getattr(t, f) for w, t in enumerate(ties)])
+            for f in fields
+        )
+    )
+    return state, joined_ties

@@ -148,7 +148,14 @@ def select_per_cooperative(world: World, eligible: np.ndarray, quota: int | np.n
         n_c = int(quota[c]) if isinstance(quota, np.ndarray) else int(quota)
         chosen.append(
             select_trainees(
-                world.rng, pool, n_c, rule, s.age, world.params.population.productive_age_max, s.wealth, s.board_tie
+                world.draw.of(c // s.coops_per_world),
+                pool,
+                n_c,
+                rule,
+                s.age,
+                world.params.population.productive_age_max,
+                s.wealth,
+                s.board_tie,
             )
         )
     return np.concatenate(chosen)
@@ -200,7 +207,7 @@ def train_households(
     s.trained_at[mask] = world.t
     observe_experience(s, B_TRAINING, quality, mask[:H] & s.member[:H], world.params.participation.benefit_memory)
     world.add_ties(
-        trainees, np.full(trainees.size, s.agency_index[provider]), INTEREST, world.params.network.new_tie_strength
+        trainees, s.agency_of(provider, s.world_id[trainees]), INTEREST, world.params.network.new_tie_strength
     )
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .streams import Blocks
+
 _EMPTY = np.zeros(0)
 _EMPTY_INT = np.zeros(0, dtype=np.int64)
 _EMPTY_BOOL = np.zeros(0, dtype=bool)
@@ -171,6 +173,8 @@ class State:
     coop_borrowed: np.ndarray = field(default_factory=lambda: _EMPTY)
     coop_income_ytd: np.ndarray = field(default_factory=lambda: _EMPTY)
     coop_cost_ytd: np.ndarray = field(default_factory=lambda: _EMPTY)
+    # the world each agent belongs to (0 in a single world; kopsim.population.stack sets it)
+    world_id: np.ndarray = field(default_factory=lambda: _EMPTY_INT)
 
     def __post_init__(self) -> None:
         n, c = self.n, self.n_coops
@@ -192,6 +196,7 @@ class State:
             ("coop_borrowed", c, 0.0, float),
             ("coop_income_ytd", c, 0.0, float),
             ("coop_cost_ytd", c, 0.0, float),
+            ("world_id", n, 0, np.int64),
         ):
             if getattr(self, name).size != size:
                 setattr(self, name, np.full(size, fill, dtype=dtype))
@@ -205,6 +210,27 @@ class State:
     @property
     def coops_per_world(self) -> int:
         return self.n_coops // self.worlds
+
+    @property
+    def household_world(self) -> Blocks:
+        """The world of each household, as tags for :class:`kopsim.streams.Streams` (households are
+        numbered world by world, as many in each)."""
+        return Blocks(self.worlds, self.n_households // self.worlds)
+
+    @property
+    def coop_world(self) -> Blocks:
+        """The world of each cooperative (tags, as :attr:`household_world`)."""
+        return Blocks(self.worlds, self.coops_per_world)
+
+    @property
+    def village_world(self) -> Blocks:
+        """The world of each village (tags, as :attr:`household_world`)."""
+        return Blocks(self.worlds, self.villages_per_world)
+
+    def agency_of(self, kind: str, world: np.ndarray | int = 0) -> np.ndarray | int:
+        """Agent index of the regional agency ``kind`` of world ``world`` (an array of worlds gives an
+        array): each world has its own agencies, world by world after the households."""
+        return self.agency_index[kind] + len(AGENCY_KINDS) * (np.asarray(world) if np.ndim(world) else int(world))
 
     @property
     def households(self) -> slice:

@@ -48,7 +48,7 @@ def audit(world: World) -> None:
     H = s.n_households
     running = world.conditions.scandal > 0
     s.misconduct = running & ~s.misconduct_detected
-    u = world.rng.random(s.n_coops)  # drawn every month: the same stream with or without misconduct
+    u = world.draw.random(s.coop_world)  # drawn every month: the same stream with or without misconduct
     if not s.misconduct.any():
         return
     s.misconduct_months += s.misconduct

@@ -88,7 +88,7 @@ def board_and_institution(
     used = used_service & mem
     # each member who used a service this month found it satisfactory or not (Bernoulli with the
     # cooperative's service quality): satisfaction, and disappointment, are experienced
-    satisfied = used & (world.rng.random(H) < s.service_quality[c])
+    satisfied = used & (world.draw.random(s.household_world) < s.service_quality[c])
     observe_benefit(s.benefit, B_SERVICE, satisfied.astype(float), used, world.params.participation.benefit_memory)
     scandal = world.conditions.scandal[c] * gp.scandal_trust_hit
     board_pos = np.where(mem, board_positive, 0.0)

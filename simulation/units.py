@@ -68,8 +68,7 @@ def business_units(world: World) -> None:
         trained = np.bincount(c[skilled], minlength=C)
         open_[:, u] |= opens(spec["opened_by"], spec["start"], t, trained, spec["trained_members"])
     n_open = open_.sum(axis=1)
-    rng = world.rng
-    draw = rng.random((2, H))
+    draw = world.draw.random(s.household_world, rows=2)
     uses = mem & (n_open[c] > 0) & (draw[0] < s.participation[:H, BUSINESS])
     # the k-th open unit of the member's cooperative, k uniform over its open units
     k = np.minimum((draw[1] * n_open[c]).astype(np.int64), np.maximum(n_open[c] - 1, 0))

@@ -6,7 +6,8 @@ A :class:`World` bundles what a phase of the month or an intervention may read a
 * ``network`` — the ties with their index (:class:`~kopsim.network.TieSet`): ``network.ties``
   are the arrays, ``add_ties`` adds ties;
 * ``conditions`` — this month's exogenous conditions, reset to neutral each month;
-* ``rng`` — the model's seeded generator (every draw of a run comes from it, in a fixed order);
+* ``draw`` — the worlds' random streams (:class:`~kopsim.streams.Streams`): every draw comes from
+  the generator of the world it is for, in a fixed order; ``rng`` is the generator of a single world;
 * ``params`` — this month's parameters (the scenario's, with any policy overrides);
 * ``t`` — the month (1-based).
 
@@ -25,6 +26,7 @@ import numpy as np
 from .network import ORIGIN_PROGRAMME, Ties, TieSet
 from .parameters import Parameters
 from .state import BOARD, Conditions, State
+from .streams import Streams
 
 if TYPE_CHECKING:
     from .partnership import Partnerships
@@ -36,7 +38,7 @@ class World:
 
     state: State
     network: TieSet
-    rng: np.random.Generator
+    draw: Streams
     base_params: Parameters
     params: Parameters
     conditions: Conditions
@@ -46,6 +48,14 @@ class World:
     # kemitraan pairs, associations and this month's trade contacts (kopsim.partnership); None without events
     partnership: Partnerships | None = None
     _board_tie_stale: bool = True
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The generator of a single world (a batch of worlds draws per world: :attr:`draw`)."""
+        g = self.draw.single
+        if g is None:
+            raise ValueError("a batch of worlds draws per world: use world.draw (kopsim.streams.Streams)")
+        return g
 
     @property
     def ties(self) -> Ties:
