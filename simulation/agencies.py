@@ -46,7 +46,7 @@ CERTIFIER = "halal_certifier"  # MUI: product licences
 MONTHS_PER_YEAR = 12
 
 
-def use_factor(top_down: np.ndarray, touches_agency: np.ndarray, factor: float) -> np.ndarray:
+def use_factor(top_down: np.ndarray, touches_agency: np.ndarray, factor: float | np.ndarray) -> np.ndarray:
     """Per-tie multiplier of the monthly contact probability: u for ties the agency started, 1 for
     every other tie (bottom-up ties to agencies, ties between households):
     m_ij = u if (top-down and one end an agency) else 1."""
@@ -58,7 +58,7 @@ def contact_weights(world: World) -> np.ndarray:
     s, ties = world.state, world.ties
     agency = s.role == AGENCY
     touches = agency[ties.a] | agency[ties.b]
-    return ties.reach * use_factor(ties.top_down, touches, world.params.agencies.top_down_use)
+    return ties.reach * use_factor(ties.top_down, touches, world.per("agencies", s.world_id[ties.a]).top_down_use)
 
 
 def regional_agencies(s: State) -> np.ndarray:
@@ -92,34 +92,40 @@ def serve(world: World, used: np.ndarray) -> None:
     """What this month's used ties to agencies deliver (module docstring): advice, credit
     information, licences and their renewal; then licences past their validity run out.
     ``used``: indices of the ties used this month."""
-    s, ap = world.state, world.params.agencies
+    s = world.state
     household, kind = agency_contacts(world, used)
     advised = np.zeros(s.n, dtype=bool)
     advised[household[ADVISES[kind]]] = True
-    s.skill = skills.train(s.skill, advised, ap.extension_gain)
+    s.skill = skills.train(s.skill, advised, world.per("agencies", s.world_id).extension_gain)
     s.informed[household[INFORMS[kind]]] = True
     asked = np.zeros(s.n, dtype=bool)
     asked[household[CERTIFIES[kind]]] = True
     renew = np.flatnonzero(asked & s.licensed)
     candidates = np.flatnonzero(asked & ~s.licensed & (s.product > 0))
     new = (
-        candidates[world.draw.random(s.world_id[candidates]) < ap.certification_rate] if candidates.size else candidates
+        candidates[
+            world.draw.random(s.world_id[candidates]) < world.per("agencies", s.world_id[candidates]).certification_rate
+        ]
+        if candidates.size
+        else candidates
     )
     grant_licences(world, np.concatenate((renew, new)))
     expire_licences(world)
 
 
-def licence_end(t: int, licence_years: float) -> int:
-    """Month a licence granted or renewed in month t runs out: t + 12·L (−1, never, for L = 0)."""
-    months = round(MONTHS_PER_YEAR * licence_years)
-    return t + months if months > 0 else -1
+def licence_end(t: int, licence_years: float | np.ndarray) -> int | np.ndarray:
+    """Month a licence granted or renewed in month t runs out: t + 12·L (−1, never, for L = 0);
+    one per holder where ``licence_years`` is an array."""
+    months = np.rint(MONTHS_PER_YEAR * np.asarray(licence_years)).astype(np.int64)
+    end = np.where(months > 0, t + months, -1)
+    return int(end) if end.ndim == 0 else end
 
 
 def grant_licences(world: World, holders: np.ndarray) -> None:
     """License ``holders`` (indices) from this month, or renew their licences, for ``licence_years``."""
     s = world.state
     s.licensed[holders] = True
-    s.licence_until[holders] = licence_end(world.t, world.params.agencies.licence_years)
+    s.licence_until[holders] = licence_end(world.t, world.per("agencies", s.world_id[holders]).licence_years)
 
 
 def expire_licences(world: World) -> None:
@@ -175,12 +181,14 @@ def programme_quotas(world: World, eligible: np.ndarray, quota: int, provider: s
     the conditions are met (:func:`conditions_met`), cut to what the provider's remaining budget
     buys in each world and shared out by its ``allocation`` rule (:func:`allocate`). Spending is
     booked in ``state.agency_spent``. ``eligible``: boolean over households."""
-    s, ap = world.state, world.params.agencies
+    s, ap = world.state, world.per("agencies")  # (W,) values where the worlds differ
     H = s.n_households
     inside = s.coop[:H] >= 0
     pool = np.bincount(s.coop[:H][eligible & inside], minlength=s.n_coops)
     demand = np.where(conditions_met(world), np.minimum(pool, quota), 0).astype(np.int64)
-    if ap.programme_budget <= 0 or ap.cost_per_trainee <= 0:
+    budget, cost = np.broadcast_to(ap.programme_budget, s.worlds), np.broadcast_to(ap.cost_per_trainee, s.worlds)
+    limited = (budget > 0) & (cost > 0)  # worlds whose agency has a budget
+    if not limited.any():
         return demand
     k = AGENCY_KINDS.index(provider)
     C = s.coops_per_world
@@ -191,15 +199,17 @@ def programme_quotas(world: World, eligible: np.ndarray, quota: int, provider: s
         key = s.coop_cash / np.maximum(members, 1)
     else:
         key = np.zeros(s.n_coops)
-    noise = world.draw.random(s.coop_world)  # ties broken at random
-    granted = np.zeros_like(demand)
-    for w in range(s.worlds):  # each world's agencies have their own budget: a loop over worlds
+    coop_world = np.repeat(np.arange(s.worlds), C)
+    noise = np.zeros(s.n_coops)
+    noise[limited[coop_world]] = world.draw.random(coop_world[limited[coop_world]])  # ties broken at random
+    granted = demand.copy()
+    for w in np.flatnonzero(limited):  # each world's agencies have their own budget: a loop over worlds
         rows = slice(w * C, (w + 1) * C)
-        left = ap.programme_budget - s.agency_spent[w, k]
-        affordable = int(np.floor(max(left, 0.0) / ap.cost_per_trainee + 1e-9))
+        left = budget[w] - s.agency_spent[w, k]
+        affordable = int(np.floor(max(left, 0.0) / cost[w] + 1e-9))
         order = np.lexsort((noise[rows], key[rows]))
         granted[rows] = allocate(demand[rows], order, affordable)
-        s.agency_spent[w, k] += granted[rows].sum() * ap.cost_per_trainee
+        s.agency_spent[w, k] += granted[rows].sum() * cost[w]
     return granted
 
 

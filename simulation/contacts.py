@@ -40,18 +40,21 @@ class Contacts:
 def contacts(world: World) -> Contacts:
     """Phase 4 of the month (see module docstring)."""
     s, ties, draw = world.state, world.ties, world.draw
-    np_, rp, tp = world.params.network, world.params.reciprocity, world.params.trust
-    memory = world.params.participation.benefit_memory
+    # parameters per tie, per agent (tp, rp) and per household (hw), where the worlds differ
+    tie_world, hw = s.world_id[ties.a], s.household_world
+    tp, rp = world.per("trust", s.world_id), world.per("reciprocity", s.world_id)
+    memory = world.per("participation", hw).benefit_memory
+    contact_rate = world.per("network", tie_world).contact_rate
     active = partnership.exclude_decided(
-        world,
-        used_ties(draw.tagged(s.world_id[ties.a]), ties.strength, agencies.contact_weights(world), np_.contact_rate),
+        world, used_ties(draw.tagged(tie_world), ties.strength, agencies.contact_weights(world), contact_rate)
     )  # ties an agency started are used less: the household waits for it
     used = np.flatnonzero(active)  # indices, not masks: each is used many times below
     all_a, all_b = ties.a[used], ties.b[used]
     personal = used[ties.layer[used] != LINKING]
     A, B = ties.a[personal], ties.b[personal]
     peer = s.trust[:, PEER]
-    weights = (rp.helping_norm, rp.trust_weight, rp.image_weight, rp.direct_weight)
+    rpa = world.per("reciprocity", s.world_id[A])  # a personal tie's world is its ends'
+    weights = (rpa.helping_norm, rpa.trust_weight, rpa.image_weight, rpa.direct_weight)
     p_ab = reciprocity.help_probability(peer[A], s.image[B], ties.last_ba[personal], *weights, s.helpfulness[A])
     p_ba = reciprocity.help_probability(peer[B], s.image[A], ties.last_ab[personal], *weights, s.helpfulness[B])
     u = draw.random(s.world_id[A], rows=2)
@@ -76,18 +79,20 @@ def contacts(world: World) -> Contacts:
     met = met_board[:H] & s.member[:H]
     fair = met & (draw.random(s.household_world) < board_relation(s.fairness[c], world.conditions.scandal[c]))
     observe_experience(s, B_BOARD, fair.astype(float), met, memory)
+    tph = world.per("trust", hw)
     s.trust[:H, BOARD_TRUST] = trust.update_trust(
         s.trust[:H, BOARD_TRUST],
         fair.astype(float),
-        (met & ~fair) * tp.unfair_treatment_weight,
-        tp.gain_rate,
-        tp.loss_rate,
+        (met & ~fair) * tph.unfair_treatment_weight,
+        tph.gain_rate,
+        tph.loss_rate,
         trust.rule_gain_factor(s.rule_clarity[c], s.fairness[c]),
     )
-    s.skill = skills.peer_teaching(s.n, s.skill, A, B, world.params.skills.peer_teaching_rate)
-    skills.peer_teaching_programmes(s, A, B, world.params.skills.peer_teaching_rate)
+    teaching = world.per("skills", s.world_id).peer_teaching_rate
+    s.skill = skills.peer_teaching(s.n, s.skill, A, B, teaching)
+    skills.peer_teaching_programmes(s, A, B, teaching)
     # information about membership and credit travels along this month's contacts
-    ip = world.params.information
+    ip = world.per("information", hw)
     expo = information.exposure(s.n, all_a, all_b, np.ones(all_a.size), s.informed)[:H]
     cond = world.conditions
     broadcast = information.broadcast_hazard(

@@ -100,15 +100,19 @@ def household_income(
 def livelihoods(world: World) -> None:
     """Phase 1 of the month: weather and harvests, UMKM production and sales by channel, the
     cooperative's shop margin, household income and consumption, and the perceived income item."""
-    s, ep, fp, draw = world.state, world.params.enterprise, world.params.finance, world.draw
+    s, draw = world.state, world.draw
+    hw = s.household_world  # parameters are read per household (World.per), the weather per village
+    ep, fp = world.per("enterprise", hw), world.per("finance", hw)
     H = s.n_households
     v = s.village[:H]
     cond = world.conditions
-    factor = weather(draw.tagged(s.village_world), s.n_villages, ep.weather_sigma, ep.harvest_multiplier) * cond.harvest
+    epv = world.per("enterprise", s.village_world)
+    factor = weather(draw.tagged(s.village_world), s.n_villages, epv.weather_sigma, epv.harvest_multiplier)
+    factor = factor * cond.harvest
     # the skill each business uses: its product's or crop's programme skill, else the general one
     umkm_skill, farm_skill, farm_ref = business_skills(world)
     s.harvest[:H] = harvest(s.farm_capacity[:H], factor, v) * skill_yield(
-        farm_skill, farm_ref, world.params.skills.farm_skill_return
+        farm_skill, farm_ref, world.per("skills", hw).farm_skill_return
     )
     supply = np.bincount(v, s.harvest[:H] * ep.supply_share, minlength=s.n_villages)
     demand = np.bincount(v, s.umkm_capacity[:H] * ep.input_share, minlength=s.n_villages)
@@ -144,6 +148,6 @@ def livelihoods(world: World) -> None:
     )
     s.income[:H] = income
     s.cash[:H] = consume(s.cash[:H], income, fp.cash_spending_rate, fp.consumption_share)
-    memory = world.params.participation.benefit_memory
+    memory = world.per("participation", hw).benefit_memory
     observe_benefit(s.benefit, B_INCOME, income_perception(income, s.income_ref[:H]), s.member[:H], memory)
     s.income_ref[:H] = update_reference(s.income_ref[:H], income, memory)

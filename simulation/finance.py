@@ -204,7 +204,8 @@ def withdrawals(voluntary: np.ndarray, coop: np.ndarray, coop_cash: np.ndarray, 
 
 def savings(world: World) -> np.ndarray:
     """Phase 2: mandatory and voluntary deposits and withdrawals; returns who saved this month."""
-    s, fp = world.state, world.params.finance
+    s = world.state
+    fp = world.per("finance", s.household_world)  # one value per household where the worlds differ
     H = s.n_households
     mem = s.member[:H]
     pcap = s.participation[:H, CAPITAL]
@@ -227,10 +228,10 @@ def savings(world: World) -> np.ndarray:
     return mand | vol
 
 
-def loan_satisfaction(rate: np.ndarray, moneylender_rate: float) -> np.ndarray:
+def loan_satisfaction(rate: np.ndarray, moneylender_rate: float | np.ndarray) -> np.ndarray:
     """Satisfaction with a cooperative loan: how much cheaper it is than the tengkulak,
     1 − r / r_ML (clipped to [0, 1])."""
-    return np.clip(1.0 - rate / max(moneylender_rate, 1e-9), 0.0, 1.0)
+    return np.clip(1.0 - rate / np.maximum(moneylender_rate, 1e-9), 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -251,8 +252,10 @@ def credit(world: World, saved: np.ndarray) -> CreditExperience:
     default and write-off, new loan needs, the choice of lender, applications, the board's
     decision, rationing by liquidity, the tengkulak (finite cash) for the rest, and the
     cooperative's running cost."""
-    s, fp, draw = world.state, world.params.finance, world.draw
-    memory = world.params.participation.benefit_memory
+    s, draw = world.state, world.draw
+    hw = s.household_world  # parameters per household, and per cooperative (fpc), where the worlds differ
+    fp, fpc = world.per("finance", hw), world.per("finance", s.coop_world)
+    memory = world.per("participation", hw).benefit_memory
     H = s.n_households
     idx = np.arange(H)
     c = s.coop[:H]
@@ -332,7 +335,7 @@ def credit(world: World, saved: np.ndarray) -> CreditExperience:
     amount = fp.loan_size * np.ones(H)
     cand = np.flatnonzero(approved)
     deposits = np.bincount(c, s.savings_mandatory[:H] + s.savings_voluntary[:H], minlength=s.n_coops)
-    lendable = np.maximum(s.coop_cash - fp.liquidity_reserve * deposits, 0.0)
+    lendable = np.maximum(s.coop_cash - fpc.liquidity_reserve * deposits, 0.0)
     liquid = ration_by_liquidity(c[cand], amount[cand], lendable, u[3][cand])
     granted = np.zeros(H, dtype=bool)
     granted[cand[liquid]] = True
@@ -377,9 +380,9 @@ def credit(world: World, saved: np.ndarray) -> CreditExperience:
         default_share=share,
     )
     # the cooperative's running cost, paid as far as its cash allows
-    cost = np.minimum(fp.operating_cost, s.coop_cash)
+    cost = np.minimum(fpc.operating_cost, s.coop_cash)
     s.coop_cash = s.coop_cash - cost
-    s.coop_surplus -= fp.operating_cost
+    s.coop_surplus -= fpc.operating_cost
     s.coop_cost_ytd += cost  # the books record what was paid (kopsim.accounts)
     return experience
 

@@ -154,14 +154,16 @@ class FreeRiding:
 
 def free_riding(world: World) -> FreeRiding:
     """Phase 5: free-riding and sanction (Ostrom 1990; Fehr & Gächter 2000)."""
-    s, gp = world.state, world.params.governance
+    s = world.state
+    gp = world.per("governance", s.household_world)  # per household where the worlds differ
     H = s.n_households
     mem = s.member[:H]
     riders = free_riders(s.participation[:H, ORGANISATION], mem, gp.free_ride_threshold)
     c = np.maximum(s.coop[:H], 0)
     ties = world.ties
     on_board = (s.office == BOARD) & s.member
-    kin = sentiment_control(s.n, ties.a, ties.b, ties.kind, on_board, s.coop, gp.sentiment_control)[:H]
+    weight = world.per("governance", s.world_id).sentiment_control
+    kin = sentiment_control(s.n, ties.a, ties.b, ties.kind, on_board, s.coop, weight)[:H]
     p_sanction = sanction_probability(gp.sanction_probability, world.conditions.social_control[c] + kin)
     sanctioned = sanction_mask(world.draw.tagged(s.household_world), riders, s.rule_clarity[c], p_sanction)
     s.participation[:H, ORGANISATION] = apply_sanction(
@@ -210,7 +212,9 @@ def rat(world: World) -> float:
     """The annual members' meeting (RAT): attendance, SHU paid as far as cash allows, the board's
     accountability to those present (:func:`rat_accountability`), willingness to serve, and the
     board election when a term ends. Returns the SHU paid (Rp M)."""
-    s, fp, gp, tp = world.state, world.params.finance, world.params.governance, world.params.trust
+    s = world.state
+    hw = s.household_world  # parameters per household where the worlds differ
+    fp, gp, tp = world.per("finance", hw), world.per("governance", hw), world.per("trust", hw)
     H = s.n_households
     mem = s.member[:H]
     attend = rat_attendance_probability(s.participation[:H, ORGANISATION], gp.rat_mobilisation)
@@ -218,7 +222,13 @@ def rat(world: World) -> float:
     c = np.maximum(s.coop[:H], 0)
     capital = s.savings_mandatory[:H] + s.savings_voluntary[:H]
     payout = shu_payout(
-        s.coop_surplus, c, mem, capital, s.transactions_year[:H], fp.shu_member_share, fp.shu_capital_share
+        s.coop_surplus,
+        c,
+        mem,
+        capital,
+        s.transactions_year[:H],
+        world.per("finance", s.coop_world).shu_member_share,
+        fp.shu_capital_share,
     )
     owed = np.bincount(c, payout, minlength=s.n_coops)
     scale = np.where(owed > 0, np.minimum(1.0, s.coop_cash / np.maximum(owed, 1e-12)), 0.0)
@@ -239,7 +249,7 @@ def rat(world: World) -> float:
     settled = np.where(owed > 0, scale, 1.0)  # nothing owed (e.g. no members): all goes to reserves
     s.coop_surplus = np.where(s.coop_surplus > 0, s.coop_surplus * (1.0 - settled), s.coop_surplus)
     s.transactions_year[:H] = 0.0
-    update_willingness(s, gp.honorarium_cost)
+    update_willingness(s, world.per("governance", s.world_id).honorarium_cost)
     if world.t - s.last_election >= gp.board_term_months:
         elect(world)
     return float(payout.sum())
@@ -321,7 +331,7 @@ def elect(world: World) -> None:
         board,
         s.agency_of("cooperative_office", s.world_id[board]),
         INTEREST,
-        world.params.network.new_tie_strength,
+        world.per("network", s.world_id[board]).new_tie_strength,
         origin=ORIGIN_AGENCY,  # the cooperative office registers and supervises the new board
     )
     hand_over_office_ties(world, chairs)

@@ -25,7 +25,7 @@ def seen_by_village(
     after_rat: bool,
     default_share: np.ndarray,
     scandal: np.ndarray,
-    visibility: tuple[float, float, float],
+    visibility: tuple[float | np.ndarray, float | np.ndarray, float | np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray]:
     """What the village sees of cooperative c this month, per cooperative: (s⁺_c, s⁻_c).
 
@@ -43,19 +43,21 @@ def nonmember_trust(world: World, used: np.ndarray, default_share: np.ndarray, a
     """Non-members' trust in the cooperative after this month's contacts (indices ``used`` of the
     ties used) and what the village saw (:func:`seen_by_village`); ``after_rat``: the month after the
     RAT, when the SHU paid there is seen."""
-    s, gp, tp = world.state, world.params.governance, world.params.trust
+    s = world.state
+    hw = s.household_world  # parameters per household, and per cooperative (gpc), where the worlds differ
+    gp, tp, gpc = world.per("governance", hw), world.per("trust", hw), world.per("governance", s.coop_world)
     H = s.n_households
     ties = world.ties
     personal = used[ties.layer[used] != LINKING]
     a, b = ties.a[personal], ties.b[personal]
     inside = (a < H) & (b < H)
-    scandal = world.conditions.scandal * gp.scandal_trust_hit
+    scandal = world.conditions.scandal * gpc.scandal_trust_hit
     pos_c, neg_c = seen_by_village(
         s.shu_paid,
         after_rat,
         default_share,
         scandal,
-        (gp.shu_visibility, world.params.finance.default_harm, gp.scandal_visibility),
+        (gpc.shu_visibility, world.per("finance", s.coop_world).default_harm, gpc.scandal_visibility),
     )
     c = np.maximum(s.coop[:H], 0)
     pos, neg = nonmember_experience(

@@ -461,7 +461,7 @@ class MarketAccess(Intervention):
                     got,
                     s.agency_of("halal_certifier", s.world_id[got]),
                     net.INTEREST,
-                    world.params.network.new_tie_strength,
+                    world.per("network", s.world_id[got]).new_tie_strength,
                 )
         prem = np.where(target & s.member[:H], self.branding_premium, 0.0)
         prem += np.where(target & s.licensed[:H], self.licence_premium, 0.0)

@@ -22,13 +22,13 @@ if TYPE_CHECKING:
     from .world import World
 
 
-def join_probability(rate: float, trust: np.ndarray, members_benefit: np.ndarray) -> np.ndarray:
+def join_probability(rate: float | np.ndarray, trust: np.ndarray, members_benefit: np.ndarray) -> np.ndarray:
     """P(join this month) = j · T_inst · B̄_c, for informed non-members (B̄_c: mean perceived
     benefit of the cooperative's members)."""
     return rate * trust * members_benefit
 
 
-def exit_probability(rate: float, trust: np.ndarray, benefit: np.ndarray) -> np.ndarray:
+def exit_probability(rate: float | np.ndarray, trust: np.ndarray, benefit: np.ndarray) -> np.ndarray:
     """P(leave this month) = e · (1 − T_inst) · (1 − B̄_i), for members without office."""
     return rate * (1.0 - trust) * (1.0 - benefit)
 
@@ -42,7 +42,8 @@ def admitted(eligible: np.ndarray, cash: np.ndarray, entry_fee: np.ndarray) -> n
 def membership(world: World, benefit: np.ndarray) -> None:
     """Phase 8: joins and exits (see module docstring); ``benefit`` is B̄ of every household from
     the participation phase (the benefit items do not change in between)."""
-    s, pp = world.state, world.params.participation
+    s = world.state
+    pp = world.per("participation", s.household_world)  # per household where the worlds differ
     H = s.n_households
     mem = s.member[:H]
     c = np.maximum(s.coop[:H], 0)

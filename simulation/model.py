@@ -60,7 +60,7 @@ from . import contacts as contacts_phase
 from . import network as net
 from .agents import AGENT_CLASS
 from .interventions import Intervention, Training
-from .parameters import Parameters
+from .parameters import Parameters, worlds_varying
 from .participation import participation_phase
 from .state import BOARD, Conditions, State
 from .streams import Streams, replication_seeds
@@ -99,24 +99,33 @@ class CooperativeModel(mesa.Model):
 
     def __init__(
         self,
-        params: Parameters | Mapping[str, Any] | None = None,
+        params: Parameters | Mapping[str, Any] | Sequence[Parameters | Mapping[str, Any]] | None = None,
         seed: int | Sequence[int] | None = None,
         interventions: Sequence[Intervention] = (),
         replicates: int | None = None,
         collect_metrics: bool = True,
     ) -> None:
+        per_world = [_as_parameters(p) for p in params] if _is_sequence(params) else [_as_parameters(params)]
+        if len(per_world) > 1:
+            if replicates is not None and replicates != len(per_world):
+                raise ValueError(
+                    f"params: {len(per_world)} parameter sets for {replicates} replicates; allowed: one per replicate"
+                )
+            replicates = len(per_world)
         seeds = world_seeds(seed, replicates)
         replicates = len(seeds)
+        if len(per_world) == 1:
+            per_world *= replicates
+        elif len(per_world) != replicates:
+            raise ValueError(f"seed: {replicates} seeds for {len(per_world)} parameter sets; allowed: one per world")
         if replicates > 1 and not all(iv.batch_safe for iv in interventions):
             kinds = sorted({iv.kind for iv in interventions if not iv.batch_safe})
             raise ValueError(
                 f"a batch of replicates takes no {', '.join(kinds)} interventions (only training); "
                 "run the replicates one by one"
             )
-        if params is None:
-            params = Parameters()
-        elif not isinstance(params, Parameters):
-            params = Parameters.from_dict(params)
+        varying = worlds_varying(per_world) if replicates > 1 else {}
+        params = per_world[0]
         super().__init__(rng=seeds[0])
         self.seed = seed if replicates == 1 else seeds[0]
         self.seeds = seeds
@@ -125,16 +134,15 @@ class CooperativeModel(mesa.Model):
         # one generator per world; a single world's is Mesa's own ``self.rng``
         streams = Streams([self.rng] if replicates == 1 else [np.random.default_rng(s) for s in seeds])
         firms = [iv.partner_firms() for iv in self.interventions]
-        state, ties = population.build_worlds(params, streams.generators, tuple(f for f in firms if f[0]))
+        state, ties = population.build_worlds(per_world, streams.generators, tuple(f for f in firms if f[0]))
         for iv in self.interventions:
             iv.validate_for(state)
         trained = [iv.skill for iv in self.interventions if isinstance(iv, Training)]
         skills.init_programme_skills(state, skills.named_skills(params, trained))
         dist = np.hypot(state.x[ties.a] - state.x[ties.b], state.y[ties.a] - state.y[ties.b])
         institutional = state.institutional
-        ties.reach = np.where(
-            institutional[ties.a] | institutional[ties.b], 1.0, net.reach(dist, params.network.proximity_scale_km)
-        )
+        scale = np.array([p.network.proximity_scale_km for p in per_world])[state.world_id[ties.a]]
+        ties.reach = np.where(institutional[ties.a] | institutional[ties.b], 1.0, net.reach(dist, scale))
         self.world = World(
             state,
             net.TieSet(ties, state.n, state.world_id if replicates > 1 else None, state.n_households // replicates),
@@ -142,6 +150,8 @@ class CooperativeModel(mesa.Model):
             params,
             params,
             Conditions.neutral(state),
+            base_varying=varying,
+            varying=varying,
         )
         self.world.refresh_board_tie()
         # each programme's memory for this run; partner firms come last in the state, programme by programme
@@ -157,7 +167,7 @@ class CooperativeModel(mesa.Model):
         self.last_reciprocity = float("nan")
         self.last_free_rider_share = 0.0
         self.last_shu = 0.0
-        governance.update_willingness(state, params.governance.honorarium_cost)
+        governance.update_willingness(state, self.world.per("governance", state.world_id).honorarium_cost)
         self._views = False
         self._row: dict[str, Any] = {}
         self.datacollector: mesa.DataCollector | None = None
@@ -295,6 +305,16 @@ class CooperativeModel(mesa.Model):
         if self.datacollector is not None:
             self._row = metrics.collect(self)
             self.datacollector.collect(self)
+
+
+def _is_sequence(value: object) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes, Mapping))
+
+
+def _as_parameters(params: Parameters | Mapping[str, Any] | None) -> Parameters:
+    if params is None:
+        return Parameters()
+    return params if isinstance(params, Parameters) else Parameters.from_dict(params)
 
 
 def world_seeds(seed: int | Sequence[int] | None, replicates: int | None = None) -> list[int | None]:

@@ -19,7 +19,7 @@ from .participation import logistic
 
 def coop_choice_probability(
     coop_rate: np.ndarray,
-    moneylender_rate: float,
+    moneylender_rate: float | np.ndarray,
     trust_institution: np.ndarray,
     business_participation: np.ndarray,
     constant: float,
@@ -36,7 +36,7 @@ def coop_choice_probability(
     A cheaper cooperative loan, more trust or more participation raise P; a cooperative dearer
     than the tengkulak lowers it.
     """
-    advantage = (moneylender_rate - coop_rate) / max(moneylender_rate, 1e-9)
+    advantage = (moneylender_rate - coop_rate) / np.maximum(moneylender_rate, 1e-9)
     return logistic(
         constant
         + rate_weight * advantage

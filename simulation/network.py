@@ -174,7 +174,12 @@ def classify_layer(
     return layer
 
 
-def reach(distance: np.ndarray, scale: float) -> np.ndarray:
+def _at(value: float | np.ndarray, index: np.ndarray) -> float | np.ndarray:
+    """A number, or per-element values (parameters that differ between worlds) at ``index``."""
+    return value[index] if np.ndim(value) else value
+
+
+def reach(distance: np.ndarray, scale: float | np.ndarray) -> np.ndarray:
     """Ease of contact over a distance: ρ = exp(−dist / L) (spatial proximity, Franke 2005)."""
     return np.exp(-distance / scale)
 
@@ -287,14 +292,14 @@ def dissimilarity(
     product: np.ndarray,
     a: np.ndarray,
     b: np.ndarray,
-    age_span: float,
+    age_span: float | np.ndarray,
 ) -> np.ndarray:
     """d_ij ∈ [0, 1]: mean of age gap / age range, log-wealth gap / 4 (capped) and different trade.
 
     Different trade: another livelihood, or another product between two UMKM owners
     (homophily on age, wealth and occupation; McPherson et al. 2001).
     """
-    span = max(age_span, 1e-9)
+    span = np.maximum(age_span, 1e-9)
     d_age = np.abs(age[a] - age[b]) / span
     d_wealth = np.minimum(1.0, np.abs(np.log1p(wealth[a]) - np.log1p(wealth[b])) / 4.0)
     d_role = ((role[a] != role[b]) | (product[a] != product[b])).astype(float)
@@ -338,7 +343,7 @@ class TieSet:
         kind: int,
         strength: float | np.ndarray,
         t: int,
-        proximity_scale_km: float,
+        proximity_scale_km: float | np.ndarray,
         fixed_reach: float | None = None,
         permanent: bool = False,
         origin: int = ORIGIN_PROGRAMME,
@@ -360,6 +365,8 @@ class TieSet:
             new.reach[:] = fixed_reach
         else:
             dist = np.hypot(s.x[new.a] - s.x[new.b], s.y[new.a] - s.y[new.b])
+            if np.ndim(proximity_scale_km):  # one per world (World.per): each new tie's world's
+                proximity_scale_km = proximity_scale_km[self.world_id[new.a]]
             new.reach = np.where(new.layer == LINKING, 1.0, reach(dist, proximity_scale_km))
         self._insert_keys(new)
         self.ties = self.ties.extend(new)
@@ -445,15 +452,17 @@ class TieSet:
 def network_dynamics(world: World, used: np.ndarray) -> None:
     """Strengthening and decay of ties (Burt 2000), dissolution of weak ties, and formation of new
     ties by triadic closure and proximity with homophilous acceptance (McPherson et al. 2001)."""
-    s, np_, draw, t = world.state, world.params.network, world.draw, world.t
+    s, draw, t = world.state, world.draw, world.t
     net_ = world.network
     ties = net_.ties
+    npt = world.per("network", s.world_id[ties.a])  # per tie, where the worlds differ
+    np_ = world.per("network")  # (W,) per world, where they differ
     # ties added since the contacts (e.g. at training) are appended, so ``used`` still holds
     active = np.zeros(len(ties), dtype=bool)
     active[used] = True
-    ties.strength = reinforce_and_decay(ties.strength, active, ties.permanent, np_.reinforcement_rate, np_.decay_rate)
+    ties.strength = reinforce_and_decay(ties.strength, active, ties.permanent, npt.reinforcement_rate, npt.decay_rate)
     ties.last_contact[used] = t
-    kept = ties.permanent | (ties.strength >= np_.min_strength)
+    kept = ties.permanent | (ties.strength >= npt.min_strength)
     keep: np.ndarray | None = None
     if not kept.all():  # dissolved now; the tie arrays are rebuilt once, below, with the month's new ties
         keep = kept
@@ -463,7 +472,7 @@ def network_dynamics(world: World, used: np.ndarray) -> None:
     H = s.n_households
     W = s.worlds
     Hw = H // W  # households per world
-    count = draw.poisson(np.full(W, np_.formation_attempts * Hw), np.full(W, Hw > 0))  # attempts per world
+    count = draw.poisson(np.broadcast_to(np_.formation_attempts * Hw, W), np.full(W, Hw > 0))  # attempts per world
     if count.any():
         n_tri = draw.binomial(count, np_.triadic_share)
         lists = net_.adjacency(t, keep, count > 0)
@@ -481,27 +490,28 @@ def network_dynamics(world: World, used: np.ndarray) -> None:
                     s.village,
                     s.village_start,
                     s.village_size,
-                    np_.bridging_share,
+                    float(np.broadcast_to(np_.bridging_share, W)[w]),
                     s.villages_per_world,
                 )
             )
         ci = np.concatenate([j for j, _ in triadic] + [j for j, _ in proximity])
         cj = np.concatenate([k for _, k in triadic] + [k for _, k in proximity])
         ok = (ci < H) & (cj < H)
-        cand = deduplicate(make_ties(ci[ok], cj[ok], BONDING, SENTIMENT, np_.new_tie_strength, born=t), s.n, net_.keys)
+        strength = world.per("network", s.world_id[ci[ok]]).new_tie_strength
+        cand = deduplicate(make_ties(ci[ok], cj[ok], BONDING, SENTIMENT, strength, born=t), s.n, net_.keys)
         if len(cand):
             a, b = cand.a, cand.b
-            pp = world.params.population
+            pp, npc = world.per("population", s.world_id[a]), world.per("network", s.world_id[a])
             dis = dissimilarity(s.age, s.wealth, s.role, s.product, a, b, pp.age_max - pp.age_min)
             dist = np.hypot(s.x[a] - s.x[b], s.y[a] - s.y[b])
-            acc = draw.random(s.world_id[a]) < acceptance(dis, dist, np_.homophily, np_.proximity_scale_km)
+            acc = draw.random(s.world_id[a]) < acceptance(dis, dist, npc.homophily, npc.proximity_scale_km)
             if acc.any():
                 new = cand.subset(acc)
                 new.layer = classify_layer(
                     s.village[new.a], s.village[new.b], np.zeros(len(new), bool), np.zeros(len(new), bool)
                 )
                 new.kind = np.where(new.layer == BONDING, SENTIMENT, INTEREST).astype(np.int8)
-                new.reach = reach(dist[acc], np_.proximity_scale_km)
+                new.reach = reach(dist[acc], _at(npc.proximity_scale_km, acc))
     net_.replace(keep, new)
     if new is not None:
         world.board_changed()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
@@ -1095,3 +1095,38 @@ def describe() -> list[dict[str, Any]]:
 
 
 __all__ = ["GROUPS", "ParameterError", "Parameters", "describe", "param", "unknown_key"]
+
+
+# Groups whose values must be the same in every world of a batch: what the metrics report.
+SHARED_GROUPS = frozenset({"metrics"})
+
+
+def worlds_varying(params: Sequence[Parameters], source: str | None = None) -> dict[str, Any]:
+    """The parameters that differ between the worlds of a batch: ``{"group.name": (W,) values}``.
+
+    Only real-valued parameters (rates, shares, amounts, weights; type ``float``) may differ: they
+    enter the mechanisms as numbers, which can be one per world (``World.per``). Integers (sizes,
+    months), switches, rules and lists steer the structure or the timetable and must be the same in
+    every world; a batch of worlds that differ in one of them raises :class:`ParameterError`.
+    """
+    import numpy as np  # here, not at the top: `kopsim params` and `validate` start without numpy
+
+    first = params[0].to_dict()
+    rest = [p.to_dict() for p in params[1:]]
+    out: dict[str, Any] = {}
+    for gname, group in first.items():
+        types = {f.name: f.type for f in fields(GROUPS[gname])}
+        for name, value in group.items():
+            values = [value] + [r[gname][name] for r in rest]
+            if all(v == values[0] for v in values[1:]):
+                continue
+            path = f"{gname}.{name}"
+            if types[name] != "float" or gname in SHARED_GROUPS:
+                raise ParameterError(
+                    path,
+                    "differs between the worlds of a batch; allowed to differ: real-valued parameters "
+                    f"(not {types[name]}) outside the groups {sorted(SHARED_GROUPS)}",
+                    source,
+                )
+            out[path] = np.asarray(values, dtype=float)
+    return out

@@ -115,8 +115,9 @@ def observe_benefit(
     only their rows are touched."""
     at = np.flatnonzero(mask)
     seen = observed[at] if isinstance(observed, np.ndarray) and observed.ndim else observed
+    mu = memory[at] if np.ndim(memory) else memory  # one per household where the worlds differ
     col = benefit[:, item]
-    col[at] = update_benefit(col[at], seen, True, memory)
+    col[at] = update_benefit(col[at], seen, True, mu)
 
 
 def observe_experience(state: State, item: int, observed: np.ndarray | float, mask: np.ndarray, memory: float) -> None:
@@ -156,27 +157,34 @@ def mean_benefit(benefit: np.ndarray, seen: np.ndarray | None = None) -> np.ndar
     return np.where(count > 0, total / np.maximum(count, 1), 0.5)
 
 
+def _column(value: float | np.ndarray) -> float | np.ndarray:
+    """A number, or per-household values as a column against (H, 3) arrays."""
+    return value[:, None] if np.ndim(value) else value
+
+
 def participation_phase(world: World) -> np.ndarray:
     """Members move their three propensities toward :func:`target_propensity`; returns B̄ of
     every household (:func:`mean_benefit`), which membership uses in the same month."""
-    s, pp, ties = world.state, world.params.participation, world.ties
+    s, ties = world.state, world.ties
+    pp = world.per("participation", s.household_world)
     H = s.n_households
     mem = s.member[:H]
     benefit = mean_benefit(s.benefit[:H], s.benefit_seen[:H])
     # the norm is what fellow members do: non-members, agencies and firms do not count
     norm = neighbour_mean(s.n, ties.a, ties.b, ties.strength, s.participation, include=s.member)[:H]
-    intercepts = np.array([pp.intercept_organisation, pp.intercept_business, pp.intercept_capital])
-    costs = np.array([pp.cost_organisation, pp.cost_business, pp.cost_capital])
+    # (3,) per domain, or (H, 3) where the worlds differ; weights a number or (H, 1)
+    intercepts = np.stack([pp.intercept_organisation, pp.intercept_business, pp.intercept_capital], axis=-1)
+    costs = np.stack([pp.cost_organisation, pp.cost_business, pp.cost_capital], axis=-1)
     target = target_propensity(
         intercepts,
         benefit[:, None],
         norm,
         s.trust[:H, INSTITUTION][:, None],
         costs + s.time_cost[:H, None],
-        pp.benefit_weight,
-        pp.norm_weight,
-        pp.trust_weight,
+        _column(pp.benefit_weight),
+        _column(pp.norm_weight),
+        _column(pp.trust_weight),
     )
-    new = adjust(s.participation[:H], target, pp.adjustment_rate)
+    new = adjust(s.participation[:H], target, _column(pp.adjustment_rate))
     s.participation[:H] = np.where(mem[:, None], new, 0.0)
     return benefit

@@ -12,6 +12,7 @@ sentiment), ties among members of a cooperative (bonding, interest), ties across
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -418,13 +419,15 @@ def _agency_origins(params: Parameters, s: State, ties: net.Ties, rng: np.random
 
 
 def build_worlds(
-    params: Parameters,
-    generators: tuple[np.random.Generator, ...],
+    params: Parameters | Sequence[Parameters],
+    generators: Sequence[np.random.Generator],
     partner_pools: tuple[tuple[int, float], ...] = (),
 ) -> tuple[State, net.Ties]:
-    """Month 0 of one world per generator, each built alone (:func:`build`) and laid side by side
-    (:func:`stack`): world w is bit-identical to the single world ``build`` makes from its generator."""
-    built = [build(params, g, partner_pools) for g in generators]
+    """Month 0 of one world per generator (with its own parameters, if ``params`` is a sequence),
+    each built alone (:func:`build`) and laid side by side (:func:`stack`): world w is
+    bit-identical to the single world ``build`` makes from its parameters and generator."""
+    per_world = list(params) if isinstance(params, Sequence) else [params] * len(generators)
+    built = [build(p, g, partner_pools) for p, g in zip(per_world, generators, strict=True)]
     if len(built) == 1:
         return built[0]
     if partner_pools:

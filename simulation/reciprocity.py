@@ -22,10 +22,10 @@ def help_probability(
     trust_giver: np.ndarray,
     image_receiver: np.ndarray,
     last_from_receiver: np.ndarray,
-    helping_norm: float,
-    trust_weight: float,
-    image_weight: float,
-    direct_weight: float,
+    helping_norm: float | np.ndarray,
+    trust_weight: float | np.ndarray,
+    image_weight: float | np.ndarray,
+    direct_weight: float | np.ndarray,
     disposition_giver: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Probability that the giver helps:
@@ -39,7 +39,7 @@ def help_probability(
     D_ji ∈ [0, 1]: the receiver's last action toward the giver, 1 helped, 0 refused,
     ½ never met (direct reciprocity, Axelrod 1984). All weights zero gives p = h.
     """
-    h = min(max(helping_norm, 1e-9), 1.0 - 1e-9)
+    h = np.minimum(np.maximum(helping_norm, 1e-9), 1.0 - 1e-9)
     x = (
         np.log(h / (1.0 - h))
         + disposition_giver

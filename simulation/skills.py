@@ -26,6 +26,7 @@ import numpy as np
 from .network import INTEREST
 from .parameters import GENERAL_SKILL
 from .participation import B_TRAINING, observe_experience
+from .world import expand
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -73,7 +74,7 @@ def business_skills(world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     s, ep = world.state, world.params.enterprise
     H = s.n_households
     umkm, farm = s.skill[:H], s.skill[:H]
-    ref: np.ndarray = np.full(H, world.params.skills.initial_mean)
+    ref: np.ndarray = np.full(H, world.per("skills", s.household_world).initial_mean)
     for product, name in ep.product_skills.items():  # loop over the few products, not agents
         umkm = np.where(s.product[:H] == PRODUCTS.index(product), skill_of(s, name)[:H], umkm)
     for crop, name in ep.crop_skills.items():
@@ -153,7 +154,7 @@ def select_per_cooperative(world: World, eligible: np.ndarray, quota: int | np.n
                 n_c,
                 rule,
                 s.age,
-                world.params.population.productive_age_max,
+                world.of_world("population", c // s.coops_per_world).productive_age_max,
                 s.wealth,
                 s.board_tie,
             )
@@ -192,23 +193,27 @@ def train_households(
     H = s.n_households
     mask = np.zeros(s.n, dtype=bool)
     mask[trainees] = True
+    # gain, quality and fade factor: numbers, or (W,) values per world (the cooperative's own Diklat)
+    gain = expand(gain, s.world_id)
+    factor = expand(follow_up_fade_factor, s.world_id[mask])
     if skill == GENERAL_SKILL:
         s.skill_base = np.where(mask, s.skill, s.skill_base)
         s.skill = train(s.skill, mask, gain)
         s.follow_up_until[mask] = world.t + follow_up_months
-        s.fade_factor[mask] = follow_up_fade_factor
+        s.fade_factor[mask] = factor
     else:
         k = s.skill_names.index(skill)
         col = s.programme_skill[:, k]
         s.programme_skill_base[:, k] = np.where(mask, col, s.programme_skill_base[:, k])
         s.programme_skill[:, k] = train(col, mask, gain)
         s.programme_follow_up_until[mask, k] = world.t + follow_up_months
-        s.programme_fade_factor[mask, k] = follow_up_fade_factor
+        s.programme_fade_factor[mask, k] = factor
     s.trained_at[mask] = world.t
-    observe_experience(s, B_TRAINING, quality, mask[:H] & s.member[:H], world.params.participation.benefit_memory)
-    world.add_ties(
-        trainees, s.agency_of(provider, s.world_id[trainees]), INTEREST, world.params.network.new_tie_strength
-    )
+    hw = s.household_world
+    memory = world.per("participation", hw).benefit_memory
+    observe_experience(s, B_TRAINING, expand(quality, hw), mask[:H] & s.member[:H], memory)
+    strength = world.per("network", s.world_id[trainees]).new_tie_strength
+    world.add_ties(trainees, s.agency_of(provider, s.world_id[trainees]), INTEREST, strength)
 
 
 def fade_rates(fade_rate: float, followed: np.ndarray, fade_factor: np.ndarray) -> np.ndarray:
@@ -252,7 +257,7 @@ def training(world: World) -> None:
     > 0; members eligible, the cooperative office as provider: :func:`session`), then fading of
     trained skill toward its pre-training level, slower while a follow-up lasts (Arthur et al. 1998),
     the general skill and each programme's skill (column) alike: S'_k = S_k − δ_ik·(S_k − S₀_k)."""
-    s, kp = world.state, world.params.skills
+    s, kp = world.state, world.per("skills")  # (W,) values where the worlds differ
     t = world.t
     if kp.training_every_months and t % kp.training_every_months == 0 and kp.training_quota:
         session(
@@ -267,8 +272,9 @@ def training(world: World) -> None:
             kp.follow_up_months,
             kp.follow_up_fade_factor,
         )
-    rate = fade_rates(kp.fade_rate, s.follow_up_until >= t, s.fade_factor)
+    fade_rate = expand(kp.fade_rate, s.world_id)
+    rate = fade_rates(fade_rate, s.follow_up_until >= t, s.fade_factor)
     s.skill = fade(s.skill, s.skill_base, rate)
     for k in range(len(s.skill_names)):  # each programme's skill fades toward its own pre-training level
-        rate_k = fade_rates(kp.fade_rate, s.programme_follow_up_until[:, k] >= t, s.programme_fade_factor[:, k])
+        rate_k = fade_rates(fade_rate, s.programme_follow_up_until[:, k] >= t, s.programme_fade_factor[:, k])
         s.programme_skill[:, k] = fade(s.programme_skill[:, k], s.programme_skill_base[:, k], rate_k)

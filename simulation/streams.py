@@ -172,12 +172,14 @@ class Streams:
                 out[w] = g.poisson(lam[w])
         return out
 
-    def binomial(self, n: np.ndarray, p: float) -> np.ndarray:
-        """One Binomial(n[w], p) per world with n[w] > 0 (0 elsewhere, nothing drawn)."""
+    def binomial(self, n: np.ndarray, p: float | np.ndarray) -> np.ndarray:
+        """One Binomial(n[w], p[w]) per world with n[w] > 0 (0 elsewhere, nothing drawn); ``p`` a
+        number or one per world."""
         out = np.zeros(self.worlds, dtype=np.int64)
+        p = np.broadcast_to(p, self.worlds)
         for w, g in enumerate(self.generators):
             if n[w] > 0:
-                out[w] = g.binomial(n[w], p)
+                out[w] = g.binomial(n[w], p[w])
         return out
 
 

@@ -44,7 +44,8 @@ def reprimand(fairness: np.ndarray, before: np.ndarray, detected: np.ndarray, re
 def audit(world: World) -> None:
     """Phase 0b (after the interventions): running misconduct takes cash (moved to the board),
     supervisors audit, and a detection ends it with a reprimand (see module docstring)."""
-    s, gp = world.state, world.params.governance
+    s = world.state
+    gp = world.per("governance", s.coop_world)  # per cooperative where the worlds differ
     H = s.n_households
     running = world.conditions.scandal > 0
     s.misconduct = running & ~s.misconduct_detected

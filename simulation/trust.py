@@ -80,7 +80,9 @@ def board_and_institution(
     n = w_d (``trust.disappointment_weight``; expectation–disconfirmation, Oliver 1980, J. Mark.
     Res. 17:460). Unpunished free-riding seen and a scandal are negative experiences too
     (n = max of them). Without any negative channel trust could only climb to its ceiling."""
-    s, tp, gp = world.state, world.params.trust, world.params.governance
+    s = world.state
+    hw = s.household_world  # parameters per household where the worlds differ
+    tp, gp = world.per("trust", hw), world.per("governance", hw)
     H = s.n_households
     mem = s.member[:H]
     c = np.maximum(s.coop[:H], 0)
@@ -89,7 +91,7 @@ def board_and_institution(
     # each member who used a service this month found it satisfactory or not (Bernoulli with the
     # cooperative's service quality): satisfaction, and disappointment, are experienced
     satisfied = used & (world.draw.random(s.household_world) < s.service_quality[c])
-    observe_benefit(s.benefit, B_SERVICE, satisfied.astype(float), used, world.params.participation.benefit_memory)
+    observe_benefit(s.benefit, B_SERVICE, satisfied.astype(float), used, world.per("participation", hw).benefit_memory)
     scandal = world.conditions.scandal[c] * gp.scandal_trust_hit
     board_pos = np.where(mem, board_positive, 0.0)
     board_neg = np.where(mem, np.maximum(board_negative, scandal), 0.0)

@@ -8,7 +8,9 @@ A :class:`World` bundles what a phase of the month or an intervention may read a
 * ``conditions`` — this month's exogenous conditions, reset to neutral each month;
 * ``draw`` — the worlds' random streams (:class:`~kopsim.streams.Streams`): every draw comes from
   the generator of the world it is for, in a fixed order; ``rng`` is the generator of a single world;
-* ``params`` — this month's parameters (the scenario's, with any policy overrides);
+* ``params`` — this month's parameters (the scenario's, with any policy overrides); in a batch
+  whose worlds differ in some parameters, ``params`` holds world 0's and :meth:`per` gives each
+  element its own world's values;
 * ``t`` — the month (1-based).
 
 It is the only thing interventions see: they never reach into the model. The model
@@ -17,6 +19,7 @@ It is the only thing interventions see: they never reach into the model. The mod
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,7 +29,7 @@ import numpy as np
 from .network import ORIGIN_PROGRAMME, Ties, TieSet
 from .parameters import Parameters
 from .state import BOARD, Conditions, State
-from .streams import Streams
+from .streams import Blocks, Streams
 
 if TYPE_CHECKING:
     from .partnership import Partnerships
@@ -48,6 +51,10 @@ class World:
     # kemitraan pairs, associations and this month's trade contacts (kopsim.partnership); None without events
     partnership: Partnerships | None = None
     _board_tie_stale: bool = True
+    # parameters that differ between the worlds of a batch ("group.name" -> (W,) values): the
+    # scenario's (base_varying) and this month's, without any a policy overrides for every world
+    base_varying: dict[str, np.ndarray] = field(default_factory=dict)
+    varying: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def rng(self) -> np.random.Generator:
@@ -62,15 +69,45 @@ class World:
         """The tie arrays (:class:`~kopsim.network.Ties`)."""
         return self.network.ties
 
+    def __post_init__(self) -> None:
+        self.params = _guarded(self.params, self.varying)
+
     def begin_month(self, t: int) -> None:
         """Month ``t`` starts: neutral conditions, the scenario's parameters."""
         self.t = t
         self.conditions = Conditions.neutral(self.state)
-        self.params = self.base_params
+        self.varying = self.base_varying
+        self.params = _guarded(self.base_params, self.varying)
 
     def override(self, overrides: Mapping[str, Any]) -> None:
         """Use ``overrides`` ({"group.name": value}) on top of this month's parameters."""
-        self.params = self.params.replace(overrides)
+        self.params = _raw(self.params).replace(overrides)
+        if self.varying:  # a policy in force sets the value of every world
+            names = {
+                k if "." in k else f"{k}.{n}"
+                for k, v in overrides.items()
+                for n in (v if isinstance(v, Mapping) else [None])
+            }
+            self.varying = {k: v for k, v in self.varying.items() if k not in names}
+        self.params = _guarded(self.params, self.varying)
+
+    def of_world(self, group: str, w: int) -> Any:
+        """Parameter group ``group`` with world ``w``'s values (for a loop over worlds or cooperatives)."""
+        values = getattr(_raw(self.params), group)
+        own = {k.split(".", 1)[1]: float(v[w]) for k, v in self.varying.items() if k.startswith(group + ".")}
+        return dataclasses.replace(values, **own) if own else values
+
+    def per(self, group: str, tags: Blocks | np.ndarray | None = None) -> Any:
+        """Parameter group ``group`` as read for the elements tagged ``tags`` (their worlds:
+        :class:`~kopsim.streams.Blocks` or an array): a parameter all worlds share reads as its
+        number; one that differs between worlds reads as each element's world's value (an array
+        aligned with the elements; the (W,) values with ``tags`` None). In a single world this is
+        ``params.<group>`` itself."""
+        values = getattr(_raw(self.params), group)
+        if not self.varying:
+            return values
+        own = {k.split(".", 1)[1]: v for k, v in self.varying.items() if k.startswith(group + ".")}
+        return PerWorld(values, own, tags) if own else values
 
     def add_ties(
         self,
@@ -92,7 +129,7 @@ class World:
             kind,
             strength,
             self.t,
-            self.params.network.proximity_scale_km,
+            self.per("network").proximity_scale_km,  # (W,) values where the worlds differ
             reach,
             permanent,
             origin,
@@ -124,4 +161,74 @@ class World:
         s.board_tie = tie
 
 
-__all__ = ["World"]
+def expand(values: Any, tags: Blocks | np.ndarray | None) -> Any:
+    """``values`` as read for elements tagged ``tags``: a number stays a number; (W,) per-world
+    values become each element's world's value (``tags`` None: unchanged)."""
+    if np.ndim(values) == 0 or tags is None:
+        return values
+    if isinstance(tags, Blocks):
+        return np.repeat(values, tags.size)
+    return values[tags]
+
+
+class PerWorld:
+    """A parameter group read per element: the group's attributes, with those that differ between
+    worlds expanded to each element's world's value (:meth:`World.per`)."""
+
+    __slots__ = ("_group", "_own", "_tags")
+
+    def __init__(self, group: Any, own: dict[str, np.ndarray], tags: Blocks | np.ndarray | None) -> None:
+        self._group, self._own, self._tags = group, own, tags
+
+    def __getattr__(self, name: str) -> Any:
+        values = self._own.get(name)
+        if values is None:
+            return getattr(self._group, name)
+        return expand(values, self._tags)
+
+
+class DiffersBetweenWorlds(AttributeError):
+    """A mechanism read a parameter that differs between the worlds of a batch as one number."""
+
+
+class _Guarded:
+    """This month's parameters of a batch whose worlds differ in some: reading one of those as a
+    plain attribute raises :class:`DiffersBetweenWorlds` (it must be read per element, with
+    :meth:`World.per`), so a mechanism can never silently use world 0's value for every world."""
+
+    __slots__ = ("_params", "_varying")
+
+    def __init__(self, params: Parameters, varying: dict[str, np.ndarray]) -> None:
+        self._params, self._varying = params, varying
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._params, name)
+        prefix = name + "."
+        own = {k[len(prefix) :] for k in self._varying if k.startswith(prefix)}
+        return _GuardedGroup(name, value, own) if own else value
+
+
+class _GuardedGroup:
+    __slots__ = ("_group", "_name", "_own")
+
+    def __init__(self, name: str, group: Any, own: set[str]) -> None:
+        self._name, self._group, self._own = name, group, own
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._own:
+            raise DiffersBetweenWorlds(
+                f"{self._name}.{name} differs between the worlds of this batch: read it per element with World.per"
+            )
+        return getattr(self._group, name)
+
+
+def _guarded(params: Parameters | _Guarded, varying: dict[str, np.ndarray]) -> Any:
+    params = _raw(params)
+    return _Guarded(params, varying) if varying else params
+
+
+def _raw(params: Parameters | _Guarded) -> Parameters:
+    return params._params if isinstance(params, _Guarded) else params
+
+
+__all__ = ["DiffersBetweenWorlds", "PerWorld", "World", "expand"]

@@ -8,10 +8,13 @@ import numpy as np
 import pytest
 from helpers import small_params
 
+from kopsim.errors import ParameterError
 from kopsim.model import CooperativeModel, world_seeds
+from kopsim.parameters import GROUPS, SHARED_GROUPS, Parameters
 from kopsim.scenario import load
 from kopsim.state import State
 from kopsim.streams import Blocks, Streams, replication_seeds
+from kopsim.world import DiffersBetweenWorlds
 
 # index-valued arrays: compared after mapping to the world's own numbering by world_state
 _INDEX_FIELDS = {"village", "coop", "village_start", "moneylender_of", "village_government", "ml_lender", "unit_used"}
@@ -129,3 +132,70 @@ def test_streams_give_each_element_its_worlds_next_draw_in_order() -> None:
     # a pure mechanism's rng.random(n) for tagged elements must ask for exactly their number
     with pytest.raises(ValueError, match="tagged"):
         Streams([np.random.default_rng(1), np.random.default_rng(2)]).tagged(tags).random(4)
+
+
+def perturbed(params: Parameters, k: int) -> Parameters:
+    """``params`` with every real-valued parameter that may differ between worlds moved a little
+    (world k's own values; k = 0 unchanged): a mechanism that read any of them as one number for
+    the whole batch would give world k world 0's value."""
+    if k == 0:
+        return params
+    over = {}
+    for gname, group in params.to_dict().items():
+        if gname in SHARED_GROUPS:
+            continue
+        for f in dataclasses.fields(GROUPS[gname]):
+            if f.type != "float":
+                continue
+            value = group[f.name]
+            for candidate in (value * (1 + 0.013 * k) + 1e-4 * k, value * (1 - 0.013 * k) - 1e-4 * k):
+                try:
+                    params.replace({f"{gname}.{f.name}": candidate})
+                except ParameterError:
+                    continue  # outside its range: try the other direction
+                over[f"{gname}.{f.name}"] = candidate
+                break
+    return params.replace(over)
+
+
+@pytest.mark.parametrize(("scenario", "months"), [("mandiri_jaya", 120), ("koperasi_wanita", 36)])
+def test_worlds_with_their_own_parameters_are_bit_identical_to_their_runs_alone(scenario: str, months: int) -> None:
+    scen = load(scenario)
+    params = [perturbed(scen.params, k) for k in range(3)]
+    seeds = [11, 12, 13]
+    batch = CooperativeModel(params, seed=seeds, interventions=scen.interventions, collect_metrics=False)
+    assert len(batch.world.base_varying) > 100  # every real-valued parameter differs between the worlds
+    batch.run_steps(months)
+    for w in (1, 2):
+        alone = CooperativeModel(params[w], seed=seeds[w], interventions=scen.interventions, collect_metrics=False)
+        alone.run_steps(months)
+        assert_same_world(alone, batch, w)
+
+
+def test_only_real_valued_parameters_may_differ_between_worlds() -> None:
+    base = Parameters.from_dict(small_params())
+    with pytest.raises(ParameterError, match=r"governance\.rat_month.*differs between the worlds"):
+        CooperativeModel([base, base.replace({"governance.rat_month": 3})], seed=[1, 2])
+    with pytest.raises(ParameterError, match=r"metrics\.betweenness_samples"):
+        CooperativeModel([base, base.replace({"metrics.betweenness_samples": 7})], seed=[1, 2])
+    with pytest.raises(ValueError, match="2 parameter sets for 3 replicates"):
+        CooperativeModel([base, base], replicates=3)
+
+
+def test_a_parameter_that_differs_between_worlds_is_never_read_as_one_number() -> None:
+    base = Parameters.from_dict(small_params())
+    model = CooperativeModel([base, base.replace({"trust.gain_rate": 0.2})], seed=[1, 2])
+    world = model.world
+    with pytest.raises(DiffersBetweenWorlds, match=r"trust\.gain_rate"):
+        _ = world.params.trust.gain_rate
+    assert world.params.trust.loss_rate == base.trust.loss_rate  # shared ones read as before
+    per_household = world.per("trust", model.state.household_world).gain_rate
+    np.testing.assert_array_equal(np.unique(per_household[: model.state.n_households // 2]), [0.08])
+    np.testing.assert_array_equal(np.unique(per_household[model.state.n_households // 2 :]), [0.2])
+    np.testing.assert_array_equal(world.per("trust").gain_rate, [0.08, 0.2])
+    assert world.of_world("trust", 1).gain_rate == 0.2
+    # a policy in force sets the value of every world, for its month
+    world.override({"trust.gain_rate": 0.5})
+    assert world.params.trust.gain_rate == 0.5 and world.per("trust").gain_rate == 0.5
+    world.begin_month(world.t + 1)
+    np.testing.assert_array_equal(world.per("trust").gain_rate, [0.08, 0.2])
