@@ -43,7 +43,7 @@ class Intervention(_Group):
 
     kind: ClassVar[str] = ""
     recurring: ClassVar[bool] = True  # fires on a timetable (True) or holds over a period (False)
-    batch_safe: ClassVar[bool] = False  # may run in a batch of worlds (acts per cooperative, no own agents)
+    batch_safe: ClassVar[bool] = True  # may run in a batch of worlds (acts per cooperative, brings no agents)
 
     start: int = param(1, 1, 100_000, "month", "first month it acts (1 = the first month)")
     end: int = param(0, 0, 100_000, "month", "last month it acts (0 = to the end of the run)")
@@ -80,20 +80,34 @@ class Intervention(_Group):
         return self.fires(t) if self.recurring else self.covers(t)
 
     def coop_mask(self, world: World) -> np.ndarray:
-        """Households in the targeted cooperatives (boolean over households)."""
+        """Households in the targeted cooperatives of the worlds it acts in (boolean over households)."""
         import numpy as np
 
-        c = world.state.coop[: world.state.n_households]
-        if not self.cooperatives:
-            return np.ones(c.size, dtype=bool)
-        # cooperatives are numbered within a world; in a batch, world r's c-th is r·C + c
-        return (c >= 0) & np.isin(c % world.state.coops_per_world, self.cooperatives)
+        s = world.state
+        c = s.coop[: s.n_households]
+        mask = np.ones(c.size, dtype=bool)
+        if self.cooperatives:
+            # cooperatives are numbered within a world; in a batch, world r's c-th is r·C + c
+            mask = (c >= 0) & np.isin(c % s.coops_per_world, self.cooperatives)
+        if world.targets is not None:  # a batch whose worlds have their own timetables
+            mask &= world.targets[s.world_id[: s.n_households]]
+        return mask
 
     def coops(self, world: World) -> np.ndarray:
-        """Indices of the targeted cooperatives."""
+        """Indices of the targeted cooperatives, world by world (of the worlds it acts in)."""
         import numpy as np
 
-        return np.array(self.cooperatives or range(world.state.n_coops), dtype=np.int64)
+        s = world.state
+        C = s.coops_per_world
+        own = np.array(self.cooperatives or range(C), dtype=np.int64)
+        return (world.acting_worlds()[:, None] * C + own[None, :]).ravel()
+
+    def world_coops(self, world: World) -> np.ndarray:
+        """Every cooperative of the worlds it acts in (targeted or not), world by world."""
+        import numpy as np
+
+        C = world.state.coops_per_world
+        return (world.acting_worlds()[:, None] * C + np.arange(C)[None, :]).ravel()
 
     def validate_for(self, state: State) -> None:
         C = state.coops_per_world
@@ -150,7 +164,6 @@ class Training(Intervention):
         "labour_office", doc="the office running it", choices=("labour_office", "cooperative_office", "state_bank")
     )
     skill: str = param("general", doc="the skill it builds: general, or the programme's (lowercase, e.g. tie_dye)")
-    batch_safe: ClassVar[bool] = True  # acts per cooperative, brings no agents: runs in a batch of worlds
 
     def _check(self) -> None:
         from .parameters import check_skill_name
@@ -193,6 +206,7 @@ class Kemitraan(Intervention):
     """
 
     kind: ClassVar[str] = "kemitraan"
+    batch_safe: ClassVar[bool] = False  # brings partner firms of its own: one world per run
     every: int = param(12, 0, 100_000, "months", "repeat every N months (yearly event)")
     participants: int = param(6, 0, 1_000_000, "UMKM/event", "UMKM taken to each event")
     require_licence: bool = param(False, doc="only UMKM with halal / food-safety licences")
@@ -325,7 +339,7 @@ class Policy(Intervention):
         Parameters().replace(self.set)  # validates names and values
 
     def apply(self, world: World, memo: Any) -> None:
-        world.override(self.set)
+        world.override(self.set, world.targets)
 
 
 # ---- management --------------------------------------------------------------------------
@@ -453,9 +467,9 @@ class MarketAccess(Intervention):
         H = s.n_households
         target = self.coop_mask(world) & (s.product[:H] > 0)
         if world.t == self.start and self.licences:
-            for c in range(s.n_coops):  # per-cooperative quota
+            for c in self.world_coops(world):  # per-cooperative quota
                 pool = np.flatnonzero(target & ~s.licensed[:H] & (s.coop[:H] == c))
-                got = pool[world.rng.permutation(pool.size)[: self.licences]]
+                got = pool[world.draw.of(c // s.coops_per_world).permutation(pool.size)[: self.licences]]
                 agencies.grant_licences(world, got)
                 world.add_ties(
                     got,

@@ -101,7 +101,7 @@ class CooperativeModel(mesa.Model):
         self,
         params: Parameters | Mapping[str, Any] | Sequence[Parameters | Mapping[str, Any]] | None = None,
         seed: int | Sequence[int] | None = None,
-        interventions: Sequence[Intervention] = (),
+        interventions: Sequence[Intervention] | Sequence[Sequence[Intervention]] = (),
         replicates: int | None = None,
         collect_metrics: bool = True,
     ) -> None:
@@ -118,10 +118,11 @@ class CooperativeModel(mesa.Model):
             per_world *= replicates
         elif len(per_world) != replicates:
             raise ValueError(f"seed: {replicates} seeds for {len(per_world)} parameter sets; allowed: one per world")
+        interventions, targets = timetables(interventions, replicates)
         if replicates > 1 and not all(iv.batch_safe for iv in interventions):
             kinds = sorted({iv.kind for iv in interventions if not iv.batch_safe})
             raise ValueError(
-                f"a batch of replicates takes no {', '.join(kinds)} interventions (only training); "
+                f"a batch of worlds takes no {', '.join(kinds)} interventions (they bring agents of their own); "
                 "run the replicates one by one"
             )
         varying = worlds_varying(per_world) if replicates > 1 else {}
@@ -129,7 +130,8 @@ class CooperativeModel(mesa.Model):
         super().__init__(rng=seeds[0])
         self.seed = seed if replicates == 1 else seeds[0]
         self.seeds = seeds
-        self.interventions = tuple(interventions)
+        self.interventions = interventions
+        self._targets = targets  # per intervention: the worlds whose timetable holds it (None: all)
         self.replicates = replicates
         # one generator per world; a single world's is Mesa's own ``self.rng``
         streams = Streams([self.rng] if replicates == 1 else [np.random.default_rng(s) for s in seeds])
@@ -270,9 +272,11 @@ class CooperativeModel(mesa.Model):
         self.last_shu = 0.0  # SHU is paid only in the RAT month
         agencies.new_year(world)  # the agencies' programme budgets start afresh each January
         accounts.new_year(world)  # and so does the cooperative's income statement
-        for iv, memo in zip(self.interventions, self._memos, strict=True):
+        for iv, memo, targets in zip(self.interventions, self._memos, self._targets, strict=True):
             if iv.active(world.t):
+                world.targets = targets
                 iv.apply(world, memo)
+                world.targets = None
                 world.refresh_board_tie()  # the next programme, and credit, read it
         supervision.audit(world)  # board misconduct runs or is detected by the supervisors
         partnership.partnerships(world)
@@ -305,6 +309,51 @@ class CooperativeModel(mesa.Model):
         if self.datacollector is not None:
             self._row = metrics.collect(self)
             self.datacollector.collect(self)
+
+
+def timetables(
+    interventions: Sequence[Intervention] | Sequence[Sequence[Intervention]], worlds: int
+) -> tuple[tuple[Intervention, ...], list[np.ndarray | None]]:
+    """The programmes of a batch and, for each, the worlds whose timetable holds it.
+
+    ``interventions``: one sequence for every world, or one sequence per world (a world's own
+    timetable). Returns the programmes in an order that keeps every world's own order (each world
+    applies its programmes in the order it would alone) and, per programme, a (W,) bool mask of
+    its worlds (None when every world has it).
+    """
+    if not interventions or isinstance(interventions[0], Intervention):
+        return tuple(interventions), [None] * len(interventions)  # type: ignore[arg-type]
+    if len(interventions) != worlds:
+        raise ValueError(f"interventions: {len(interventions)} timetables for {worlds} worlds; allowed: one per world")
+
+    # a programme is identified by its value and which occurrence it is in a world's timetable
+    # (interventions hold lists, so they are compared, not hashed)
+    def keyed(own: Sequence[Intervention]) -> list[tuple[Intervention, int]]:
+        return [(iv, sum(other == iv for other in own[:k])) for k, iv in enumerate(own)]
+
+    keys = [keyed(own) for own in interventions]  # type: ignore[arg-type]
+    nodes: list[tuple[Intervention, int]] = []  # every programme, in order of first appearance
+    for own in keys:
+        nodes += [key for key in own if key not in nodes]
+    # each world's order is a chain of "before" constraints; a topological order keeps them all
+    before = [{nodes.index(own[k]) for own in keys for k in range(1, len(own)) if own[k - 1] == node} for node in nodes]
+    waiting = [sum(i in after for after in before) for i in range(len(nodes))]
+    order: list[int] = []
+    while len(order) < len(nodes):
+        free = [i for i in range(len(nodes)) if waiting[i] == 0 and i not in order]
+        if not free:
+            raise ValueError(
+                "interventions: the worlds of a batch hold the same programmes in different orders; allowed: one order"
+            )
+        order.append(free[0])  # the earliest-seen free programme
+        for i in before[free[0]]:
+            waiting[i] -= 1
+    union = [nodes[i] for i in order]
+    masks = []
+    for key in union:
+        mask = np.array([key in own for own in keys])
+        masks.append(None if mask.all() else mask)
+    return tuple(iv for iv, _ in union), masks
 
 
 def _is_sequence(value: object) -> bool:

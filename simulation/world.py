@@ -55,6 +55,8 @@ class World:
     # scenario's (base_varying) and this month's, without any a policy overrides for every world
     base_varying: dict[str, np.ndarray] = field(default_factory=dict)
     varying: dict[str, np.ndarray] = field(default_factory=dict)
+    # while an intervention acts: the worlds whose timetable holds it ((W,) bool; None: every world)
+    targets: np.ndarray | None = None
 
     @property
     def rng(self) -> np.random.Generator:
@@ -79,8 +81,18 @@ class World:
         self.varying = self.base_varying
         self.params = _guarded(self.base_params, self.varying)
 
-    def override(self, overrides: Mapping[str, Any]) -> None:
-        """Use ``overrides`` ({"group.name": value}) on top of this month's parameters."""
+    def acting_worlds(self) -> np.ndarray:
+        """Indices of the worlds the intervention acting now acts in (:attr:`targets`; all if None)."""
+        if self.targets is None:
+            return np.arange(self.state.worlds)
+        return np.flatnonzero(self.targets)
+
+    def override(self, overrides: Mapping[str, Any], worlds: np.ndarray | None = None) -> None:
+        """Use ``overrides`` ({"group.name": value}) on top of this month's parameters, in every world
+        or only in ``worlds`` ((W,) bool; then only real-valued parameters may be set)."""
+        if worlds is not None and not worlds.all():
+            self._override_some(overrides, worlds)
+            return
         self.params = _raw(self.params).replace(overrides)
         if self.varying:  # a policy in force sets the value of every world
             names = {
@@ -90,6 +102,32 @@ class World:
             }
             self.varying = {k: v for k, v in self.varying.items() if k not in names}
         self.params = _guarded(self.params, self.varying)
+
+    def _override_some(self, overrides: Mapping[str, Any], worlds: np.ndarray) -> None:
+        from .parameters import GROUPS
+
+        raw = _raw(self.params)
+        new = raw.replace(overrides)  # validates names and values
+        flat = {
+            k if "." in k else f"{k}.{n}": None
+            for k, v in overrides.items()
+            for n in (v if isinstance(v, Mapping) else [None])
+        }
+        varying = dict(self.varying)
+        for name in flat:
+            gname, fname = name.split(".", 1)
+            kind = {f.name: f.type for f in dataclasses.fields(GROUPS[gname])}[fname]
+            if kind != "float":
+                raise ValueError(
+                    f"policy: {name} ({kind}) cannot be set in some worlds of a batch only; "
+                    "allowed: real-valued parameters"
+                )
+            old = varying.get(name)
+            if old is None:
+                old = np.full(self.state.worlds, float(getattr(getattr(raw, gname), fname)))
+            varying[name] = np.where(worlds, float(getattr(getattr(new, gname), fname)), old)
+        self.varying = varying
+        self.params = _guarded(new if worlds[0] else raw, varying)
 
     def of_world(self, group: str, w: int) -> Any:
         """Parameter group ``group`` with world ``w``'s values (for a loop over worlds or cooperatives)."""

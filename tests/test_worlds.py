@@ -27,7 +27,13 @@ def world_state(model: CooperativeModel, w: int) -> dict[str, np.ndarray]:
     idx = np.flatnonzero(s.world_id == w)
     local = np.full(s.n, -1)
     local[idx] = np.arange(idx.size)
-    per = {s.n_coops: s.coops_per_world, s.n_villages: s.villages_per_world, W: 1}
+    # per-world blocks of cooperatives, villages, business units (U per cooperative) and world rows
+    per = {
+        s.unit_open.size: s.unit_open.size // W,
+        s.n_coops: s.coops_per_world,
+        s.n_villages: s.villages_per_world,
+        W: 1,
+    }
     out: dict[str, np.ndarray] = {}
     for f in dataclasses.fields(State):
         v = getattr(s, f.name)
@@ -199,3 +205,32 @@ def test_a_parameter_that_differs_between_worlds_is_never_read_as_one_number() -
     assert world.params.trust.gain_rate == 0.5 and world.per("trust").gain_rate == 0.5
     world.begin_month(world.t + 1)
     np.testing.assert_array_equal(world.per("trust").gain_rate, [0.08, 0.2])
+
+
+def test_worlds_with_their_own_timetables_are_bit_identical_to_their_runs_alone() -> None:
+    from kopsim.interventions import BoardScandal, Grant, MarketAccess, Policy, Training, VillageEngagement
+
+    grant = Grant(start=6, recipient="households", amount=50.0)
+    training = Training(start=3, every=12, quota=8, selection="random")
+    policy = Policy(start=4, end=20, set={"finance.coop_interest_rate": 0.015, "participation.join_rate": 0.05})
+    scandal = BoardScandal(start=10, end=30)
+    timetables = [
+        [grant, VillageEngagement(start=2, end=24)],
+        [training, policy, MarketAccess(start=5, licences=3)],
+        [grant, scandal, policy],
+    ]
+    params = Parameters.from_dict(small_params())
+    seeds = [21, 22, 23]
+    batch = CooperativeModel(params, seed=seeds, interventions=timetables, collect_metrics=False)
+    batch.run_steps(36)
+    for w, own in enumerate(timetables):
+        alone = CooperativeModel(params, seed=seeds[w], interventions=own, collect_metrics=False)
+        alone.run_steps(36)
+        assert_same_world(alone, batch, w)
+    # a policy in some worlds only may set only real-valued parameters
+    switch = Policy(start=1, set={"governance.rat_month": 3})
+    model = CooperativeModel(params, seed=[1, 2], interventions=[[switch], []], collect_metrics=False)
+    with pytest.raises(ValueError, match="cannot be set in some worlds"):
+        model.step()
+    with pytest.raises(ValueError, match="different orders"):
+        CooperativeModel(params, seed=[1, 2], interventions=[[grant, training], [training, grant]])
