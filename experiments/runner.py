@@ -46,10 +46,9 @@ def _model_class() -> Any:
     return sys.modules[__name__].CooperativeModel  # through __getattr__ the first time
 
 
-def execute(spec: RunSpec) -> tuple[dict[str, Any], pd.DataFrame | None]:
-    """Run one simulation; never raises: an exception is returned as an error record."""
+def _record(spec: RunSpec) -> dict[str, Any]:
     cfg = spec.config
-    record: dict[str, Any] = {
+    return {
         "run_id": spec.run_id,
         "config_id": cfg.config_id,
         "label": cfg.label,
@@ -59,15 +58,28 @@ def execute(spec: RunSpec) -> tuple[dict[str, Any], pd.DataFrame | None]:
         "seed": spec.seed,
         "steps": spec.steps,
     }
+
+
+def execute(spec: RunSpec) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """Run one simulation; never raises: an exception is returned as an error record."""
+    cfg = spec.config
     t0 = time.perf_counter()
     try:
         model = _model_class()(cfg.scenario.params, seed=spec.seed, interventions=cfg.scenario.interventions)
         frame = model.run(spec.steps)
     except Exception as err:  # recorded, and the sweep goes on
+        record = _record(spec)
         record.update(
             status="error", error=f"{type(err).__name__}: {err}", duration_s=round(time.perf_counter() - t0, 4)
         )
         return record, None
+    return result(spec, frame, round(time.perf_counter() - t0, 4))
+
+
+def result(spec: RunSpec, frame: pd.DataFrame, duration_s: float) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The record and the metrics table written for a finished run (``frame``: its metrics table)."""
+    cfg = spec.config
+    record = _record(spec)
     steps = frame[["step", *spec.outcomes]].copy()
     steps.insert(0, "replication", spec.replication)
     steps.insert(0, "label", cfg.label)
@@ -77,7 +89,7 @@ def execute(spec: RunSpec) -> tuple[dict[str, Any], pd.DataFrame | None]:
     record.update(
         status="ok",
         error="",
-        duration_s=round(time.perf_counter() - t0, 4),
+        duration_s=duration_s,
         **{f"final_{o}": float(last[o]) for o in spec.outcomes},
     )
     return record, steps
@@ -152,13 +164,15 @@ def run_experiment(
     workers: int | None = None,
     dask: str | None = None,
     quiet: bool = False,
+    batch: bool = True,
 ) -> Outcome:
-    """Run every planned run of ``exp`` not yet in the store at ``out``."""
+    """Run every planned run of ``exp`` not yet in the store at ``out``; ``batch``: pack runs that can
+    share a model into batches of worlds (:mod:`experiments.batching`; the results are the same)."""
     store = Store(out)
     key = {"fingerprint": fingerprint(exp)}
     store.check(key)  # before anything starts: refuse a directory holding another experiment
     with store.lock():  # one writer per directory
-        return _run_locked(exp, store, key, executor, workers, dask, quiet)
+        return _run_locked(exp, store, key, executor, workers, dask, quiet, batch)
 
 
 def _run_locked(
@@ -169,8 +183,11 @@ def _run_locked(
     workers: int | None,
     dask: str | None,
     quiet: bool,
+    batch: bool = True,
 ) -> Outcome:
     from tqdm import tqdm
+
+    from .batching import execute_batch, plan
 
     held = store.check(key)  # again: another process may have written it before we held the lock
     index = {c.config_id: k for k, c in enumerate(exp.configs)}
@@ -198,31 +215,32 @@ def _run_locked(
             dynamic_ncols=True,
         )
         pending: set[Future] = set()
-        queue = iter(todo)
+        # each job is a batch of runs (one run when batching is off or a run cannot share a model)
+        queue = iter(plan(todo, workers) if batch else [[spec] for spec in todo])
         window = max(1, IN_FLIGHT_PER_WORKER * workers)
         exhausted = not todo
         while pending or not exhausted:
             while not exhausted and len(pending) < window:
-                spec = next(queue, None)
-                if spec is None:
+                specs = next(queue, None)
+                if specs is None:
                     exhausted = True
                 else:
                     assert ex is not None  # an executor exists whenever runs are left to do
-                    pending.add(ex.submit(execute, spec))
+                    pending.add(ex.submit(execute_batch, specs))
             if not pending:
                 break
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
-                record, steps = fut.result()
-                record["config_index"] = index[record["config_id"]]
-                store.write_run(record, steps)
-                if record["status"] == "ok":
-                    ok += 1
-                else:
-                    failed += 1
-                    if not quiet:
-                        bar.write(f"kopsim: run {record['run_id']} failed: {record['error']}", file=sys.stderr)
-                bar.update(1)
+                for record, steps in fut.result():  # written run by run, as each batch arrives
+                    record["config_index"] = index[record["config_id"]]
+                    store.write_run(record, steps)
+                    if record["status"] == "ok":
+                        ok += 1
+                    else:
+                        failed += 1
+                        if not quiet:
+                            bar.write(f"kopsim: run {record['run_id']} failed: {record['error']}", file=sys.stderr)
+                    bar.update(1)
     bar.close()
     if todo or not store.tables_current():
         from .stats import write_statistics

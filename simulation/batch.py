@@ -7,9 +7,11 @@ lays R independent copies of the world side by side in one state
 (the ``worlds`` of :func:`kopsim.population.build`), so every mechanism acts on all R at once
 and the overhead is shared. Replicate r is cooperative r·C + c (C cooperatives per world).
 
-The copies are independent draws of the same stochastic process, not the runs that seeds
-0, 1, … would give one by one: one generator feeds the whole batch. Same parameters, batch
-seed and R give the same results (tested), as the one-by-one runs do.
+Each replicate draws from its own generator (:mod:`kopsim.streams`), so replicate r is
+bit-identical to the run ``CooperativeModel(params, seed=s_r)`` alone, s_r the seed of the
+runner's replication r of root seed ``seed`` (:func:`kopsim.streams.replication_seeds`;
+tests/test_worlds.py). The worlds of a batch may also differ in real-valued parameters and
+in their programmes (``CooperativeModel(params=[...], seed=[...], interventions=[[...], ...])``).
 
 Surveys: :func:`survey_replicates` asks ``n`` members of each replicate exactly as
 :func:`kopsim.instruments.member_survey.virtual_survey` asks one cooperative (same respondents and answers
@@ -221,10 +223,10 @@ def run_and_survey(
 ) -> BatchSurveys:
     """Run ``replicates`` copies of a scenario ``steps`` months in one batch and survey each.
 
-    ``interventions`` must all be ``batch_safe`` (training: they act per cooperative).
+    ``interventions`` must all be ``batch_safe`` (every kind but kemitraan).
 
-    The batch's generator is seeded with ``seed``; the survey of replicate r with
-    :func:`survey_seeds` (seed, r). Network metrics are not computed (they do not feed back).
+    Replicate r is the run with the seed of the runner's replication r of root ``seed``
+    (:func:`kopsim.streams.replication_seeds`); its survey is seeded with :func:`survey_seeds` (seed, r). Network metrics are not computed (they do not feed back).
     """
     params = params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
     model = CooperativeModel(params, seed=seed, interventions=interventions, replicates=replicates)

@@ -26,8 +26,9 @@ Process order within a month (see docs/ODD.md, "Process overview and scheduling"
 11. the RAT in its month — attendance, SHU, willingness to serve, board elections;
 12. metrics.
 
-All random draws come from ``self.rng`` (``mesa.Model``'s seeded numpy Generator), in a
-fixed order, so the same parameters and seed give identical results.
+All random draws come from the seeded numpy Generator of the world they are for (a single
+run's is ``self.rng``, ``mesa.Model``'s), in a fixed order (:mod:`kopsim.streams`), so the same
+parameters and seed give identical results, alone or in a batch of worlds.
 """
 
 from __future__ import annotations
@@ -74,17 +75,20 @@ class CooperativeModel(mesa.Model):
     ----------
     params:
         A :class:`~kopsim.parameters.Parameters`, a nested mapping of overrides
-        ``{group: {name: value}}``, or None for the defaults.
+        ``{group: {name: value}}``, or None for the defaults; or one of these per world of a batch
+        (worlds may differ in real-valued parameters only: :func:`kopsim.parameters.worlds_varying`).
     seed:
-        Seed of the model's numpy Generator (``self.rng``); same seed, same run.
+        Seed of the model's numpy Generator (``self.rng``); same seed, same run. A sequence gives
+        one seed per world of a batch; one seed with ``replicates`` = R > 1 gives the worlds the
+        seeds of the runner's replications 0 … R−1 (:func:`world_seeds`).
     interventions:
-        Programmes and shocks (:mod:`kopsim.interventions`) applied on their timetables.
+        Programmes and shocks (:mod:`kopsim.interventions`) applied on their timetables; or one
+        sequence per world of a batch, each world's own timetable (:func:`timetables`).
     replicates:
-        Independent copies of the world simulated together as one array program (a
-        vectorised batch; the ``worlds`` of :func:`kopsim.population.build`): replicate r is
-        cooperative r·C … r·C + C − 1 (C = ``population.n_cooperatives``). A batch keeps no
-        pooled metrics (survey or read each replicate: :mod:`kopsim.batch`) and takes only
-        interventions that act per cooperative and bring no agents (``batch_safe``: training).
+        Worlds simulated together as one array program (a batch; :func:`kopsim.population.build_worlds`):
+        world r holds cooperatives r·C … r·C + C − 1 (C = ``population.n_cooperatives``), and is
+        bit-identical to its run alone (its own random stream, parameters and timetable; tested).
+        Kemitraan programmes, which bring partner firms of their own, need a run of their own.
 
     collect_metrics:
         False: keep no metrics table (``datacollector`` is None), for a caller that reads the state,

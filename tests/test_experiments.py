@@ -96,6 +96,31 @@ def test_executors_give_identical_results(tmp_path):
         pd.testing.assert_frame_equal(steps, ref_steps)
 
 
+def test_batched_runs_give_the_results_of_runs_alone(tmp_path):
+    from kopsim.experiments import batching
+
+    (tmp_path / "small.toml").write_text(SCENARIO, encoding="utf-8")
+    path = tmp_path / "exp.toml"  # a real-valued grid: every configuration and replication can share a model
+    path.write_text(
+        SMALL.format(reps=3, steps=12).replace('"skills.training_quota" = [2, 8]', '"trust.loss_rate" = [0.2, 0.3]')
+    )
+    exp = load_experiment(path)
+    batches = batching.plan(exp.runs(), workers=2)
+    assert sorted(len(b) for b in batches) == [3, 3]  # six runs, two workers
+    outs = {}
+    for name, extra in [("alone", ["--no-batch"]), ("batched", []), ("batched_seq", ["--executor", "sequential"])]:
+        outs[name] = tmp_path / name
+        assert exp_cli.main(["sweep", str(path), "--out", str(outs[name]), "--quiet", "--workers", "2", *extra]) == 0
+    ref_runs, ref_steps = comparable(outs["alone"])
+    assert len(ref_runs) == 6 and (ref_runs["status"] == "ok").all()
+    for name in ("batched", "batched_seq"):
+        runs, steps = comparable(outs[name])
+        pd.testing.assert_frame_equal(runs, ref_runs)
+        pd.testing.assert_frame_equal(steps, ref_steps)
+    # runs that differ in an integer parameter (a size, a quota) never share a model
+    assert all(len(b) <= 2 for b in batching.plan(load_experiment(write_experiment(tmp_path)).runs(), workers=2))
+
+
 def test_statistics_match_a_direct_computation(tmp_path):
     exp = write_experiment(tmp_path, reps=4, steps=6)
     out = tmp_path / "out"
@@ -127,7 +152,7 @@ def test_a_failing_run_is_recorded_and_the_rest_complete(tmp_path, monkeypatch):
 
     class Flaky(real):
         def __init__(self, *args, seed=None, **kwargs):
-            if seed == bad_seed:
+            if seed == bad_seed or (isinstance(seed, list) and bad_seed in seed):  # alone or in a batch
                 raise RuntimeError("injected failure")
             super().__init__(*args, seed=seed, **kwargs)
 

@@ -59,6 +59,7 @@ def add_execution_options(
     out_help: str | None = None,
     dask_help: str | None = None,
     quiet_help: str = "no progress bar or summary",
+    batch_help: str | None = None,
 ) -> None:
     """``--out``, ``--executor``, ``--workers``, ``--dask``, ``--quiet``: where and how runs execute."""
     if out_help is not None:
@@ -77,6 +78,8 @@ def add_execution_options(
         help=dask_help or "run on Dask: 'local' starts a LocalCluster, an address joins a scheduler",
     )
     p.add_argument("--quiet", action="store_true", help=quiet_help)
+    if batch_help is not None:
+        p.add_argument("--no-batch", dest="batch", action="store_false", help=batch_help)
 
 
 def fmt(spec: str, value: float) -> str:

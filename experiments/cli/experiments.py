@@ -11,6 +11,10 @@ from .argtypes import nonneg_int, pos_int
 from .common import add_execution_options
 
 OUT_HELP = "results directory (re-run the command to resume)"
+BATCH_HELP = (
+    "run every configuration and replication as a model of its own (default: runs that can share a model "
+    "run as batches of worlds, with the same results)"
+)
 
 
 def register(sub: Any) -> None:
@@ -21,12 +25,12 @@ def register(sub: Any) -> None:
     cmp.add_argument("--steps", type=pos_int, default=None, help="months (default: the first scenario's)")
     cmp.add_argument("--seed", type=nonneg_int, default=0, help="root seed (default 0)")
     cmp.add_argument("--outcomes", default=None, help="comma-separated metric columns to keep")
-    add_execution_options(cmp, OUT_HELP)
+    add_execution_options(cmp, OUT_HELP, batch_help=BATCH_HELP)
     add_comparison_options(cmp)
     cmp.set_defaults(handler=cmd_compare)
     swp = sub.add_parser("sweep", help="run an experiment file (scenarios x grid/samples x replications)")
     swp.add_argument("experiment", type=Path, help="experiment TOML file")
-    add_execution_options(swp, OUT_HELP)
+    add_execution_options(swp, OUT_HELP, batch_help=BATCH_HELP)
     add_comparison_options(swp)
     swp.set_defaults(handler=cmd_sweep)
     rep = sub.add_parser("report", help="write a self-contained HTML report of a results directory")
@@ -127,7 +131,9 @@ def _finish(exp: Any, args: argparse.Namespace, default_out: str, sweep: bool = 
         check_outcomes(exp)
     minimum = MinEffect.parse(args.min_effect, exp.outcomes)  # a bad value stops before any run
 
-    result = run_experiment(exp, out, executor=args.executor, workers=args.workers, dask=args.dask, quiet=args.quiet)
+    result = run_experiment(
+        exp, out, executor=args.executor, workers=args.workers, dask=args.dask, quiet=args.quiet, batch=args.batch
+    )
     if not args.quiet:
         print(
             f"{exp.name}: {result.planned} runs planned, {result.skipped} already done, {result.ok} ran, "
