@@ -506,3 +506,63 @@ def stack(states: list[State], ties: list[net.Ties]) -> tuple[State, net.Ties]:
         )
     )
     return state, joined_ties
+
+
+_UNIT_FIELDS = ("unit_open", "unit_users", "unit_revenue", "unit_cost")  # per business unit, world by world
+
+
+def unstack(state: State, ties: net.Ties, w: int) -> tuple[State, net.Ties]:
+    """World ``w`` of a batch as a single world, in its own numbering: the inverse of :func:`stack`.
+
+    Agents, ties, cooperatives, villages and business units of world ``w`` keep their order (the
+    map from the world's own index to the batch's is increasing), so the arrays are those of the
+    world run alone, value for value and in the same order. The arrays are copies.
+    """
+    W = state.worlds
+    if W == 1:
+        return state, ties
+    idx = np.flatnonzero(state.world_id == w)
+    local = np.full(state.n, -1, dtype=np.int64)
+    local[idx] = np.arange(idx.size)
+    C0, V0 = state.coops_per_world, state.villages_per_world
+    U = state.unit_open.size // max(state.n_coops, 1)
+
+    def agent_index(v: np.ndarray) -> np.ndarray:
+        return np.where(v >= 0, local[np.maximum(v, 0)], v)
+
+    shifted = {  # index-valued arrays: back to the world's own numbering
+        "village": lambda v: np.where(v >= 0, v - w * V0, v),
+        "coop": lambda v: np.where(v >= 0, v - w * C0, v),
+        "unit_used": lambda v: np.where(v >= 0, v - w * C0 * U, v),
+        "village_start": agent_index,
+        "moneylender_of": agent_index,
+        "village_government": agent_index,
+        "ml_lender": agent_index,
+    }
+    values: dict[str, object] = {}
+    for f in dataclasses.fields(State):
+        v = getattr(state, f.name)
+        if not isinstance(v, np.ndarray) or f.name == "world_id":
+            continue
+        if v.ndim and v.shape[0] == state.n and f.name not in _UNIT_FIELDS:  # per agent
+            v = v[idx]
+        elif v.ndim and v.shape[0]:  # per cooperative, village, unit or world: world by world
+            k = v.shape[0] // W
+            v = v[w * k : (w + 1) * k].copy()
+        if f.name in shifted:
+            v = shifted[f.name](v)
+        values[f.name] = v
+    view = dataclasses.replace(
+        state,
+        n=idx.size,
+        n_households=state.n_households // W,
+        n_coops=C0,
+        n_villages=V0,
+        worlds=1,
+        agency_index={k: int(local[state.agency_of(k, w)]) for k in state.agency_index},
+        world_id=np.zeros(idx.size, dtype=np.int64),
+        **values,
+    )
+    mine = ties.subset(state.world_id[ties.a] == w)
+    mine.a, mine.b = local[mine.a].astype(mine.a.dtype), local[mine.b].astype(mine.b.dtype)
+    return view, mine
