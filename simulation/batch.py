@@ -7,9 +7,16 @@ lays R independent copies of the world side by side in one state
 (the ``worlds`` of :func:`kopsim.population.build`), so every mechanism acts on all R at once
 and the overhead is shared. Replicate r is cooperative r·C + c (C cooperatives per world).
 
-The copies are independent draws of the same stochastic process, not the runs that seeds
-0, 1, … would give one by one: one generator feeds the whole batch. Same parameters, batch
-seed and R give the same results (tested), as the one-by-one runs do.
+Each world draws from its own random stream (:mod:`kopsim.streams`), so world w of a batch is
+bit-identical to ``CooperativeModel(params, seed=seeds[w])`` run alone (tests/test_worlds.py);
+the worlds of ``replicates=R`` with one root seed are the runner's replications 0 … R−1.
+
+Metrics: a batch with ``collect_metrics=True`` keeps one metrics table per world, not a pooled
+one: ``model.metrics_frame(world=w)`` is world w's table, bit for bit the table of world w run
+alone (network metrics and the month's reciprocity, free-riding share and SHU included;
+tests/test_world_metrics.py), and ``model.metrics_frame()`` all worlds' tables with a ``world``
+column. A table costs about 1 ms per world and month (Mandiri Jaya), more than the month itself,
+so the runs here, which read the state at the end, keep none (``collect_metrics=False``).
 
 Surveys: :func:`survey_replicates` asks ``n`` members of each replicate exactly as
 :func:`kopsim.instruments.member_survey.virtual_survey` asks one cooperative (same respondents and answers
@@ -227,7 +234,9 @@ def run_and_survey(
     :func:`survey_seeds` (seed, r). Network metrics are not computed (they do not feed back).
     """
     params = params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
-    model = CooperativeModel(params, seed=seed, interventions=interventions, replicates=replicates)
+    model = CooperativeModel(
+        params, seed=seed, interventions=interventions, replicates=replicates, collect_metrics=False
+    )
     model.run_steps(steps)
     seeds = survey_seeds(seed, replicates)
     answers, valid = survey_replicates(model, respondents, seeds, cooperative, rm)
