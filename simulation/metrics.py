@@ -134,18 +134,18 @@ def board_betweenness(n: int, ties: net.Ties, board: np.ndarray, samples: int, s
     return float(np.mean(betweenness(n, ties.a, ties.b, samples, seed)[board]))
 
 
-def collect(model: CooperativeModel, world: int = 0) -> dict[str, Any]:
+def collect(model: CooperativeModel, world: int = 0, view: tuple[State, net.Ties] | None = None) -> dict[str, Any]:
     """All outcomes of the current month in world ``world`` as a flat dict (one row of the metrics table).
 
-    In a batch, the world's state and ties in its own numbering (:func:`kopsim.population.unstack`)
-    and the world's own outcomes of the month and metric seed: the row world ``world`` run alone
-    with its seed gives, value for value.
+    In a batch, from the world's state and ties in its own numbering (``view``, or
+    :func:`kopsim.population.unstack`) and the world's own outcomes of the month and metric seed:
+    the row world ``world`` run alone with its seed gives, value for value.
     """
     s: State = model.state
     p = model.p
     ties = model.ties
     if s.worlds > 1:
-        s, ties = unstack(s, ties, world)
+        s, ties = view if view is not None else unstack(s, ties, world)
     H = s.n_households
     mem = s.member[:H]
     n_mem = int(mem.sum())

@@ -252,12 +252,12 @@ class CooperativeModel(mesa.Model):
         without ``world``, every world's table, world by world, with a ``world`` column first.
         A single world's table has no ``world`` column (``world`` may be 0 or None).
         """
-        if self.datacollector is None and self._world_vars is None:
-            raise ValueError("this model keeps no metrics table (collect_metrics=False)")
         if world is not None and not 0 <= world < self.replicates:
             raise ValueError(f"world: {world}; allowed: 0 … {self.replicates - 1}")
-        if self._world_vars is None:
+        if self.datacollector is not None:
             return _tidy(self.datacollector.get_model_vars_dataframe())
+        if self._world_vars is None:
+            raise ValueError("this model keeps no metrics table (collect_metrics=False)")
         if world is not None:
             return _tidy(pd.DataFrame(self._world_vars[world]))
         frames = [_tidy(pd.DataFrame(v)) for v in self._world_vars]
@@ -267,8 +267,11 @@ class CooperativeModel(mesa.Model):
 
     def _collect_worlds(self) -> None:
         """This month's row of every world of a batch (:func:`kopsim.metrics.collect`)."""
-        for w, columns in enumerate(self._world_vars or ()):
-            row = metrics.collect(self, w)
+        if self._world_vars is None:
+            return
+        views = population.world_views(self.state, self.ties)  # each world in its own numbering
+        for w, (columns, view) in enumerate(zip(self._world_vars, views, strict=True)):
+            row = metrics.collect(self, w, view)
             for name, value in row.items():
                 if name != "step":
                     columns.setdefault(name, []).append(value)
