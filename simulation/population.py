@@ -538,6 +538,15 @@ def world_views(state: State, ties: net.Ties, worlds: Iterable[int] | None = Non
     tie_bounds = np.searchsorted(tie_world[tie_order], np.arange(W + 1))
     C0, V0 = state.coops_per_world, state.villages_per_world
     U = state.unit_open.size // max(state.n_coops, 1)
+    per_agent, per_block = [], []  # the state's arrays, by how a world's part is cut out
+    for f in dataclasses.fields(State):
+        v = getattr(state, f.name)
+        if not isinstance(v, np.ndarray) or f.name == "world_id":
+            continue
+        if v.ndim and v.shape[0] == state.n and f.name not in _UNIT_FIELDS:
+            per_agent.append((f.name, v))
+        else:  # per cooperative, village, unit or world: world by world (k of them in each)
+            per_block.append((f.name, v, v.shape[0] // W if v.ndim else 0))
     for w in range(W) if worlds is None else worlds:
         idx = agents[agent_bounds[w] : agent_bounds[w + 1]]
 
@@ -553,19 +562,10 @@ def world_views(state: State, ties: net.Ties, worlds: Iterable[int] | None = Non
             "village_government": agent_index,
             "ml_lender": agent_index,
         }
-        values: dict[str, Any] = {}
-        for f in dataclasses.fields(State):
-            v = getattr(state, f.name)
-            if not isinstance(v, np.ndarray) or f.name == "world_id":
-                continue
-            if v.ndim and v.shape[0] == state.n and f.name not in _UNIT_FIELDS:  # per agent
-                v = v[idx]
-            elif v.ndim and v.shape[0]:  # per cooperative, village, unit or world: world by world
-                k = v.shape[0] // W
-                v = v[w * k : (w + 1) * k].copy()
-            if f.name in shifted:
-                v = shifted[f.name](v)
-            values[f.name] = v
+        values: dict[str, Any] = {name: v[idx] for name, v in per_agent}
+        values.update({name: v[w * k : (w + 1) * k].copy() if k else v for name, v, k in per_block})
+        for name, shift in shifted.items():
+            values[name] = shift(values[name])
         view = dataclasses.replace(
             state,
             n=idx.size,
