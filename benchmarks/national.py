@@ -76,7 +76,7 @@ def memory_probe(worlds: int, months: int, seed: int) -> dict[str, Any]:
     national.shard_params(shard)  # scenario loaded and parsed before the baseline
     base = _rss_now()
     t0 = time.perf_counter()
-    model = CooperativeModel(national.shard_params(shard), seed=seed, replicates=shard.worlds)
+    model = CooperativeModel(national.shard_params(shard), seed=seed, replicates=shard.worlds, collect_metrics=False)
     t1 = time.perf_counter()
     model.run_steps(months)
     wall = time.perf_counter() - t1

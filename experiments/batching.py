@@ -88,7 +88,7 @@ def execute_batch(specs: Sequence[RunSpec]) -> list[tuple[dict[str, Any], pd.Dat
             interventions=[s.config.scenario.interventions for s in specs],
         )
         model.run_steps(specs[0].steps)
-        frames = model.world_frames()
+        frames = [model.metrics_frame(world=w) for w in range(len(specs))]
     except Exception:  # one run's error must not hide the others: each is run, and reported, alone
         return [runner.execute(s) for s in specs]
     share = round((time.perf_counter() - t0) / len(specs), 4)

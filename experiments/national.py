@@ -449,7 +449,9 @@ def run_shard(shard: Shard, seed: int) -> ShardResult:
     scen = _scenario(spec.scenario)
     params = shard_params(shard)
     t0 = time.perf_counter()
-    model = CooperativeModel(params, seed=seed, interventions=scen.interventions, replicates=shard.worlds)
+    model = CooperativeModel(
+        params, seed=seed, interventions=scen.interventions, replicates=shard.worlds, collect_metrics=False
+    )  # world_metrics reads the state at the end
     founding = int(model.state.member[: model.state.n_households].sum())
     t1 = time.perf_counter()
     model.run_steps(spec.months)

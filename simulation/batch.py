@@ -13,6 +13,13 @@ runner's replication r of root seed ``seed`` (:func:`kopsim.streams.replication_
 tests/test_worlds.py). The worlds of a batch may also differ in real-valued parameters and
 in their programmes (``CooperativeModel(params=[...], seed=[...], interventions=[[...], ...])``).
 
+Metrics: a batch with ``collect_metrics=True`` keeps one metrics table per world, not a pooled
+one: ``model.metrics_frame(world=w)`` is world w's table, bit for bit the table of world w run
+alone (network metrics and the month's reciprocity, free-riding share and SHU included;
+tests/test_world_metrics.py), and ``model.metrics_frame()`` all worlds' tables with a ``world``
+column. A table costs about 1 ms per world and month (Mandiri Jaya), more than the month itself,
+so the runs here, which read the state at the end, keep none (``collect_metrics=False``).
+
 Surveys: :func:`survey_replicates` asks ``n`` members of each replicate exactly as
 :func:`kopsim.instruments.member_survey.virtual_survey` asks one cooperative (same respondents and answers
 for the same survey seed), and :func:`batch_statistics` computes item totals and Spearman
@@ -226,10 +233,13 @@ def run_and_survey(
     ``interventions`` must all be ``batch_safe`` (every kind but kemitraan).
 
     Replicate r is the run with the seed of the runner's replication r of root ``seed``
-    (:func:`kopsim.streams.replication_seeds`); its survey is seeded with :func:`survey_seeds` (seed, r). Network metrics are not computed (they do not feed back).
+    (:func:`kopsim.streams.replication_seeds`); its survey is seeded with :func:`survey_seeds` (seed, r).
+    No metrics are kept (the surveys read the state at the end).
     """
     params = params.replace({"metrics.network_every": 0, "metrics.centrality_every": 0})
-    model = CooperativeModel(params, seed=seed, interventions=interventions, replicates=replicates)
+    model = CooperativeModel(
+        params, seed=seed, interventions=interventions, replicates=replicates, collect_metrics=False
+    )
     model.run_steps(steps)
     seeds = survey_seeds(seed, replicates)
     answers, valid = survey_replicates(model, respondents, seeds, cooperative, rm)

@@ -31,10 +31,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Contacts:
-    """The month's contacts: indices of the ties used and the reciprocity rate of the exchanges."""
+    """The month's contacts: indices of the ties used and the reciprocity rate of the exchanges,
+    one per world (length ``state.worlds``)."""
 
     used: np.ndarray
-    reciprocity: float
+    reciprocity: np.ndarray
 
 
 def contacts(world: World) -> Contacts:
@@ -64,7 +65,7 @@ def contacts(world: World) -> Contacts:
     pos, neg, gave, cnt = reciprocity.exchange_experiences(s.n, A, B, a_h, b_h)
     s.trust[:, PEER] = trust.update_trust(peer, pos, neg, tp.gain_rate, tp.loss_rate)
     s.image = reciprocity.update_image(s.image, gave, cnt, rp.image_update_rate)
-    rate = reciprocity.reciprocity_rate(a_h, b_h)
+    rate = reciprocity.reciprocity_rates(a_h, b_h, s.world_id[A], s.worlds)
     H = s.n_households
     observe_benefit(s.benefit, B_PEERS, pos[:H], (cnt[:H] > 0) & s.member[:H], memory)
     # board contact: the member–board relation

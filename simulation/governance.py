@@ -143,12 +143,13 @@ def sanction_probability(probability: float, social_control: np.ndarray) -> np.n
 
 @dataclass(frozen=True)
 class FreeRiding:
-    """This month's free-riders, who of them was sanctioned, their share of members and the
-    negative institutional experience their unpunished free-riding gives each member."""
+    """This month's free-riders, who of them was sanctioned, their share of members (one per world,
+    length ``state.worlds``; 0 without members) and the negative institutional experience their
+    unpunished free-riding gives each member."""
 
     riders: np.ndarray
     sanctioned: np.ndarray
-    share: float
+    share: np.ndarray
     harm: np.ndarray
 
 
@@ -169,8 +170,8 @@ def free_riding(world: World) -> FreeRiding:
     s.participation[:H, ORGANISATION] = apply_sanction(
         s.participation[:H, ORGANISATION], sanctioned, gp.sanction_effect
     )
-    n_mem = int(mem.sum())
-    share = float(riders.sum()) / n_mem if n_mem else 0.0
+    n_mem = np.bincount(s.world_id[:H][mem], minlength=s.worlds)  # per world
+    share = np.where(n_mem > 0, np.bincount(s.world_id[:H][riders], minlength=s.worlds) / np.maximum(n_mem, 1), 0.0)
     harm = free_ride_experience(s.coop[:H], riders, sanctioned, mem, s.n_coops, gp.free_ride_harm)
     return FreeRiding(riders, sanctioned, share, harm)
 
@@ -208,10 +209,10 @@ def rat_accountability(
     return update_trust(board_trust, pos, neg, gain_rate, loss_rate, gain_factor), informed | attended
 
 
-def rat(world: World) -> float:
+def rat(world: World) -> np.ndarray:
     """The annual members' meeting (RAT): attendance, SHU paid as far as cash allows, the board's
     accountability to those present (:func:`rat_accountability`), willingness to serve, and the
-    board election when a term ends. Returns the SHU paid (Rp M)."""
+    board election when a term ends. Returns the SHU paid (Rp M) in each world (length ``state.worlds``)."""
     s = world.state
     hw = s.household_world  # parameters per household where the worlds differ
     fp, gp, tp = world.per("finance", hw), world.per("governance", hw), world.per("trust", hw)
@@ -252,7 +253,8 @@ def rat(world: World) -> float:
     update_willingness(s, world.per("governance", s.world_id).honorarium_cost)
     if world.t - s.last_election >= gp.board_term_months:
         elect(world)
-    return float(payout.sum())
+    Hw = H // s.worlds  # households are numbered world by world: each world's total alone
+    return np.array([payout[w * Hw : (w + 1) * Hw].sum() for w in range(s.worlds)])
 
 
 def successors(n: int, old_holder: np.ndarray, new_holder: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ from . import partnership
 from .accounts import accounts_row
 from .agencies import regional_agencies
 from .participation import BENEFIT_ITEMS, mean_benefit
+from .population import unstack
 from .state import BOARD, INSTITUTION, MONEYLENDER, PARTNER, TRUST_TARGETS, State
 from .ties import origin_counts
 from .trust import trust_levels
@@ -133,11 +134,18 @@ def board_betweenness(n: int, ties: net.Ties, board: np.ndarray, samples: int, s
     return float(np.mean(betweenness(n, ties.a, ties.b, samples, seed)[board]))
 
 
-def collect(model: CooperativeModel) -> dict[str, Any]:
-    """All outcomes of the current month as a flat dict (one row of the metrics table)."""
+def collect(model: CooperativeModel, world: int = 0, view: tuple[State, net.Ties] | None = None) -> dict[str, Any]:
+    """All outcomes of the current month in world ``world`` as a flat dict (one row of the metrics table).
+
+    In a batch, from the world's state and ties in its own numbering (``view``, or
+    :func:`kopsim.population.unstack`) and the world's own outcomes of the month and metric seed:
+    the row world ``world`` run alone with its seed gives, value for value.
+    """
     s: State = model.state
-    p = model.p
+    p = model.world.params_of(world)  # the world's own values where the worlds of a batch differ
     ties = model.ties
+    if s.worlds > 1:
+        s, ties = view if view is not None else unstack(s, ties, world)
     H = s.n_households
     mem = s.member[:H]
     n_mem = int(mem.sum())
@@ -164,7 +172,7 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
         row[f"trust_{target}_low"] = float(low[k])
         row[f"trust_{target}_medium"] = float(medium[k])
         row[f"trust_{target}_high"] = float(high[k])
-    row["reciprocity_rate"] = model.last_reciprocity
+    row["reciprocity_rate"] = float(model.last_reciprocity[world])
     row["reputation_mean"] = float(s.image[:H].mean()) if H else float("nan")
     # each item among the members who experienced it (training: those trained); B̄ as members weigh it
     seen = s.benefit_seen[m_idx]
@@ -185,7 +193,7 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
     row["moneylender_borrowers"] = int((s.ml_loan[:H] > 0).sum())
     row["coop_cash"] = float(s.coop_cash.sum())
     row.update(accounts_row(s))  # the cooperative's books (kopsim.accounts)
-    row["shu_paid"] = float(model.last_shu)
+    row["shu_paid"] = float(model.last_shu[world])
     row["umkm_revenue"] = float(s.revenue[:H].sum())
     row["harvest"] = float(s.harvest[:H].sum())
     row["household_income_mean"] = float(s.income[:H].mean()) if H else float("nan")
@@ -196,7 +204,7 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
     row["information_reach"] = float(s.informed[:H].mean()) if H else float("nan")
     needy = s.needy[:H]
     row["information_reach_needy"] = float(s.informed[:H][needy].mean()) if needy.any() else float("nan")
-    row["free_rider_share"] = model.last_free_rider_share
+    row["free_rider_share"] = float(model.last_free_rider_share[world])
     row["board_willingness"] = float(s.willingness[m_idx].mean()) if n_mem else float("nan")
     row.update(network_counts(s, ties))
     row.update(origin_counts(s, ties))  # who started the ties (issue #16)
@@ -216,7 +224,7 @@ def collect(model: CooperativeModel) -> dict[str, Any]:
     cdue = cevery > 0 and model.steps >= 1 and (model.steps % cevery == 0 or model.steps == 1)
     row["board_betweenness"] = (
         board_betweenness(
-            s.n, ties, np.flatnonzero(s.office == BOARD), p.metrics.betweenness_samples, model.metric_seed
+            s.n, ties, np.flatnonzero(s.office == BOARD), p.metrics.betweenness_samples, model.metric_seeds[world]
         )
         if cdue
         else float("nan")

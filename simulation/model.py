@@ -88,7 +88,8 @@ class CooperativeModel(mesa.Model):
         Worlds simulated together as one array program (a batch; :func:`kopsim.population.build_worlds`):
         world r holds cooperatives r·C … r·C + C − 1 (C = ``population.n_cooperatives``), and is
         bit-identical to its run alone (its own random stream, parameters and timetable; tested).
-        Kemitraan programmes, which bring partner firms of their own, need a run of their own.
+        A batch keeps one metrics table per world (see below). Kemitraan programmes, which bring
+        partner firms of their own, need a run of their own.
 
     collect_metrics:
         False: keep no metrics table (``datacollector`` is None), for a caller that reads the state,
@@ -99,6 +100,15 @@ class CooperativeModel(mesa.Model):
     they are asked for. ``model.datacollector`` (a :class:`mesa.DataCollector`) holds one row of
     outcomes per month from month 0, so ``mesa.batch_run`` and Mesa's plot components work;
     :meth:`metrics_frame` is the same table from month 1 with a ``step`` column.
+
+    A batch of W > 1 worlds keeps one such table per world (``datacollector`` is None: Mesa's holds
+    one row a month): ``metrics_frame(world=w)`` is world w's table, the table ``metrics_frame()``
+    of world w run alone with seed ``seeds[w]`` gives, bit for bit (each world's outcomes are
+    computed from its own agents and ties, in its own numbering: :func:`kopsim.metrics.collect`);
+    ``metrics_frame()`` is all worlds' tables, world by world, with a ``world`` column first. The
+    outcomes of the month that metrics read — ``last_reciprocity``, ``last_free_rider_share`` and
+    ``last_shu`` — are arrays with one value per world (length 1 for a single world), and
+    ``metric_seeds[w]`` is world w's seed for sampled network metrics (``metric_seed``: world 0's).
     """
 
     def __init__(
@@ -169,20 +179,25 @@ class CooperativeModel(mesa.Model):
         # one seed for sampled network metrics, drawn once so metric timing cannot shift the run
         self.metric_seeds = [int(g.integers(2**31 - 1)) for g in streams.generators]
         self.metric_seed = self.metric_seeds[0]
-        # outcomes of the month that metrics read
-        self.last_reciprocity = float("nan")
-        self.last_free_rider_share = 0.0
-        self.last_shu = 0.0
+        # outcomes of the month that metrics read, one per world
+        self.last_reciprocity = np.full(replicates, np.nan)
+        self.last_free_rider_share = np.zeros(replicates)
+        self.last_shu = np.zeros(replicates)
         governance.update_willingness(state, self.world.per("governance", state.world_id).honorarium_cost)
         self._views = False
         self._row: dict[str, Any] = {}
         self.datacollector: mesa.DataCollector | None = None
-        if replicates == 1 and collect_metrics:
+        # a batch's metrics: each world's columns as Mesa's DataCollector keeps them (name -> values)
+        self._world_vars: list[dict[str, list[Any]]] | None = None
+        if collect_metrics and replicates == 1:
             self._row = metrics.collect(self)
             self.datacollector = mesa.DataCollector(
                 model_reporters={name: partial(_current, name) for name in self._row if name != "step"}
             )
             self.datacollector.collect(self)
+        elif collect_metrics:
+            self._world_vars = [{} for _ in range(replicates)]
+            self._collect_worlds()
 
     # ---- the world and its views --------------------------------------------------------
     @property
@@ -247,16 +262,36 @@ class CooperativeModel(mesa.Model):
         office, member = self.state.office, self.state.member
         return self.agents.select(lambda a: bool(member[a.idx]) and office[a.idx] == BOARD)
 
-    def metrics_frame(self) -> pd.DataFrame:
-        """Tidy table of outcomes: one row per month from month 1, one named column per outcome."""
-        if self.datacollector is None:
-            raise ValueError(
-                "a batch of replicates keeps no pooled metrics; read each replicate "
-                "(kopsim.batch) or run the replicates one by one"
-            )
-        frame = self.datacollector.get_model_vars_dataframe().iloc[1:].reset_index(drop=True)
-        frame.insert(0, "step", np.arange(1, len(frame) + 1))
-        return frame
+    def metrics_frame(self, world: int | None = None) -> pd.DataFrame:
+        """Tidy table of outcomes: one row per month from month 1, one named column per outcome.
+
+        A batch of worlds: ``world=w`` gives world w's table (the table of world w run alone);
+        without ``world``, every world's table, world by world, with a ``world`` column first.
+        A single world's table has no ``world`` column (``world`` may be 0 or None).
+        """
+        if world is not None and not 0 <= world < self.replicates:
+            raise ValueError(f"world: {world}; allowed: 0 … {self.replicates - 1}")
+        if self.datacollector is not None:
+            return _tidy(self.datacollector.get_model_vars_dataframe())
+        if self._world_vars is None:
+            raise ValueError("this model keeps no metrics table (collect_metrics=False)")
+        if world is not None:
+            return _tidy(pd.DataFrame(self._world_vars[world]))
+        frames = [_tidy(pd.DataFrame(v)) for v in self._world_vars]
+        for w, frame in enumerate(frames):
+            frame.insert(0, "world", w)
+        return pd.concat(frames, ignore_index=True)
+
+    def _collect_worlds(self) -> None:
+        """This month's row of every world of a batch (:func:`kopsim.metrics.collect`)."""
+        if self._world_vars is None:
+            return
+        views = population.world_views(self.state, self.ties)  # each world in its own numbering
+        for w, (columns, view) in enumerate(zip(self._world_vars, views, strict=True)):
+            row = metrics.collect(self, w, view)
+            for name, value in row.items():
+                if name != "step":
+                    columns.setdefault(name, []).append(value)
 
     def run_steps(self, steps: int) -> None:
         """Run ``steps`` months (a batch of replicates too; :meth:`run` also returns the metrics)."""
@@ -273,7 +308,7 @@ class CooperativeModel(mesa.Model):
         """One month: the phases in the order of the module docstring."""
         world = self.world
         world.begin_month(self.steps)  # already incremented by mesa.Model
-        self.last_shu = 0.0  # SHU is paid only in the RAT month
+        self.last_shu = np.zeros(self.replicates)  # SHU is paid only in the RAT month
         agencies.new_year(world)  # the agencies' programme budgets start afresh each January
         accounts.new_year(world)  # and so does the cooperative's income statement
         for iv, memo, targets in zip(self.interventions, self._memos, self._targets, strict=True):
@@ -313,6 +348,8 @@ class CooperativeModel(mesa.Model):
         if self.datacollector is not None:
             self._row = metrics.collect(self)
             self.datacollector.collect(self)
+        elif self._world_vars is not None:
+            self._collect_worlds()
 
 
 def timetables(
@@ -384,6 +421,14 @@ def world_seeds(seed: int | Sequence[int] | None, replicates: int | None = None)
     if replicates is None or replicates == 1:
         return [seed]
     return list(replication_seeds(seed, replicates))
+
+
+def _tidy(table: pd.DataFrame) -> pd.DataFrame:
+    """A table of rows from month 0 as :meth:`CooperativeModel.metrics_frame` gives it: from month 1,
+    with a ``step`` column first."""
+    frame = table.iloc[1:].reset_index(drop=True)
+    frame.insert(0, "step", np.arange(1, len(frame) + 1))
+    return frame
 
 
 def _current(name: str, model: CooperativeModel) -> Any:

@@ -12,7 +12,8 @@ sentiment), ties among members of a cooperative (bonding, interest), ties across
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -509,3 +510,76 @@ def stack(states: list[State], ties: list[net.Ties]) -> tuple[State, net.Ties]:
         )
     )
     return state, joined_ties
+
+
+_UNIT_FIELDS = ("unit_open", "unit_users", "unit_revenue", "unit_cost")  # per business unit, world by world
+
+
+def unstack(state: State, ties: net.Ties, w: int) -> tuple[State, net.Ties]:
+    """World ``w`` of a batch as a single world, in its own numbering: the inverse of :func:`stack`.
+
+    Agents, ties, cooperatives, villages and business units of world ``w`` keep their order (the
+    map from the world's own index to the batch's is increasing), so the arrays are those of the
+    world run alone, value for value and in the same order. The arrays are copies; a single world
+    is returned as it is.
+    """
+    return next(world_views(state, ties, (w,)))
+
+
+def world_views(state: State, ties: net.Ties, worlds: Iterable[int] | None = None) -> Iterator[tuple[State, net.Ties]]:
+    """:func:`unstack` of each of ``worlds`` (all if None), in order: agents and ties are grouped by
+    world once (stable sorts), so all W views cost O(n + L) and a sort, not W scans of the batch."""
+    W = state.worlds
+    if W == 1:
+        yield from ((state, ties) for _ in (worlds if worlds is not None else (0,)))
+        return
+    agents = np.argsort(state.world_id, kind="stable")  # world by world, increasing within a world
+    agent_bounds = np.searchsorted(state.world_id[agents], np.arange(W + 1))
+    tie_world = state.world_id[ties.a]
+    tie_order = np.argsort(tie_world, kind="stable")  # each world's ties in their order
+    tie_bounds = np.searchsorted(tie_world[tie_order], np.arange(W + 1))
+    C0, V0 = state.coops_per_world, state.villages_per_world
+    U = state.unit_open.size // max(state.n_coops, 1)
+    per_agent, per_block = [], []  # the state's arrays, by how a world's part is cut out
+    for f in dataclasses.fields(State):
+        v = getattr(state, f.name)
+        if not isinstance(v, np.ndarray) or f.name == "world_id":
+            continue
+        if v.ndim and v.shape[0] == state.n and f.name not in _UNIT_FIELDS:
+            per_agent.append((f.name, v))
+        else:  # per cooperative, village, unit or world: world by world (k of them in each)
+            per_block.append((f.name, v, v.shape[0] // W if v.ndim else 0))
+    for w in range(W) if worlds is None else worlds:
+        idx = agents[agent_bounds[w] : agent_bounds[w + 1]]
+
+        def agent_index(v: np.ndarray, idx: np.ndarray = idx) -> np.ndarray:
+            return np.where(v >= 0, np.searchsorted(idx, np.maximum(v, 0)), v)
+
+        shifted = {  # index-valued arrays: back to the world's own numbering
+            "village": lambda v, w=w: np.where(v >= 0, v - w * V0, v),
+            "coop": lambda v, w=w: np.where(v >= 0, v - w * C0, v),
+            "unit_used": lambda v, w=w: np.where(v >= 0, v - w * C0 * U, v),
+            "village_start": agent_index,
+            "moneylender_of": agent_index,
+            "village_government": agent_index,
+            "ml_lender": agent_index,
+        }
+        values: dict[str, Any] = {name: v[idx] for name, v in per_agent}
+        values.update({name: v[w * k : (w + 1) * k].copy() if k else v for name, v, k in per_block})
+        for name, shift in shifted.items():
+            values[name] = shift(values[name])
+        view = dataclasses.replace(
+            state,
+            n=idx.size,
+            n_households=state.n_households // W,
+            n_coops=C0,
+            n_villages=V0,
+            worlds=1,
+            agency_index={k: int(np.searchsorted(idx, state.agency_of(k, w))) for k in state.agency_index},
+            world_id=np.zeros(idx.size, dtype=np.int64),
+            **values,
+        )
+        mine = ties.subset(tie_order[tie_bounds[w] : tie_bounds[w + 1]])
+        mine.a = np.searchsorted(idx, mine.a).astype(mine.a.dtype)
+        mine.b = np.searchsorted(idx, mine.b).astype(mine.b.dtype)
+        yield view, mine

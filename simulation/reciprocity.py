@@ -83,3 +83,13 @@ def reciprocity_rate(a_helped: np.ndarray, b_helped: np.ndarray) -> float:
     if a_helped.size == 0:
         return float("nan")
     return float(np.count_nonzero(a_helped & b_helped)) / a_helped.size
+
+
+def reciprocity_rates(a_helped: np.ndarray, b_helped: np.ndarray, world: np.ndarray, worlds: int) -> np.ndarray:
+    """:func:`reciprocity_rate` of each world of a batch (length ``worlds``; NaN for a world without
+    contacts): ``world`` is the world of each contact. One world gives the same value as
+    :func:`reciprocity_rate` (exact counts, one division)."""
+    both = np.bincount(world[a_helped & b_helped], minlength=worlds)
+    contacts = np.bincount(world, minlength=worlds)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(contacts > 0, both / np.maximum(contacts, 1), np.nan)

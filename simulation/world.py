@@ -129,6 +129,14 @@ class World:
         self.varying = varying
         self.params = _guarded(new if worlds[0] else raw, varying)
 
+    def params_of(self, w: int) -> Parameters:
+        """This month's parameters of world ``w`` (every group with its own values)."""
+        raw = _raw(self.params)
+        if not self.varying:
+            return raw
+        groups = {k.split(".", 1)[0] for k in self.varying}
+        return dataclasses.replace(raw, **{g: self.of_world(g, w) for g in groups})
+
     def of_world(self, group: str, w: int) -> Any:
         """Parameter group ``group`` with world ``w``'s values (for a loop over worlds or cooperatives)."""
         values = getattr(_raw(self.params), group)

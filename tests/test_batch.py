@@ -132,14 +132,14 @@ def test_same_seed_same_batch_and_small_replicates_are_marked_invalid():
     assert not big.valid.any() and np.isnan(big.totals).all()
 
 
-def test_a_batch_refuses_interventions_other_than_training_and_pooled_metrics():
+def test_a_batch_refuses_interventions_other_than_training_and_keeps_metrics_per_world():
     scen = load("kemitraan_association")
     with pytest.raises(ValueError, match="no kemitraan interventions"):
         CooperativeModel(scen.params, seed=1, interventions=scen.interventions, replicates=2)
     model = CooperativeModel(Parameters().replace(SMALL), seed=1, replicates=2)
     model.run_steps(1)
-    with pytest.raises(ValueError, match="no pooled metrics"):
-        model.metrics_frame()
+    table = model.metrics_frame()  # no pooled table: one per world (tests/test_world_metrics.py)
+    assert list(table["world"]) == [0, 1] and list(table["step"]) == [1, 1]
 
 
 def test_the_calibrated_mandiri_jaya_scenario_reproduces_the_survey_and_the_books():
