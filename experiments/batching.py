@@ -35,13 +35,13 @@ MAX_WORLDS = 64
 def structure(spec: RunSpec) -> str | None:
     """What runs sharing a batch must have in common (None: this run cannot share one): the
     length and every parameter that is not real-valued (sizes, months, rules, switches, lists)."""
-    from kopsim.parameters import GROUPS, SHARED_GROUPS
+    from kopsim.parameters import GROUPS, may_differ
 
     scen = spec.config.scenario
     if not all(iv.batch_safe for iv in scen.interventions):
         return None
     shape = {
-        gname: {f.name: values[f.name] for f in fields(GROUPS[gname]) if gname in SHARED_GROUPS or f.type != "float"}
+        gname: {f.name: values[f.name] for f in fields(GROUPS[gname]) if not may_differ(gname, f.name, f.type)}
         for gname, values in scen.params.to_dict().items()
     }
     return json.dumps({"steps": spec.steps, "outcomes": spec.outcomes, "params": shape}, sort_keys=True, default=str)

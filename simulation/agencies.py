@@ -188,6 +188,8 @@ def programme_quotas(world: World, eligible: np.ndarray, quota: int, provider: s
     demand = np.where(conditions_met(world), np.minimum(pool, quota), 0).astype(np.int64)
     budget, cost = np.broadcast_to(ap.programme_budget, s.worlds), np.broadcast_to(ap.cost_per_trainee, s.worlds)
     limited = (budget > 0) & (cost > 0)  # worlds whose agency has a budget
+    if world.targets is not None:  # and whose timetable holds the programme
+        limited &= world.targets
     if not limited.any():
         return demand
     k = AGENCY_KINDS.index(provider)

@@ -1099,15 +1099,23 @@ __all__ = ["GROUPS", "ParameterError", "Parameters", "describe", "param", "unkno
 
 # Groups whose values must be the same in every world of a batch: what the metrics report.
 SHARED_GROUPS = frozenset({"metrics"})
+# Whole-number parameters the mechanisms read per world all the same (a quota per cooperative).
+PER_WORLD_INTEGERS = frozenset({"skills.training_quota"})
+
+
+def may_differ(group: str, name: str, kind: str) -> bool:
+    """Whether parameter ``group.name`` (of dataclass type ``kind``) may differ between the worlds of a batch."""
+    return group not in SHARED_GROUPS and (kind == "float" or f"{group}.{name}" in PER_WORLD_INTEGERS)
 
 
 def worlds_varying(params: Sequence[Parameters], source: str | None = None) -> dict[str, Any]:
     """The parameters that differ between the worlds of a batch: ``{"group.name": (W,) values}``.
 
-    Only real-valued parameters (rates, shares, amounts, weights; type ``float``) may differ: they
-    enter the mechanisms as numbers, which can be one per world (``World.per``). Integers (sizes,
-    months), switches, rules and lists steer the structure or the timetable and must be the same in
-    every world; a batch of worlds that differ in one of them raises :class:`ParameterError`.
+    Only real-valued parameters (rates, shares, amounts, weights; type ``float``) and the integers
+    of :data:`PER_WORLD_INTEGERS` may differ (:func:`may_differ`): they enter the mechanisms as
+    numbers, which can be one per world (``World.per``). Other integers (sizes, months), switches,
+    rules and lists steer the structure or the timetable and must be the same in every world; a
+    batch of worlds that differ in one of them raises :class:`ParameterError`.
     """
     import numpy as np  # here, not at the top: `kopsim params` and `validate` start without numpy
 
@@ -1121,12 +1129,12 @@ def worlds_varying(params: Sequence[Parameters], source: str | None = None) -> d
             if all(v == values[0] for v in values[1:]):
                 continue
             path = f"{gname}.{name}"
-            if types[name] != "float" or gname in SHARED_GROUPS:
+            if not may_differ(gname, name, types[name]):
                 raise ParameterError(
                     path,
                     "differs between the worlds of a batch; allowed to differ: real-valued parameters "
                     f"(not {types[name]}) outside the groups {sorted(SHARED_GROUPS)}",
                     source,
                 )
-            out[path] = np.asarray(values, dtype=float)
+            out[path] = np.asarray(values, dtype=float if types[name] == "float" else np.int64)
     return out

@@ -259,11 +259,12 @@ def training(world: World) -> None:
     the general skill and each programme's skill (column) alike: S'_k = S_k − δ_ik·(S_k − S₀_k)."""
     s, kp = world.state, world.per("skills")  # (W,) values where the worlds differ
     t = world.t
-    if kp.training_every_months and t % kp.training_every_months == 0 and kp.training_quota:
+    quota = kp.training_quota  # a number, or one per world (a quota of 0 trains nobody there)
+    if kp.training_every_months and t % kp.training_every_months == 0 and np.any(quota):
         session(
             world,
             s.member[: s.n_households],
-            kp.training_quota,
+            quota if np.ndim(quota) == 0 else np.repeat(quota, s.coops_per_world),
             kp.training_selection,
             kp.training_gain,
             "cooperative_office",

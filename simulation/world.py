@@ -140,7 +140,7 @@ class World:
     def of_world(self, group: str, w: int) -> Any:
         """Parameter group ``group`` with world ``w``'s values (for a loop over worlds or cooperatives)."""
         values = getattr(_raw(self.params), group)
-        own = {k.split(".", 1)[1]: float(v[w]) for k, v in self.varying.items() if k.startswith(group + ".")}
+        own = {k.split(".", 1)[1]: v[w].item() for k, v in self.varying.items() if k.startswith(group + ".")}
         return dataclasses.replace(values, **own) if own else values
 
     def per(self, group: str, tags: Blocks | np.ndarray | None = None) -> Any:

@@ -330,15 +330,26 @@ def test_cli_writes_posterior_ppc_and_a_runnable_calibrated_scenario(scenario_fi
 def test_same_seed_same_fit_on_every_executor(scenario_file, targets_file, tmp_path):
     scen = load(str(scenario_file))
     targets = cal.load_targets(str(targets_file), scen.params)
+    # each executor, and particles run one by one or as batches of worlds: the same fit
     runs = [
         cal.run_calibration(
-            scen, targets, budget=100, population=20, generations=2, seed=11, ppc_draws=5, executor=kind, workers=2
+            scen,
+            targets,
+            budget=100,
+            population=20,
+            generations=2,
+            seed=11,
+            ppc_draws=5,
+            executor=kind,
+            workers=2,
+            particles_per_batch=batch,
         )
-        for kind in ("sequential", "process")
+        for kind, batch in (("sequential", 1), ("process", 1), ("sequential", 16), ("process", 8))
     ]
-    pd.testing.assert_frame_equal(runs[0].posterior, runs[1].posterior)
-    pd.testing.assert_frame_equal(runs[0].ppc, runs[1].ppc)
-    assert runs[0].simulations_used == runs[1].simulations_used
+    for other in runs[1:]:
+        pd.testing.assert_frame_equal(runs[0].posterior, other.posterior)
+        pd.testing.assert_frame_equal(runs[0].ppc, other.ppc)
+        assert runs[0].simulations_used == other.simulations_used
 
 
 def test_from_survey_writes_a_targets_file_that_loads(scenario_file, tmp_path, capsys):

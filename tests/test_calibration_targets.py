@@ -732,3 +732,28 @@ def test_a_calibration_run_collects_the_months_it_needs_as_the_full_table_has_th
     assert got.keys() == want.keys()
     for key, value in want.items():
         assert got[key] == pytest.approx(value, rel=1e-12, abs=1e-12, nan_ok=True), key
+
+
+def test_a_generations_particles_run_as_one_batch_give_the_statistics_of_their_runs_alone():
+    """simulate_many (a batch of worlds, each its particle's parameters and run seed) returns what
+    simulate returns for each particle alone, value for value; a refused particle stays invalid."""
+    from kopsim.scenario import load
+
+    scen = load("mandiri_jaya")
+    targets = cal.load_targets("mandiri_jaya", scen.params)
+    sim = cal.SurveySimulator(
+        scen.params, tuple(scen.interventions), 108, 30, 0, targets.priors, {}, targets.model_targets
+    )
+    rng = np.random.default_rng(3)
+    jobs = []
+    for k in range(3):
+        pars = {p.name: float(rng.uniform(p.low, p.high)) for p in targets.priors}
+        jobs.append((pars, 100 + k))
+    jobs.insert(1, ({**jobs[0][0], "participation__exit_rate": 5.0}, 7))  # a probability of 5: refused
+    got = sim.simulate_many(jobs)
+    assert got[1] == {cal.simulator.INVALID: 1.0}
+    for (pars, seed), stats in zip(jobs, got, strict=True):
+        want = sim.simulate(pars, seed)
+        assert stats.keys() == want.keys()
+        for key, value in want.items():
+            assert stats[key] == value or (np.isnan(value) and np.isnan(stats[key])), key

@@ -92,6 +92,7 @@ def test_constants_kept_in_the_cli_equal_their_sources():
         "DEFAULT_PPC_DRAWS",
         "POINTS",
         "KERNELS",
+        "PARTICLES_PER_BATCH",
     ):
         assert getattr(cli_cal, name) == getattr(calibration, name), name
     assert cli_cal.DEFAULT_VALIDATE_DRAWS == calibration.validate.DEFAULT_DRAWS

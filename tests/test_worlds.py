@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 from helpers import small_params
 
@@ -169,13 +170,15 @@ def test_worlds_with_their_own_parameters_are_bit_identical_to_their_runs_alone(
     scen = load(scenario)
     params = [perturbed(scen.params, k) for k in range(3)]
     seeds = [11, 12, 13]
-    batch = CooperativeModel(params, seed=seeds, interventions=scen.interventions, collect_metrics=False)
+    batch = CooperativeModel(params, seed=seeds, interventions=scen.interventions)
     assert len(batch.world.base_varying) > 100  # every real-valued parameter differs between the worlds
     batch.run_steps(months)
     for w in (1, 2):
-        alone = CooperativeModel(params[w], seed=seeds[w], interventions=scen.interventions, collect_metrics=False)
+        alone = CooperativeModel(params[w], seed=seeds[w], interventions=scen.interventions)
         alone.run_steps(months)
         assert_same_world(alone, batch, w)
+        # and so are its metrics, read with its own parameters (e.g. the trust bands' thresholds)
+        pd.testing.assert_frame_equal(batch.metrics_frame(world=w), alone.metrics_frame(), check_exact=True)
 
 
 def test_only_real_valued_parameters_may_differ_between_worlds() -> None:

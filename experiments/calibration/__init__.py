@@ -24,6 +24,7 @@ from .fit import (
     DEFAULT_POPULATION,
     DEFAULT_PPC_DRAWS,
     KERNELS,
+    PARTICLES_PER_BATCH,
     CalibrationResult,
     run_calibration,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "DEFAULT_POPULATION",
     "DEFAULT_PPC_DRAWS",
     "KERNELS",
+    "PARTICLES_PER_BATCH",
     "POINTS",
     "TARGET_KINDS",
     "CalibrationError",

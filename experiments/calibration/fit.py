@@ -262,6 +262,11 @@ class ABCSession:
     done_simulations: int
 
 
+# Particles whose models run as one batch of worlds at most (kopsim.experiments.calibration.gather):
+# the same particles as one by one (each world is bit-identical to its run alone), fewer model calls.
+PARTICLES_PER_BATCH = 16
+
+
 @contextlib.contextmanager
 def abc_session(
     pyabc: Any,
@@ -274,6 +279,7 @@ def abc_session(
     budget: int,
     log: Any,
     models: Sequence[str] = (),
+    chunk: int = 1,
 ) -> Iterator[ABCSession]:
     """numpy's global generator seeded from ``seed`` (pyabc draws from it; restored afterwards), the
     database (:func:`database_path`; a temporary one is removed), the executor, the progress a resumed
@@ -294,7 +300,8 @@ def abc_session(
             done_generations, done_simulations = (
                 stored_progress(pyabc, url, db_path, n_models, log) if resume else (0, 0)
             )
-            sampler = make_sampler(ex, in_flight, seed, max(budget - done_simulations, 0), log, models=models)
+            left = max(budget - done_simulations, 0)
+            sampler = make_sampler(ex, in_flight, seed, left, log, models=models, chunk=chunk)
             yield ABCSession(ex, url, sampler, done_generations, done_simulations)
     finally:
         np.random.set_state(state)
@@ -356,6 +363,7 @@ def run_calibration(
     point: str = "best",
     kernel: str = "silverman",
     resume: bool = False,
+    particles_per_batch: int = PARTICLES_PER_BATCH,
 ) -> CalibrationResult:
     """Fit the priors of ``targets`` by ABC-SMC and draw the posterior predictive (module docstring).
     pyabc's database goes to ``out / "abc.db"`` (a temporary directory when ``out`` is None).
@@ -394,7 +402,9 @@ def run_calibration(
     for name in ("ABC", "pyabc"):
         logging.getLogger(name).setLevel(logging.WARNING)
     log = (lambda msg: None) if quiet else (lambda msg: print(f"kopsim: {msg}", file=sys.stderr, flush=True))
-    with abc_session(pyabc, seed, out, resume, executor, workers, dask, budget, log) as session:
+    with abc_session(
+        pyabc, seed, out, resume, executor, workers, dask, budget, log, chunk=particles_per_batch
+    ) as session:
         ex, sampler = session.executor, session.sampler
         done_generations, done_simulations = session.done_generations, session.done_simulations
         abc = pyabc.ABCSMC(

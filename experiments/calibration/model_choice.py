@@ -63,6 +63,7 @@ from .fit import (
     DEFAULT_BUDGET,
     DEFAULT_GENERATIONS,
     DEFAULT_POPULATION,
+    PARTICLES_PER_BATCH,
     abc_session,
     check_run_options,
     prior_distribution,
@@ -152,6 +153,7 @@ def run_model_choice(
     quiet: bool = True,
     kernel: str = "silverman",
     resume: bool = False,
+    particles_per_batch: int = PARTICLES_PER_BATCH,
 ) -> ModelChoiceResult:
     """ABC-SMC over (model, null) and their parameters (module docstring); the options are those of
     :func:`.fit.run_calibration`, the budget counting the simulations of both models."""
@@ -200,7 +202,9 @@ def run_model_choice(
             f"null model {names[1]!r}: not fitted (fixed by its scenario): "
             + ", ".join(f"{p.key} = {_value(null, p)}" for p in fixed)
         )
-    with abc_session(pyabc, seed, out, resume, executor, workers, dask, budget, log, names) as session:
+    with abc_session(
+        pyabc, seed, out, resume, executor, workers, dask, budget, log, names, chunk=particles_per_batch
+    ) as session:
         sampler, done_generations, done_simulations = (
             session.sampler,
             session.done_generations,

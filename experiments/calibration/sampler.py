@@ -47,6 +47,33 @@ def _seeded_job(simulate_one_pickle: bytes, key: str, job: int, seed: int) -> tu
     return job, particle, bool(particle.accepted)
 
 
+def _seeded_jobs(simulate_one_pickle: bytes, key: str, jobs: Sequence[tuple[int, int]]) -> list[tuple[int, Any, bool]]:
+    """Run pyabc's ``simulate_one`` for each (job, seed) of a chunk, the models as one batch of
+    worlds (:mod:`.gather`): the particles the jobs give one by one (:func:`_seeded_job`)."""
+    import cloudpickle
+
+    from .gather import run_jobs
+
+    simulate_one = _LOADED.get(key)
+    if simulate_one is None:
+        _LOADED.clear()
+        simulate_one = _LOADED[key] = cloudpickle.loads(simulate_one_pickle)
+    return [(job, particle, bool(particle.accepted)) for job, particle in run_jobs(simulate_one, jobs)]
+
+
+# Jobs per chunk at most: each chunk's particles run as one batch of worlds.
+MAX_CHUNK = 32
+
+
+def chunk_size(needed: int, accepted: int, finished: int, in_flight: int, largest: int) -> int:
+    """Jobs of the next chunk: the jobs still expected (``needed`` acceptances at the acceptance rate
+    so far) shared among the chunks in flight, 1 … ``largest``; small near a generation's end, so few
+    jobs run beyond its n-th acceptance."""
+    rate = accepted / finished if finished >= 20 and accepted else 1.0
+    expected = math.ceil(max(needed, 1) / max(rate, 0.01))
+    return max(1, min(largest, math.ceil(expected / max(in_flight, 1))))
+
+
 def make_sampler(
     executor: cf.Executor,
     in_flight: int,
@@ -54,10 +81,13 @@ def make_sampler(
     budget: int,
     progress: Callable[[str], None] | None = None,
     models: Sequence[str] = (),
+    chunk: int = 1,
 ) -> Any:
     """A pyabc sampler that submits jobs to ``executor`` (at most ``in_flight`` at a time), seeds
     job j of generation t with SeedSequence([root_seed, t + 1, j]), keeps the first n accepted
-    particles in job order, and never lets the jobs kept exceed ``budget``.
+    particles in job order, and never lets the jobs kept exceed ``budget``. With ``chunk`` > 1 the
+    jobs go to the executor in chunks of consecutive jobs (up to ``chunk``, :func:`chunk_size`) whose
+    models run as one batch of worlds (:func:`_seeded_jobs`): the same particles, fewer model calls.
 
     A generation is not started when the budget left is smaller than the simulations the previous
     complete one needed: the threshold only falls, so the acceptance rate falls with it (every
@@ -90,7 +120,7 @@ def make_sampler(
             if math.isfinite(max_eval):
                 limit = min(limit, int(max_eval))
             results: dict[int, tuple[Any, bool]] = {}
-            running: dict[cf.Future, int] = {}
+            running: dict[cf.Future, list[int]] = {}
             next_job = 0
             nth: int | None = None
 
@@ -109,21 +139,30 @@ def make_sampler(
             while True:
                 accepted = sum(1 for _, ok in results.values() if ok)
                 while len(running) < in_flight and accepted < n and next_job < limit:
-                    fut = executor.submit(_seeded_job, payload, key, next_job, _job_seed(root_seed, t, next_job))
-                    running[fut] = next_job
-                    next_job += 1
+                    size = 1
+                    if chunk > 1:
+                        size = chunk_size(n - accepted, accepted, len(results), in_flight, chunk)
+                    jobs = list(range(next_job, min(next_job + size, limit)))
+                    if len(jobs) == 1:
+                        fut = executor.submit(_seeded_job, payload, key, next_job, _job_seed(root_seed, t, next_job))
+                    else:
+                        seeded = [(j, _job_seed(root_seed, t, j)) for j in jobs]
+                        fut = executor.submit(_seeded_jobs, payload, key, seeded)
+                    running[fut] = jobs
+                    next_job += len(jobs)
                 nth = nth_accepted()
                 if nth is not None or not running:
                     break
                 done, _ = cf.wait(list(running), return_when=cf.FIRST_COMPLETED)
                 for fut in done:
-                    job, particle, ok = fut.result()
+                    got = fut.result()
                     del running[fut]
-                    results[job] = (particle, ok)
-            for fut in list(running):  # jobs beyond the n-th acceptance: cancel, or let them finish
+                    for job, particle, ok in got if isinstance(got, list) else [got]:
+                        results[job] = (particle, ok)
+            for fut, jobs in list(running.items()):  # jobs beyond the n-th acceptance: cancel, or let them finish
                 if not fut.cancel():
                     fut.result()
-                    self.discarded += 1
+                    self.discarded += len(jobs)
             last = nth if nth is not None else next_job - 1
             sample = self._create_empty_sample()
             for j in range(last + 1):  # every job up to the n-th acceptance has finished

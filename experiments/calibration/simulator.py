@@ -20,7 +20,7 @@ seed SeedSequence([s, RELATIONAL_TAG, k])). A survey-only targets file runs and 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -33,6 +33,8 @@ from kopsim.instruments.survey_analysis import SurveyResult
 from kopsim.instruments.trust_survey import TRUST_CATEGORIES, trust_survey
 from kopsim.parameters import ParameterError, Parameters
 from kopsim.participation import DOMAINS
+
+from .gather import active
 
 if TYPE_CHECKING:
     from kopsim.model import CooperativeModel
@@ -157,6 +159,19 @@ def model_statistics(
     return x
 
 
+class WorldView:
+    """World ``w`` of a batch as the instruments read a run model: its state and ties in its own
+    numbering (:func:`kopsim.population.world_views`), its parameters, the month, and no kemitraan
+    record (a batch holds none)."""
+
+    def __init__(self, model: Any, w: int, state: Any, ties: Any) -> None:
+        from types import SimpleNamespace
+
+        self.state, self.ties, self.steps = state, ties, model.steps
+        self.p = model.world.params_of(w)
+        self.world = SimpleNamespace(partnership=None)
+
+
 def batch_survey_statistics(res: Any, n_target: int) -> list[dict[str, float]]:
     """:func:`survey_statistics` of every replicate of a :class:`kopsim.batch.BatchSurveys`
     (``{"invalid": 1}`` for a replicate with too few members)."""
@@ -206,6 +221,12 @@ class SurveySimulator:
             return {INVALID: 1.0}
         params, rm = configured
         model, rows = run_model(params, seed, self.interventions, self.steps, series_months(self.model_targets))
+        return self._statistics(model, seed, rm, rows)
+
+    def _statistics(
+        self, model: Any, seed: int, rm: ResponseModel, rows: Mapping[int, Mapping[str, Any]]
+    ) -> dict[str, float]:
+        """The survey's and the model targets' statistics of a run model (or a world of a batch)."""
         x: dict[str, float] = {}
         if self.respondents > 0:
             survey_seed = int(np.random.SeedSequence([seed, 1]).generate_state(1)[0])
@@ -217,6 +238,41 @@ class SurveySimulator:
         if self.model_targets:
             x.update(model_statistics(model, self.model_targets, self.cooperative, seed, rows))
         return x
+
+    def simulate_many(self, jobs: Sequence[tuple[Mapping[str, float], int]]) -> list[dict[str, float]]:
+        """:meth:`simulate` of each (particle, run seed) of ``jobs``, value for value, as one batch of
+        worlds (each world its particle's parameters and its run seed: bit-identical to its run
+        alone); one by one when the particles cannot share a model (they differ in a parameter that
+        is not real-valued, or a programme brings agents of its own)."""
+        from kopsim import metrics
+        from kopsim.model import CooperativeModel
+        from kopsim.population import world_views
+
+        out: list[dict[str, float]] = [{INVALID: 1.0}] * len(jobs)
+        configured = [self.configure(pars) for pars, _ in jobs]
+        live = [k for k, c in enumerate(configured) if c is not None]
+        if len(live) <= 1 or not all(iv.batch_safe for iv in self.interventions):
+            return [self.simulate(pars, seed) for pars, seed in jobs]
+        try:
+            model = CooperativeModel(
+                [configured[k][0] for k in live],  # type: ignore[index]
+                seed=[jobs[k][1] for k in live],
+                interventions=self.interventions,
+                collect_metrics=False,
+            )
+        except ParameterError:  # e.g. particles differing in an integer parameter: one model each
+            return [self.simulate(pars, seed) for pars, seed in jobs]
+        months = series_months(self.model_targets)
+        rows: list[dict[int, dict[str, Any]]] = [{} for _ in live]
+        for month in range(self.steps + 1):
+            if month:
+                model.step()
+            if month in months:
+                for w, view in enumerate(world_views(model.state, model.ties)):
+                    rows[w][month] = metrics.collect(model, world=w, view=view)
+        for w, (k, view) in enumerate(zip(live, world_views(model.state, model.ties), strict=True)):
+            out[k] = self._statistics(WorldView(model, w, *view), jobs[k][1], configured[k][1], rows[w])  # type: ignore[index]
+        return out
 
     def simulate_batch(self, pars: Mapping[str, float], seed: int, runs: int) -> list[dict[str, float]]:
         """The statistics of ``runs`` runs and surveys of one parameter set: one vectorised batch
@@ -239,7 +295,11 @@ class SurveySimulator:
 
     def __call__(self, pars: Mapping[str, float]) -> dict[str, float]:
         # the worker's numpy generator was seeded for this job (see _SeededSampler)
-        return self.simulate(pars, int(np.random.randint(0, 2**31 - 1)))
+        seed = int(np.random.randint(0, 2**31 - 1))
+        gather = active()
+        if gather is not None:  # a chunk of jobs runs its models as one batch (kopsim.experiments.calibration.gather)
+            return gather.request(self, pars, seed)
+        return self.simulate(pars, seed)
 
 
 __all__ = [

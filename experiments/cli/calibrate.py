@@ -15,14 +15,15 @@ from .common import add_execution_options
 
 # Choices and defaults of the options, kept here so that building the parser does not import
 # kopsim.experiments.calibration (pandas; that module is being moved). They must equal its
-# DEFAULT_BUDGET, DEFAULT_POPULATION, DEFAULT_GENERATIONS, DEFAULT_PPC_DRAWS, POINTS and
-# KERNELS (tests/test_cli_startup.py checks this).
+# DEFAULT_BUDGET, DEFAULT_POPULATION, DEFAULT_GENERATIONS, DEFAULT_PPC_DRAWS, POINTS,
+# KERNELS and PARTICLES_PER_BATCH (tests/test_cli_startup.py checks this).
 DEFAULT_BUDGET = 2000
 DEFAULT_POPULATION = 200
 DEFAULT_GENERATIONS = 20
 DEFAULT_PPC_DRAWS = 200
 POINTS = ("best", "mode", "median")
 KERNELS = ("silverman", "beaumont", "wide")
+PARTICLES_PER_BATCH = 16
 DEFAULT_VALIDATE_DRAWS = 200  # = calibration.validate.DEFAULT_DRAWS
 
 
@@ -114,6 +115,14 @@ def register(sub: Any) -> None:
         "it sets to other values. Writes no --point or --ppc-draws outputs",
     )
     add_execution_options(p, dask_help="run on Dask", quiet_help="no progress or summary")
+    p.add_argument(
+        "--particles-per-batch",
+        type=pos_int,
+        default=PARTICLES_PER_BATCH,
+        metavar="N",
+        help=f"run up to N particles' models as one batch of worlds (default {PARTICLES_PER_BATCH}; the same "
+        "particles as one by one, fewer model calls; 1 = one by one)",
+    )
     p.set_defaults(handler=cmd_calibrate)
     register_validate(sub)
 
@@ -271,6 +280,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         args.point,
         args.kernel,
         resume=args.resume,
+        particles_per_batch=args.particles_per_batch,
     )
     elapsed = time.perf_counter() - t0
     import pyabc
@@ -392,6 +402,7 @@ def _compare(args: argparse.Namespace, scen: Any, targets: Any, seed: int) -> in
         args.quiet,
         args.kernel,
         resume=args.resume,
+        particles_per_batch=args.particles_per_batch,
     )
     elapsed = time.perf_counter() - t0
     import pyabc
