@@ -439,14 +439,16 @@ def run_calibration(
         )
         posterior["weight"] /= posterior["weight"].sum()
         log(f"posterior predictive: {ppc_draws} surveys from the final generation")
-        draws = posterior_predictive_draws(simulator, posterior, targets.priors, ppc_draws, seed, ex)
+        draws = posterior_predictive_draws(
+            simulator, posterior, targets.priors, ppc_draws, seed, ex, particles_per_batch
+        )
         if point == "best":
             log(f"choosing the point: {BEST_CANDIDATES + 1} candidates x {BEST_RUNS} runs")
             at, candidates = best_point(simulator, distance, posterior, targets.priors, seed, ex)
         else:
             at, candidates = point_estimate(posterior, targets.priors, point), pd.DataFrame()
         log(f"point check: {ppc_draws} runs and surveys of the {point} parameter set")
-        point_draws = point_predictive_draws(simulator, at, targets.priors, ppc_draws, seed, ex)
+        point_draws = point_predictive_draws(simulator, at, targets.priors, ppc_draws, seed, ex, particles_per_batch)
         populations = pd.DataFrame(
             {
                 "t": pops["t"].to_numpy(),

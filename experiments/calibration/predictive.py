@@ -27,17 +27,32 @@ INTERVAL = (0.05, 0.95)  # the 90% intervals
 PPC_TAG = 0x5050C  # SeedSequence tag of the posterior-predictive draws
 
 
+def simulate_in_batches(
+    simulator: SurveySimulator, jobs: Sequence[tuple[Mapping[str, float], int]], ex: cf.Executor, per_batch: int
+) -> list[dict[str, float]]:
+    """:meth:`SurveySimulator.simulate` of every (point, seed) of ``jobs``, in order, ``per_batch`` at a
+    time as one batch of worlds on ``ex`` (:meth:`SurveySimulator.simulate_many`: the same values)."""
+    size = max(1, per_batch)
+    futures = [ex.submit(simulator.simulate_many, list(jobs[i : i + size])) for i in range(0, len(jobs), size)]
+    return [x for fut in futures for x in fut.result()]
+
+
 def posterior_predictive_draws(
-    simulator: SurveySimulator, posterior: pd.DataFrame, priors: Sequence[Prior], draws: int, seed: int, ex: cf.Executor
+    simulator: SurveySimulator,
+    posterior: pd.DataFrame,
+    priors: Sequence[Prior],
+    draws: int,
+    seed: int,
+    ex: cf.Executor,
+    per_batch: int = 1,
 ) -> pd.DataFrame:
     rng = np.random.default_rng(np.random.SeedSequence([seed, PPC_TAG]))
     idx = rng.choice(len(posterior), size=draws, p=posterior["weight"].to_numpy())
     seeds = rng.integers(0, 2**31 - 1, size=draws)
     points = [{p.key: float(posterior[p.key].iloc[i]) for p in priors} for i in idx]
-    futures = [ex.submit(simulator.simulate, point, int(s)) for point, s in zip(points, seeds, strict=True)]
+    results = simulate_in_batches(simulator, [(p, int(s)) for p, s in zip(points, seeds, strict=True)], ex, per_batch)
     rows = []
-    for k, fut in enumerate(futures):
-        x = fut.result()
+    for k, x in enumerate(results):
         rows.append(
             {
                 "draw": k,
@@ -57,11 +72,12 @@ def point_predictive_draws(
     draws: int,
     seed: int,
     ex: cf.Executor,
+    per_batch: int = 1,
 ) -> pd.DataFrame:
     rng = np.random.default_rng(np.random.SeedSequence([seed, PPC_TAG, 1]))
     seeds = rng.integers(0, 2**31 - 1, size=draws)
-    futures = [ex.submit(simulator.simulate, dict(point), int(s)) for s in seeds]
-    return pd.DataFrame([{"draw": k, "seed": int(seeds[k]), **fut.result()} for k, fut in enumerate(futures)])
+    results = simulate_in_batches(simulator, [(dict(point), int(s)) for s in seeds], ex, per_batch)
+    return pd.DataFrame([{"draw": k, "seed": int(seeds[k]), **x} for k, x in enumerate(results)])
 
 
 def quantiles(sim: np.ndarray) -> tuple[float, float, float, float]:

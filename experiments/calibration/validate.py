@@ -35,7 +35,7 @@ import pandas as pd
 from kopsim.scenario import Scenario, load
 
 from .errors import CalibrationError
-from .fit import without_unused_metrics
+from .fit import PARTICLES_PER_BATCH, without_unused_metrics
 from .predictive import point_predictive_draws, posterior_predictive_draws, ppc_table
 from .simulator import INVALID, SurveySimulator
 from .targets import Prior, Targets, check_for_run, load_targets
@@ -215,11 +215,11 @@ def validate_fit(
     run_seed = int(np.random.SeedSequence([seed, VALIDATE_TAG]).generate_state(1)[0])
     with make_executor(executor, workers, dask) as ex:
         if table_post is not None:
-            runs = posterior_predictive_draws(simulator, table_post, priors, draws, run_seed, ex)
+            runs = posterior_predictive_draws(simulator, table_post, priors, draws, run_seed, ex, PARTICLES_PER_BATCH)
         else:
             assert isinstance(point, dict)
             at = {p.key: float(point[p.key]) for p in priors}
-            runs = point_predictive_draws(simulator, at, priors, draws, run_seed, ex)
+            runs = point_predictive_draws(simulator, at, priors, draws, run_seed, ex, PARTICLES_PER_BATCH)
     invalid = int(runs[INVALID].fillna(0).sum()) if INVALID in runs else 0
     if invalid:
         notes.append(f"{invalid} of {draws} runs were invalid (e.g. every member left) and are left out")
