@@ -89,7 +89,7 @@ def metrics_by_month(model: CooperativeModel) -> Any:
     """The model's metrics table with one row per month from month 0 (the initial state), indexed
     by month (:meth:`CooperativeModel.metrics_frame` starts at month 1)."""
     if model.datacollector is None:
-        raise ValueError("a batch of replicates keeps no metrics table")
+        raise ValueError("this model keeps no metrics table (a run without one, or a batch: metrics_frame(world=w))")
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     frame.index.name = "month"
     return frame
@@ -276,14 +276,14 @@ class SurveySimulator:
 
     def simulate_batch(self, pars: Mapping[str, float], seed: int, runs: int) -> list[dict[str, float]]:
         """The statistics of ``runs`` runs and surveys of one parameter set: one vectorised batch
-        (:mod:`kopsim.batch`; batch seed ``seed``) for a scenario whose interventions can run in
-        a batch (training) and targets of the survey alone, else one by one with seeds drawn from
-        ``seed`` (a batch keeps no metrics table)."""
+        (:mod:`kopsim.batch`; batch seed ``seed``) for targets of the survey alone, else the runs
+        with seeds drawn from ``seed`` (:meth:`simulate_many`: as one batch of worlds where the
+        scenario's programmes allow, the values of the runs one by one)."""
         from kopsim import batch
 
         if self.model_targets or not all(iv.batch_safe for iv in self.interventions):
             seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, runs)
-            return [self.simulate(pars, int(x)) for x in seeds]
+            return self.simulate_many([(pars, int(x)) for x in seeds])
         configured = self.configure(pars)
         if configured is None:
             return [{INVALID: 1.0}] * runs
