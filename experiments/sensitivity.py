@@ -85,6 +85,8 @@ METHODS = ("morris", "sobol")
 DEFAULT_SAMPLES = {"morris": 10, "sobol": 64}
 SUMMARIES = ("final", "last12")
 LAST_MONTHS = 12
+# Runs in one batch of worlds at most (samples x replications): each world is bit-identical to its run alone.
+WORLDS_PER_BATCH = 32
 CONF_LEVEL = 0.95
 BOOTSTRAP_RESAMPLES = 1000
 INDEX_COLUMNS = {"morris": ("mu", "mu_star", "mu_star_conf", "sigma"), "sobol": ("S1", "S1_conf", "ST", "ST_conf")}
@@ -345,7 +347,12 @@ def run_values(task: Task, seed: int) -> np.ndarray:
     from kopsim import CooperativeModel
 
     model = CooperativeModel(task.params, seed=seed, interventions=task.interventions)
-    frame = model.run(task.steps)
+    return outcome_values(task, seed, model.run(task.steps), model)
+
+
+def outcome_values(task: Task, seed: int, frame: pd.DataFrame, model: Any) -> np.ndarray:
+    """The outcome values of a run (``frame``: its metrics table; ``model``: the run model, or a world
+    of a batch as the instruments read it)."""
     is_survey = [o.startswith(SURVEY_PREFIX) for o in task.outcomes]
     out = np.full(len(task.outcomes), np.nan)
     metrics = [o for o, s in zip(task.outcomes, is_survey, strict=True) if not s]
@@ -362,7 +369,43 @@ def run_values(task: Task, seed: int) -> np.ndarray:
 def evaluate(task: Task) -> tuple[int, np.ndarray, np.ndarray]:
     """Run one sample for each of its seeds: its outcome values averaged over the replications
     where they are defined (NaN if undefined in all), and the number of such replications."""
-    rows = np.array([run_values(task, seed) for seed in task.seeds])
+    return _averaged(task, np.array([run_values(task, seed) for seed in task.seeds]))
+
+
+def evaluate_many(tasks: Sequence[Task]) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """:func:`evaluate` of each task, its runs (every task × seed) as one batch of worlds, each world
+    its sample's parameters and its seed: bit-identical to the runs alone, so the same values; one by
+    one when the samples cannot share a model (a factor that shapes the world, a kemitraan programme)."""
+    from kopsim import CooperativeModel
+
+    from .calibration.simulator import WorldView
+
+    worlds = [(task, seed) for task in tasks for seed in task.seeds]
+    if len(worlds) < 2 or not all(iv.batch_safe for task in tasks for iv in task.interventions):
+        return [evaluate(task) for task in tasks]
+    try:
+        model = CooperativeModel(
+            [task.params for task, _ in worlds],
+            seed=[seed for _, seed in worlds],
+            interventions=[task.interventions for task, _ in worlds],
+        )
+    except (ParameterError, ValueError):  # e.g. an integer factor: one model per run
+        return [evaluate(task) for task in tasks]
+    model.run_steps(tasks[0].steps)
+    from kopsim.population import world_views
+
+    rows = [
+        outcome_values(task, seed, model.metrics_frame(world=w), WorldView(model, w, *view))
+        for w, ((task, seed), view) in enumerate(zip(worlds, world_views(model.state, model.ties), strict=True))
+    ]
+    out, k = [], 0
+    for task in tasks:
+        out.append(_averaged(task, np.array(rows[k : k + len(task.seeds)])))
+        k += len(task.seeds)
+    return out
+
+
+def _averaged(task: Task, rows: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     defined = np.isfinite(rows).sum(axis=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an outcome undefined in every replication: NaN
@@ -492,8 +535,10 @@ def run_sensitivity(
     dask: str | None = None,
     quiet: bool = True,
     survey: SurveySpec | None = None,
+    batch: bool = True,
 ) -> SensitivityResult:
-    """Sample, run every sample on an executor (and survey it, with ``survey``), and compute the indices."""
+    """Sample, run every sample on an executor (and survey it, with ``survey``), and compute the indices.
+    ``batch``: run samples whose runs can share a model as batches of worlds (the same values)."""
     from tqdm import tqdm
 
     from .executors import default_workers, make_executor
@@ -555,8 +600,10 @@ def run_sensitivity(
     workers = workers or default_workers()
     from concurrent.futures import as_completed
 
+    # samples whose runs share one model (a batch of worlds, up to WORLDS_PER_BATCH runs): the same values
+    per_batch = max(1, min(WORLDS_PER_BATCH // replications, math.ceil(len(tasks) / workers))) if batch else 1
     with make_executor(executor, workers, dask) as ex:
-        futures = [ex.submit(evaluate, t) for t in tasks]
+        futures = [ex.submit(evaluate_many, tasks[i : i + per_batch]) for i in range(0, len(tasks), per_batch)]
         bar = tqdm(
             total=len(tasks),
             unit="sample",
@@ -566,9 +613,9 @@ def run_sensitivity(
             dynamic_ncols=True,
         )
         for fut in as_completed(futures):
-            i, y, d = fut.result()
-            Y[i], defined[i] = y, d
-            bar.update(1)
+            for i, y, d in fut.result():
+                Y[i], defined[i] = y, d
+                bar.update(1)
         bar.close()
     indices, notes = sensitivity_indices(method, factors, X, Y, outcomes, levels, seed)
     runs = len(tasks) * replications

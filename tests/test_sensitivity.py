@@ -64,9 +64,11 @@ def test_morris_finds_the_parameter_without_effect(scenario_file):
     samples = res.samples_frame()
     assert samples["skills.training_quota"].dtype == np.int64
     assert len(samples) == len(res.X) and {"seeds", *outcomes} <= set(samples.columns)
-    # the same inputs give the same indices
-    again = sa.run_sensitivity(scen, factors, outcomes, "morris", samples=3, executor="sequential")
-    pd.testing.assert_frame_equal(res.indices, again.indices)
+    # the same inputs give the same indices, with the samples' runs as batches of worlds (the default)
+    # or each run as a model of its own
+    again = sa.run_sensitivity(scen, factors, outcomes, "morris", samples=3, executor="sequential", batch=False)
+    pd.testing.assert_frame_equal(res.indices, again.indices, check_exact=True)
+    np.testing.assert_array_equal(res.Y, again.Y)
 
 
 def test_sobol_cli_writes_indices_figure_and_manifest(scenario_file, tmp_path, capsys):

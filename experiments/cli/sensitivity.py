@@ -81,7 +81,11 @@ def register(sub: Any) -> None:
     p.add_argument("--steps", type=pos_int, default=None, help="months (default: the scenario's)")
     p.add_argument("--seed", type=nonneg_int, default=None, help="root seed (default: the scenario's)")
     add_execution_options(
-        p, "output directory (default: kopsim-results/sensitivity-<scenario>-<method>-seed<seed>)", "run on Dask"
+        p,
+        "output directory (default: kopsim-results/sensitivity-<scenario>-<method>-seed<seed>)",
+        "run on Dask",
+        batch_help="run every sample's runs as models of their own (default: samples whose runs can share a model "
+        "run as batches of worlds, with the same values)",
     )
     p.set_defaults(handler=cmd_sensitivity)
 
@@ -138,6 +142,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         args.dask,
         args.quiet,
         survey,
+        batch=args.batch,
     )
     elapsed = time.perf_counter() - t0
     import SALib
