@@ -41,7 +41,7 @@ def structure(spec: RunSpec) -> str | None:
     if not all(iv.batch_safe for iv in scen.interventions):
         return None
     shape = {
-        gname: {f.name: values[f.name] for f in fields(GROUPS[gname]) if not may_differ(gname, f.name, f.type)}
+        gname: {f.name: values[f.name] for f in fields(GROUPS[gname]) if not may_differ(gname, f.name, str(f.type))}
         for gname, values in scen.params.to_dict().items()
     }
     return json.dumps({"steps": spec.steps, "outcomes": spec.outcomes, "params": shape}, sort_keys=True, default=str)

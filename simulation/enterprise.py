@@ -22,10 +22,13 @@ from .skills import business_skills, skill_yield
 from .state import BUSINESS
 
 if TYPE_CHECKING:
+    from .streams import Tagged
     from .world import World
 
 
-def weather(rng: np.random.Generator, n_villages: int, sigma: float, multiplier: float) -> np.ndarray:
+def weather(
+    rng: np.random.Generator | Tagged, n_villages: int, sigma: float | np.ndarray, multiplier: float | np.ndarray
+) -> np.ndarray:
     """Harvest factor per village: m · exp(ε − σ²/2), ε ~ N(0, σ²), so E[factor] = m.
 
     A log-normal multiplicative shock (Just & Pope 1978, "Stochastic specification of

@@ -22,6 +22,7 @@ from .trust import rule_gain_factor, update_trust
 
 if TYPE_CHECKING:
     from .state import State
+    from .streams import Tagged
     from .world import World
 
 
@@ -31,7 +32,7 @@ def free_riders(org_participation: np.ndarray, is_member: np.ndarray, threshold:
 
 
 def sanction_mask(
-    rng: np.random.Generator, riders: np.ndarray, rule_clarity: np.ndarray, probability: np.ndarray | float
+    rng: np.random.Generator | Tagged, riders: np.ndarray, rule_clarity: np.ndarray, probability: np.ndarray | float
 ) -> np.ndarray:
     """Free-riders sanctioned this month: Bernoulli(probability × rule clarity of their cooperative).
 

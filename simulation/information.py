@@ -8,7 +8,12 @@ needy households never hear: BMT Trans case), and from the cooperative's own out
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from .streams import Tagged
 
 
 def exposure(n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, informed: np.ndarray) -> np.ndarray:
@@ -46,7 +51,9 @@ def broadcast_hazard(
     return village_rate * responsiveness + outreach_rate + needy_outreach * needy
 
 
-def lapse(rng: np.random.Generator, informed: np.ndarray, keeps: np.ndarray, rate: float) -> np.ndarray:
+def lapse(
+    rng: np.random.Generator | Tagged, informed: np.ndarray, keeps: np.ndarray, rate: float | np.ndarray
+) -> np.ndarray:
     """Knowledge that lapses: an informed household not in ``keeps`` (members, who hear at every
     meeting) forgets with probability φ a month (``information.forget_rate``).
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import mesa
 import numpy as np
@@ -119,7 +119,11 @@ class CooperativeModel(mesa.Model):
         replicates: int | None = None,
         collect_metrics: bool = True,
     ) -> None:
-        per_world = [_as_parameters(p) for p in params] if _is_sequence(params) else [_as_parameters(params)]
+        per_world = (
+            [_as_parameters(p) for p in cast(Sequence[Any], params)]
+            if _is_sequence(params)
+            else [_as_parameters(cast(Parameters | Mapping[str, Any] | None, params))]
+        )
         if len(per_world) > 1:
             if replicates is not None and replicates != len(per_world):
                 raise ValueError(
@@ -412,7 +416,7 @@ def world_seeds(seed: int | Sequence[int] | None, replicates: int | None = None)
     or, for ``replicates`` = R > 1 and one root seed, the seeds of the runner's replications 0 … R−1
     (:func:`kopsim.streams.replication_seeds`)."""
     if isinstance(seed, Sequence) and not isinstance(seed, str):
-        seeds = [None if s is None else int(s) for s in seed]
+        seeds: list[int | None] = [None if s is None else int(s) for s in seed]
         if not seeds or (replicates is not None and replicates != len(seeds)):
             raise ValueError(f"seed: {len(seeds)} seeds for {replicates} replicates; allowed: one per replicate")
         return seeds

@@ -26,6 +26,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from .state import State
+    from .streams import Tagged
     from .world import World
 
 BONDING, BRIDGING, LINKING = 0, 1, 2
@@ -176,7 +177,7 @@ def classify_layer(
 
 def _at(value: float | np.ndarray, index: np.ndarray) -> float | np.ndarray:
     """A number, or per-element values (parameters that differ between worlds) at ``index``."""
-    return value[index] if np.ndim(value) else value
+    return np.asarray(value)[index] if np.ndim(value) else value
 
 
 def reach(distance: np.ndarray, scale: float | np.ndarray) -> np.ndarray:
@@ -184,7 +185,9 @@ def reach(distance: np.ndarray, scale: float | np.ndarray) -> np.ndarray:
     return np.exp(-distance / scale)
 
 
-def contacts(rng: np.random.Generator, strength: np.ndarray, reach_: np.ndarray, rate: float) -> np.ndarray:
+def contacts(
+    rng: np.random.Generator | Tagged, strength: np.ndarray, reach_: np.ndarray, rate: float | np.ndarray
+) -> np.ndarray:
     """Ties used this month: Bernoulli(c · w · ρ) — strong, near ties are used more often.
 
     Frequency of contact is the first relational property of Franke (2005, *Social
@@ -366,7 +369,8 @@ class TieSet:
         else:
             dist = np.hypot(s.x[new.a] - s.x[new.b], s.y[new.a] - s.y[new.b])
             if np.ndim(proximity_scale_km):  # one per world (World.per): each new tie's world's
-                proximity_scale_km = proximity_scale_km[self.world_id[new.a]]
+                assert self.world_id is not None  # per-world values exist only in a batch
+                proximity_scale_km = np.asarray(proximity_scale_km)[self.world_id[new.a]]
             new.reach = np.where(new.layer == LINKING, 1.0, reach(dist, proximity_scale_km))
         self._insert_keys(new)
         self.ties = self.ties.extend(new)
@@ -405,7 +409,7 @@ class TieSet:
         """
         a, b = (self.ties.a, self.ties.b) if keep is None else (self.ties.a[keep], self.ties.b[keep])
         W, rows = self.worlds, self.rows_per_world
-        tie_world = None if W == 1 else self.world_id[a]
+        tie_world = None if W == 1 or self.world_id is None else self.world_id[a]
         counts = np.array([a.size]) if tie_world is None else np.bincount(tie_world, minlength=W)
         size, month = self._adj_size, self._adj_month
         stale = (np.abs(counts - size) > ADJACENCY_TOLERANCE * np.maximum(size, 1)) | (t - month >= 12)

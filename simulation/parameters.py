@@ -1129,7 +1129,7 @@ def worlds_varying(params: Sequence[Parameters], source: str | None = None) -> d
             if all(v == values[0] for v in values[1:]):
                 continue
             path = f"{gname}.{name}"
-            if not may_differ(gname, name, types[name]):
+            if not may_differ(gname, name, str(types[name])):
                 raise ParameterError(
                     path,
                     "differs between the worlds of a batch; allowed to differ: real-valued parameters "

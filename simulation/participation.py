@@ -48,9 +48,9 @@ def target_propensity(
     norm: np.ndarray,
     trust: np.ndarray,
     cost: np.ndarray,
-    benefit_weight: float,
-    norm_weight: float,
-    trust_weight: float,
+    benefit_weight: float | np.ndarray,
+    norm_weight: float | np.ndarray,
+    trust_weight: float | np.ndarray,
 ) -> np.ndarray:
     """Target participation P*_d = σ(a_d + β_B·B + β_N·N_d + β_T·T_inst − c_d).
 
@@ -63,13 +63,13 @@ def target_propensity(
     return logistic(intercept - cost + benefit_weight * benefit + norm_weight * norm + trust_weight * trust)
 
 
-def adjust(current: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
+def adjust(current: np.ndarray, target: np.ndarray, rate: float | np.ndarray) -> np.ndarray:
     """Partial adjustment: P' = P + λ·(P* − P), λ ∈ [0, 1]; stays in [0, 1] if both are."""
     return current + rate * (target - current)
 
 
 def update_benefit(
-    benefit: np.ndarray, observed: np.ndarray | float, mask: np.ndarray | bool, memory: float
+    benefit: np.ndarray, observed: np.ndarray | float, mask: np.ndarray | bool, memory: float | np.ndarray
 ) -> np.ndarray:
     """Perceived benefit item as an exponential moving average of what was experienced.
 
@@ -108,19 +108,21 @@ def neighbour_mean(
 
 
 def observe_benefit(
-    benefit: np.ndarray, item: int, observed: np.ndarray | float, mask: np.ndarray, memory: float
+    benefit: np.ndarray, item: int, observed: np.ndarray | float, mask: np.ndarray, memory: float | np.ndarray
 ) -> None:
     """Update (in place) column ``item`` of the perceived-benefit matrix where it was observed
     this month (``mask``; :func:`update_benefit`). Few households observe an item in a month, so
     only their rows are touched."""
     at = np.flatnonzero(mask)
     seen = observed[at] if isinstance(observed, np.ndarray) and observed.ndim else observed
-    mu = memory[at] if np.ndim(memory) else memory  # one per household where the worlds differ
+    mu = np.asarray(memory)[at] if np.ndim(memory) else memory  # one per household where the worlds differ
     col = benefit[:, item]
     col[at] = update_benefit(col[at], seen, True, mu)
 
 
-def observe_experience(state: State, item: int, observed: np.ndarray | float, mask: np.ndarray, memory: float) -> None:
+def observe_experience(
+    state: State, item: int, observed: np.ndarray | float, mask: np.ndarray, memory: float | np.ndarray
+) -> None:
     """:func:`observe_benefit` on the state's benefit matrix, also marking item ``item`` as
     experienced (``State.benefit_seen``) by the households in ``mask``."""
     observe_benefit(state.benefit, item, observed, mask, memory)
@@ -159,7 +161,7 @@ def mean_benefit(benefit: np.ndarray, seen: np.ndarray | None = None) -> np.ndar
 
 def _column(value: float | np.ndarray) -> float | np.ndarray:
     """A number, or per-household values as a column against (H, 3) arrays."""
-    return value[:, None] if np.ndim(value) else value
+    return np.asarray(value)[:, None] if np.ndim(value) else value
 
 
 def participation_phase(world: World) -> np.ndarray:

@@ -478,7 +478,7 @@ def stack(states: list[State], ties: list[net.Ties]) -> tuple[State, net.Ties]:
         "village_government": agent_index,
         "ml_lender": agent_index,
     }
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for f in dataclasses.fields(State):
         name = f.name
         first = getattr(s0, name)

@@ -10,6 +10,7 @@ write these arrays through their ``idx``; the mechanisms act on whole arrays.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -227,7 +228,7 @@ class State:
         """The world of each village (tags, as :attr:`household_world`)."""
         return Blocks(self.worlds, self.villages_per_world)
 
-    def agency_of(self, kind: str, world: np.ndarray | int = 0) -> np.ndarray | int:
+    def agency_of(self, kind: str, world: np.ndarray | int = 0) -> Any:
         """Agent index of the regional agency ``kind`` of world ``world`` (an array of worlds gives an
         array): each world has its own agencies, world by world after the households."""
         return self.agency_index[kind] + len(AGENCY_KINDS) * (np.asarray(world) if np.ndim(world) else int(world))

@@ -23,6 +23,7 @@ seed s.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -40,8 +41,8 @@ class Blocks:
     def __len__(self) -> int:
         return self.worlds * self.size
 
-    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
-        return np.repeat(np.arange(self.worlds), self.size).astype(dtype or np.int64)
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.asarray(np.repeat(np.arange(self.worlds), self.size), dtype=dtype or np.int64)
 
 
 def replication_seeds(root: int | None, count: int) -> list[int]:
@@ -95,7 +96,7 @@ class Streams:
             return None, bounds
         return np.argsort(tags, kind="stable"), bounds
 
-    def _blocks(self, tags: Blocks, rows: int | None, method: str, *aligned: object) -> np.ndarray:
+    def _blocks(self, tags: Blocks, rows: int | None, method: str, *aligned: Any) -> np.ndarray:
         k = tags.size
         if method == "random" and not aligned:  # the common case: each world fills its own block
             out = np.empty((self.worlds, rows or 1, k))
@@ -105,7 +106,7 @@ class Streams:
         bounds = np.arange(self.worlds + 1) * k
         return self._pieces(bounds, rows, method, [a if np.ndim(a) == 0 else np.asarray(a) for a in aligned])
 
-    def _draw(self, tags: np.ndarray | Blocks, rows: int | None, method: str, *aligned: object) -> np.ndarray:
+    def _draw(self, tags: np.ndarray | Blocks, rows: int | None, method: str, *aligned: Any) -> np.ndarray:
         if isinstance(tags, Blocks):
             return self._blocks(tags, rows, method, *aligned)
         order, bounds = self._split(tags)

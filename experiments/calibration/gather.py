@@ -75,8 +75,12 @@ def run_jobs(simulate_one: Callable[[], Any], jobs: Sequence[tuple[int, int]]) -
 
             thread = threading.Thread(target=work, daemon=True)
             thread.start()
+
+            def stopped(ended: list[bool] = ended, asked: int = asked) -> bool:
+                return len(gather.requests) > asked or bool(ended)
+
             with gather.changed:
-                gather.changed.wait_for(lambda ended=ended, asked=asked: len(gather.requests) > asked or bool(ended))
+                gather.changed.wait_for(stopped)
             if len(gather.requests) > asked:  # stopped in its model call
                 waiting.append((job, thread, asked, (np.random.get_state(), random.getstate())))
             else:

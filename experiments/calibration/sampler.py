@@ -61,10 +61,6 @@ def _seeded_jobs(simulate_one_pickle: bytes, key: str, jobs: Sequence[tuple[int,
     return [(job, particle, bool(particle.accepted)) for job, particle in run_jobs(simulate_one, jobs)]
 
 
-# Jobs per chunk at most: each chunk's particles run as one batch of worlds.
-MAX_CHUNK = 32
-
-
 def chunk_size(needed: int, accepted: int, finished: int, in_flight: int, largest: int) -> int:
     """Jobs of the next chunk: the jobs still expected (``needed`` acceptances at the acceptance rate
     so far) shared among the chunks in flight, 1 … ``largest``; small near a generation's end, so few
