@@ -61,6 +61,16 @@ def comparable(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return runs, steps
 
 
+def assert_same_results(reference: Path, others: list[Path], runs: int) -> None:
+    """Every results directory holds the reference's runs and step rows (timings aside), all ok."""
+    ref_runs, ref_steps = comparable(reference)
+    assert len(ref_runs) == runs and (ref_runs["status"] == "ok").all()
+    for out in others:
+        got_runs, got_steps = comparable(out)
+        pd.testing.assert_frame_equal(got_runs, ref_runs)
+        pd.testing.assert_frame_equal(got_steps, ref_steps)
+
+
 def test_seeds_derive_from_the_root_seed():
     a, b = replication_seeds(5, 4), replication_seeds(5, 4)
     assert a == b and len(set(a)) == 4
@@ -88,12 +98,7 @@ def test_executors_give_identical_results(tmp_path):
     ]:
         outs[name] = tmp_path / name
         assert exp_cli.main(["sweep", str(exp), "--out", str(outs[name]), "--quiet", *extra]) == 0
-    ref_runs, ref_steps = comparable(outs["sequential"])
-    assert len(ref_runs) == 6 and (ref_runs["status"] == "ok").all()
-    for name in ("process", "dask"):
-        runs, steps = comparable(outs[name])
-        pd.testing.assert_frame_equal(runs, ref_runs)
-        pd.testing.assert_frame_equal(steps, ref_steps)
+    assert_same_results(outs["sequential"], [outs["process"], outs["dask"]], runs=6)
 
 
 def test_batched_runs_give_the_results_of_runs_alone(tmp_path):
@@ -111,12 +116,7 @@ def test_batched_runs_give_the_results_of_runs_alone(tmp_path):
     for name, extra in [("alone", ["--no-batch"]), ("batched", []), ("batched_seq", ["--executor", "sequential"])]:
         outs[name] = tmp_path / name
         assert exp_cli.main(["sweep", str(path), "--out", str(outs[name]), "--quiet", "--workers", "2", *extra]) == 0
-    ref_runs, ref_steps = comparable(outs["alone"])
-    assert len(ref_runs) == 6 and (ref_runs["status"] == "ok").all()
-    for name in ("batched", "batched_seq"):
-        runs, steps = comparable(outs[name])
-        pd.testing.assert_frame_equal(runs, ref_runs)
-        pd.testing.assert_frame_equal(steps, ref_steps)
+    assert_same_results(outs["alone"], [outs["batched"], outs["batched_seq"]], runs=6)
     # runs that differ in a parameter that shapes the timetable (a month, a size) never share a model
     path.write_text(SMALL.format(reps=3, steps=12).replace("skills.training_quota", "skills.training_every_months"))
     assert all(len(b) <= 2 for b in batching.plan(load_experiment(path).runs(), workers=2))
