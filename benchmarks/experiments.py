@@ -10,6 +10,11 @@
    stored (target: at most 2 s wall) and ``kopsim report`` on its directory (target: at most
    5 s wall), each as a user runs it (the installed ``kopsim`` script), median of 3 after one.
 
+4. Batches of worlds: ``kopsim compare mandiri_jaya mandiri_jaya_calibrated --replications 30
+   --steps 108`` (60 runs) with its runs as batches of worlds (the default) and one model per run
+   (``--no-batch``), alternating in fresh processes (the same results; wall and CPU time, and the
+   ratio one by one ÷ batched).
+
 Each measurement runs in a fresh subprocess; figures are printed (with measured ÷ target where
 there is a target) and written to ``benchmarks/results/experiments.json``.
 """
@@ -147,14 +152,41 @@ def _finished_results(replications: int, workers: int, repeats: int) -> dict[str
     return {"compare_first": first, "compare_rerun": rerun, "report": report}
 
 
+BATCH_COMPARE = ["compare", "mandiri_jaya", "mandiri_jaya_calibrated", "--steps", "108", "--quiet"]
+
+
+def _batched(replications: int, workers: int, repeats: int) -> dict[str, dict[str, Any]]:
+    """The compare with runs as batches of worlds and with --no-batch, alternating, each into a new
+    directory (medians of ``repeats`` pairs)."""
+    args = [*BATCH_COMPARE, "--replications", str(replications), "--workers", str(workers)]
+    got: dict[str, list[dict[str, Any]]] = {"batched": [], "one_by_one": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(repeats):
+            for name, extra in (("one_by_one", ["--no-batch"]), ("batched", [])):
+                got[name].append(_kopsim([*args, "--out", str(Path(tmp) / f"{name}{k}"), *extra], 0))
+    out: dict[str, dict[str, Any]] = {
+        name: {
+            "command": "kopsim " + " ".join(args) + ("" if name == "batched" else " --no-batch"),
+            "runs": 2 * replications,
+            "repeats": repeats,
+            "wall_s_median": statistics.median(r["wall_s_median"] for r in runs),
+            "cpu_s_median": statistics.median(r["cpu_s_median"] for r in runs),
+        }
+        for name, runs in got.items()
+    }
+    out["batched"]["speedup_wall"] = out["one_by_one"]["wall_s_median"] / out["batched"]["wall_s_median"]
+    out["batched"]["speedup_cpu"] = out["one_by_one"]["cpu_s_median"] / out["batched"]["cpu_s_median"]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.experiments", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer runs and repeats (about two minutes)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument(
         "--sections",
-        default="throughput,memory,finished",
-        help="comma-separated sections to run: throughput, memory, finished (default: all)",
+        default="throughput,memory,finished,batched",
+        help="comma-separated sections to run: throughput, memory, finished, batched (default: all)",
     )
     args = ap.parse_args(argv)
     sections = {s.strip() for s in args.sections.split(",") if s.strip()}
@@ -209,6 +241,20 @@ def main(argv: list[str] | None = None) -> int:
             f"  {'report':<22}{r['runs']:>6}{r['wall_s_median']:>9.2f}{r['cpu_s_median']:>8.2f}"
             f"{r['target_s']:>10.1f}{r['ratio']:>17.2f}"
         )
+    if "batched" in sections:
+        reps, repeats = (10, 1) if args.quick else (30, 3)
+        print(
+            f"\nBatches of worlds: kopsim compare mandiri_jaya mandiri_jaya_calibrated --replications {reps} "
+            f"--steps 108 ({2 * reps} runs), batched and --no-batch alternating; median of {repeats}"
+        )
+        bat = _batched(reps, args.workers, repeats)
+        results["batched"] = bat
+        print(f"  {'':<22}{'runs':>6}{'wall s':>9}{'CPU s':>8}")
+        for key in ("one_by_one", "batched"):
+            r = bat[key]
+            print(f"  {key.replace('_', ' '):<22}{r['runs']:>6}{r['wall_s_median']:>9.2f}{r['cpu_s_median']:>8.2f}")
+        b = bat["batched"]
+        print(f"  one by one / batched: wall x{b['speedup_wall']:.2f}, CPU x{b['speedup_cpu']:.2f}")
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "experiments.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
