@@ -230,15 +230,18 @@ def propose_triadic(
     count: int,
     indptr: np.ndarray,
     neighbours: np.ndarray,
-    allowed: np.ndarray,
+    allowed: np.ndarray | None = None,
+    brokers: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Triadic closure candidates: pick a random broker, then two of its neighbours (j, k).
 
-    Brokers are drawn among ``allowed`` agents with at least two ties; j ≠ k is filtered
-    later with the other checks.
+    Brokers are drawn among ``allowed`` agents (all rows if None) with at least two ties, or
+    given (``brokers``, as :meth:`TieSet.adjacency` keeps them); j ≠ k is filtered later with the
+    other checks.
     """
     deg = np.diff(indptr)
-    brokers = np.flatnonzero(allowed & (deg >= 2))
+    if brokers is None:
+        brokers = np.flatnonzero((deg >= 2) if allowed is None else allowed & (deg >= 2))
     if brokers.size == 0 or count <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     i = brokers[rng.integers(0, brokers.size, count)]
@@ -330,6 +333,7 @@ class TieSet:
         self.rows_per_world = n if rows_per_world is None else rows_per_world
         empty = (np.zeros(self.rows_per_world + 1, dtype=np.int64), np.zeros(0, dtype=np.int64))
         self._adj: list[tuple[np.ndarray, np.ndarray]] = [empty] * self.worlds
+        self._brokers: list[np.ndarray] = [empty[1]] * self.worlds  # rows with at least two ties
         # per world: built yet, tie count and month of the last build
         self._adj_built = np.zeros(self.worlds, dtype=np.int8)
         self._adj_size = np.zeros(self.worlds, dtype=np.int64)
@@ -393,6 +397,10 @@ class TieSet:
         keys = np.sort(new.keys(self.n))
         self.keys = np.insert(self.keys, np.searchsorted(self.keys, keys), keys)
 
+    def brokers(self, w: int) -> np.ndarray:
+        """Rows of world ``w``'s neighbour lists (:meth:`adjacency`) with at least two ties."""
+        return self._brokers[w]
+
     def adjacency(
         self, t: int, keep: np.ndarray | None = None, proposing: np.ndarray | None = None
     ) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -429,6 +437,7 @@ class TieSet:
                 dst = np.concatenate((own_b[w], own_a[w]))
                 mine = (src >= 0) & (src < rows)
                 self._adj[w] = neighbour_lists(rows, src[mine], dst[mine])
+                self._brokers[w] = np.flatnonzero(np.diff(self._adj[w][0]) >= 2)
             size[stale], month[stale] = counts[stale], t
             self._adj_built[stale] = 1
         return self._adj
@@ -480,12 +489,12 @@ def network_dynamics(world: World, used: np.ndarray) -> None:
     if count.any():
         n_tri = draw.binomial(count, np_.triadic_share)
         lists = net_.adjacency(t, keep, count > 0)
-        person = np.ones(Hw, dtype=bool)
+        bridging = np.broadcast_to(np_.bridging_share, W)
         triadic, proximity = [], []
         for w in np.flatnonzero(count):  # each world proposes from its own stream: a loop over worlds
             g = draw.of(int(w))
             indptr, nbrs = lists[w]
-            triadic.append(propose_triadic(g, int(n_tri[w]), indptr, nbrs, person))
+            triadic.append(propose_triadic(g, int(n_tri[w]), indptr, nbrs, brokers=net_.brokers(w)))
             proximity.append(
                 propose_proximity(
                     g,
@@ -494,7 +503,7 @@ def network_dynamics(world: World, used: np.ndarray) -> None:
                     s.village,
                     s.village_start,
                     s.village_size,
-                    float(np.broadcast_to(np_.bridging_share, W)[w]),
+                    float(bridging[w]),
                     s.villages_per_world,
                 )
             )
