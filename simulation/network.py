@@ -494,7 +494,7 @@ def network_dynamics(world: World, used: np.ndarray) -> None:
         for w in np.flatnonzero(count):  # each world proposes from its own stream: a loop over worlds
             g = draw.of(int(w))
             indptr, nbrs = lists[w]
-            triadic.append(propose_triadic(g, int(n_tri[w]), indptr, nbrs, brokers=net_.brokers(w)))
+            triadic.append(propose_triadic(g, int(n_tri[w]), indptr, nbrs, brokers=net_.brokers(int(w))))
             proximity.append(
                 propose_proximity(
                     g,
