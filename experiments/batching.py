@@ -9,19 +9,16 @@ What can share a batch: runs of the same length whose parameters differ only in 
 ones (the others shape the world: sizes, months, rules) and whose programmes bring no agents
 of their own (kemitraan runs alone). :func:`plan` groups the runs so and cuts each group into
 batches sized to memory (``BATCH_AGENTS`` agents at most) and to the workers (every worker gets
-a batch while there are enough runs). A run's ``duration_s`` is its share of its batch's time.
+a batch while there are enough runs); :func:`experiments.runner.execute_batch` runs one. A run's
+``duration_s`` is its share of its batch's time.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import fields
-from typing import Any
-
-import pandas as pd
 
 from .spec import RunSpec
 
@@ -72,27 +69,4 @@ def plan(todo: Sequence[RunSpec], workers: int) -> list[list[RunSpec]]:
     return batches + singles
 
 
-def execute_batch(specs: Sequence[RunSpec]) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
-    """Run ``specs`` as one batch of worlds; never raises. Each result is what
-    :func:`experiments.runner.execute` returns for that run alone; if the batch fails as a whole,
-    its runs are run one by one, so a failing run is reported as the one that failed."""
-    from . import runner
-
-    if len(specs) == 1:
-        return [runner.execute(specs[0])]
-    t0 = time.perf_counter()
-    try:
-        model = runner._model_class()(
-            [s.config.scenario.params for s in specs],
-            seed=[s.seed for s in specs],
-            interventions=[s.config.scenario.interventions for s in specs],
-        )
-        model.run_steps(specs[0].steps)
-        frames = [model.metrics_frame(world=w) for w in range(len(specs))]
-    except Exception:  # one run's error must not hide the others: each is run, and reported, alone
-        return [runner.execute(s) for s in specs]
-    share = round((time.perf_counter() - t0) / len(specs), 4)
-    return [runner.result(spec, frame, share) for spec, frame in zip(specs, frames, strict=True)]
-
-
-__all__ = ["BATCH_AGENTS", "MAX_WORLDS", "agents_per_world", "execute_batch", "plan", "structure"]
+__all__ = ["BATCH_AGENTS", "MAX_WORLDS", "agents_per_world", "plan", "structure"]

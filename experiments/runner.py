@@ -15,6 +15,7 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -93,6 +94,27 @@ def result(spec: RunSpec, frame: pd.DataFrame, duration_s: float) -> tuple[dict[
         **{f"final_{o}": float(last[o]) for o in spec.outcomes},
     )
     return record, steps
+
+
+def execute_batch(specs: Sequence[RunSpec]) -> list[tuple[dict[str, Any], pd.DataFrame | None]]:
+    """Run ``specs`` as one batch of worlds; never raises. Each result is what
+    :func:`execute` returns for that run alone; if the batch fails as a whole,
+    its runs are run one by one, so a failing run is reported as the one that failed."""
+    if len(specs) == 1:
+        return [execute(specs[0])]
+    t0 = time.perf_counter()
+    try:
+        model = _model_class()(
+            [s.config.scenario.params for s in specs],
+            seed=[s.seed for s in specs],
+            interventions=[s.config.scenario.interventions for s in specs],
+        )
+        model.run_steps(specs[0].steps)
+        frames = [model.metrics_frame(world=w) for w in range(len(specs))]
+    except Exception:  # one run's error must not hide the others: each is run, and reported, alone
+        return [execute(s) for s in specs]
+    share = round((time.perf_counter() - t0) / len(specs), 4)
+    return [result(spec, frame, share) for spec, frame in zip(specs, frames, strict=True)]
 
 
 def fingerprint(exp: Experiment) -> str:
@@ -187,7 +209,7 @@ def _run_locked(
 ) -> Outcome:
     from tqdm import tqdm
 
-    from .batching import execute_batch, plan
+    from .batching import plan
 
     held = store.check(key)  # again: another process may have written it before we held the lock
     index = {c.config_id: k for k, c in enumerate(exp.configs)}
