@@ -155,7 +155,7 @@ class NationalSpec:
 
     ``scale``: the share of active cooperatives simulated (0 < scale <= 1). ``scenario``: the
     shipped scenario (or TOML path) whose parameters every world uses, its population replaced
-    as in the module docstring; its interventions must be batch-safe (training).
+    as in the module docstring; its interventions must be batch-safe (every kind but kemitraan).
     """
 
     year: int = 2016
@@ -290,7 +290,7 @@ def shard_params(shard: Shard) -> Any:
 
 def check(shards: Sequence[Shard]) -> None:
     """Refuse, before any worker starts, what no shard could run: a scenario whose interventions a batch
-    cannot take (only training is batch-safe) or parameters that do not fit the world (e.g. rules that
+    cannot take (kemitraan brings partner firms of its own) or parameters that do not fit the world (e.g. rules that
     admit fewer households than the members to found). Raises an :class:`~kopsim.errors.InputError`."""
     if not shards:
         return
@@ -299,7 +299,7 @@ def check(shards: Sequence[Shard]) -> None:
         kinds = sorted({iv.kind for iv in scen.interventions if not iv.batch_safe})
         raise UsageError(
             f"scenario {scen.name!r}: a batch of cooperatives takes no {', '.join(kinds)} interventions "
-            "(only training); choose a scenario without them"
+            "(they bring agents of their own); choose a scenario without them"
         )
     seen = set()
     for shard in shards:

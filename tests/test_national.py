@@ -169,7 +169,7 @@ def test_cli_dask_gives_the_sequential_numbers(tmp_path, capsys):
         ["--year", "2013"],
         ["--scale", "1e-7"],
         ["--scenario", "no_such_scenario"],
-        ["--scenario", "grant"],  # a grant is not batch-safe
+        ["--scenario", "kemitraan_association"],  # kemitraan brings partner firms: not in a batch
         ["--scenario", "koperasi_wanita"],  # women only: fewer eligible households than members to found
     ],
 )
