@@ -343,6 +343,7 @@ def test_same_seed_same_fit_on_every_executor(scenario_file, targets_file, tmp_p
             executor=kind,
             workers=2,
             particles_per_batch=batch,
+            point="median",  # the best point's 4,200 runs would add a minute per fit, and it has its own tests
         )
         for kind, batch in (("sequential", 1), ("process", 1), ("sequential", 16), ("process", 8))
     ]
