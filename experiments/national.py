@@ -15,7 +15,7 @@ cooperatives) and becomes a plan of shards:
 * **One world = one cooperative with its villages**: a world is one replicate of the vectorised
   batch (``CooperativeModel(replicates=R)``, :mod:`kopsim.batch`): 2 villages of
   ``households_per_village`` (default 200) households, 1 cooperative, its village governments and
-  moneylenders (404 agents with the defaults; the 6 regional agencies are shared by the batch).
+  moneylenders and its own 6 regional agencies (410 agents with the defaults).
 * **Members per cooperative** = active members ÷ active cooperatives (251.6 in 2016, 246.8 in
   2014). The population parameter that sets it is ``population.members_per_cooperative``: the
   founding members, drawn among the eligible households of the cooperative's villages (every

@@ -378,8 +378,6 @@ def evaluate_many(tasks: Sequence[Task]) -> list[tuple[int, np.ndarray, np.ndarr
     one when the samples cannot share a model (a factor that shapes the world, a kemitraan programme)."""
     from kopsim import CooperativeModel
 
-    from .calibration.simulator import WorldView
-
     worlds = [(task, seed) for task in tasks for seed in task.seeds]
     if len(worlds) < 2 or not all(iv.batch_safe for task in tasks for iv in task.interventions):
         return [evaluate(task) for task in tasks]
@@ -392,11 +390,9 @@ def evaluate_many(tasks: Sequence[Task]) -> list[tuple[int, np.ndarray, np.ndarr
     except (ParameterError, ValueError):  # e.g. an integer factor: one model per run
         return [evaluate(task) for task in tasks]
     model.run_steps(tasks[0].steps)
-    from kopsim.population import world_views
-
     rows = [
-        outcome_values(task, seed, model.metrics_frame(world=w), WorldView(model, w, *view))
-        for w, ((task, seed), view) in enumerate(zip(worlds, world_views(model.state, model.ties), strict=True))
+        outcome_values(task, seed, model.metrics_frame(world=w), view)
+        for w, ((task, seed), view) in enumerate(zip(worlds, model.world_views(), strict=True))
     ]
     out, k = [], 0
     for task in tasks:

@@ -33,8 +33,9 @@ parameters and seed give identical results, alone or in a batch of worlds.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
+from types import SimpleNamespace
 from typing import Any, cast
 
 import mesa
@@ -266,6 +267,11 @@ class CooperativeModel(mesa.Model):
         office, member = self.state.office, self.state.member
         return self.agents.select(lambda a: bool(member[a.idx]) and office[a.idx] == BOARD)
 
+    def world_views(self) -> Iterator[WorldView]:
+        """Each world, in order, as the instruments (surveys, PTP) read a run model (:class:`WorldView`)."""
+        for w, (state, ties) in enumerate(population.world_views(self.state, self.ties)):
+            yield WorldView(state, ties, self.world.params_of(w), self.steps)
+
     def metrics_frame(self, world: int | None = None) -> pd.DataFrame:
         """Tidy table of outcomes: one row per month from month 1, one named column per outcome.
 
@@ -354,6 +360,16 @@ class CooperativeModel(mesa.Model):
             self.datacollector.collect(self)
         elif self._world_vars is not None:
             self._collect_worlds()
+
+
+class WorldView:
+    """One world of a batch as the instruments read a run model: its state and ties in its own
+    numbering (:func:`kopsim.population.world_views`), its parameters, the month, and no kemitraan
+    record (a batch holds none)."""
+
+    def __init__(self, state: State, ties: net.Ties, params: Parameters, steps: int) -> None:
+        self.state, self.ties, self.p, self.steps = state, ties, params, steps
+        self.world = SimpleNamespace(partnership=None)
 
 
 def timetables(

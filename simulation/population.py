@@ -12,7 +12,8 @@ sentiment), ties among members of a cooperative (bonding, interest), ties across
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -419,6 +420,29 @@ def _agency_origins(params: Parameters, s: State, ties: net.Ties, rng: np.random
     ties.top_down[idx] = from_above
 
 
+# Index-valued state arrays (−1: none) and what they index: renumbered when worlds are stacked
+# (:func:`stack`) or one is cut out again (:func:`world_views`).
+_INDEX_FIELDS = {
+    "village": "village",
+    "coop": "coop",
+    "unit_used": "unit",
+    "village_start": "agent",
+    "moneylender_of": "agent",
+    "village_government": "agent",
+    "ml_lender": "agent",
+}
+
+
+def _renumber(
+    values: np.ndarray, kind: str, w: int, per_world: dict[str, int], agents: Callable[[np.ndarray], Any]
+) -> np.ndarray:
+    """World ``w``'s index-valued ``values`` in the other numbering: villages, cooperatives and units
+    shifted by w·``per_world[kind]``, agent indices through ``agents``; −1 stays −1."""
+    inside = np.maximum(values, 0)
+    moved = agents(inside) if kind == "agent" else inside + w * per_world[kind]
+    return np.where(values >= 0, moved, values)
+
+
 def build_worlds(
     params: Parameters | Sequence[Parameters],
     generators: Sequence[np.random.Generator],
@@ -465,19 +489,6 @@ def stack(states: list[State], ties: list[net.Ties]) -> tuple[State, net.Ties]:
     order[gmap.ravel()] = np.arange(n0 * W)  # batch index -> position in the worlds' concatenation
     n = n0 * W
     U = s0.unit_open.size // max(C0, 1)
-
-    def agent_index(values: np.ndarray, w: int) -> np.ndarray:
-        return np.where(values >= 0, gmap[w][np.maximum(values, 0)], values)
-
-    shifted = {  # index-valued arrays: how world w's values move
-        "village": lambda v, w: np.where(v >= 0, v + w * V0, v),
-        "coop": lambda v, w: np.where(v >= 0, v + w * C0, v),
-        "unit_used": lambda v, w: np.where(v >= 0, v + w * C0 * U, v),
-        "village_start": agent_index,
-        "moneylender_of": agent_index,
-        "village_government": agent_index,
-        "ml_lender": agent_index,
-    }
     values: dict[str, Any] = {}
     for f in dataclasses.fields(State):
         name = f.name
@@ -485,8 +496,9 @@ def stack(states: list[State], ties: list[net.Ties]) -> tuple[State, net.Ties]:
         if not isinstance(first, np.ndarray):
             continue
         parts = [getattr(s, name) for s in states]
-        if name in shifted:
-            parts = [shifted[name](p, w) for w, p in enumerate(parts)]
+        if name in _INDEX_FIELDS:  # into the batch's numbering
+            offsets = {"village": V0, "coop": C0, "unit": C0 * U}
+            parts = [_renumber(p, _INDEX_FIELDS[name], w, offsets, gmap[w].__getitem__) for w, p in enumerate(parts)]
         joined = np.concatenate(parts, axis=0)
         if first.ndim >= 1 and first.shape[0] == n0:  # per agent: into the batch layout
             joined = joined[order]
@@ -552,22 +564,12 @@ def world_views(state: State, ties: net.Ties, worlds: Iterable[int] | None = Non
     for w in range(W) if worlds is None else worlds:
         idx = agents[agent_bounds[w] : agent_bounds[w + 1]]
 
-        def agent_index(v: np.ndarray, idx: np.ndarray = idx) -> np.ndarray:
-            return np.where(v >= 0, np.searchsorted(idx, np.maximum(v, 0)), v)
-
-        shifted = {  # index-valued arrays: back to the world's own numbering
-            "village": lambda v, w=w: np.where(v >= 0, v - w * V0, v),
-            "coop": lambda v, w=w: np.where(v >= 0, v - w * C0, v),
-            "unit_used": lambda v, w=w: np.where(v >= 0, v - w * C0 * U, v),
-            "village_start": agent_index,
-            "moneylender_of": agent_index,
-            "village_government": agent_index,
-            "ml_lender": agent_index,
-        }
         values: dict[str, Any] = {name: v[idx] for name, v in per_agent}
         values.update({name: v[w * k : (w + 1) * k].copy() if k else v for name, v, k in per_block})
-        for name, shift in shifted.items():
-            values[name] = shift(values[name])
+        back = {"village": -V0, "coop": -C0, "unit": -C0 * U}  # to the world's own numbering
+        own = functools.partial(np.searchsorted, idx)  # batch agent index -> the world's own
+        for name, kind in _INDEX_FIELDS.items():
+            values[name] = _renumber(values[name], kind, w, back, own)
         view = dataclasses.replace(
             state,
             n=idx.size,

@@ -125,7 +125,7 @@ class State:
     fairness: np.ndarray
     service_quality: np.ndarray
     shu_paid: np.ndarray  # at the last RAT
-    # independent copies of the world in one state (population.build(worlds=...)); villages
+    # independent worlds in one state (population.build_worlds); villages
     # and cooperatives are numbered world by world, households too
     worlds: int = 1
     last_election: int = 0  # month of the last board election (0: the founding board)

@@ -95,11 +95,7 @@ class World:
             return
         self.params = _raw(self.params).replace(overrides)
         if self.varying:  # a policy in force sets the value of every world
-            names = {
-                k if "." in k else f"{k}.{n}"
-                for k, v in overrides.items()
-                for n in (v if isinstance(v, Mapping) else [None])
-            }
+            names = set(_override_names(overrides))
             self.varying = {k: v for k, v in self.varying.items() if k not in names}
         self.params = _guarded(self.params, self.varying)
 
@@ -108,13 +104,8 @@ class World:
 
         raw = _raw(self.params)
         new = raw.replace(overrides)  # validates names and values
-        flat = {
-            k if "." in k else f"{k}.{n}": None
-            for k, v in overrides.items()
-            for n in (v if isinstance(v, Mapping) else [None])
-        }
         varying = dict(self.varying)
-        for name in flat:
+        for name in _override_names(overrides):
             gname, fname = name.split(".", 1)
             kind = {f.name: f.type for f in dataclasses.fields(GROUPS[gname])}[fname]
             if kind != "float":
@@ -205,6 +196,15 @@ class World:
         tie[a[on_board[b] & same]] = 1.0
         tie[b[on_board[a] & same]] = 1.0
         s.board_tie = tie
+
+
+def _override_names(overrides: Mapping[str, Any]) -> list[str]:
+    """The "group.name" of every parameter ``overrides`` sets ({"group.name": v} or {group: {name: v}})."""
+    return [
+        key if "." in key else f"{key}.{name}"
+        for key, value in overrides.items()
+        for name in (value if isinstance(value, Mapping) else [None])
+    ]
 
 
 def expand(values: Any, tags: Blocks | np.ndarray | None) -> Any:

@@ -159,19 +159,6 @@ def model_statistics(
     return x
 
 
-class WorldView:
-    """World ``w`` of a batch as the instruments read a run model: its state and ties in its own
-    numbering (:func:`kopsim.population.world_views`), its parameters, the month, and no kemitraan
-    record (a batch holds none)."""
-
-    def __init__(self, model: Any, w: int, state: Any, ties: Any) -> None:
-        from types import SimpleNamespace
-
-        self.state, self.ties, self.steps = state, ties, model.steps
-        self.p = model.world.params_of(w)
-        self.world = SimpleNamespace(partnership=None)
-
-
 def batch_survey_statistics(res: Any, n_target: int) -> list[dict[str, float]]:
     """:func:`survey_statistics` of every replicate of a :class:`kopsim.batch.BatchSurveys`
     (``{"invalid": 1}`` for a replicate with too few members)."""
@@ -268,10 +255,10 @@ class SurveySimulator:
             if month:
                 model.step()
             if month in months:
-                for w, view in enumerate(world_views(model.state, model.ties)):
-                    rows[w][month] = metrics.collect(model, world=w, view=view)
-        for w, (k, view) in enumerate(zip(live, world_views(model.state, model.ties), strict=True)):
-            out[k] = self._statistics(WorldView(model, w, *view), jobs[k][1], configured[k][1], rows[w])  # type: ignore[index]
+                for w, state_ties in enumerate(world_views(model.state, model.ties)):
+                    rows[w][month] = metrics.collect(model, world=w, view=state_ties)
+        for w, (k, world) in enumerate(zip(live, model.world_views(), strict=True)):
+            out[k] = self._statistics(world, jobs[k][1], configured[k][1], rows[w])  # type: ignore[index]
         return out
 
     def simulate_batch(self, pars: Mapping[str, float], seed: int, runs: int) -> list[dict[str, float]]:

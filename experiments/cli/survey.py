@@ -186,7 +186,7 @@ def _simulate(args: argparse.Namespace, published: Any) -> None:
         if unbatched:
             raise UsageError(
                 f"--replicates: scenario {scen.name!r} has {', '.join(unbatched)} interventions, which a "
-                "batch of replicates does not take (only training); run it without --replicates"
+                "batch of replicates does not take (they bring agents of their own); run it without --replicates"
             )
         _replicates(
             args, scen.name, params, steps, seed, coop, wanted, published, scen.interventions, scen.response_model()
