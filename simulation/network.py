@@ -24,9 +24,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import kernels
+
 if TYPE_CHECKING:
     from .state import State
-    from .streams import Tagged
+    from .streams import Streams, Tagged
     from .world import World
 
 BONDING, BRIDGING, LINKING = 0, 1, 2
@@ -441,25 +443,63 @@ class TieSet:
             size[stale], month[stale] = counts[stale], t
             self._adj_built[stale] = 1
         return self._adj
-        if self.worlds == 1:
-            self._adj = adjacency_index(self.n, a, b)
-        else:
-            # each world's lists are rebuilt on its own schedule, as it would be alone: a world that is
-            # not stale keeps the ties of its last rebuild
-            if self._snapshot is None:
-                self._snapshot = [(a[:0], b[:0])] * self.worlds
-            order = np.argsort(tie_world, kind="stable")
-            bounds = np.concatenate(([0], np.cumsum(counts)))
-            for w in np.flatnonzero(stale):
-                own = order[bounds[w] : bounds[w + 1]]
-                self._snapshot[w] = (a[own], b[own])
-            self._adj = adjacency_index(
-                self.n,
-                np.concatenate([sa for sa, _ in self._snapshot]),
-                np.concatenate([sb for _, sb in self._snapshot]),
+
+
+def propose(
+    draw: Streams,
+    worlds: np.ndarray,
+    n_tri: np.ndarray,
+    n_prox: np.ndarray,
+    lists: list[tuple[np.ndarray, np.ndarray]],
+    net_: TieSet,
+    s: State,
+    bridging: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The month's candidate ties of the proposing ``worlds``: each world's ``n_tri[w]`` triadic
+    (:func:`propose_triadic`) then ``n_prox[w]`` proximity proposals (:func:`propose_proximity`),
+    drawn from its own generator; all worlds' triadic pairs, then all worlds' proximity pairs.
+
+    In a batch with numba, one compiled loop over the worlds (:func:`kopsim.kernels.propose_worlds`,
+    value for value the same); else a Python loop over worlds.
+    """
+    Hw = s.n_households // s.worlds
+    if kernels.ENABLED and s.worlds > 1:
+        out = kernels.propose_worlds(
+            draw.generators,
+            worlds,
+            n_tri[worlds],
+            n_prox[worlds],
+            lists,
+            [net_.brokers(int(w)) for w in worlds],
+            Hw,
+            s.village,
+            s.village_start,
+            s.village_size,
+            bridging,
+            s.villages_per_world,
+        )
+        if out is not None:
+            return out
+    triadic, proximity = [], []
+    for w in worlds:  # each world proposes from its own stream: a loop over worlds
+        g = draw.of(int(w))
+        indptr, nbrs = lists[w]
+        triadic.append(propose_triadic(g, int(n_tri[w]), indptr, nbrs, brokers=net_.brokers(int(w))))
+        proximity.append(
+            propose_proximity(
+                g,
+                int(n_prox[w]),
+                np.arange(w * Hw, (w + 1) * Hw),
+                s.village,
+                s.village_start,
+                s.village_size,
+                float(bridging[w]),
+                s.villages_per_world,
             )
-        size[stale], month[stale] = counts[stale], t
-        return self._adj
+        )
+    ci = np.concatenate([j for j, _ in triadic] + [j for j, _ in proximity])
+    cj = np.concatenate([k for _, k in triadic] + [k for _, k in proximity])
+    return ci, cj
 
 
 def network_dynamics(world: World, used: np.ndarray) -> None:
@@ -490,25 +530,7 @@ def network_dynamics(world: World, used: np.ndarray) -> None:
         n_tri = draw.binomial(count, np_.triadic_share)
         lists = net_.adjacency(t, keep, count > 0)
         bridging = np.broadcast_to(np_.bridging_share, W)
-        triadic, proximity = [], []
-        for w in np.flatnonzero(count):  # each world proposes from its own stream: a loop over worlds
-            g = draw.of(int(w))
-            indptr, nbrs = lists[w]
-            triadic.append(propose_triadic(g, int(n_tri[w]), indptr, nbrs, brokers=net_.brokers(int(w))))
-            proximity.append(
-                propose_proximity(
-                    g,
-                    int(count[w] - n_tri[w]),
-                    np.arange(w * Hw, (w + 1) * Hw),
-                    s.village,
-                    s.village_start,
-                    s.village_size,
-                    float(bridging[w]),
-                    s.villages_per_world,
-                )
-            )
-        ci = np.concatenate([j for j, _ in triadic] + [j for j, _ in proximity])
-        cj = np.concatenate([k for _, k in triadic] + [k for _, k in proximity])
+        ci, cj = propose(draw, np.flatnonzero(count), n_tri, count - n_tri, lists, net_, s, bridging)
         ok = (ci < H) & (cj < H)
         strength = world.per("network", s.world_id[ci[ok]]).new_tie_strength
         cand = deduplicate(make_ties(ci[ok], cj[ok], BONDING, SENTIMENT, strength, born=t), s.n, net_.keys)
