@@ -82,10 +82,11 @@ def balance_sheet(s: State) -> dict[str, np.ndarray]:
     }
 
 
-def accounts_row(s: State) -> dict[str, float]:
-    """The metrics columns :data:`BALANCE_SHEET` and :data:`INCOME_STATEMENT`: totals over cooperatives."""
-    sheet = balance_sheet(s)
-    row = {f"coop_{k}": float(v.sum()) for k, v in sheet.items()}
-    row["coop_operating_income_ytd"] = float(s.coop_income_ytd.sum())
-    row["coop_operating_cost_ytd"] = float(s.coop_cost_ytd.sum())
+def accounts_rows(s: State) -> dict[str, np.ndarray]:
+    """The metrics columns :data:`BALANCE_SHEET` and :data:`INCOME_STATEMENT`: totals over each world's
+    cooperatives (cooperatives are numbered world by world, as many in each), one value per world."""
+    W = s.worlds
+    row = {f"coop_{k}": v.reshape(W, -1).sum(axis=1) for k, v in balance_sheet(s).items()}
+    row["coop_operating_income_ytd"] = s.coop_income_ytd.reshape(W, -1).sum(axis=1)
+    row["coop_operating_cost_ytd"] = s.coop_cost_ytd.reshape(W, -1).sum(axis=1)
     return row

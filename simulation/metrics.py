@@ -27,10 +27,10 @@ import numpy as np
 
 from . import network as net
 from . import partnership
-from .accounts import accounts_row
+from .accounts import accounts_rows
 from .agencies import regional_agencies
 from .participation import BENEFIT_ITEMS, mean_benefit
-from .population import unstack
+from .population import world_views
 from .state import BOARD, INSTITUTION, MONEYLENDER, PARTNER, TRUST_TARGETS, State
 from .ties import origin_counts
 from .trust import trust_levels
@@ -134,165 +134,255 @@ def board_betweenness(n: int, ties: net.Ties, board: np.ndarray, samples: int, s
     return float(np.mean(betweenness(n, ties.a, ties.b, samples, seed)[board]))
 
 
-def collect(model: CooperativeModel, world: int = 0, view: tuple[State, net.Ties] | None = None) -> dict[str, Any]:
-    """All outcomes of the current month in world ``world`` as a flat dict (one row of the metrics table).
+class _Cut:
+    """Each world's part of the batch's arrays, in the world's own order (the order its run alone has).
 
-    In a batch, from the world's state and ties in its own numbering (``view``, or
-    :func:`kopsim.population.unstack`) and the world's own outcomes of the month and metric seed:
-    the row world ``world`` run alone with its seed gives, value for value.
+    Households are numbered world by world, as many in each, so a household array is a (W, H_w)
+    block and its reductions along the rows are those of each world's own array, value for value;
+    members and ties are grouped by world (members are in household order, ties by a stable sort),
+    and a world's part is a contiguous slice, reduced as the world's own array would be. Counts are
+    exact whatever the order; shares are count ÷ count, as ``mask.mean()`` gives them.
+    """
+
+    def __init__(self, s: State, ties: net.Ties) -> None:
+        W = self.W = s.worlds
+        H = self.H = s.n_households
+        self.Hw = H // W
+        self.m_idx = np.flatnonzero(s.member[:H])
+        self.m_bounds = np.searchsorted(self.m_idx, np.arange(W + 1) * self.Hw)
+        self.n_mem = np.diff(self.m_bounds)
+        self.tie_world = s.world_id[ties.a]
+        self.tie_order: np.ndarray | None = None
+        self.tie_bounds = np.array([0, len(ties)])
+        if W > 1:
+            self.tie_order = np.argsort(self.tie_world, kind="stable")
+            self.tie_bounds = np.searchsorted(self.tie_world[self.tie_order], np.arange(W + 1))
+
+    def households(self, x: np.ndarray) -> np.ndarray:
+        """(W, H_w, …): each world's households' values."""
+        return x[: self.H].reshape(self.W, self.Hw, *x.shape[1:])
+
+    def per_world(self, x: np.ndarray) -> np.ndarray:
+        """(W, k, …): an array laid out world by world in blocks of k (cooperatives, villages, units)."""
+        return x.reshape(self.W, -1, *x.shape[1:])
+
+    def count_households(self, mask: np.ndarray) -> np.ndarray:
+        """(W,) int: each world's households where ``mask`` (over the batch's households)."""
+        return self.households(mask).sum(axis=1)
+
+    def count_ties(self, mask: np.ndarray) -> np.ndarray:
+        """(W,) int: each world's ties where ``mask``."""
+        if self.W == 1:
+            return np.array([np.count_nonzero(mask)])
+        return np.bincount(self.tie_world[mask], minlength=self.W)
+
+    def members(self, x: np.ndarray) -> list[np.ndarray]:
+        """Each world's members' values (the world's ``x[members]``)."""
+        got = x[self.m_idx]
+        if self.W == 1:
+            return [got]
+        return [got[lo:hi] for lo, hi in zip(self.m_bounds[:-1], self.m_bounds[1:], strict=True)]
+
+    def ties_of(self, x: np.ndarray) -> list[np.ndarray]:
+        """Each world's ties' values, in the world's tie order."""
+        if self.tie_order is None:
+            return [x]
+        got = x[self.tie_order]
+        return [got[lo:hi] for lo, hi in zip(self.tie_bounds[:-1], self.tie_bounds[1:], strict=True)]
+
+
+def _mean(parts: list[np.ndarray], width: int = 0) -> np.ndarray:
+    """Each part's mean along its first axis, (W,) or (W, width) (NaN for an empty part)."""
+    empty = float("nan") if not width else np.full(width, np.nan)
+    # the sum along the first axis ÷ n is ndarray.mean's own computation, without its wrapper's overhead
+    return np.array([np.add.reduce(part, axis=0) / part.shape[0] if part.shape[0] else empty for part in parts])
+
+
+def _share(hits: np.ndarray, total: np.ndarray, empty: float = float("nan")) -> np.ndarray:
+    """hits ÷ total per world, as the world's own ``mask.mean()`` gives it (``empty`` where total = 0)."""
+    some = total > 0
+    return np.where(some, hits / np.where(some, total, 1), empty)
+
+
+def collect_worlds(model: CooperativeModel) -> list[dict[str, Any]]:
+    """All outcomes of the current month, one row (flat dict) per world of the batch (one for a single run).
+
+    World w's row is, value for value, the row world w run alone gives: each outcome is reduced over
+    the world's own elements in their own order (:class:`_Cut`), from its own parameters and the
+    world's outcomes of the month; the network metrics of their months read each world's view in its
+    own numbering (:func:`kopsim.population.world_views`).
     """
     s: State = model.state
-    p = model.world.params_of(world)  # the world's own values where the worlds of a batch differ
     ties = model.ties
-    if s.worlds > 1:
-        s, ties = view if view is not None else unstack(s, ties, world)
-    H = s.n_households
-    mem = s.member[:H]
-    n_mem = int(mem.sum())
-    row: dict[str, Any] = {
-        "step": model.steps,
+    W, H = s.worlds, s.n_households
+    cut = _Cut(s, ties)
+    Hw, n_mem = cut.Hw, cut.n_mem
+    nan = np.full(W, np.nan)
+    cols: dict[str, Any] = {  # name -> one value per world (an array, or a list)
+        "step": [model.steps] * W,
         "members": n_mem,
-        "households": H,
-        "membership_share": n_mem / H if H else float("nan"),
+        "households": [Hw] * W,
+        "membership_share": n_mem / Hw if Hw else nan,
     }
-    m_idx = np.flatnonzero(mem)
+    mem = s.member[:H]
     if s.female.size:  # household attributes (issue #16)
-        row["members_female_share"] = float(s.female[m_idx].mean()) if n_mem else float("nan")
-    nan3 = np.full(3, np.nan)
-    part = s.participation[m_idx].mean(axis=0) if n_mem else nan3
+        cols["members_female_share"] = _share(cut.count_households(mem & s.female[:H]), n_mem)
+    part = _mean(cut.members(s.participation), 3)
     for k, name in enumerate(DOMAIN_COLUMNS):
-        row[name] = float(part[k])
-    row["rat_attendance"] = float(s.attended_rat[m_idx].mean()) if n_mem else float("nan")
-    tr = s.trust[m_idx]
-    tp = p.trust
-    means = tr.mean(axis=0) if n_mem else nan3
-    low, medium, high = trust_levels(tr, tp.low_threshold, tp.high_threshold)
+        cols[name] = part[:, k]
+    cols["rat_attendance"] = _share(cut.count_households(mem & s.attended_rat[:H]), n_mem)
+    trust_parts = cut.members(s.trust)
+    means = _mean(trust_parts, 3)
+    levels = np.empty((3, W, 3))  # low, medium, high × world × target
+    for w, tr in enumerate(trust_parts):
+        tp = model.world.params_of(w).trust
+        levels[:, w] = trust_levels(tr, tp.low_threshold, tp.high_threshold)
     for k, target in enumerate(TRUST_TARGETS):
-        row[f"trust_{target}_mean"] = float(means[k])
-        row[f"trust_{target}_low"] = float(low[k])
-        row[f"trust_{target}_medium"] = float(medium[k])
-        row[f"trust_{target}_high"] = float(high[k])
-    row["reciprocity_rate"] = float(model.last_reciprocity[world])
-    row["reputation_mean"] = float(s.image[:H].mean()) if H else float("nan")
+        cols[f"trust_{target}_mean"] = means[:, k]
+        for band, name in enumerate(("low", "medium", "high")):
+            cols[f"trust_{target}_{name}"] = levels[band, :, k]
+    cols["reciprocity_rate"] = np.asarray(model.last_reciprocity, dtype=float)
+    cols["reputation_mean"] = cut.households(s.image).mean(axis=1) if Hw else nan
     # each item among the members who experienced it (training: those trained); B̄ as members weigh it
-    seen = s.benefit_seen[m_idx]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ben = np.einsum("ij,ij->j", s.benefit[m_idx], seen) / seen.sum(axis=0)
-    row["benefit_mean"] = float(mean_benefit(s.benefit[m_idx], seen).mean()) if n_mem else float("nan")
+    ben, ben_mean = [], []
+    for b, seen in zip(cut.members(s.benefit), cut.members(s.benefit_seen), strict=True):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ben.append(np.einsum("ij,ij->j", b, seen) / seen.sum(axis=0))
+        ben_mean.append(mean_benefit(b, seen).mean() if b.shape[0] else np.nan)
+    cols["benefit_mean"] = np.array(ben_mean, dtype=float)
+    items = np.array(ben)
     for k, item in enumerate(BENEFIT_ITEMS):
-        row[f"benefit_{item}"] = float(ben[k])
-    row["savings_mandatory"] = float(s.savings_mandatory[:H].sum())
-    row["savings_voluntary"] = float(s.savings_voluntary[:H].sum())
-    row["coop_loans_outstanding"] = float(s.coop_loan[:H].sum())
-    row["moneylender_loans_outstanding"] = float(s.ml_loan[:H].sum())
+        cols[f"benefit_{item}"] = items[:, k]
+    cols["savings_mandatory"] = cut.households(s.savings_mandatory).sum(axis=1)
+    cols["savings_voluntary"] = cut.households(s.savings_voluntary).sum(axis=1)
+    cols["coop_loans_outstanding"] = cut.households(s.coop_loan).sum(axis=1)
+    cols["moneylender_loans_outstanding"] = cut.households(s.ml_loan).sum(axis=1)
     borrowers = s.coop_loan[:H] > 0
-    nb = int(borrowers.sum())
-    row["coop_borrowers"] = nb
-    row["arrears_share"] = float((s.coop_arrears[:H][borrowers] > 0).mean()) if nb else 0.0
-    row["arrears_share_of_members"] = float((s.coop_arrears[:H][mem] > 0).mean()) if n_mem else 0.0
-    row["moneylender_borrowers"] = int((s.ml_loan[:H] > 0).sum())
-    row["coop_cash"] = float(s.coop_cash.sum())
-    row.update(accounts_row(s))  # the cooperative's books (kopsim.accounts)
-    row["shu_paid"] = float(model.last_shu[world])
-    row["umkm_revenue"] = float(s.revenue[:H].sum())
-    row["harvest"] = float(s.harvest[:H].sum())
-    row["household_income_mean"] = float(s.income[:H].mean()) if H else float("nan")
-    row["skill_mean"] = float(s.skill[:H].mean()) if H else float("nan")
-    row["skill_members"] = float(s.skill[m_idx].mean()) if n_mem else float("nan")
+    nb = cut.count_households(borrowers)
+    arrears = s.coop_arrears[:H] > 0
+    cols["coop_borrowers"] = nb
+    cols["arrears_share"] = _share(cut.count_households(borrowers & arrears), nb, 0.0)
+    cols["arrears_share_of_members"] = _share(cut.count_households(mem & arrears), n_mem, 0.0)
+    cols["moneylender_borrowers"] = cut.count_households(s.ml_loan[:H] > 0)
+    cols["coop_cash"] = cut.per_world(s.coop_cash).sum(axis=1)
+    cols.update(accounts_rows(s))  # the cooperatives' books (kopsim.accounts)
+    cols["shu_paid"] = np.asarray(model.last_shu, dtype=float)
+    cols["umkm_revenue"] = cut.households(s.revenue).sum(axis=1)
+    cols["harvest"] = cut.households(s.harvest).sum(axis=1)
+    cols["household_income_mean"] = cut.households(s.income).mean(axis=1) if Hw else nan
+    cols["skill_mean"] = cut.households(s.skill).mean(axis=1) if Hw else nan
+    cols["skill_members"] = _mean(cut.members(s.skill))
     for k, name in enumerate(s.skill_names):  # each programme's skill among members (issue #16 item 4)
-        row[f"skill_{name}_members"] = float(s.programme_skill[m_idx, k].mean()) if n_mem else float("nan")
-    row["information_reach"] = float(s.informed[:H].mean()) if H else float("nan")
-    needy = s.needy[:H]
-    row["information_reach_needy"] = float(s.informed[:H][needy].mean()) if needy.any() else float("nan")
-    row["free_rider_share"] = float(model.last_free_rider_share[world])
-    row["board_willingness"] = float(s.willingness[m_idx].mean()) if n_mem else float("nan")
-    row.update(network_counts(s, ties))
-    row.update(origin_counts(s, ties))  # who started the ties (issue #16)
+        cols[f"skill_{name}_members"] = _mean(cut.members(s.programme_skill[:, k]))
+    informed, needy = s.informed[:H], s.needy[:H]
+    cols["information_reach"] = _share(cut.count_households(informed), np.full(W, Hw))
+    cols["information_reach_needy"] = _share(cut.count_households(informed & needy), cut.count_households(needy))
+    cols["free_rider_share"] = np.asarray(model.last_free_rider_share, dtype=float)
+    cols["board_willingness"] = _mean(cut.members(s.willingness))
+    cols.update(network_counts(s, ties, cut))
+    cols.update(origin_counts(s, ties, cut.count_ties))  # who started the ties (issue #16)
     if s.unit_open.size:  # business units (issue #16)
-        row["units_open"] = int(s.unit_open.sum())
-        row["unit_users"] = int(s.unit_users.sum())
-        row["unit_users_share"] = float((s.unit_used[m_idx] >= 0).mean()) if n_mem else float("nan")
-        row["unit_revenue"] = float(s.unit_revenue.sum())
-        row["unit_cost"] = float(s.unit_cost.sum())
-    row.update(credit_counts(s))
-    row.update(agency_counts(s, ties))
-    row.update(partnership_counts(s, ties, model.steps, p.metrics.contact_window_months))
-    row.update(partnership.metrics_row(model.world))
-    every, cevery = p.metrics.network_every, p.metrics.centrality_every
+        cols["units_open"] = cut.per_world(s.unit_open).sum(axis=1)
+        cols["unit_users"] = cut.per_world(s.unit_users).sum(axis=1)
+        cols["unit_users_share"] = _share(cut.count_households(mem & (s.unit_used[:H] >= 0)), n_mem)
+        cols["unit_revenue"] = cut.per_world(s.unit_revenue).sum(axis=1)
+        cols["unit_cost"] = cut.per_world(s.unit_cost).sum(axis=1)
+    cols.update(credit_counts(s, cut))
+    cols.update(agency_counts(s, ties, cut))
+    metric_p = model.world.params_of(0).metrics  # the metrics group is the same in every world
+    cols.update(partnership_counts(s, ties, model.steps, metric_p.contact_window_months, cut))
+    cols.update({name: [value] * W for name, value in partnership.metrics_row(model.world).items()})
+    every, cevery = metric_p.network_every, metric_p.centrality_every
     due = every > 0 and model.steps >= 1 and (model.steps % every == 0 or model.steps == 1)
-    row["clustering"] = clustering(s.n, ties.a, ties.b) if due else float("nan")
     cdue = cevery > 0 and model.steps >= 1 and (model.steps % cevery == 0 or model.steps == 1)
-    row["board_betweenness"] = (
-        board_betweenness(
-            s.n, ties, np.flatnonzero(s.office == BOARD), p.metrics.betweenness_samples, model.metric_seeds[world]
-        )
-        if cdue
-        else float("nan")
-    )
-    return row
+    clus, betw = nan.copy(), nan.copy()
+    if due or cdue:
+        for w, (view, own) in enumerate(world_views(s, ties)):
+            if due:
+                clus[w] = clustering(view.n, own.a, own.b)
+            if cdue:
+                board = np.flatnonzero(view.office == BOARD)
+                betw[w] = board_betweenness(view.n, own, board, metric_p.betweenness_samples, model.metric_seeds[w])
+    cols["clustering"], cols["board_betweenness"] = clus, betw
+    # numpy values become Python ints and floats (tolist), as the columns of a row always were
+    lists = [v.tolist() if isinstance(v, np.ndarray) else list(v) for v in cols.values()]
+    return [dict(zip(cols, values, strict=True)) for values in zip(*lists, strict=True)]
 
 
-def network_counts(s: State, ties: net.Ties) -> dict[str, float]:
-    """Tie counts by layer and kind, density, E-I index and linking share (cheap: every step)."""
-    counts = np.bincount(ties.layer, minlength=3)
-    kinds = np.bincount(ties.kind, minlength=3)
-    total = int(counts.sum())
-    bonding, bridging, linking = (int(c) for c in counts)
-    out: dict[str, float] = {"ties": total, "ties_bonding": bonding, "ties_bridging": bridging, "ties_linking": linking}
+def collect(model: CooperativeModel, world: int = 0) -> dict[str, Any]:
+    """All outcomes of the current month in world ``world`` as a flat dict (one row of the metrics
+    table): the row world ``world`` run alone with its seed gives, value for value (:func:`collect_worlds`)."""
+    if model.state.worlds == 1:
+        return collect_worlds(model)[0]
+    return collect_worlds(model)[world]
+
+
+def network_counts(s: State, ties: net.Ties, cut: _Cut) -> dict[str, np.ndarray]:
+    """Per world: tie counts by layer and kind, density, E-I index, linking share, mean tie strength."""
+    W, tw = cut.W, cut.tie_world
+    counts = np.bincount(tw * 3 + ties.layer, minlength=3 * W).reshape(W, 3)
+    kinds = np.bincount(tw * 3 + ties.kind, minlength=3 * W).reshape(W, 3)
+    n = s.n // W  # agents per world
+    total = counts.sum(axis=1)
+    out: dict[str, np.ndarray] = {"ties": total}
+    for k, name in enumerate(net.LAYER_NAMES):
+        out[f"ties_{name}"] = counts[:, k]
     for k, name in enumerate(net.KIND_NAMES):
-        out[f"ties_{name}"] = int(kinds[k])
-    out["density"] = 2.0 * total / (s.n * (s.n - 1)) if s.n > 1 else 0.0
-    ib = bonding + bridging
-    out["ei_index"] = (bridging - bonding) / ib if ib else float("nan")
-    out["linking_share"] = linking / total if total else float("nan")
-    out["tie_strength_mean"] = float(ties.strength.mean()) if total else float("nan")
+        out[f"ties_{name}"] = kinds[:, k]
+    out["density"] = 2.0 * total / (n * (n - 1)) if n > 1 else np.zeros(W)
+    bonding, bridging, linking = counts[:, 0], counts[:, 1], counts[:, 2]
+    out["ei_index"] = _share(bridging - bonding, bonding + bridging)
+    out["linking_share"] = _share(linking, total)
+    out["tie_strength_mean"] = _mean(cut.ties_of(ties.strength))
     return out
 
 
-def agency_counts(s: State, ties: net.Ties) -> dict[str, float]:
-    """Households' ties to the regional agencies, those of them the household or board sought
-    (bottom-up; :mod:`kopsim.agencies`), and the share of UMKM with a product whose product is
-    licensed (what the certifier's ties deliver)."""
+def agency_counts(s: State, ties: net.Ties, cut: _Cut) -> dict[str, np.ndarray]:
+    """Per world: households' ties to the regional agencies, those of them the household or board
+    sought (bottom-up; :mod:`kopsim.agencies`), and the share of UMKM with a product whose product
+    is licensed (what the certifier's ties deliver)."""
     H = s.n_households
     regional = regional_agencies(s)
     to_agency = (regional[ties.a] & (ties.b < H)) | (regional[ties.b] & (ties.a < H))
     makers = s.product[:H] > 0
     return {
-        "agency_ties": int(to_agency.sum()),
-        "agency_ties_sought": int((to_agency & ~ties.top_down).sum()),
-        "licensed_share": float(s.licensed[:H][makers].mean()) if makers.any() else float("nan"),
+        "agency_ties": cut.count_ties(to_agency),
+        "agency_ties_sought": cut.count_ties(to_agency & ~ties.top_down),
+        "licensed_share": _share(cut.count_households(makers & s.licensed[:H]), cut.count_households(makers)),
     }
 
 
-def partnership_counts(s: State, ties: net.Ties, t: int, window: int) -> dict[str, float]:
-    """Partnership ties (to partner firms met through kemitraan): how many exist, how many
-    were used in the last ``window`` months (still in contact, Franke 2005), their mean strength."""
+def partnership_counts(s: State, ties: net.Ties, t: int, window: int, cut: _Cut) -> dict[str, np.ndarray]:
+    """Per world: partnership ties (to partner firms met through kemitraan), how many were used in
+    the last ``window`` months (still in contact, Franke 2005), their mean strength."""
     partner = (s.role[ties.a] == PARTNER) | (s.role[ties.b] == PARTNER)
-    n = int(partner.sum())
-    in_contact = int((partner & (ties.last_contact > t - window) & (ties.last_contact > ties.born)).sum())
+    in_contact = partner & (ties.last_contact > t - window) & (ties.last_contact > ties.born)
+    strength = [st[p] for st, p in zip(cut.ties_of(ties.strength), cut.ties_of(partner), strict=True)]
     return {
-        "partner_ties": n,
-        "partner_ties_in_contact": in_contact,
-        "partner_tie_strength": float(ties.strength[partner].mean()) if n else float("nan"),
+        "partner_ties": cut.count_ties(partner),
+        "partner_ties_in_contact": cut.count_ties(in_contact),
+        "partner_tie_strength": _mean(strength),
     }
 
 
-def credit_counts(s: State) -> dict[str, float]:
-    """Default, write-off, the tengkulak market, needy households' borrowing, board misconduct and
-    non-members' trust in the cooperative (issue #10 item 5)."""
+def credit_counts(s: State, cut: _Cut) -> dict[str, np.ndarray]:
+    """Per world: default, write-off, the tengkulak market, needy households' borrowing, board
+    misconduct and non-members' trust in the cooperative (issue #10 item 5)."""
     H = s.n_households
     needy, mem = s.needy[:H], s.member[:H]
-    ml = s.role == MONEYLENDER
-    non = ~mem
+    # the moneylenders of a world are one block of the batch, world by world, as many in each
+    ml_cash = s.cash[s.role == MONEYLENDER].reshape(cut.W, -1)
+    trust_inst = cut.households(s.trust[:, INSTITUTION])
+    non_trust = [row[~m] for row, m in zip(trust_inst, cut.households(mem), strict=True)]
     return {
-        "defaults": int(s.coop_defaults.sum()),
-        "moneylender_defaults": int(s.ml_defaults.sum()),
-        "written_off": float(s.coop_written_off.sum()),
-        "needy_coop_borrowers": int((s.coop_loan[:H][needy] > 0).sum()),
-        "needy_moneylender_borrowers": int((s.ml_loan[:H][needy] > 0).sum()),
-        "member_moneylender_borrowers": int((s.ml_loan[:H][mem] > 0).sum()),
-        "moneylender_cash": float(s.cash[ml].sum()),
-        "misconduct_months": int(s.misconduct_months.sum()),
-        "misconduct_loss": float(s.misconduct_loss.sum()),
-        "trust_institution_nonmembers": float(s.trust[:H, INSTITUTION][non].mean()) if non.any() else float("nan"),
+        "defaults": cut.per_world(s.coop_defaults).sum(axis=1),
+        "moneylender_defaults": cut.per_world(s.ml_defaults).sum(axis=1),
+        "written_off": cut.per_world(s.coop_written_off).sum(axis=1),
+        "needy_coop_borrowers": cut.count_households(needy & (s.coop_loan[:H] > 0)),
+        "needy_moneylender_borrowers": cut.count_households(needy & (s.ml_loan[:H] > 0)),
+        "member_moneylender_borrowers": cut.count_households(mem & (s.ml_loan[:H] > 0)),
+        "moneylender_cash": ml_cash.sum(axis=1),
+        "misconduct_months": cut.per_world(s.misconduct_months).sum(axis=1),
+        "misconduct_loss": cut.per_world(s.misconduct_loss).sum(axis=1),
+        "trust_institution_nonmembers": _mean(non_trust),
     }

@@ -293,12 +293,10 @@ class CooperativeModel(mesa.Model):
         return pd.concat(frames, ignore_index=True)
 
     def _collect_worlds(self) -> None:
-        """This month's row of every world of a batch (:func:`kopsim.metrics.collect`)."""
+        """This month's row of every world of a batch (:func:`kopsim.metrics.collect_worlds`)."""
         if self._world_vars is None:
             return
-        views = population.world_views(self.state, self.ties)  # each world in its own numbering
-        for w, (columns, view) in enumerate(zip(self._world_vars, views, strict=True)):
-            row = metrics.collect(self, w, view)
+        for columns, row in zip(self._world_vars, metrics.collect_worlds(self), strict=True):
             for name, value in row.items():
                 if name != "step":
                     columns.setdefault(name, []).append(value)

@@ -19,30 +19,32 @@ can be read off the tie arrays each month:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from . import network as net
 from .state import BOARD, State
 
 
-def origin_counts(s: State, ties: net.Ties) -> dict[str, float]:
-    """The outcomes of the module docstring for the current ties (vectorised, every month)."""
-    out: dict[str, float] = {}
-    counts = np.bincount(ties.origin, minlength=len(net.ORIGIN_NAMES))
+def origin_counts(s: State, ties: net.Ties, count: Callable[[np.ndarray], np.ndarray]) -> dict[str, np.ndarray]:
+    """The outcomes of the module docstring for the current ties (vectorised, every month), one value
+    per world (``count(mask)``: each world's ties where ``mask``)."""
+    out: dict[str, np.ndarray] = {}
     for k, name in enumerate(net.ORIGIN_NAMES):
-        out[f"ties_origin_{name}"] = int(counts[k])
-    sentiment = np.flatnonzero(ties.kind == net.SENTIMENT)
-    kin = ties.origin[sentiment] == net.ORIGIN_INHERITANCE
+        out[f"ties_origin_{name}"] = count(ties.origin == k)
+    kin = (ties.kind == net.SENTIMENT) & (ties.origin == net.ORIGIN_INHERITANCE)
     on_board = (s.office == BOARD) & s.member
-    a, b = ties.a[sentiment[~kin]], ties.b[sentiment[~kin]]
+    a, b = ties.a, ties.b
     board_member = (on_board[a] ^ on_board[b]) & s.member[a] & s.member[b] & (s.coop[a] == s.coop[b])
-    out["ties_board_member_sentiment"] = int(board_member.sum())
-    out["ties_kin"] = int(kin.sum())
-    linking = np.flatnonzero(ties.layer == net.LINKING)
-    origin = ties.origin[linking]
-    from_agency = int(((origin == net.ORIGIN_AGENCY) | (origin == net.ORIGIN_PROGRAMME)).sum())
-    out["linking_agency_started_share"] = from_agency / linking.size if linking.size else float("nan")
-    out["top_down_share"] = float(ties.top_down.mean()) if len(ties) else float("nan")
+    out["ties_board_member_sentiment"] = count((ties.kind == net.SENTIMENT) & ~kin & board_member)
+    out["ties_kin"] = count(kin)
+    linking = ties.layer == net.LINKING
+    n_link = count(linking)
+    from_agency = count(linking & ((ties.origin == net.ORIGIN_AGENCY) | (ties.origin == net.ORIGIN_PROGRAMME)))
+    out["linking_agency_started_share"] = np.where(n_link > 0, from_agency / np.maximum(n_link, 1), np.nan)
+    n_ties = count(np.ones(len(ties), dtype=bool))
+    out["top_down_share"] = np.where(n_ties > 0, count(ties.top_down) / np.maximum(n_ties, 1), np.nan)
     return out
 
 

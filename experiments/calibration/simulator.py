@@ -233,7 +233,6 @@ class SurveySimulator:
         is not real-valued, or a programme brings agents of its own)."""
         from kopsim import metrics
         from kopsim.model import CooperativeModel
-        from kopsim.population import world_views
 
         out: list[dict[str, float]] = [{INVALID: 1.0}] * len(jobs)
         configured = [self.configure(pars) for pars, _ in jobs]
@@ -255,8 +254,8 @@ class SurveySimulator:
             if month:
                 model.step()
             if month in months:
-                for w, state_ties in enumerate(world_views(model.state, model.ties)):
-                    rows[w][month] = metrics.collect(model, world=w, view=state_ties)
+                for w, row in enumerate(metrics.collect_worlds(model)):
+                    rows[w][month] = row
         for w, (k, world) in enumerate(zip(live, model.world_views(), strict=True)):
             out[k] = self._statistics(world, jobs[k][1], configured[k][1], rows[w])  # type: ignore[index]
         return out

@@ -1,0 +1,141 @@
+"""The engine on Mandiri Jaya, alone and in batches: ``python -m benchmarks.engine [--quick]``.
+
+Targets of issue #12 (``scenarios/mandiri_jaya.toml``, 120 months, default metrics): at most
+20 ms as a single run, and at most 1 ms per replication in batches of replicates.
+
+Measured in one process, the settings alternating round by round so that a change of machine
+load hits them alike, in CPU seconds (``time.process_time``) excluding construction:
+
+1. a single run, default metrics (the median of ``--singles`` runs per round);
+2. a batch of ``--replicates`` replicates (``CooperativeModel(..., replicates=R)``), default metrics
+   (every world keeps its own metrics table), and with metrics off (``collect_metrics=False``,
+   what the surveys and the calibration's particles run);
+3. both batches again with the compiled kernels off (:data:`kopsim.kernels.ENABLED` False, the
+   pure-numpy twins; same results), which shows what the kernels save.
+
+It prints ms per run and per replication with measured ÷ target, and writes
+``benchmarks/results/engine.json`` as soon as each figure is measured (an interrupted run keeps
+what it measured).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+MONTHS = 120
+TARGET_SINGLE_MS = 20.0
+TARGET_PER_REPLICATION_MS = 1.0
+
+
+def _timed(model: Any, months: int) -> float:
+    gc.collect()
+    c = time.process_time()
+    model.run_steps(months)
+    return time.process_time() - c
+
+
+def measure(replicates: int, rounds: int, singles: int, seed: int, out: Path) -> dict[str, Any]:
+    """The figures of the module docstring; written to ``out`` as each round ends."""
+    from kopsim import kernels
+    from kopsim.model import CooperativeModel
+    from kopsim.scenario import load
+
+    scen = load("mandiri_jaya")
+    compiled = kernels.ENABLED
+    settings: list[tuple[str, int, bool, bool]] = [  # label, replicates, metrics, kernels
+        ("single run, default metrics", 1, True, compiled),
+        (f"batch of {replicates}, default metrics", replicates, True, compiled),
+        (f"batch of {replicates}, metrics off", replicates, False, compiled),
+    ]
+    if compiled:
+        settings += [
+            (f"batch of {replicates}, default metrics, kernels off", replicates, True, False),
+            (f"batch of {replicates}, metrics off, kernels off", replicates, False, False),
+        ]
+    CooperativeModel(scen.params, seed=seed, replicates=2).run_steps(13)  # warm-up: imports, numba's cache
+    cpu: dict[str, list[float]] = {label: [] for label, *_ in settings}
+    result: dict[str, Any] = {
+        "scenario": "mandiri_jaya",
+        "months": MONTHS,
+        "replicates": replicates,
+        "kernels_available": compiled,
+        "complete": False,
+        "cpu_count": os.cpu_count(),
+    }
+    try:
+        for r in range(rounds):
+            for label, reps, keep_metrics, on in settings:
+                kernels.ENABLED = on
+                runs = singles if reps == 1 else 1
+                for k in range(runs):
+                    model = CooperativeModel(
+                        scen.params, seed=seed + 100 * r + k, replicates=reps, collect_metrics=keep_metrics
+                    )
+                    cpu[label].append(1e3 * _timed(model, MONTHS) / reps)
+            kernels.ENABLED = compiled
+            result["figures"] = {
+                label: {"ms_per_replication_median": statistics.median(v), "runs": len(v)} for label, v in cpu.items()
+            }
+            result["rounds_done"] = r + 1
+            result["load_average"] = os.getloadavg()
+            _write(out, result)
+        result["complete"] = True
+    finally:
+        kernels.ENABLED = compiled
+        _write(out, result)
+    return result
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2))
+    tmp.replace(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.engine", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="batches of 20, 2 rounds (about 30 s)")
+    ap.add_argument("--replicates", type=int, default=None, help="replicates per batch (default 50; 20 with --quick)")
+    ap.add_argument("--rounds", type=int, default=None, help="rounds (default 3; 2 with --quick)")
+    ap.add_argument("--singles", type=int, default=5, help="single runs per round (default 5)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", type=Path, default=RESULTS / "engine.json")
+    args = ap.parse_args(argv)
+    replicates = args.replicates or (20 if args.quick else 50)
+    rounds = args.rounds or (2 if args.quick else 3)
+    res = measure(replicates, rounds, args.singles, args.seed, args.out)
+    print(
+        f"Mandiri Jaya ({MONTHS} months), CPU ms per run or per replication, median over {rounds} rounds "
+        f"(compiled kernels: {'numba' if res['kernels_available'] else 'not available: numpy twins'}):"
+    )
+    figures = res["figures"]
+    width = max(len(k) for k in figures)
+    for label, fig in figures.items():
+        ms = fig["ms_per_replication_median"]
+        if label.startswith("single run"):
+            note = f"target <= {TARGET_SINGLE_MS:g} ms: measured / target {ms / TARGET_SINGLE_MS:.1f}"
+        elif "default metrics" in label and "kernels off" not in label:
+            note = f"target <= {TARGET_PER_REPLICATION_MS:g} ms: measured / target {ms / TARGET_PER_REPLICATION_MS:.1f}"
+        else:
+            note = ""
+        print(f"  {label:<{width}}  {ms:8.1f} ms  {note}")
+    if res["kernels_available"]:
+        for metrics in ("default metrics", "metrics off"):
+            on = figures[f"batch of {replicates}, {metrics}"]["ms_per_replication_median"]
+            off = figures[f"batch of {replicates}, {metrics}, kernels off"]["ms_per_replication_median"]
+            print(f"  kernels on / off, batch, {metrics}: {on / off:.2f}")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
