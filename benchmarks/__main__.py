@@ -27,6 +27,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 AGREEMENT_TOLERANCE = 0.03  # largest relative gap of seed-averaged mean trajectories
+# Full twin vs kopsim (1k agents, 24 months, 3 seeds): kopsim's own seed-to-seed standard error of a
+# 3-seed mean is up to ~1.7 % per outcome and month, so the gap of two independent 3-seed means has a
+# standard error of up to ~2.4 %; the largest of 8 outcomes × 24 months is then expected near 2.5
+# standard errors (~6 %). Measured: 4.1 % (seeds 1–3, institutional trust, month 18), 2.2 % (seeds 4–9).
+FULL_AGREEMENT_TOLERANCE = 0.06
 DEFAULT_BUDGET_S = 570.0  # the whole run, so that it finishes within 10 minutes
 
 
@@ -86,9 +91,15 @@ def plan(args: argparse.Namespace) -> dict[str, Any]:
         "mandiri_steps": 120,
         "mandiri_repeats": args.repeats or (5 if quick else 9),
         "idiomatic_steps": 20 if quick else 120,
+        # the idiomatic twin of the full month is slow (~0.6 s a month at 10k): a few months suffice for
+        # its time per step; 12 spreads one month over each of the 12 rounds and holds one RAT, as
+        # kopsim's 120 months hold one every 12
+        "idiomatic_full_steps": {"1k": 24, "10k": 12, "100k": 2},
         "vectorised_steps": 120,
         "agreement_steps": 30 if quick else 50,
         "agreement_seeds": [1, 2] if quick else [1, 2, 3],
+        "agreement_full_steps": 24,
+        "agreement_full_seeds": [1, 2, 3],
         "cli_repeats": 3 if quick else 5,
     }
 
@@ -314,9 +325,11 @@ def bench_idiomatic(p: dict[str, Any], sizes: list[str], seed: int) -> dict[str,
     for name in sizes:
         villages = SIZES[name]
         n = expected_agents(villages)
+        full_steps = p["idiomatic_full_steps"][name]
         say(
-            f"  … {name}: idiomatic Mesa {p['idiomatic_steps']} steps, vectorised {p['vectorised_steps']} steps, "
-            f"full kopsim {p['full_steps']} steps, {n:,} agents, alternating in one process"
+            f"  … {name}: idiomatic Mesa reduced {p['idiomatic_steps']} steps, vectorised reduced "
+            f"{p['vectorised_steps']} steps, idiomatic Mesa full {full_steps} steps, full kopsim {p['full_steps']} "
+            f"steps, {n:,} agents, alternating in one process"
         )
         out[name] = run_worker(
             "idiomatic",
@@ -327,29 +340,54 @@ def bench_idiomatic(p: dict[str, Any], sizes: list[str], seed: int) -> dict[str,
             seed=seed,
             villages=villages,
             steps_kopsim=p["full_steps"],
+            steps_full=full_steps,
         )
         record("idiomatic", name, out[name])
-    rows = []
-    for name, r in out.items():
-        rows.append(
-            [
-                name,
-                f"{r['agents']:,}",
-                f"{r['ties']:,}",
-                ms(r["idiomatic"]["step_ms"]),
-                ms(1e3 * r["idiomatic"]["build_s"]),
-                ms(r["vectorised"]["step_ms"]),
-                ratio(r["ratio"]),
-                ms(r["kopsim_step_ms"]),
-                ratio(r["ratio_vs_kopsim"]),
-                ratio(r["ratio_vs_kopsim_wall"]),
-                f"{r['peak_rss_mib']:,.0f} MiB",
-            ]
-        )
+    reduced = [
+        [
+            name,
+            f"{r['agents']:,}",
+            f"{r['ties']:,}",
+            ms(r["idiomatic"]["step_ms"]),
+            ms(1e3 * r["idiomatic"]["build_s"]),
+            ms(r["vectorised"]["step_ms"]),
+            ratio(r["ratio"]),
+            ratio(r["ratio_wall"]),
+        ]
+        for name, r in out.items()
+    ]
     say(
-        "Idiomatic Mesa (mesa.Agent with a Python step(), shuffle_do) vs vectorised, same reduced trust and "
-        "participation dynamics on a Watts–Strogatz graph (k = 6, p = 0.1), and vs the full kopsim model "
-        "(network metrics off); the three alternate in 12 rounds in one process, CPU time per step:"
+        "Reduced dynamics (trust and participation on a Watts–Strogatz graph, k = 6, p = 0.1): idiomatic Mesa "
+        "(mesa.Agent with a Python step(), shuffle_do) vs the same equations vectorised, CPU time per step:"
+    )
+    say(
+        table(
+            ["size", "agents", "ties", "idiomatic ms/step", "construct", "vectorised ms/step", "ratio", "(wall)"],
+            reduced,
+        )
+    )
+    full = [
+        [
+            name,
+            f"{r['kopsim']['agents']:,}",
+            f"{r['kopsim']['ties']:,}",
+            ms(r["idiomatic_full"]["step_ms"]),
+            ms(1e3 * r["idiomatic_full"]["build_s"]),
+            ms(r["kopsim_step_ms"]),
+            ratio(r["ratio_full"]),
+            ratio(r["ratio_full_wall"]),
+            ratio(r["ratio_vs_kopsim"]),
+            f"{r['peak_rss_mib']:,.0f} MiB",
+        ]
+        for name, r in out.items()
+        if "ratio_full" in r
+    ]
+    say(
+        "Full month, like for like: kopsim's whole step written as idiomatic Mesa (IdiomaticFullModel: livelihoods, "
+        "savings, credit, contacts, governance, trust, participation, membership, skills, network, RAT) vs full "
+        "kopsim (network metrics off), same population; the four formulations alternate in 12 rounds in one "
+        "process, CPU time per step (last column: the old, not like-for-like ratio of the reduced idiomatic "
+        "subset to full kopsim, for information):"
     )
     say(
         table(
@@ -357,19 +395,49 @@ def bench_idiomatic(p: dict[str, Any], sizes: list[str], seed: int) -> dict[str,
                 "size",
                 "agents",
                 "ties",
-                "idiomatic ms/step",
+                "idiomatic full ms/step",
                 "construct",
-                "vectorised ms/step",
-                "ratio",
                 "full kopsim ms/step",
                 "ratio",
-                "(wall ratio)",
+                "(wall)",
+                "(reduced ÷ kopsim)",
                 "peak RSS",
             ],
-            rows,
+            full,
         )
     )
     return out
+
+
+def bench_agreement_full(p: dict[str, Any], villages: int) -> dict[str, Any]:
+    res = run_worker(
+        "agreement_full", 900, villages=villages, steps=p["agreement_full_steps"], seeds=p["agreement_full_seeds"]
+    )
+    res["tolerance"] = FULL_AGREEMENT_TOLERANCE
+    res["pass"] = res["rel_gap_max"] <= FULL_AGREEMENT_TOLERANCE
+    say(
+        f"Agreement of the idiomatic full twin with kopsim ({villages} villages, {res['steps']} months from the "
+        f"same populations, mean of seeds {', '.join(map(str, res['seeds']))}; relative gap of the mean "
+        "trajectories; kopsim's own standard error of the mean for scale):"
+    )
+    rows = [
+        [
+            k.replace("_", " "),
+            f"{v['initial']:.4f}",
+            f"{v['kopsim_final']:.4f}",
+            f"{v['twin_final']:.4f}",
+            f"{100 * v['rel_gap_final']:.2f} %",
+            f"{100 * v['rel_gap_max']:.2f} % (month {v['month_of_max']})",
+            f"{100 * v['kopsim_rel_se_max']:.2f} %",
+        ]
+        for k, v in res["outcomes"].items()
+    ]
+    say(table(["mean of", "month 0", "kopsim", "twin", "gap at end", "largest gap", "kopsim s.e."], rows))
+    say(
+        f"  largest gap {100 * res['rel_gap_max']:.2f} % ({res['worst'].replace('_', ' ')}); within "
+        f"{100 * FULL_AGREEMENT_TOLERANCE:g} %: {'PASS' if res['pass'] else 'FAIL'}"
+    )
+    return res
 
 
 def bench_agreement(p: dict[str, Any], n: int, idio: dict[str, Any]) -> dict[str, Any]:
@@ -524,9 +592,9 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
         TARGETS["large_peak_rss_gib"],
         "GiB",
     )
-    r10 = results.get("idiomatic", {}).get("10k", {}).get("ratio_vs_kopsim")
+    r10 = results.get("idiomatic", {}).get("10k", {}).get("ratio_full")
     add(
-        "10k agents: idiomatic Mesa ÷ full kopsim, CPU ms/step, one process",
+        "10k agents: idiomatic Mesa ÷ full kopsim, full step like for like, CPU ms/step, one process",
         r10,
         TARGETS["speedup_vs_idiomatic_10k"],
         "×",
@@ -578,15 +646,16 @@ def print_targets(rows: list[dict[str, Any]]) -> None:
 def summary_lines(results: dict[str, Any]) -> None:
     for name, r in results.get("full", {}).items():
         line = f"{name} agents: {r['step_ms_mean']:.3g} ms/step, peak {r['peak_rss_mib']:,.0f} MiB"
-        i = results.get("idiomatic", {}).get(name)
-        if i and "ratio_vs_kopsim" in i:
-            line += (
-                f"; idiomatic Mesa {i['idiomatic']['step_ms']:.3g} CPU ms/step vs full kopsim "
-                f"{i['kopsim_step_ms']:.3g} in the same process: ratio {ratio(i['ratio_vs_kopsim'])}"
-                f" (same reduced dynamics vectorised: {i['vectorised']['step_ms']:.3g} ms/step, "
-                f"ratio {ratio(i['ratio'])})"
-            )
         say(line)
+    for name, i in results.get("idiomatic", {}).items():
+        if "ratio_full" in i:
+            say(
+                f"{name} agents: full step, like for like: idiomatic Mesa full {i['idiomatic_full']['step_ms']:.3g} "
+                f"CPU ms/step vs full kopsim {i['kopsim_step_ms']:.3g}: ratio {ratio(i['ratio_full'])}; "
+                f"reduced dynamics: idiomatic {i['idiomatic']['step_ms']:.3g} vs vectorised "
+                f"{i['vectorised']['step_ms']:.3g} ms/step: ratio {ratio(i['ratio'])} (info, not like for like: "
+                f"reduced idiomatic ÷ full kopsim {ratio(i['ratio_vs_kopsim'])})"
+            )
 
 
 def environment() -> dict[str, Any]:
@@ -633,7 +702,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument(
         "--skip",
         default="",
-        help="comma-separated sections to skip: cli,mandiri,metrics,full,default_metrics,idiomatic,agreement,national",
+        help="comma-separated sections to skip: cli,mandiri,metrics,full,default_metrics,idiomatic,agreement,"
+        "agreement_full,national",
     )
     ap.add_argument(
         "--budget",
@@ -744,12 +814,23 @@ def run_all(args: argparse.Namespace, results: dict[str, Any], started: float) -
         idio = section("idiomatic", bench_idiomatic, p, small, args.seed)
         n1k = expected_agents(SIZES["1k"])
         section("agreement", bench_agreement, p, n1k, idio)
+        section("agreement_full", bench_agreement_full, p, SIZES["1k"])
     section("national", bench_national, args.seed, args.out.with_name(args.out.stem + "-national.json"))
     say()
     summary_lines(results)
     say()
     results["targets"] = evaluate(results)
     print_targets(results["targets"])
+    info = results.get("idiomatic", {}).get("10k", {})
+    if "ratio_vs_kopsim" in info:
+        results["targets_info"] = {
+            "reduced_idiomatic_vs_full_kopsim_10k": info["ratio_vs_kopsim"],
+            "reduced_idiomatic_vs_vectorised_10k": info["ratio"],
+        }
+        say(
+            f"  info: 10k agents, the old figure (reduced idiomatic subset ÷ full kopsim, not like for like) "
+            f"{info['ratio_vs_kopsim']:.1f}×; reduced dynamics idiomatic ÷ vectorised {info['ratio']:.1f}×"
+        )
     if failures:
         results["errors"] = failures
     return write(args, results, started, 1 if failures else 0)

@@ -159,15 +159,19 @@ def task_idiomatic(
     villages: int = 0,
     steps_kopsim: int = 120,
     blocks: int = 12,
+    steps_full: int = 0,
 ) -> dict[str, Any]:
-    """Idiomatic Mesa vs its vectorised twin (same network) vs the full kopsim model, in one process.
+    """Four formulations in one process: the reduced dynamics as idiomatic Mesa and vectorised (same
+    Watts–Strogatz network), and kopsim's full month as idiomatic Mesa (the twin,
+    :class:`benchmarks.idiomatic.IdiomaticFullModel`) and as kopsim itself.
 
-    The three alternate in ``blocks`` rounds (each round: a share of each one's steps), so a
-    change of machine load or clock speed during the run hits all three alike; each is timed
-    in wall-clock and CPU (``time.process_time``) seconds. The ratios use CPU time. ``villages``
-    > 0 adds the full model (that population, network metrics off, ``steps_kopsim`` steps).
+    They alternate in ``blocks`` rounds (each round: a share of each one's steps), so a change of
+    machine load or clock speed during the run hits all alike; each is timed in wall-clock and CPU
+    (``time.process_time``) seconds. The ratios use CPU time. ``villages`` > 0 adds the full kopsim
+    model (that population, network metrics off, ``steps_kopsim`` steps) and, with ``steps_full`` > 0,
+    its idiomatic twin built from the same population (``steps_full`` steps: few, it is slow).
     """
-    from benchmarks.idiomatic import IdiomaticModel, VectorisedReduced, initial_state
+    from benchmarks.idiomatic import IdiomaticFullModel, IdiomaticModel, VectorisedReduced, initial_state
 
     rss_imports = peak_rss_mib()
     state = initial_state(n, seed)
@@ -194,8 +198,20 @@ def task_idiomatic(
             "build_s": time.perf_counter() - t0,
             "steps": steps_kopsim,
             "agents": int(models["kopsim"].state.n),
+            "ties": len(models["kopsim"].ties),
         }
         plan_steps["kopsim"] = steps_kopsim
+        if steps_full:
+            # the twin copies the population of the kopsim model above before either has stepped
+            t0 = time.perf_counter()
+            models["idiomatic_full"] = IdiomaticFullModel(source=models["kopsim"], seed=seed)
+            out["idiomatic_full"] = {
+                "build_s": time.perf_counter() - t0,
+                "steps": steps_full,
+                "agents": len(models["idiomatic_full"].actors),
+                "ties": len(models["idiomatic_full"].tie_keys),
+            }
+            plan_steps["idiomatic_full"] = steps_full
     clocks = {name: {"wall": 0.0, "cpu": 0.0, "steps": 0} for name in models}
     for k in range(blocks):
         for name, model in models.items():
@@ -207,16 +223,22 @@ def task_idiomatic(
         c = clocks[name]
         out[name]["step_ms"] = 1e3 * c["cpu"] / c["steps"]
         out[name]["step_ms_wall"] = 1e3 * c["wall"] / c["steps"]
-        if name != "kopsim":
+        if name in ("vectorised", "idiomatic"):
             out[name]["final"] = model.means()
     out["peak_rss_mib"] = peak_rss_mib()
     out["idiomatic"]["peak_rss_mib"] = out["peak_rss_mib"]
+    # reduced dynamics: idiomatic Mesa ÷ vectorised, same equations
     out["ratio"] = out["idiomatic"]["step_ms"] / out["vectorised"]["step_ms"]
     out["ratio_wall"] = out["idiomatic"]["step_ms_wall"] / out["vectorised"]["step_ms_wall"]
     if villages:
         out["kopsim_step_ms"] = out["kopsim"]["step_ms"]
+        # the old, not like-for-like figure: the reduced idiomatic subset ÷ the full kopsim month
         out["ratio_vs_kopsim"] = out["idiomatic"]["step_ms"] / out["kopsim"]["step_ms"]
         out["ratio_vs_kopsim_wall"] = out["idiomatic"]["step_ms_wall"] / out["kopsim"]["step_ms_wall"]
+        if steps_full:
+            # full step, like for like: the idiomatic twin of the full month ÷ kopsim's full month
+            out["ratio_full"] = out["idiomatic_full"]["step_ms"] / out["kopsim"]["step_ms"]
+            out["ratio_full_wall"] = out["idiomatic_full"]["step_ms_wall"] / out["kopsim"]["step_ms_wall"]
     # the final-state comparison is only like with like after equal step counts
     out["same_steps"] = steps_idiomatic == steps_vectorised
     return out
@@ -226,6 +248,13 @@ def task_agreement(n: int, steps: int, seeds: list[int]) -> dict[str, Any]:
     from benchmarks.idiomatic import agreement
 
     return agreement(n, steps, seeds)
+
+
+def task_agreement_full(villages: int, steps: int, seeds: list[int]) -> dict[str, Any]:
+    """kopsim's month and its idiomatic twin from the same populations (:func:`benchmarks.idiomatic.full_agreement`)."""
+    from benchmarks.idiomatic import full_agreement
+
+    return full_agreement(_params(villages, "off"), steps, seeds)
 
 
 def task_profile(villages: int, steps: int, seed: int, top: int = 10, warmup: int = 1) -> dict[str, Any]:
@@ -374,6 +403,7 @@ TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "mandiri": task_mandiri,
     "idiomatic": task_idiomatic,
     "agreement": task_agreement,
+    "agreement_full": task_agreement_full,
     "profile": task_profile,
     "cli": task_cli,
     "metrics": task_metrics,
