@@ -1,9 +1,11 @@
-"""Compiled kernels (kopsim.kernels) give exactly what their numpy twins give.
+"""The fast paths of a batch give exactly what their plain numpy twins give.
 
-The kernels rebuild numpy's Generator draws from raw 64-bit outputs; these tests compare them
-draw for draw with numpy (including Lemire redraws and the kept half of a 64-bit output), then
-compare whole batched runs with the kernels on and off. Without numba the kernels run as plain
-Python, so the emulation is tested either way.
+Compiled kernels (kopsim.kernels) rebuild numpy's Generator draws from raw 64-bit outputs; these
+tests compare them draw for draw with numpy (including Lemire redraws and the kept half of a
+64-bit output), then compare whole batched runs with the kernels on and off. Without numba the
+kernels run as plain Python, so the emulation is tested either way. The metrics of a batch
+(kopsim.metrics.collect_worlds) are tested against each world's run alone in
+tests/test_world_metrics.py.
 """
 
 from __future__ import annotations
