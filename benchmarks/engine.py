@@ -11,7 +11,9 @@ load hits them alike, in CPU seconds (``time.process_time``) excluding construct
    (every world keeps its own metrics table), and with metrics off (``collect_metrics=False``,
    what the surveys and the calibration's particles run);
 3. both batches again with the compiled kernels off (:data:`kopsim.kernels.ENABLED` False, the
-   pure-numpy twins; same results), which shows what the kernels save.
+   pure-numpy twins; same results), which shows what the kernels save; the CPU time of the month's
+   tie proposals (:func:`kopsim.network.propose`, the step the kernel compiles) is timed apart,
+   since its share of a run is within the run-to-run noise of a whole batch.
 
 It prints ms per run and per replication with measured ÷ target, and writes
 ``benchmarks/results/engine.json`` as soon as each figure is measured (an interrupted run keeps
@@ -44,9 +46,18 @@ def _timed(model: Any, months: int) -> float:
 
 def measure(replicates: int, rounds: int, singles: int, seed: int, out: Path) -> dict[str, Any]:
     """The figures of the module docstring; written to ``out`` as each round ends."""
-    from kopsim import kernels
+    from kopsim import kernels, network
     from kopsim.model import CooperativeModel
     from kopsim.scenario import load
+
+    propose, in_propose = network.propose, [0.0]
+
+    def timed_propose(*args: Any, **kwargs: Any) -> Any:  # the proposals' own CPU time
+        c = time.process_time()
+        try:
+            return propose(*args, **kwargs)
+        finally:
+            in_propose[0] += time.process_time() - c
 
     scen = load("mandiri_jaya")
     compiled = kernels.ENABLED
@@ -62,6 +73,7 @@ def measure(replicates: int, rounds: int, singles: int, seed: int, out: Path) ->
         ]
     CooperativeModel(scen.params, seed=seed, replicates=2).run_steps(13)  # warm-up: imports, numba's cache
     cpu: dict[str, list[float]] = {label: [] for label, *_ in settings}
+    proposals: dict[str, list[float]] = {label: [] for label, *_ in settings}
     result: dict[str, Any] = {
         "scenario": "mandiri_jaya",
         "months": MONTHS,
@@ -70,6 +82,7 @@ def measure(replicates: int, rounds: int, singles: int, seed: int, out: Path) ->
         "complete": False,
         "cpu_count": os.cpu_count(),
     }
+    network.propose = timed_propose
     try:
         for r in range(rounds):
             for label, reps, keep_metrics, on in settings:
@@ -79,16 +92,24 @@ def measure(replicates: int, rounds: int, singles: int, seed: int, out: Path) ->
                     model = CooperativeModel(
                         scen.params, seed=seed + 100 * r + k, replicates=reps, collect_metrics=keep_metrics
                     )
+                    in_propose[0] = 0.0
                     cpu[label].append(1e3 * _timed(model, MONTHS) / reps)
+                    proposals[label].append(1e3 * in_propose[0] / reps)
             kernels.ENABLED = compiled
             result["figures"] = {
-                label: {"ms_per_replication_median": statistics.median(v), "runs": len(v)} for label, v in cpu.items()
+                label: {
+                    "ms_per_replication_median": statistics.median(v),
+                    "tie_proposals_ms_per_replication_median": statistics.median(proposals[label]),
+                    "runs": len(v),
+                }
+                for label, v in cpu.items()
             }
             result["rounds_done"] = r + 1
             result["load_average"] = os.getloadavg()
             _write(out, result)
         result["complete"] = True
     finally:
+        network.propose = propose
         kernels.ENABLED = compiled
         _write(out, result)
     return result
@@ -130,9 +151,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {label:<{width}}  {ms:8.1f} ms  {note}")
     if res["kernels_available"]:
         for metrics in ("default metrics", "metrics off"):
-            on = figures[f"batch of {replicates}, {metrics}"]["ms_per_replication_median"]
-            off = figures[f"batch of {replicates}, {metrics}, kernels off"]["ms_per_replication_median"]
-            print(f"  kernels on / off, batch, {metrics}: {on / off:.2f}")
+            on, off = (
+                figures[f"batch of {replicates}, {metrics}"],
+                figures[f"batch of {replicates}, {metrics}, kernels off"],
+            )
+            key = "tie_proposals_ms_per_replication_median"
+            run_on, run_off = on["ms_per_replication_median"], off["ms_per_replication_median"]
+            print(
+                f"  kernels on / off, batch, {metrics}: run {run_on:.1f} / {run_off:.1f} ms = {run_on / run_off:.2f}; "
+                f"tie proposals {on[key]:.2f} / {off[key]:.2f} ms = {on[key] / off[key]:.2f}"
+            )
     print(f"wrote {args.out}")
     return 0
 

@@ -380,7 +380,7 @@ def task_metrics(villages: int, steps: int, seed: int, repeats: int, networkx: b
         "month": steps,
     }
     out["betweenness_ms"], out["betweenness"] = timed(
-        lambda: metrics.board_betweenness(s.n, ties, board, samples, model.metric_seed), repeats
+        lambda: metrics.board_betweenness(s.n, ties.a, ties.b, board, samples, model.metric_seed), repeats
     )
     out["clustering_ms"], out["clustering"] = timed(lambda: metrics.clustering(s.n, ties.a, ties.b), repeats)
     if networkx:

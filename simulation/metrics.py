@@ -20,6 +20,7 @@ themselves use scipy.sparse and igraph.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import igraph as ig
@@ -30,7 +31,6 @@ from . import partnership
 from .accounts import accounts_rows
 from .agencies import regional_agencies
 from .participation import BENEFIT_ITEMS, mean_benefit
-from .population import world_views
 from .state import BOARD, INSTITUTION, MONEYLENDER, PARTNER, TRUST_TARGETS, State
 from .ties import origin_counts
 from .trust import trust_levels
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 DOMAIN_COLUMNS = ("participation_organisation", "participation_business", "participation_capital")
 
 
-def clustering(n: int, a: np.ndarray, b: np.ndarray) -> float:
+def clustering(n: int, a: np.ndarray, b: np.ndarray, graph: ig.Graph | None = None) -> float:
     """Mean local clustering coefficient C = mean_i t_i / (k_i (k_i − 1) / 2) (0 for k_i < 2).
 
     t_i = triangles through i, k_i = degree, over the simple graph of the ties (Watts & Strogatz
@@ -52,7 +52,8 @@ def clustering(n: int, a: np.ndarray, b: np.ndarray) -> float:
     """
     if a.size == 0:
         return 0.0
-    return float(np.mean(to_igraph(n, a, b).transitivity_local_undirected(mode="zero")))
+    graph = to_igraph(n, a, b) if graph is None else graph  # the graph of these ties, if the caller has it
+    return float(np.mean(graph.transitivity_local_undirected(mode="zero")))
 
 
 def to_networkx(n: int, ties: net.Ties) -> nx.Graph:
@@ -87,7 +88,9 @@ def sampled_sources(n: int, samples: int, seed: int) -> list[int] | None:
     return random.Random(seed).sample(range(n), samples)
 
 
-def betweenness(n: int, a: np.ndarray, b: np.ndarray, samples: int, seed: int) -> np.ndarray:
+def betweenness(
+    n: int, a: np.ndarray, b: np.ndarray, samples: int, seed: int, graph: ig.Graph | None = None
+) -> np.ndarray:
     """Normalised betweenness of every vertex, exact or estimated from sampled sources (seeded).
 
     Exact (Freeman 1977; Brandes 2001), for an undirected graph of n vertices:
@@ -114,7 +117,7 @@ def betweenness(n: int, a: np.ndarray, b: np.ndarray, samples: int, seed: int) -
     """
     if n <= 2:
         return np.zeros(n)
-    g = to_igraph(n, a, b)
+    g = to_igraph(n, a, b) if graph is None else graph
     sources = sampled_sources(n, samples, seed)
     if sources is None:
         raw = np.asarray(g.betweenness(directed=False), dtype=float)
@@ -127,11 +130,14 @@ def betweenness(n: int, a: np.ndarray, b: np.ndarray, samples: int, seed: int) -
     return raw * scale
 
 
-def board_betweenness(n: int, ties: net.Ties, board: np.ndarray, samples: int, seed: int) -> float:
-    """Mean normalised betweenness of board members (sampled sources, seeded; :func:`betweenness`)."""
+def board_betweenness(
+    n: int, a: np.ndarray, b: np.ndarray, board: np.ndarray, samples: int, seed: int, graph: ig.Graph | None = None
+) -> float:
+    """Mean normalised betweenness of board members over the ties a–b (sampled sources, seeded;
+    :func:`betweenness`)."""
     if board.size == 0:
         return float("nan")
-    return float(np.mean(betweenness(n, ties.a, ties.b, samples, seed)[board]))
+    return float(np.mean(betweenness(n, a, b, samples, seed, graph)[board]))
 
 
 class _Cut:
@@ -183,6 +189,25 @@ class _Cut:
             return [got]
         return [got[lo:hi] for lo, hi in zip(self.m_bounds[:-1], self.m_bounds[1:], strict=True)]
 
+    def networks(self, s: State, ties: net.Ties) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+        """Each world's network in its own numbering: agents, ties (in the world's tie order) and the
+        board members, as :func:`kopsim.population.world_views` numbers them (a world's agents keep
+        their order, so an agent's own index is its rank among its world's agents)."""
+        W, n = self.W, s.n
+        if W == 1:
+            yield n, ties.a, ties.b, np.flatnonzero(s.office == BOARD)
+            return
+        agents = np.argsort(s.world_id, kind="stable")
+        first = np.searchsorted(s.world_id[agents], np.arange(W))
+        rank = np.empty(n, dtype=np.int64)
+        rank[agents] = np.arange(n) - first[s.world_id[agents]]
+        board = np.flatnonzero(s.office == BOARD)
+        board_world = s.world_id[board]
+        assert self.tie_order is not None
+        a, b = rank[ties.a[self.tie_order]], rank[ties.b[self.tie_order]]
+        for w, (lo, hi) in enumerate(zip(self.tie_bounds[:-1], self.tie_bounds[1:], strict=True)):
+            yield n // W, a[lo:hi], b[lo:hi], rank[board[board_world == w]]
+
     def ties_of(self, x: np.ndarray) -> list[np.ndarray]:
         """Each world's ties' values, in the world's tie order."""
         if self.tie_order is None:
@@ -209,8 +234,8 @@ def collect_worlds(model: CooperativeModel) -> list[dict[str, Any]]:
 
     World w's row is, value for value, the row world w run alone gives: each outcome is reduced over
     the world's own elements in their own order (:class:`_Cut`), from its own parameters and the
-    world's outcomes of the month; the network metrics of their months read each world's view in its
-    own numbering (:func:`kopsim.population.world_views`).
+    world's outcomes of the month; the network metrics of their months read each world's network in
+    its own numbering (:meth:`_Cut.networks`).
     """
     s: State = model.state
     ties = model.ties
@@ -297,12 +322,13 @@ def collect_worlds(model: CooperativeModel) -> list[dict[str, Any]]:
     cdue = cevery > 0 and model.steps >= 1 and (model.steps % cevery == 0 or model.steps == 1)
     clus, betw = nan.copy(), nan.copy()
     if due or cdue:
-        for w, (view, own) in enumerate(world_views(s, ties)):
+        for w, (n_w, a, b, board) in enumerate(cut.networks(s, ties)):
+            graph = to_igraph(n_w, a, b)  # one graph for both measures
             if due:
-                clus[w] = clustering(view.n, own.a, own.b)
+                clus[w] = clustering(n_w, a, b, graph)
             if cdue:
-                board = np.flatnonzero(view.office == BOARD)
-                betw[w] = board_betweenness(view.n, own, board, metric_p.betweenness_samples, model.metric_seeds[w])
+                samples, seed = metric_p.betweenness_samples, model.metric_seeds[w]
+                betw[w] = board_betweenness(n_w, a, b, board, samples, seed, graph)
     cols["clustering"], cols["board_betweenness"] = clus, betw
     # numpy values become Python ints and floats (tolist), as the columns of a row always were
     lists = [v.tolist() if isinstance(v, np.ndarray) else list(v) for v in cols.values()]

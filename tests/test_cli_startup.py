@@ -12,7 +12,6 @@ import math
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import networkx as nx
 import numpy as np
@@ -100,10 +99,6 @@ def test_constants_kept_in_the_cli_equal_their_sources():
     assert cli_sens.SUMMARIES == sensitivity.SUMMARIES
 
 
-def _ties(a: np.ndarray, b: np.ndarray) -> SimpleNamespace:
-    return SimpleNamespace(a=a, b=b)  # board_betweenness reads only the endpoints
-
-
 def _graph(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     g = nx.watts_strogatz_graph(n - 5, 4, 0.3, seed=seed)  # + 5 isolated vertices
     a, b = (np.array(x, dtype=np.int64) for x in zip(*g.edges, strict=True))
@@ -127,9 +122,9 @@ def test_board_betweenness_equals_networkx(samples, seed):
         got, ref = np.nan_to_num(got), np.nan_to_num(ref)
     assert np.allclose(got, ref, rtol=1e-12, atol=1e-15)
     if samples > 1:
-        value = metrics.board_betweenness(n, _ties(a, b), board, samples, seed)
+        value = metrics.board_betweenness(n, a, b, board, samples, seed)
         assert value == pytest.approx(float(np.mean([expected[i] for i in board])), rel=1e-12)
-    assert math.isnan(metrics.board_betweenness(n, _ties(a, b), np.array([], dtype=np.int64), samples, seed))
+    assert math.isnan(metrics.board_betweenness(n, a, b, np.array([], dtype=np.int64), samples, seed))
 
 
 def test_clustering_equals_networkx():

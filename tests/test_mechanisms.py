@@ -670,6 +670,6 @@ class TestNetworkMetrics:
         g = nx.path_graph(5)
         ties = net.make_ties(np.arange(4), np.arange(1, 5), 0, 0, 0.5)
         bc = nx.betweenness_centrality(g)
-        got = metrics.board_betweenness(5, ties, np.array([1, 2]), 100, 0)
+        got = metrics.board_betweenness(5, ties.a, ties.b, np.array([1, 2]), 100, 0)
         assert got == pytest.approx((bc[1] + bc[2]) / 2)
-        assert math.isnan(metrics.board_betweenness(5, ties, np.zeros(0, np.int64), 100, 0))
+        assert math.isnan(metrics.board_betweenness(5, ties.a, ties.b, np.zeros(0, np.int64), 100, 0))
