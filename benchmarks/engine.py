@@ -18,6 +18,11 @@ load hits them alike, in CPU seconds (``time.process_time``) excluding construct
 It prints ms per run and per replication with measured ÷ target, and writes
 ``benchmarks/results/engine.json`` as soon as each figure is measured (an interrupted run keeps
 what it measured).
+
+``--phases`` prints where a month's CPU time goes instead: each phase of
+:meth:`kopsim.model.CooperativeModel.step` timed by a wrapper (``time.process_time`` around the
+call; no profiler, whose per-call cost would inflate phases made of many small calls), for a single
+run and for a batch, metrics on.
 """
 
 from __future__ import annotations
@@ -115,6 +120,68 @@ def measure(replicates: int, rounds: int, singles: int, seed: int, out: Path) ->
     return result
 
 
+# the phases of CooperativeModel.step: (module as kopsim.model names it, function), in order
+PHASES = (
+    ("supervision", "audit"),
+    ("partnership", "partnerships"),
+    ("enterprise", "livelihoods"),
+    ("finance", "savings"),
+    ("finance", "credit"),
+    ("units", "business_units"),
+    ("contacts_phase", "contacts"),
+    ("agencies", "serve"),
+    ("governance", "free_riding"),
+    ("trust", "board_and_institution"),
+    ("hearsay", "nonmember_trust"),
+    ("", "participation_phase"),
+    ("membership", "membership"),
+    ("skills", "training"),
+    ("net", "network_dynamics"),
+    ("governance", "rat"),
+    ("metrics", "collect_worlds"),
+)
+
+
+def phases(replicates: int, seed: int) -> dict[str, dict[str, float]]:
+    """CPU ms per replication of each phase (PHASES) and of the rest, a single run and a batch."""
+    from kopsim import model as model_module
+    from kopsim.model import CooperativeModel
+    from kopsim.scenario import load
+
+    spent: dict[str, float] = {}
+    originals = []
+    for owner_name, name in PHASES:
+        owner = getattr(model_module, owner_name) if owner_name else model_module
+        fn = getattr(owner, name)
+        originals.append((owner, name, fn))
+
+        def timed(*args: Any, _fn: Any = fn, _key: str = name, **kwargs: Any) -> Any:
+            c = time.process_time()
+            try:
+                return _fn(*args, **kwargs)
+            finally:
+                spent[_key] = spent.get(_key, 0.0) + time.process_time() - c
+
+        setattr(owner, name, timed)
+    # (metrics.collect, the single run's, looks collect_worlds up in its module: patched above)
+    scen = load("mandiri_jaya")
+    out: dict[str, dict[str, float]] = {}
+    try:
+        for label, reps in (("single run", 1), (f"batch of {replicates}", replicates)):
+            spent.clear()
+            model = CooperativeModel(scen.params, seed=seed, replicates=reps)
+            spent.clear()  # construction collects month 0's row
+            total = _timed(model, MONTHS)
+            row = {name: 1e3 * spent.get(name, 0.0) / reps for _, name in PHASES}
+            row["rest of the month"] = 1e3 * total / reps - sum(row.values())
+            row["total"] = 1e3 * total / reps
+            out[label] = row
+    finally:
+        for owner, name, fn in originals:
+            setattr(owner, name, fn)
+    return out
+
+
 def _write(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -129,9 +196,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=None, help="rounds (default 3; 2 with --quick)")
     ap.add_argument("--singles", type=int, default=5, help="single runs per round (default 5)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--phases", action="store_true", help="CPU time of each phase of the month instead")
     ap.add_argument("--out", type=Path, default=RESULTS / "engine.json")
     args = ap.parse_args(argv)
     replicates = args.replicates or (20 if args.quick else 50)
+    if args.phases:
+        table = phases(replicates, args.seed)
+        labels = list(table)
+        print(f"Mandiri Jaya ({MONTHS} months, default metrics): CPU ms per replication by phase")
+        print(f"  {'phase':<24}" + "".join(f"{label:>22}" for label in labels))
+        for name in table[labels[0]]:
+            cells = "".join(
+                f"{table[lb][name]:>13.1f} ({100 * table[lb][name] / table[lb]['total']:4.1f} %)" for lb in labels
+            )
+            print(f"  {name:<24}{cells}")
+        _write(args.out.with_name("engine-phases.json"), table)
+        return 0
     rounds = args.rounds or (2 if args.quick else 3)
     res = measure(replicates, rounds, args.singles, args.seed, args.out)
     print(

@@ -17,41 +17,55 @@ the outputs used, the kept half restored), so a world draws the same values, and
 ends in the same state, as with the numpy twin — tested value for value on model runs
 (``tests/test_kernels.py``) with the kernels on and off.
 
-numba is optional (``pip install kopsim[fast]``). Without it, or with the environment variable
-``KOPSIM_NUMBA=0``, :data:`ENABLED` is False and the callers use their numpy twins; results are
-identical either way, only the time differs (``python -m benchmarks.batch``).
+numba is optional (``pip install kopsim[fast]``) and imported only when a kernel first runs.
+Without it, or with the environment variable ``KOPSIM_NUMBA=0``, :data:`ENABLED` is False and the
+callers use their numpy twins; results are identical either way, only the time differs
+(``python -m benchmarks.engine``). The kernels are plain Python functions until compiled, so
+the emulation can be tested without numba.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
-try:  # the optional extra `fast`
-    import numba
-except ImportError:  # pragma: no cover - exercised where numba is not installed
-    numba = None  # type: ignore[assignment]
 
-ENABLED = numba is not None and os.environ.get("KOPSIM_NUMBA", "1") != "0"
+def _numba_installed() -> bool:
+    try:
+        return importlib.util.find_spec("numba") is not None
+    except (ImportError, ValueError):  # e.g. a test that hides numba
+        return False
+
+
+AVAILABLE = _numba_installed()  # numba is imported, and the kernels compiled, at their first use
+ENABLED = AVAILABLE and os.environ.get("KOPSIM_NUMBA", "1") != "0"
+_compiled = False
 
 TWO_POW_53 = 1.0 / 9007199254740992.0  # numpy's next_double scale, 2⁻⁵³
 MASK32 = 0xFFFFFFFF
 # raw outputs fetched beyond a world's expected need, for Lemire redraws (each has probability
 # < r / 2³²); a world that would run out is redone on its generator (see propose_worlds)
 SLACK_WORDS = 64
+_KERNELS = ("_next_uint32", "_next_double", "_bounded", "_propose")  # callees first
 
 
-def _jit(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """numba.njit(cache=True) where numba is available, else the Python function itself."""
-    if numba is None:
-        return fn
-    return numba.njit(cache=True, nogil=True)(fn)
+def _compile() -> None:
+    """Compile the kernels with numba (``njit``, cached on disk) the first time one runs, so that a
+    process that never runs a batch never imports numba (about 0.3 s and its memory)."""
+    global _compiled
+    if _compiled or not AVAILABLE:
+        return
+    import numba
+
+    module = globals()
+    for name in _KERNELS:  # a kernel calls the compiled versions of those before it
+        module[name] = numba.njit(cache=True, nogil=True)(module[name])
+    _compiled = True
 
 
-@_jit
 def _next_uint32(raw: np.ndarray, cur: np.ndarray) -> np.uint64:
     """numpy's next_uint32 on PCG64. ``cur`` = [position, has_uint32, uinteger, overflow]."""
     if cur[1] != 0:
@@ -67,7 +81,6 @@ def _next_uint32(raw: np.ndarray, cur: np.ndarray) -> np.uint64:
     return x & np.uint64(MASK32)
 
 
-@_jit
 def _next_double(raw: np.ndarray, cur: np.ndarray) -> float:
     """numpy's next_double: the top 53 bits of the next 64-bit output, scaled to [0, 1)."""
     if cur[0] >= raw.size:
@@ -78,7 +91,6 @@ def _next_double(raw: np.ndarray, cur: np.ndarray) -> float:
     return float(x >> np.uint64(11)) * TWO_POW_53
 
 
-@_jit
 def _bounded(raw: np.ndarray, cur: np.ndarray, r: np.uint64) -> np.int64:
     """numpy's ``integers(0, r + 1)`` for int64 with r < 2³² (Lemire, on 32-bit outputs)."""
     if r == 0:
@@ -96,7 +108,6 @@ def _bounded(raw: np.ndarray, cur: np.ndarray, r: np.uint64) -> np.int64:
     return np.int64(m >> np.uint64(32))
 
 
-@_jit
 def _propose(
     raw: np.ndarray,
     raw_start: np.ndarray,
@@ -198,6 +209,7 @@ def propose_worlds(
     None, having drawn nothing, if a world would need more raw outputs than fetched (more than
     :data:`SLACK_WORDS` Lemire redraws: practically never); the caller then runs the loop.
     """
+    _compile()
     W = worlds.size
     n_tri = np.asarray(n_tri, dtype=np.int64)
     n_prox = np.asarray(n_prox, dtype=np.int64)
@@ -259,4 +271,4 @@ def propose_worlds(
     return None if overflow else (out_a, out_b)
 
 
-__all__ = ["ENABLED", "SLACK_WORDS", "propose_worlds"]
+__all__ = ["AVAILABLE", "ENABLED", "SLACK_WORDS", "propose_worlds"]

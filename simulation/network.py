@@ -428,18 +428,20 @@ class TieSet:
             stale &= proposing
         if stale.any():
             if tie_world is None:
-                own_a, own_b = [a], [b]
-            else:
-                order = np.argsort(tie_world, kind="stable")
-                bounds = np.concatenate(([0], np.cumsum(counts)))
-                own_a = [a[order[bounds[w] : bounds[w + 1]]] if stale[w] else None for w in range(W)]
-                own_b = [b[order[bounds[w] : bounds[w + 1]]] if stale[w] else None for w in range(W)]
+                own_a, own_b = a, b
+            else:  # the stale worlds' ties, in tie order (so each world's in its own tie order)
+                pick = np.flatnonzero(stale[tie_world])
+                own_a, own_b = a[pick], b[pick]
+            # one set of lists over every household: a row's entries are its ties as a, then as b, each
+            # in tie order, as each world's own lists have them; ties never join two worlds
+            src, dst = np.concatenate((own_a, own_b)), np.concatenate((own_b, own_a))
+            mine = src < W * rows  # rows: households
+            indptr, nbrs = neighbour_lists(W * rows, src[mine], dst[mine])
+            degree = np.diff(indptr)
             for w in np.flatnonzero(stale):
-                src = np.concatenate((own_a[w], own_b[w])) - w * rows
-                dst = np.concatenate((own_b[w], own_a[w]))
-                mine = (src >= 0) & (src < rows)
-                self._adj[w] = neighbour_lists(rows, src[mine], dst[mine])
-                self._brokers[w] = np.flatnonzero(np.diff(self._adj[w][0]) >= 2)
+                lo, hi = w * rows, (w + 1) * rows
+                self._adj[w] = (indptr[lo : hi + 1] - indptr[lo], nbrs[indptr[lo] : indptr[hi]])
+                self._brokers[w] = np.flatnonzero(degree[lo:hi] >= 2)
             size[stale], month[stale] = counts[stale], t
             self._adj_built[stale] = 1
         return self._adj
