@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import gc
 import json
 import multiprocessing as mp
 import os
@@ -65,6 +66,13 @@ def _rss_now() -> int:
         return peak_rss_bytes()
 
 
+def _small_params() -> Any:
+    """Mandiri Jaya's parameters: a small batch for warming up a process."""
+    from kopsim.scenario import load
+
+    return load("mandiri_jaya").params
+
+
 def memory_probe(worlds: int, months: int, seed: int) -> dict[str, Any]:
     """In a fresh process: RSS after the imports, peak RSS after building and running one shard of
     ``worlds`` 2016 cooperatives for ``months`` months, and the state's array bytes."""
@@ -74,6 +82,10 @@ def memory_probe(worlds: int, months: int, seed: int) -> dict[str, Any]:
     spec = national.NationalSpec(year=2016, scale=1.0, months=months, seed=seed, max_worlds=worlds)
     shard = national.plan(spec)[0]
     national.shard_params(shard)  # scenario loaded and parsed before the baseline
+    # a process's fixed costs before the baseline: a two-world batch of one month imports numba and
+    # compiles (or loads) the kernels, whose memory does not grow with the agents
+    CooperativeModel(_small_params(), seed=seed, replicates=2, collect_metrics=False).run_steps(1)
+    gc.collect()
     base = _rss_now()
     t0 = time.perf_counter()
     model = CooperativeModel(national.shard_params(shard), seed=seed, replicates=shard.worlds, collect_metrics=False)

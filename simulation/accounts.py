@@ -86,7 +86,7 @@ def accounts_rows(s: State) -> dict[str, np.ndarray]:
     """The metrics columns :data:`BALANCE_SHEET` and :data:`INCOME_STATEMENT`: totals over each world's
     cooperatives (cooperatives are numbered world by world, as many in each), one value per world."""
     W = s.worlds
-    row = {f"coop_{k}": v.reshape(W, -1).sum(axis=1) for k, v in balance_sheet(s).items()}
-    row["coop_operating_income_ytd"] = s.coop_income_ytd.reshape(W, -1).sum(axis=1)
-    row["coop_operating_cost_ytd"] = s.coop_cost_ytd.reshape(W, -1).sum(axis=1)
+    row = {f"coop_{k}": np.add.reduce(v.reshape(W, -1), axis=1) for k, v in balance_sheet(s).items()}
+    row["coop_operating_income_ytd"] = np.add.reduce(s.coop_income_ytd.reshape(W, -1), axis=1)
+    row["coop_operating_cost_ytd"] = np.add.reduce(s.coop_cost_ytd.reshape(W, -1), axis=1)
     return row

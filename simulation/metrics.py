@@ -174,7 +174,20 @@ class _Cut:
 
     def count_households(self, mask: np.ndarray) -> np.ndarray:
         """(W,) int: each world's households where ``mask`` (over the batch's households)."""
-        return self.households(mask).sum(axis=1)
+        return np.add.reduce(self.households(mask), axis=1)
+
+    def household_sum(self, x: np.ndarray) -> np.ndarray:
+        """(W,): each world's sum of ``x`` over its households (``ndarray.sum``'s own reduction, called
+        directly: the wrappers cost more than the sum at these sizes)."""
+        return np.add.reduce(self.households(x), axis=1)
+
+    def household_mean(self, x: np.ndarray) -> np.ndarray:
+        """(W,): each world's mean of ``x`` over its households (NaN without households), as ``mean``."""
+        return np.add.reduce(self.households(x), axis=1) / self.Hw if self.Hw else np.full(self.W, np.nan)
+
+    def world_sum(self, x: np.ndarray) -> np.ndarray:
+        """(W,): each world's sum of an array laid out world by world (:meth:`per_world`)."""
+        return np.add.reduce(self.per_world(x), axis=1)
 
     def count_ties(self, mask: np.ndarray) -> np.ndarray:
         """(W,) int: each world's ties where ``mask``."""
@@ -225,6 +238,9 @@ def _mean(parts: list[np.ndarray], width: int = 0) -> np.ndarray:
 
 def _share(hits: np.ndarray, total: np.ndarray, empty: float = float("nan")) -> np.ndarray:
     """hits ÷ total per world, as the world's own ``mask.mean()`` gives it (``empty`` where total = 0)."""
+    if hits.shape[0] == 1:  # one world: Python's int ÷ int is the same correctly rounded quotient
+        t = int(total[0])
+        return np.array([int(hits[0]) / t if t else empty])
     some = total > 0
     return np.where(some, hits / np.where(some, total, 1), empty)
 
@@ -267,7 +283,7 @@ def collect_worlds(model: CooperativeModel) -> list[dict[str, Any]]:
         for band, name in enumerate(("low", "medium", "high")):
             cols[f"trust_{target}_{name}"] = levels[band, :, k]
     cols["reciprocity_rate"] = np.asarray(model.last_reciprocity, dtype=float)
-    cols["reputation_mean"] = cut.households(s.image).mean(axis=1) if Hw else nan
+    cols["reputation_mean"] = cut.household_mean(s.image)
     # each item among the members who experienced it (training: those trained); B̄ as members weigh it
     ben, ben_mean = [], []
     for b, seen in zip(cut.members(s.benefit), cut.members(s.benefit_seen), strict=True):
@@ -278,10 +294,10 @@ def collect_worlds(model: CooperativeModel) -> list[dict[str, Any]]:
     items = np.array(ben)
     for k, item in enumerate(BENEFIT_ITEMS):
         cols[f"benefit_{item}"] = items[:, k]
-    cols["savings_mandatory"] = cut.households(s.savings_mandatory).sum(axis=1)
-    cols["savings_voluntary"] = cut.households(s.savings_voluntary).sum(axis=1)
-    cols["coop_loans_outstanding"] = cut.households(s.coop_loan).sum(axis=1)
-    cols["moneylender_loans_outstanding"] = cut.households(s.ml_loan).sum(axis=1)
+    cols["savings_mandatory"] = cut.household_sum(s.savings_mandatory)
+    cols["savings_voluntary"] = cut.household_sum(s.savings_voluntary)
+    cols["coop_loans_outstanding"] = cut.household_sum(s.coop_loan)
+    cols["moneylender_loans_outstanding"] = cut.household_sum(s.ml_loan)
     borrowers = s.coop_loan[:H] > 0
     nb = cut.count_households(borrowers)
     arrears = s.coop_arrears[:H] > 0
@@ -289,13 +305,13 @@ def collect_worlds(model: CooperativeModel) -> list[dict[str, Any]]:
     cols["arrears_share"] = _share(cut.count_households(borrowers & arrears), nb, 0.0)
     cols["arrears_share_of_members"] = _share(cut.count_households(mem & arrears), n_mem, 0.0)
     cols["moneylender_borrowers"] = cut.count_households(s.ml_loan[:H] > 0)
-    cols["coop_cash"] = cut.per_world(s.coop_cash).sum(axis=1)
+    cols["coop_cash"] = cut.world_sum(s.coop_cash)
     cols.update(accounts_rows(s))  # the cooperatives' books (kopsim.accounts)
     cols["shu_paid"] = np.asarray(model.last_shu, dtype=float)
-    cols["umkm_revenue"] = cut.households(s.revenue).sum(axis=1)
-    cols["harvest"] = cut.households(s.harvest).sum(axis=1)
-    cols["household_income_mean"] = cut.households(s.income).mean(axis=1) if Hw else nan
-    cols["skill_mean"] = cut.households(s.skill).mean(axis=1) if Hw else nan
+    cols["umkm_revenue"] = cut.household_sum(s.revenue)
+    cols["harvest"] = cut.household_sum(s.harvest)
+    cols["household_income_mean"] = cut.household_mean(s.income)
+    cols["skill_mean"] = cut.household_mean(s.skill)
     cols["skill_members"] = _mean(cut.members(s.skill))
     for k, name in enumerate(s.skill_names):  # each programme's skill among members (issue #16 item 4)
         cols[f"skill_{name}_members"] = _mean(cut.members(s.programme_skill[:, k]))
@@ -305,13 +321,13 @@ def collect_worlds(model: CooperativeModel) -> list[dict[str, Any]]:
     cols["free_rider_share"] = np.asarray(model.last_free_rider_share, dtype=float)
     cols["board_willingness"] = _mean(cut.members(s.willingness))
     cols.update(network_counts(s, ties, cut))
-    cols.update(origin_counts(s, ties, cut.count_ties))  # who started the ties (issue #16)
+    cols.update(origin_counts(s, ties, cut.tie_world, W))  # who started the ties (issue #16)
     if s.unit_open.size:  # business units (issue #16)
-        cols["units_open"] = cut.per_world(s.unit_open).sum(axis=1)
-        cols["unit_users"] = cut.per_world(s.unit_users).sum(axis=1)
+        cols["units_open"] = cut.world_sum(s.unit_open)
+        cols["unit_users"] = cut.world_sum(s.unit_users)
         cols["unit_users_share"] = _share(cut.count_households(mem & (s.unit_used[:H] >= 0)), n_mem)
-        cols["unit_revenue"] = cut.per_world(s.unit_revenue).sum(axis=1)
-        cols["unit_cost"] = cut.per_world(s.unit_cost).sum(axis=1)
+        cols["unit_revenue"] = cut.world_sum(s.unit_revenue)
+        cols["unit_cost"] = cut.world_sum(s.unit_cost)
     cols.update(credit_counts(s, cut))
     cols.update(agency_counts(s, ties, cut))
     metric_p = model.world.params_of(0).metrics  # the metrics group is the same in every world
@@ -346,8 +362,9 @@ def collect(model: CooperativeModel, world: int = 0) -> dict[str, Any]:
 def network_counts(s: State, ties: net.Ties, cut: _Cut) -> dict[str, np.ndarray]:
     """Per world: tie counts by layer and kind, density, E-I index, linking share, mean tie strength."""
     W, tw = cut.W, cut.tie_world
-    counts = np.bincount(tw * 3 + ties.layer, minlength=3 * W).reshape(W, 3)
-    kinds = np.bincount(tw * 3 + ties.kind, minlength=3 * W).reshape(W, 3)
+    by_world = tw * 3 if W > 1 else 0
+    counts = np.bincount(by_world + ties.layer, minlength=3 * W).reshape(W, 3)
+    kinds = np.bincount(by_world + ties.kind, minlength=3 * W).reshape(W, 3)
     n = s.n // W  # agents per world
     total = counts.sum(axis=1)
     out: dict[str, np.ndarray] = {"ties": total}
@@ -401,14 +418,14 @@ def credit_counts(s: State, cut: _Cut) -> dict[str, np.ndarray]:
     trust_inst = cut.households(s.trust[:, INSTITUTION])
     non_trust = [row[~m] for row, m in zip(trust_inst, cut.households(mem), strict=True)]
     return {
-        "defaults": cut.per_world(s.coop_defaults).sum(axis=1),
-        "moneylender_defaults": cut.per_world(s.ml_defaults).sum(axis=1),
-        "written_off": cut.per_world(s.coop_written_off).sum(axis=1),
+        "defaults": cut.world_sum(s.coop_defaults),
+        "moneylender_defaults": cut.world_sum(s.ml_defaults),
+        "written_off": cut.world_sum(s.coop_written_off),
         "needy_coop_borrowers": cut.count_households(needy & (s.coop_loan[:H] > 0)),
         "needy_moneylender_borrowers": cut.count_households(needy & (s.ml_loan[:H] > 0)),
         "member_moneylender_borrowers": cut.count_households(mem & (s.ml_loan[:H] > 0)),
-        "moneylender_cash": ml_cash.sum(axis=1),
-        "misconduct_months": cut.per_world(s.misconduct_months).sum(axis=1),
-        "misconduct_loss": cut.per_world(s.misconduct_loss).sum(axis=1),
+        "moneylender_cash": np.add.reduce(ml_cash, axis=1),
+        "misconduct_months": cut.world_sum(s.misconduct_months),
+        "misconduct_loss": cut.world_sum(s.misconduct_loss),
         "trust_institution_nonmembers": _mean(non_trust),
     }
