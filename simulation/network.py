@@ -316,6 +316,8 @@ def dissimilarity(
 
 # Neighbour lists for triadic closure are rebuilt when the tie count moves by more than this.
 ADJACENCY_TOLERANCE = 0.01
+# … built for at most this many ties at once (bounds the sort's temporaries in large batches)
+ADJACENCY_CHUNK = 1 << 16
 
 
 class TieSet:
@@ -418,7 +420,7 @@ class TieSet:
         alone and in a batch.
         """
         a, b = (self.ties.a, self.ties.b) if keep is None else (self.ties.a[keep], self.ties.b[keep])
-        W, rows = self.worlds, self.rows_per_world
+        W = self.worlds
         tie_world = None if W == 1 or self.world_id is None else self.world_id[a]
         counts = np.array([a.size]) if tie_world is None else np.bincount(tie_world, minlength=W)
         size, month = self._adj_size, self._adj_month
@@ -427,24 +429,39 @@ class TieSet:
         if proposing is not None:
             stale &= proposing
         if stale.any():
-            if tie_world is None:
-                own_a, own_b = a, b
-            else:  # the stale worlds' ties, in tie order (so each world's in its own tie order)
-                pick = np.flatnonzero(stale[tie_world])
-                own_a, own_b = a[pick], b[pick]
-            # one set of lists over every household: a row's entries are its ties as a, then as b, each
-            # in tie order, as each world's own lists have them; ties never join two worlds
-            src, dst = np.concatenate((own_a, own_b)), np.concatenate((own_b, own_a))
-            mine = src < W * rows  # rows: households
-            indptr, nbrs = neighbour_lists(W * rows, src[mine], dst[mine])
-            degree = np.diff(indptr)
-            for w in np.flatnonzero(stale):
-                lo, hi = w * rows, (w + 1) * rows
-                self._adj[w] = (indptr[lo : hi + 1] - indptr[lo], nbrs[indptr[lo] : indptr[hi]])
-                self._brokers[w] = np.flatnonzero(degree[lo:hi] >= 2)
+            # the stale worlds' lists in chunks of worlds of at most ADJACENCY_CHUNK ties, so that the
+            # temporaries of the sort stay small however large the batch
+            worlds = np.flatnonzero(stale)
+            chunk = np.cumsum(counts[worlds]) // ADJACENCY_CHUNK
+            for part in np.split(worlds, np.flatnonzero(np.diff(chunk)) + 1):
+                self._build_lists(a, b, tie_world, part)
             size[stale], month[stale] = counts[stale], t
             self._adj_built[stale] = 1
         return self._adj
+
+    def _build_lists(self, a: np.ndarray, b: np.ndarray, tie_world: np.ndarray | None, worlds: np.ndarray) -> None:
+        """Neighbour lists of ``worlds`` (increasing) from the ties a–b: one sort for all of them.
+
+        A row's entries are its ties as a, then as b, each in tie order, as each world's own lists
+        have them (ties never join two worlds); world w's row r is household w·rows + r.
+        """
+        rows = self.rows_per_world
+        if tie_world is None:
+            own_a, own_b = a, b
+        else:  # these worlds' ties, in tie order (so each world's in its own tie order)
+            mine = np.zeros(self.worlds, dtype=bool)
+            mine[worlds] = True
+            pick = np.flatnonzero(mine[tie_world])
+            own_a, own_b = a[pick], b[pick]
+        first, last = int(worlds[0]) * rows, (int(worlds[-1]) + 1) * rows  # the households they span
+        src, dst = np.concatenate((own_a, own_b)), np.concatenate((own_b, own_a))
+        household = src < last  # ties reach agencies and others beyond the households
+        indptr, nbrs = neighbour_lists(last - first, src[household] - first, dst[household])
+        degree = np.diff(indptr)
+        for w in worlds:
+            lo, hi = int(w) * rows - first, (int(w) + 1) * rows - first
+            self._adj[w] = (indptr[lo : hi + 1] - indptr[lo], nbrs[indptr[lo] : indptr[hi]])
+            self._brokers[w] = np.flatnonzero(degree[lo:hi] >= 2)
 
 
 def propose(
