@@ -31,6 +31,7 @@ from . import partnership
 from .accounts import accounts_rows
 from .agencies import regional_agencies
 from .participation import BENEFIT_ITEMS, mean_benefit
+from .population import own_numbering
 from .state import BOARD, INSTITUTION, MONEYLENDER, PARTNER, TRUST_TARGETS, State
 from .ties import origin_counts
 from .trust import trust_levels
@@ -140,7 +141,7 @@ def board_betweenness(
     return float(np.mean(betweenness(n, a, b, samples, seed, graph)[board]))
 
 
-class _Cut:
+class WorldCut:
     """Each world's part of the batch's arrays, in the world's own order (the order its run alone has).
 
     Households are numbered world by world, as many in each, so a household array is a (W, H_w)
@@ -195,6 +196,11 @@ class _Cut:
             return np.array([np.count_nonzero(mask)])
         return np.bincount(self.tie_world[mask], minlength=self.W)
 
+    def tie_counts(self, codes: np.ndarray, k: int) -> np.ndarray:
+        """(W, k) int: each world's ties with each code 0 … k − 1 (a tie's layer, kind, origin)."""
+        by_world = self.tie_world * k if self.W > 1 else 0
+        return np.bincount(by_world + codes, minlength=self.W * k).reshape(self.W, k)
+
     def members(self, x: np.ndarray) -> list[np.ndarray]:
         """Each world's members' values (the world's ``x[members]``)."""
         got = x[self.m_idx]
@@ -204,16 +210,13 @@ class _Cut:
 
     def networks(self, s: State, ties: net.Ties) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
         """Each world's network in its own numbering: agents, ties (in the world's tie order) and the
-        board members, as :func:`kopsim.population.world_views` numbers them (a world's agents keep
-        their order, so an agent's own index is its rank among its world's agents)."""
+        board members, numbered as :func:`kopsim.population.world_views` numbers them
+        (:func:`kopsim.population.own_numbering`)."""
         W, n = self.W, s.n
         if W == 1:
             yield n, ties.a, ties.b, np.flatnonzero(s.office == BOARD)
             return
-        agents = np.argsort(s.world_id, kind="stable")
-        first = np.searchsorted(s.world_id[agents], np.arange(W))
-        rank = np.empty(n, dtype=np.int64)
-        rank[agents] = np.arange(n) - first[s.world_id[agents]]
+        rank = own_numbering(s)[2]
         board = np.flatnonzero(s.office == BOARD)
         board_world = s.world_id[board]
         assert self.tie_order is not None
@@ -249,14 +252,14 @@ def collect_worlds(model: CooperativeModel) -> list[dict[str, Any]]:
     """All outcomes of the current month, one row (flat dict) per world of the batch (one for a single run).
 
     World w's row is, value for value, the row world w run alone gives: each outcome is reduced over
-    the world's own elements in their own order (:class:`_Cut`), from its own parameters and the
+    the world's own elements in their own order (:class:`WorldCut`), from its own parameters and the
     world's outcomes of the month; the network metrics of their months read each world's network in
-    its own numbering (:meth:`_Cut.networks`).
+    its own numbering (:meth:`WorldCut.networks`).
     """
     s: State = model.state
     ties = model.ties
     W, H = s.worlds, s.n_households
-    cut = _Cut(s, ties)
+    cut = WorldCut(s, ties)
     Hw, n_mem = cut.Hw, cut.n_mem
     nan = np.full(W, np.nan)
     cols: dict[str, Any] = {  # name -> one value per world (an array, or a list)
@@ -321,7 +324,7 @@ def collect_worlds(model: CooperativeModel) -> list[dict[str, Any]]:
     cols["free_rider_share"] = np.asarray(model.last_free_rider_share, dtype=float)
     cols["board_willingness"] = _mean(cut.members(s.willingness))
     cols.update(network_counts(s, ties, cut))
-    cols.update(origin_counts(s, ties, cut.tie_world, W))  # who started the ties (issue #16)
+    cols.update(origin_counts(s, ties, cut))  # who started the ties (issue #16)
     if s.unit_open.size:  # business units (issue #16)
         cols["units_open"] = cut.world_sum(s.unit_open)
         cols["unit_users"] = cut.world_sum(s.unit_users)
@@ -354,17 +357,14 @@ def collect_worlds(model: CooperativeModel) -> list[dict[str, Any]]:
 def collect(model: CooperativeModel, world: int = 0) -> dict[str, Any]:
     """All outcomes of the current month in world ``world`` as a flat dict (one row of the metrics
     table): the row world ``world`` run alone with its seed gives, value for value (:func:`collect_worlds`)."""
-    if model.state.worlds == 1:
-        return collect_worlds(model)[0]
     return collect_worlds(model)[world]
 
 
-def network_counts(s: State, ties: net.Ties, cut: _Cut) -> dict[str, np.ndarray]:
+def network_counts(s: State, ties: net.Ties, cut: WorldCut) -> dict[str, np.ndarray]:
     """Per world: tie counts by layer and kind, density, E-I index, linking share, mean tie strength."""
-    W, tw = cut.W, cut.tie_world
-    by_world = tw * 3 if W > 1 else 0
-    counts = np.bincount(by_world + ties.layer, minlength=3 * W).reshape(W, 3)
-    kinds = np.bincount(by_world + ties.kind, minlength=3 * W).reshape(W, 3)
+    W = cut.W
+    counts = cut.tie_counts(ties.layer, len(net.LAYER_NAMES))
+    kinds = cut.tie_counts(ties.kind, len(net.KIND_NAMES))
     n = s.n // W  # agents per world
     total = counts.sum(axis=1)
     out: dict[str, np.ndarray] = {"ties": total}
@@ -380,7 +380,7 @@ def network_counts(s: State, ties: net.Ties, cut: _Cut) -> dict[str, np.ndarray]
     return out
 
 
-def agency_counts(s: State, ties: net.Ties, cut: _Cut) -> dict[str, np.ndarray]:
+def agency_counts(s: State, ties: net.Ties, cut: WorldCut) -> dict[str, np.ndarray]:
     """Per world: households' ties to the regional agencies, those of them the household or board
     sought (bottom-up; :mod:`kopsim.agencies`), and the share of UMKM with a product whose product
     is licensed (what the certifier's ties deliver)."""
@@ -395,7 +395,7 @@ def agency_counts(s: State, ties: net.Ties, cut: _Cut) -> dict[str, np.ndarray]:
     }
 
 
-def partnership_counts(s: State, ties: net.Ties, t: int, window: int, cut: _Cut) -> dict[str, np.ndarray]:
+def partnership_counts(s: State, ties: net.Ties, t: int, window: int, cut: WorldCut) -> dict[str, np.ndarray]:
     """Per world: partnership ties (to partner firms met through kemitraan), how many were used in
     the last ``window`` months (still in contact, Franke 2005), their mean strength."""
     partner = (s.role[ties.a] == PARTNER) | (s.role[ties.b] == PARTNER)
@@ -408,7 +408,7 @@ def partnership_counts(s: State, ties: net.Ties, t: int, window: int, cut: _Cut)
     }
 
 
-def credit_counts(s: State, cut: _Cut) -> dict[str, np.ndarray]:
+def credit_counts(s: State, cut: WorldCut) -> dict[str, np.ndarray]:
     """Per world: default, write-off, the tengkulak market, needy households' borrowing, board
     misconduct and non-members' trust in the cooperative (issue #10 item 5)."""
     H = s.n_households

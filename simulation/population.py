@@ -12,7 +12,6 @@ sentiment), ties among members of a cooperative (bonding, interest), ties across
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -538,6 +537,17 @@ def unstack(state: State, ties: net.Ties, w: int) -> tuple[State, net.Ties]:
     return next(world_views(state, ties, (w,)))
 
 
+def own_numbering(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(agents, bounds, own): the batch's agents world by world (``agents[bounds[w]:bounds[w + 1]]``
+    are world w's, increasing), and each agent's index in its own world's numbering: its rank among
+    its world's agents, since a world's agents keep their order in the batch (:func:`stack`)."""
+    agents = np.argsort(state.world_id, kind="stable")
+    bounds = np.searchsorted(state.world_id[agents], np.arange(state.worlds + 1))
+    own = np.empty(state.n, dtype=np.int64)
+    own[agents] = np.arange(state.n) - bounds[state.world_id[agents]]
+    return agents, bounds, own
+
+
 def world_views(state: State, ties: net.Ties, worlds: Iterable[int] | None = None) -> Iterator[tuple[State, net.Ties]]:
     """:func:`unstack` of each of ``worlds`` (all if None), in order: agents and ties are grouped by
     world once (stable sorts), so all W views cost O(n + L) and a sort, not W scans of the batch."""
@@ -545,8 +555,7 @@ def world_views(state: State, ties: net.Ties, worlds: Iterable[int] | None = Non
     if W == 1:
         yield from ((state, ties) for _ in (worlds if worlds is not None else (0,)))
         return
-    agents = np.argsort(state.world_id, kind="stable")  # world by world, increasing within a world
-    agent_bounds = np.searchsorted(state.world_id[agents], np.arange(W + 1))
+    agents, agent_bounds, own_index = own_numbering(state)
     tie_world = state.world_id[ties.a]
     tie_order = np.argsort(tie_world, kind="stable")  # each world's ties in their order
     tie_bounds = np.searchsorted(tie_world[tie_order], np.arange(W + 1))
@@ -567,9 +576,8 @@ def world_views(state: State, ties: net.Ties, worlds: Iterable[int] | None = Non
         values: dict[str, Any] = {name: v[idx] for name, v in per_agent}
         values.update({name: v[w * k : (w + 1) * k].copy() if k else v for name, v, k in per_block})
         back = {"village": -V0, "coop": -C0, "unit": -C0 * U}  # to the world's own numbering
-        own = functools.partial(np.searchsorted, idx)  # batch agent index -> the world's own
         for name, kind in _INDEX_FIELDS.items():
-            values[name] = _renumber(values[name], kind, w, back, own)
+            values[name] = _renumber(values[name], kind, w, back, own_index.__getitem__)
         view = dataclasses.replace(
             state,
             n=idx.size,
@@ -577,11 +585,11 @@ def world_views(state: State, ties: net.Ties, worlds: Iterable[int] | None = Non
             n_coops=C0,
             n_villages=V0,
             worlds=1,
-            agency_index={k: int(np.searchsorted(idx, state.agency_of(k, w))) for k in state.agency_index},
+            agency_index={k: int(own_index[state.agency_of(k, w)]) for k in state.agency_index},
             world_id=np.zeros(idx.size, dtype=np.int64),
             **values,
         )
         mine = ties.subset(tie_order[tie_bounds[w] : tie_bounds[w + 1]])
-        mine.a = np.searchsorted(idx, mine.a).astype(mine.a.dtype)
-        mine.b = np.searchsorted(idx, mine.b).astype(mine.b.dtype)
+        mine.a = own_index[mine.a].astype(mine.a.dtype)
+        mine.b = own_index[mine.b].astype(mine.b.dtype)
         yield view, mine

@@ -19,35 +19,35 @@ can be read off the tie arrays each month:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from . import network as net
 from .state import BOARD, State
 
+if TYPE_CHECKING:
+    from .metrics import WorldCut
 
-def origin_counts(s: State, ties: net.Ties, tie_world: np.ndarray, worlds: int = 1) -> dict[str, np.ndarray]:
+
+def origin_counts(s: State, ties: net.Ties, cut: WorldCut) -> dict[str, np.ndarray]:
     """The outcomes of the module docstring for the current ties (vectorised, every month), one value
-    per world (``tie_world``: each tie's world; ``worlds``: how many)."""
-    W, K = worlds, len(net.ORIGIN_NAMES)
-
-    def count(mask: np.ndarray) -> np.ndarray:
-        return np.array([np.count_nonzero(mask)]) if W == 1 else np.bincount(tie_world[mask], minlength=W)
-
-    by_origin = np.bincount(ties.origin if W == 1 else tie_world * K + ties.origin, minlength=W * K).reshape(W, K)
+    per world of ``cut`` (:class:`kopsim.metrics.WorldCut`)."""
+    by_origin = cut.tie_counts(ties.origin, len(net.ORIGIN_NAMES))
     out: dict[str, np.ndarray] = {f"ties_origin_{name}": by_origin[:, k] for k, name in enumerate(net.ORIGIN_NAMES)}
     sentiment = ties.kind == net.SENTIMENT
     kin = sentiment & (ties.origin == net.ORIGIN_INHERITANCE)
     on_board = (s.office == BOARD) & s.member
     a, b = ties.a, ties.b
     board_member = (on_board[a] ^ on_board[b]) & s.member[a] & s.member[b] & (s.coop[a] == s.coop[b])
-    out["ties_board_member_sentiment"] = count(sentiment & ~kin & board_member)
-    out["ties_kin"] = count(kin)
+    out["ties_board_member_sentiment"] = cut.count_ties(sentiment & ~kin & board_member)
+    out["ties_kin"] = cut.count_ties(kin)
     linking = ties.layer == net.LINKING
-    n_link = count(linking)
-    from_agency = count(linking & ((ties.origin == net.ORIGIN_AGENCY) | (ties.origin == net.ORIGIN_PROGRAMME)))
+    n_link = cut.count_ties(linking)
+    from_agency = cut.count_ties(linking & ((ties.origin == net.ORIGIN_AGENCY) | (ties.origin == net.ORIGIN_PROGRAMME)))
     out["linking_agency_started_share"] = np.where(n_link > 0, from_agency / np.maximum(n_link, 1), np.nan)
     n_ties = by_origin.sum(axis=1)
-    out["top_down_share"] = np.where(n_ties > 0, count(ties.top_down) / np.maximum(n_ties, 1), np.nan)
+    out["top_down_share"] = np.where(n_ties > 0, cut.count_ties(ties.top_down) / np.maximum(n_ties, 1), np.nan)
     return out
 
 
