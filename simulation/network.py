@@ -209,14 +209,17 @@ def reinforce_and_decay(
     return np.where(permanent, strength, new)
 
 
-def adjacency_index(n: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """CSR neighbour lists (indptr, neighbours) of the undirected tie list.
+def adjacency_index(n: int, a: np.ndarray, b: np.ndarray, first: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """CSR neighbour lists (indptr, neighbours) of agents ``first`` … n − 1 (rows 0 … n − first − 1)
+    over the undirected tie list; ends outside that range have no row.
 
     An agent's neighbours are listed in the order its ties appear (as ``a``, then as ``b``),
     whatever the size, so a world's lists are the same alone and in a batch (scipy's CSR
     conversion would sort them, and only above some size).
     """
-    return neighbour_lists(n, np.concatenate((a, b)), np.concatenate((b, a)))
+    src, dst = np.concatenate((a, b)), np.concatenate((b, a))
+    rows = (src >= first) & (src < n)
+    return neighbour_lists(n - first, src[rows] - first, dst[rows])
 
 
 def neighbour_lists(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -454,9 +457,7 @@ class TieSet:
             pick = np.flatnonzero(mine[tie_world])
             own_a, own_b = a[pick], b[pick]
         first, last = int(worlds[0]) * rows, (int(worlds[-1]) + 1) * rows  # the households they span
-        src, dst = np.concatenate((own_a, own_b)), np.concatenate((own_b, own_a))
-        household = src < last  # ties reach agencies and others beyond the households
-        indptr, nbrs = neighbour_lists(last - first, src[household] - first, dst[household])
+        indptr, nbrs = adjacency_index(last, own_a, own_b, first)  # ties to agencies etc. have no row
         degree = np.diff(indptr)
         for w in worlds:
             lo, hi = int(w) * rows - first, (int(w) + 1) * rows - first
